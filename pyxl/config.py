@@ -1,0 +1,200 @@
+"""Settings: config.yaml mapped onto typed settings.
+
+Every setting is declared once here with its default and a help text (the
+`description`), which `pyxl init` and the README show. Unknown keys and wrong
+types are errors that name the key. Paths in the file are relative to the
+folder that holds config.yaml, never to the working folder. The mail password
+is never in the file: only the name of the environment variable holding it.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from pyxl.errors import PyxlError
+from pyxl.model import Group, Unit, UnitDirectory
+
+CONFIG_NAME = "config.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PathSettings(_Strict):
+    document: str = Field("", description="责任分工文件（.txt/.md/.docx）；留空使用内置的长清区 2025 年示例")
+    workbook: str = Field("workbook/Responsibilities.xlsm", description="主控工作簿")
+    inbox: str = Field("inbox", description="各单位报回的文件、邮件放在这里")
+    returns: str = Field("returns", description="回收归档（原件只读保存）")
+    out: str = Field("out", description="各期生成的文件")
+    templates: str = Field("templates", description="邮件与通报模板；文件不存在时使用内置模板")
+    logs: str = Field("logs", description="程序日志")
+
+
+class PeriodSettings(_Strict):
+    return_due_day: int = Field(5, ge=1, le=31, description="回收截止日：每期结束后下月的几号")
+    current: str = Field("", description="当前期次（如 2025-06）；留空时命令行须用 --period 指定")
+
+
+class ThresholdSettings(_Strict):
+    yellow_ratio: float = Field(
+        0.9, gt=0, le=1, description="累计指标：完成值达到序时目标的这一比例以上为黄灯，低于为红灯"
+    )
+    growth_yellow_points: float = Field(
+        1.0, ge=0, description="增速指标：低于目标不超过这么多个百分点为黄灯，再低为红灯"
+    )
+    conflict_tolerance: float = Field(
+        0.05, ge=0, description="牵头与责任单位报送同一指标的数值相差超过这一比例视为数据冲突"
+    )
+    stale_periods: int = Field(3, ge=2, description="进展情况连续这么多期相同视为连续未更新")
+
+
+class MailSettings(_Strict):
+    host: str = Field("localhost", description="SMTP 服务器地址")
+    port: int = Field(25, ge=1, le=65535, description="SMTP 端口（SSL 一般 465，STARTTLS 一般 587）")
+    security: Literal["ssl", "starttls", "none"] = Field("none", description="加密方式：ssl / starttls / none")
+    username: str = Field("", description="登录用户名；留空则不登录")
+    password_env: str = Field(
+        "PYXL_SMTP_PASSWORD", description="保存邮箱密码的环境变量名（密码不写在本文件里；也可存入系统钥匙串）"
+    )
+    sender: str = Field("督查室 <duchashi@example.gov.cn>", description="发件人")
+    per_minute: int = Field(20, ge=0, description="每分钟最多发送几封（0 为不限速）")
+    timeout: float = Field(30, gt=0, description="连接超时秒数")
+
+
+class SplitSettings(_Strict):
+    sheet_password: str = Field("", description="分单位表的工作表保护密码；留空则无密码（保护只防误改，不是安全措施）")
+    master_sheets: bool = Field(False, description="生成分单位表时，是否同时在主控工作簿中为每个单位放一张表")
+
+
+class UnitSettings(_Strict):
+    name: str = Field(description="单位规范名称")
+    kind: Literal["区直部门", "街镇", "市直派驻机构", "平台公司", "其他"] = Field(description="类别")
+    aliases: list[str] = Field(default_factory=list, description="文件中出现过的其他写法")
+    contact: str = Field("", description="联系人")
+    email: list[str] = Field(default_factory=list, description="邮箱（可多个）")
+    phone: str = Field("", description="电话")
+
+
+class GroupSettings(_Strict):
+    members: list[str] = Field(default_factory=list, description="成员单位（规范名称）")
+    open: bool = Field(False, description="开放性表述（如「相关部门」），须由督查室手工指定，程序不猜")
+    aliases: list[str] = Field(default_factory=list, description="其他写法")
+
+
+class Settings(_Strict):
+    district: str = Field("长清区", description="区县名称")
+    year: int = Field(2025, ge=2000, le=2100, description="计划年度")
+    paths: PathSettings = Field(default_factory=PathSettings)
+    period: PeriodSettings = Field(default_factory=PeriodSettings)
+    thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
+    split: SplitSettings = Field(default_factory=SplitSettings)
+    units: list[UnitSettings] = Field(default_factory=list, description="单位名录")
+    groups: dict[str, GroupSettings] = Field(default_factory=dict, description="单位组（如 各街镇）")
+
+    _root: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> "Settings":
+        seen: dict[str, str] = {}
+        for unit in self.units:
+            for name in [unit.name, *unit.aliases]:
+                if name in seen and seen[name] != unit.name:
+                    raise ValueError(f"名称「{name}」同时属于「{seen[name]}」和「{unit.name}」")
+                seen[name] = unit.name
+        return self
+
+    # ---- paths, resolved against the folder of config.yaml
+    @property
+    def root(self) -> Path:
+        return self._root
+
+    def path(self, relative: str) -> Path:
+        candidate = Path(relative)
+        return candidate if candidate.is_absolute() else self._root / candidate
+
+    @property
+    def document_path(self) -> Path:
+        if self.paths.document:
+            return self.path(self.paths.document)
+        from pyxl.example import example_document
+
+        return example_document()
+
+    @property
+    def workbook_path(self) -> Path:
+        return self.path(self.paths.workbook)
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.path(self.paths.inbox)
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.path(self.paths.logs)
+
+    def returns_dir(self, period: object) -> Path:
+        return self.path(self.paths.returns) / str(period)
+
+    def out_dir(self, period: object) -> Path:
+        return self.path(self.paths.out) / str(period)
+
+    def template_path(self, relative: str) -> Path:
+        """A template from the workspace's templates/ folder, else the bundled default."""
+        local = self.path(self.paths.templates) / relative
+        if local.exists():
+            return local
+        bundled = Path(str(files("pyxl.templates"))) / relative
+        if bundled.exists():
+            return bundled
+        raise PyxlError(f"找不到模板「{relative}」：请检查 {self.paths.templates}/ 文件夹，或删除它以使用内置模板。")
+
+    def relative(self, path: Path) -> str:
+        """A path as the user knows it: relative to the workspace when inside it."""
+        try:
+            return Path(path).resolve().relative_to(self._root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def unit_directory(self) -> UnitDirectory:
+        units = tuple(
+            Unit(u.name, u.kind, tuple(u.aliases), u.contact, tuple(u.email), u.phone) for u in self.units
+        )
+        groups = tuple(Group(name, tuple(g.members), g.open, tuple(g.aliases)) for name, g in self.groups.items())
+        return UnitDirectory(units, groups)
+
+
+def _describe_error(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(顶层)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"「{key}」不是可用的设置项（拼写错误？）"
+    if kind == "missing":
+        return f"缺少必填项「{key}」"
+    return f"「{key}」的值不对：{error['msg']}（现在是 {error.get('input')!r}）"
+
+
+def load_settings(path: str | Path = CONFIG_NAME) -> Settings:
+    """Read config.yaml; every problem is one PyxlError naming the key."""
+    config_path = Path(path)
+    if not config_path.exists():
+        raise PyxlError(f"找不到配置文件 {config_path}：请在工作目录运行，或用 --config 指定，或先运行 pyxl init 新建工作目录。")
+    try:
+        data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise PyxlError(f"配置文件 {config_path} 不是有效的 YAML（UTF-8）：{error}") from None
+    if not isinstance(data, dict):
+        raise PyxlError(f"配置文件 {config_path} 的顶层应是「键: 值」的列表。")
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as error:
+        details = "；".join(_describe_error(e) for e in error.errors())
+        raise PyxlError(f"配置文件 {config_path} 有误：{details}。") from None
+    settings._root = config_path.resolve().parent
+    return settings

@@ -1,0 +1,54 @@
+"""Writing outputs atomically, so a crash mid-run leaves the previous file intact."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success it replaces `target` in one step.
+
+    Use it with any writer that takes a file name (openpyxl, XlsxWriter,
+    python-docx): `with atomic_path(out) as tmp: workbook.save(tmp)`.
+    On error the temporary file is removed and `target` is untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=".~pyxl-", suffix=target.suffix, dir=target.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def write_bytes_atomic(target: Path, data: bytes) -> Path:
+    with atomic_path(target) as temporary:
+        temporary.write_bytes(data)
+    return Path(target)
+
+
+def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> Path:
+    return write_bytes_atomic(target, text.encode(encoding))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_lock_file(path: Path) -> bool:
+    """Office's lock files (`~$name.xlsx`) and our own temporaries are never inputs."""
+    return path.name.startswith(("~$", ".~lock", ".~pyxl-"))

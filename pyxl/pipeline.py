@@ -1,0 +1,157 @@
+"""The steps of the monthly loop, each one library function.
+
+One ribbon button = one CLI command = one function here, with one name:
+the button id is the function name (`collect_returns`), the command is its
+short form (`pyxl collect`). Each function opens what it needs from the
+workspace (settings), chains the pure stages, writes its outputs atomically
+and returns a StepResult. Stages never import each other; this module and
+the shells are the only places that know the order of the loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from pyxl.config import CONFIG_NAME, Settings
+from pyxl.files import write_text_atomic
+from pyxl.errors import PyxlError
+from pyxl.model import DutyTable
+from pyxl.period import Period
+from pyxl.problems import Problem, has_errors
+
+# progress(done, total, text): terminal line or Excel status bar
+Progress = Callable[[int, int, str], None]
+
+
+def no_progress(done: int, total: int, text: str) -> None:
+    """The default progress callback: says nothing."""
+
+
+@dataclass
+class StepResult:
+    """What a step did: Chinese summary lines, files written, problems found."""
+
+    summary: list[str] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    attention: bool = False  # flags or failures to act on, besides problems
+    data: object = None  # the step's main value (DutyTable, consolidation …)
+
+    def data_json(self) -> object:
+        """The step's main value as JSON-ready data (for `--json`)."""
+        to_json = getattr(self.data, "to_json", None)
+        if to_json is None:
+            raise PyxlError("这个命令没有 JSON 输出。")
+        return to_json()
+
+    @property
+    def exit_code(self) -> int:
+        """0 done; 1 done with problems or flags to act on."""
+        return 1 if (self.attention or has_errors(self.problems) or self.problems) else 0
+
+
+def _not_yet(step: str) -> PyxlError:
+    return PyxlError(f"「{step}」功能尚未提供。")
+
+
+# ---------------------------------------------------------------- duty table
+
+
+def load_duty_table(settings: Settings, document: Path | None = None) -> DutyTable:
+    """The duty table: the saved master workbook when it exists (staff edits count), else the document."""
+    raise _not_yet("读取分工表")
+
+
+def parse_document(settings: Settings, document: Path | None = None) -> StepResult:
+    """Parse a duty document (default: the configured one, else the bundled example)."""
+    raise _not_yet("导入分工文件")
+
+
+def build_workbook(
+    settings: Settings, document: Path | None = None, force: bool = False, reimport: bool = False, now: datetime | None = None
+) -> StepResult:
+    """Create workbook/Responsibilities.xlsm from a duty document."""
+    raise _not_yet("生成主控工作簿")
+
+
+def excel_setup(settings: Settings) -> StepResult:
+    """Write this machine's interpreter and PYTHONPATH into the workbook's xlwings.conf sheet."""
+    raise _not_yet("Excel 设置")
+
+
+# ---------------------------------------------------------------- the month
+
+
+def split_sheets(settings: Settings, period: Period, units: list[str] | None = None) -> StepResult:
+    """Write one protected workbook per unit for the period."""
+    raise _not_yet("生成分单位表")
+
+
+def send_sheets(
+    settings: Settings,
+    period: Period,
+    now: datetime,
+    dry_run: bool = False,
+    units: list[str] | None = None,
+    resend: bool = False,
+    progress: Progress = no_progress,
+) -> StepResult:
+    """Mail each unit its own sheet (or write .eml drafts with dry_run)."""
+    raise _not_yet("发送邮件")
+
+
+def send_reminders(
+    settings: Settings, period: Period, as_of: date, now: datetime, dry_run: bool = False, progress: Progress = no_progress
+) -> StepResult:
+    """Mail the units whose return has not been accepted after the due date (催报)."""
+    raise _not_yet("催报")
+
+
+def collect_returns(settings: Settings, period: Period, paths: list[Path] | None, now: datetime) -> StepResult:
+    """Archive, recognise and validate returned sheets (default: the inbox)."""
+    raise _not_yet("收取回执")
+
+
+def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepResult:
+    """Consolidate the archive into 汇总_<period>.xlsx with flags."""
+    raise _not_yet("汇总与预警")
+
+
+def write_report(settings: Settings, period: Period, as_of: date) -> StepResult:
+    """Write the bulletin (督查通报, DOCX and HTML) and the per-unit 督办单."""
+    raise _not_yet("生成通报")
+
+
+def run_month(settings: Settings, period: Period, as_of: date, now: datetime, dry_run: bool = True) -> StepResult:
+    """The monthly run: collect, consolidate, report, remind."""
+    raise _not_yet("月度运行")
+
+
+def init_workspace(folder: Path) -> StepResult:
+    """Create a new workspace: the example config.yaml (with comments) and empty folders."""
+    from pyxl.example import example_config
+
+    folder = Path(folder)
+    config = folder / CONFIG_NAME
+    if config.exists():
+        raise PyxlError(f"{config} 已存在：新建工作目录请换一个空文件夹。")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(config, example_config().read_text(encoding="utf-8"))
+    made = [config]
+    for name in ("inbox", "returns", "out", "workbook", "templates", "logs"):
+        (folder / name).mkdir(exist_ok=True)
+        made.append(folder / name)
+    return StepResult(
+        summary=[f"已新建工作目录 {folder}：请先编辑 config.yaml（区县、年度、单位名录与邮箱），再运行 pyxl build-workbook。"],
+        outputs=made,
+    )
+
+
+def open_output_folder(settings: Settings, period: Period) -> StepResult:
+    """The folder of the period's outputs (the ribbon opens it in Explorer)."""
+    folder = settings.out_dir(period)
+    folder.mkdir(parents=True, exist_ok=True)
+    return StepResult(summary=[f"输出文件夹：{folder}"], outputs=[folder])

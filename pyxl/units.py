@@ -1,0 +1,73 @@
+"""The unit directory: canonical names, aliases, groups.
+
+The duty document spells the same unit in several ways (区工业信息化和科技局,
+区工业和信息化和科技局 …). Every name is canonicalised through the aliases
+in config.yaml (or the 单位 sheet of the master); a name we don't know is a
+problem that suggests the closest known one. Group names (各街镇) stay group
+names in the duty table and are expanded only where per-unit sheets are made.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from pyxl.model import UnitDirectory
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_name(raw: str) -> str:
+    """Strip the spaces and line breaks a page break leaves inside a name."""
+    return _SPACES.sub("", raw).strip("，,、；;。.：: ")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    raw: str
+    canonical: str | None  # a unit or group name, None when unknown
+    is_group: bool = False
+    suggestion: str | None = None  # the closest known name, for an unknown one
+
+
+class UnitIndex:
+    """Fast lookup of units and groups by any of their spellings."""
+
+    def __init__(self, directory: UnitDirectory) -> None:
+        self.directory = directory
+        self._by_spelling: dict[str, tuple[str, bool]] = {}
+        for unit in directory.units:
+            for spelling in (unit.name, *unit.aliases):
+                self._by_spelling[normalise_name(spelling)] = (unit.name, False)
+        for group in directory.groups:
+            for spelling in (group.name, *group.aliases):
+                self._by_spelling[normalise_name(spelling)] = (group.name, True)
+
+    def resolve(self, raw: str) -> Resolution:
+        """Canonical name of `raw`, or a suggestion when it is unknown."""
+        key = normalise_name(raw)
+        found = self._by_spelling.get(key)
+        if found:
+            return Resolution(raw, found[0], found[1])
+        close = difflib.get_close_matches(key, list(self._by_spelling), n=1, cutoff=0.6)
+        suggestion = self._by_spelling[close[0]][0] if close else None
+        return Resolution(raw, None, False, suggestion)
+
+    def expand(self, name: str) -> tuple[list[str], bool]:
+        """Units a canonical name stands for, and whether it is an open group.
+
+        A unit stands for itself; 各街镇 for its members; an open group
+        (相关部门) for nobody until staff assign units, which the caller reports.
+        """
+        group = self.directory.group(name)
+        if group is None:
+            return [name], False
+        if group.open:
+            return list(group.members), True
+        members: list[str] = []
+        for member in group.members:  # groups may nest (各部门 → 各区直部门 …)
+            for unit in self.expand(member)[0]:
+                if unit not in members:
+                    members.append(unit)
+        return members, False

@@ -1,0 +1,1 @@
+"""Bundled default templates (mail, report). This folder is data, shipped as pyxl.templates."""

@@ -1,0 +1,28 @@
+"""Shared fixtures: a fresh workspace made from the bundled example, as a user would start."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pyxl.config import Settings, load_settings
+from pyxl.example import example_config
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """An empty workspace folder holding the example config.yaml."""
+    folder = tmp_path / "工作目录"
+    folder.mkdir()
+    shutil.copy(example_config(), folder / "config.yaml")
+    return folder
+
+
+@pytest.fixture
+def settings(workspace: Path) -> Settings:
+    return load_settings(workspace / "config.yaml")
