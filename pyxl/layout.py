@@ -42,7 +42,20 @@ INPUT_FIELDS = {
 ROLE_LEAD = "牵头"
 ROLE_RESPONSIBLE = "责任"
 
+# The title block, from A1 down. The title names the period as `2025-06` and
+# A2 starts with UNIT_LABEL followed by the unit's name, so a return whose
+# identity sheet was lost can still be recognised by its visible text.
+TITLE_TEMPLATE = "{year}年《政府工作报告》重点工作推进情况（{period}）"
+UNIT_LABEL = "填报单位："
+
+# The footer, on rows below the data rows: each label cell holds exactly the
+# label and the clerk types the value into the cell right of it.
 FOOTER_LABELS: tuple[str, ...] = ("填报人", "联系电话", "填报日期")
+
+# The list of files that `split` writes beside the unit workbooks
+# (out/<period>/分发/分发清单.csv, UTF-8 with BOM), read by `mail`.
+MANIFEST_NAME = "分发清单.csv"
+MANIFEST_COLUMNS: tuple[str, ...] = ("单位", "文件", "任务数", "指标数", "SHA256")
 
 # The hidden sheet that identifies a return by content, never by file name.
 # Key/value pairs in columns A:B, one per row, in this order.
