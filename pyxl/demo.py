@@ -1,0 +1,177 @@
+"""`pyxl demo`: the whole month on the bundled example district, with nothing mocked.
+
+A shell like the CLI: it creates a fresh workspace, then plays every person
+in the loop — the office clerk (build the master, split, send), a real SMTP
+server on loopback, some sixty unit clerks answering by e-mail (seeded, so
+every run is the same), and the office again (collect, consolidate, flag,
+bulletin, reminders) — through the same pipeline functions the ribbon and
+the CLI call.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+from pyxl import layout, pipeline
+from pyxl.config import CONFIG_NAME, Settings, load_settings
+from pyxl.demo_clerk import UnitScript, fill_unit_workbook
+from pyxl.demo_mailserver import LoopbackMailServer
+from pyxl.errors import PyxlError
+from pyxl.files import write_bytes_atomic
+from pyxl.model import DutyTable, Target
+from pyxl.period import Period
+
+DEMO_MARKER = ".pyxl-demo"
+DEMO_SEED = 2025
+
+
+@dataclass
+class _Cast:
+    """Who does what this month (unit names)."""
+
+    never: str
+    late: str
+    typo: str
+    finished: str
+    wrong_sender: str  # sends `wrong_file_of`'s workbook instead of its own
+    wrong_file_of: str
+    behind: list[str]
+
+
+def _prepare_folder(folder: Path) -> None:
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / DEMO_MARKER).exists():
+            raise PyxlError(f"{folder} 已存在且不是以前的演示目录：请换一个文件夹（--dir），以免覆盖其中的文件。")
+        shutil.rmtree(folder)  # a previous demo: start again from nothing, so runs are identical
+    pipeline.init_workspace(folder)
+    (folder / DEMO_MARKER).write_text("pyxl demo workspace\n", encoding="utf-8")
+
+
+def _with_mail_server(settings: Settings, port: int) -> Settings:
+    mail = settings.mail.model_copy(update={"host": "127.0.0.1", "port": port, "security": "none", "per_minute": 0})
+    changed = settings.model_copy(update={"mail": mail})
+    changed._root = settings.root
+    return changed
+
+
+def _manifest(settings: Settings, period: Period) -> list[dict[str, str]]:
+    path = settings.out_dir(period) / "分发" / layout.MANIFEST_NAME
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _cast(units: list[str], rng: random.Random) -> _Cast:
+    pool = list(units)
+    rng.shuffle(pool)
+    never, late, typo, finished, wrong_sender, wrong_file_of = pool[:6]
+    rest = pool[6:]
+    behind = sorted(rest[: max(1, len(rest) // 6)])
+    return _Cast(never, late, typo, finished, wrong_sender, wrong_file_of, behind)
+
+
+def _script(unit: str, cast: _Cast, rng: random.Random, filled: date) -> UnitScript:
+    if unit == cast.finished:
+        return UnitScript(pace=1.0, status="已完成", filled_date=filled.isoformat())
+    if unit in cast.behind:
+        return UnitScript(pace=rng.uniform(0.6, 0.88), status="滞后", filled_date=filled.isoformat())
+    return UnitScript(
+        pace=rng.uniform(1.0, 1.15), status="按计划推进", typo_in_number=unit == cast.typo, filled_date=filled.isoformat()
+    )
+
+
+def _targets_by_key(duty: DutyTable) -> dict[str, Target]:
+    return {task.target_key(i): target for task in duty.tasks for i, target in enumerate(task.targets)}
+
+
+def _return_mail(sender: str, recipient: str, unit: str, period: Period, sent: datetime, attachment: Path) -> bytes:
+    message = EmailMessage()
+    message["From"] = formataddr((unit, sender))
+    message["To"] = recipient
+    message["Subject"] = f"回复：{unit} {period} 重点工作推进情况"
+    message["Date"] = format_datetime(sent.astimezone())
+    message.set_content(f"督查室：\n\n附件是{unit}{period.label}重点工作推进情况，请查收。\n")
+    message.add_attachment(
+        attachment.read_bytes(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=attachment.name,
+    )
+    return message.as_bytes()
+
+
+def _answer_as_units(settings: Settings, period: Period, duty: DutyTable, seed: int) -> tuple[_Cast, int]:
+    """Every unit but one fills its own sheet and e-mails it back into the inbox."""
+    rng = random.Random(seed)
+    manifest = _manifest(settings, period)
+    files = {row["单位"]: settings.out_dir(period) / "分发" / row["文件"] for row in manifest}
+    cast = _cast(sorted(files), rng)
+    directory = pipeline.load_unit_directory(settings)
+    due = period.due_date(settings.period.return_due_day)
+    fraction = period.schedule_fraction(settings.year)
+    targets = _targets_by_key(duty)
+    clerk_desk = settings.root / "单位填报"
+    office = settings.mail.sender
+    sent = 0
+    for number, unit in enumerate(sorted(files)):
+        if unit == cast.never:
+            continue
+        day = due + timedelta(days=2) if unit == cast.late else due - timedelta(days=rng.randint(0, 4))
+        filled = clerk_desk / files[unit].name
+        fill_unit_workbook(files[unit], filled, _script(unit, cast, rng, day), targets, fraction, rng)
+        attachment = filled
+        if unit == cast.wrong_sender:
+            attachment = clerk_desk / "错发" / files[cast.wrong_file_of].name
+            fill_unit_workbook(files[cast.wrong_file_of], attachment, _script(cast.wrong_file_of, cast, rng, day), targets, fraction, rng)
+        found = directory.unit(unit)
+        address = found.emails[0] if found and found.emails else f"unit{number:02d}@changqing.example"
+        when = datetime.combine(day, time(16, rng.randint(0, 59)))
+        write_bytes_atomic(
+            settings.inbox_dir / f"{number + 1:02d}_{unit}.eml", _return_mail(address, office, unit, period, when, attachment)
+        )
+        sent += 1
+    return cast, sent
+
+
+def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SEED) -> pipeline.StepResult:
+    """Run the whole month for `period` in a fresh workspace at `folder`."""
+    folder = Path(folder)
+    _prepare_folder(folder)
+    settings = load_settings(folder / CONFIG_NAME)
+    due = period.due_date(settings.period.return_due_day)
+    sent_at = datetime.combine(period.next().first_day, time(9, 0))
+    as_of = due + timedelta(days=3)
+    result = pipeline.StepResult(summary=[f"演示：{settings.district}{settings.year}年，期次 {period}，截止日 {due}，统计至 {as_of}。"])
+
+    with LoopbackMailServer(folder / "邮件服务器") as server:
+        settings = _with_mail_server(settings, server.port)
+        steps = [
+            pipeline.build_workbook(settings, now=sent_at),
+            pipeline.split_sheets(settings, period),
+            pipeline.send_sheets(settings, period, now=sent_at, dry_run=True),
+            pipeline.send_sheets(settings, period, now=sent_at),
+        ]
+        duty = pipeline.load_duty_table(settings)
+        cast, answered = _answer_as_units(settings, period, duty, seed)
+        month = pipeline.run_month(settings, period, as_of=as_of, now=datetime.combine(as_of, time(9, 0)), dry_run=False)
+        steps.append(month)
+        received = len(server.received())
+
+    result.summary.append(
+        f"模拟单位：{answered} 个单位报回（{cast.late} 逾期报送，{cast.typo} 在数值栏填了文字，"
+        f"{cast.wrong_sender} 错发了{cast.wrong_file_of}的表，{cast.finished} 报告已完成），{cast.never} 未报送。"
+    )
+    result.summary.append(f"回环邮件服务器共收到 {received} 封邮件（分发与催报）。")
+    for step in steps:
+        result.summary.extend(step.summary)
+        result.outputs.extend(step.outputs)
+    result.problems = month.problems
+    result.attention = False  # the demo's problems are staged on purpose: it succeeded
+    result.data = month.data
+    return result
