@@ -25,7 +25,7 @@ from pyxl.demo_clerk import UnitScript, fill_unit_workbook
 from pyxl.demo_mailserver import LoopbackMailServer
 from pyxl.errors import PyxlError
 from pyxl.files import write_bytes_atomic
-from pyxl.model import DutyTable, Target
+from pyxl.model import CATEGORIES, Consolidation, DutyTable, Target
 from pyxl.period import Period
 
 DEMO_MARKER = ".pyxl-demo"
@@ -169,9 +169,28 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
     )
     result.summary.append(f"回环邮件服务器共收到 {received} 封邮件（分发与催报）。")
     for step in steps:
-        result.summary.extend(step.summary)
         result.outputs.extend(step.outputs)
-    result.problems = month.problems
-    result.attention = False  # the demo's problems are staged on purpose: it succeeded
+    result.summary.extend(month_summary(month.data))
+    result.summary.append(f"发现问题 {len(month.problems)} 个（均为演示中有意安排的），详见汇总表的「问题」页。")
     result.data = month.data
+    # The demo's problems and flags are staged on purpose: it succeeded, so it exits 0.
     return result
+
+
+def month_summary(consolidation: Consolidation) -> list[str]:
+    """A few Chinese lines read straight off the consolidated tables."""
+    returns = consolidation.returns
+    returned = returns["returned"].astype(bool)
+    accepted = returns["accepted"].astype(bool)
+    late = returns["late"].astype(bool)
+    categories = consolidation.tasks["category"].value_counts()
+    red = consolidation.flags[consolidation.flags["level"] == "red"]
+    lines = [
+        f"回执：应报 {len(returns)} 个单位，已报 {int(returned.sum())}，采用 {int(accepted.sum())}，"
+        f"退回 {int((returned & ~accepted).sum())}，未报送 {int((~returned).sum())}，逾期报送 {int((returned & late).sum())}。",
+        "任务：" + "，".join(f"{name} {int(categories.get(name, 0))}" for name in CATEGORIES) + "。",
+        f"红色预警 {len(red)} 条："
+        + "，".join(f"{kind} {count}" for kind, count in red["flag"].value_counts().items())
+        + "。",
+    ]
+    return lines

@@ -1,0 +1,83 @@
+"""`pyxl demo` end to end in a temporary folder: every output of the month, nothing mocked."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pyxl.cli import main
+from pyxl.demo import DEMO_MARKER, run_demo
+from pyxl.model import SHEET_NAMES
+from pyxl.period import Period
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, object]:
+    folder = tmp_path_factory.mktemp("demo") / "演示"
+    return folder, run_demo(folder, Period(2025, 6))
+
+
+def test_demo_writes_every_output_of_the_month(demo):
+    folder, result = demo
+    out = folder / "out" / "2025-06"
+    assert (folder / "workbook" / "Responsibilities.xlsm").stat().st_size > 10_000
+    unit_files = list((out / "分发").glob("*.xlsx"))
+    assert len(unit_files) >= 10
+    assert len(list((out / "outbox").glob("*.eml"))) == len(unit_files)
+    assert list((folder / "returns" / "2025-06").iterdir())
+    assert (out / "汇总_2025-06.xlsx").exists()
+    assert (out / "督查通报_2025-06.docx").exists() and (out / "督查通报_2025-06.html").exists()
+    assert list((out / "督办单").glob("*.docx"))
+    assert list((folder / "邮件服务器").glob("*.eml"))
+
+
+def test_demo_summary_matches_the_consolidated_tables(demo):
+    folder, result = demo
+    consolidation = result.data
+    summary = "\n".join(result.summary)
+    book = openpyxl.load_workbook(folder / "out" / "2025-06" / "汇总_2025-06.xlsx", read_only=True)
+    returns = list(book[SHEET_NAMES["returns"]].iter_rows(values_only=True))
+    assert len(returns) - 1 == len(consolidation.returns)
+    accepted = int(consolidation.returns["accepted"].astype(bool).sum())
+    assert f"采用 {accepted}" in summary
+    for category, count in consolidation.tasks["category"].value_counts().items():
+        assert f"{category} {count}" in summary
+
+
+def test_demo_staged_defects_are_found(demo):
+    folder, result = demo
+    consolidation = result.data
+    flags = set(consolidation.flags["flag"])
+    assert "逾期未报" in flags  # the unit that never returned
+    codes = set(consolidation.problems["code"])
+    assert any("number" in code for code in codes)  # text typed into a number cell
+    ledger = folder / "returns" / "2025-06" / "回收记录.csv"
+    with ledger.open(encoding="utf-8-sig") as handle:
+        statuses = [row["status"] for row in csv.DictReader(handle)]
+    assert "rejected" in statuses and "accepted" in statuses
+
+
+def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path, capsys):
+    folder = tmp_path / "我的工作目录"
+    folder.mkdir()
+    (folder / "重要.xlsx").write_bytes(b"keep me")
+    assert main(["demo", "--dir", str(folder)]) == 2
+    assert (folder / "重要.xlsx").read_bytes() == b"keep me"
+    assert "演示" in capsys.readouterr().err
+
+
+def test_demo_reruns_over_its_own_folder_with_the_same_result(demo):
+    folder, first = demo
+    assert (folder / DEMO_MARKER).exists()
+    again = run_demo(folder, Period(2025, 6))
+    for table in SHEET_NAMES:
+        left = getattr(first.data, table).reset_index(drop=True)
+        right = getattr(again.data, table).reset_index(drop=True)
+        if table == "problems":  # archive paths are content hashes, so they match too
+            left, right = left.astype(str), right.astype(str)
+        assert left.equals(right), table
