@@ -67,7 +67,18 @@ def load_duty_table(settings: Settings, document: Path | None = None) -> DutyTab
 
 def parse_document(settings: Settings, document: Path | None = None) -> StepResult:
     """Parse a duty document (default: the configured one, else the bundled example)."""
-    raise _not_yet("导入分工文件")
+    from pyxl import parse
+
+    path = Path(document) if document is not None else settings.document_path
+    duty = parse.parse_document(path, settings.unit_directory(), settings.year)
+    units = {name for task in duty.tasks for name in (*task.lead_units, *task.responsible_units)}
+    summary = [
+        f"「{duty.title}」（{duty.year} 年）：{len(duty.sections)} 个部分、"
+        f"{sum(len(s.subsections) for s in duty.sections)} 个小节、{len(duty.tasks)} 项任务、"
+        f"{sum(len(t.targets) for t in duty.tasks)} 个量化指标、{sum(len(t.deadlines) for t in duty.tasks)} 个时限、"
+        f"涉及 {len(units)} 个单位（含单位组）；发现问题 {len(duty.problems)} 个。"
+    ]
+    return StepResult(summary=summary, problems=list(duty.problems), data=duty)
 
 
 def build_workbook(
