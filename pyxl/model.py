@@ -219,6 +219,7 @@ class LedgerEntry:
     sha256: str
     status: Literal["accepted", "rejected", "superseded", "duplicate", "container"]
     problem_count: int = 0
+    sender: str = ""  # e-mail address of the sender, from the .eml that carried it
 
 
 # Column ids (English) and their Chinese headers, in sheet order. The
@@ -238,6 +239,7 @@ TASK_COLUMNS = {
     "category": "类别",
     "previous_category": "上期类别",
     "change": "较上期变化",
+    "expected_percent": "序时进度(%)",  # m/12, or relative to the task's own deadline
 }
 INDICATOR_COLUMNS = {
     "key": "序号",
@@ -255,6 +257,8 @@ INDICATOR_COLUMNS = {
     "light": "灯号",
     "stretch_met": "达到力争值",
     "lead_unit": "牵头单位",
+    "completion": "完成率(%)",  # cumulative and level targets; None for growth rates (points)
+    "reported_by": "报送单位",  # the lead unit whose value was used
 }
 RETURN_COLUMNS = {
     "unit": "单位",
@@ -318,4 +322,34 @@ class Consolidation:
         }
         return {
             SHEET_NAMES[name]: getattr(self, name).rename(columns=labels[name]) for name in SHEET_NAMES
+        }
+
+    def to_json(self) -> dict:
+        """The `pyxl consolidate --json` shape: each table as records, dates ISO, no NaN."""
+        import math
+
+        def convert(value):
+            if value is None:
+                return None
+            if isinstance(value, (date, datetime)):  # pandas Timestamp is a datetime
+                return None if value != value else value.isoformat()  # NaT is not equal to itself
+            if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+                value = value.item()  # numpy scalar → Python
+            if isinstance(value, float) and math.isnan(value):
+                return None
+            if isinstance(value, (list, tuple)):
+                return [convert(v) for v in value]
+            return value
+
+        tables = {
+            name: [{k: convert(v) for k, v in row.items()} for row in getattr(self, name).to_dict("records")]
+            for name in SHEET_NAMES
+        }
+        return {
+            "period": self.period,
+            "as_of": self.as_of.isoformat(),
+            "year": self.year,
+            "schedule_fraction": self.schedule_fraction,
+            "due_date": self.due_date.isoformat(),
+            **tables,
         }
