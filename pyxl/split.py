@@ -1,0 +1,356 @@
+"""Split the duty table into one protected workbook per unit for a reporting period.
+
+Groups are expanded here (各街镇 → its ten streets and towns); an open group
+(相关部门) that staff have not assigned is reported, never guessed. Each unit
+gets the tasks it leads (with one row per target) and then the tasks it is
+responsible for. The writing of one workbook lives in `pyxl.unit_sheet`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from pyxl import layout
+from pyxl.errors import PyxlError
+from pyxl.files import atomic_path, sha256_file, write_text_atomic
+from pyxl.model import DutyTable, ReturnRow, Target, Task
+from pyxl.problems import Problem, problem, register_code
+from pyxl.unit_sheet import SheetRow, file_name_part, sheet_name_for, write_unit_workbook
+from pyxl.units import UnitIndex
+
+__all__ = [
+    "SheetRow",
+    "SplitPlan",
+    "SplitOutput",
+    "build_unit_rows",
+    "plan_split",
+    "write_unit_workbook",
+    "write_unit_files",
+    "select_units",
+]
+
+STAGE = "分单位表"
+OPEN_GROUP = register_code(
+    "split-open-group",
+    "warning",
+    "任务的牵头或责任单位是开放性表述（如「相关部门」），尚未指定具体单位，该任务没有发给任何单位：请在 config.yaml 的 groups 中为该组填写 members 后重新生成。",
+    STAGE,
+)
+EMPTY_GROUP = register_code(
+    "split-empty-group",
+    "warning",
+    "任务写的是单位组（如「各街镇」），但该组没有成员单位，任务没有发给任何单位：请在 config.yaml 的 groups 中补全成员后重新生成。",
+    STAGE,
+)
+UNIT_WITHOUT_TASKS = register_code(
+    "split-unit-without-tasks",
+    "warning",
+    "单位名录中的单位本期没有任何任务，没有为它生成填报表：如属遗漏，请在分工表中补充后重新生成。",
+    STAGE,
+)
+SHEET_NAME_CHANGED = register_code(
+    "split-sheet-name-changed",
+    "warning",
+    "单位名称含有工作表名称不允许的字符或超过 31 个字符，工作表名已相应调整（报回识别不受影响）：如需要可在单位名录中改用简称。",
+    STAGE,
+)
+
+_UNIT_FILE = re.compile(r"^\d+_.+\.xlsx$")
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else format(value, "g")
+
+
+def target_text(target: Target) -> str:
+    """目标值 in words: 增长5.6%，力争6% · 260家以上 · 不超过0%."""
+    value = f"{_number(target.value)}{target.unit}"
+    if target.kind == "growth":
+        value = f"增长{value}"
+    suffix = {">=": "以上", "<=": "以内"}.get(target.comparator, "")
+    if target.kind == "growth" and target.comparator == "<=" and target.value == 0:
+        value, suffix = "零增长", ""
+    text = value + suffix
+    if target.stretch is not None:
+        text += f"，力争{_number(target.stretch)}{target.unit}"
+    return text
+
+
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def task_deadline_text(task: Task) -> str:
+    """完成时限 of a task row: each deadline phrase with its date when it has one."""
+    parts = []
+    for deadline in task.deadlines:
+        parts.append(f"{deadline.phrase}（{_day(deadline.date)}）" if deadline.date else deadline.phrase)
+    return "；".join(parts)
+
+
+def _target_deadline_text(target: Target) -> str:
+    if target.deadline is not None:
+        return _day(target.deadline)
+    return "年底（仅年度考核）" if target.annual_only else "年底前"
+
+
+def task_rows(task: Task, role: str) -> list[SheetRow]:
+    """The rows a task puts on a unit's sheet: the task, then its targets when the unit leads it."""
+    rows = [SheetRow(task.number, task.number, None, task.text, role, "", "", task_deadline_text(task))]
+    if role == layout.ROLE_LEAD:
+        for i, target in enumerate(task.targets):
+            rows.append(
+                SheetRow(
+                    task.target_key(i), task.number, i, target.phrase, role,
+                    target.metric, target_text(target), _target_deadline_text(target),
+                )
+            )
+    return rows
+
+
+class _Expander:
+    """Group expansion with a cache, and the problems an unassigned group causes."""
+
+    def __init__(self, index: UnitIndex) -> None:
+        self.index = index
+        self._cache: dict[str, tuple[list[str], bool]] = {}
+
+    def __call__(self, name: str) -> tuple[list[str], bool]:
+        if name not in self._cache:
+            self._cache[name] = self.index.expand(name)
+        return self._cache[name]
+
+    def roles(self, task: Task) -> tuple[dict[str, str], list[Problem]]:
+        """Unit → its role in `task` (lead wins over responsible), and unassigned-group problems."""
+        roles: dict[str, str] = {}
+        problems: list[Problem] = []
+        for role, names, label in (
+            (layout.ROLE_LEAD, task.lead_units, "牵头单位"),
+            (layout.ROLE_RESPONSIBLE, task.responsible_units, "责任单位"),
+        ):
+            for name in names:
+                members, is_open = self(name)
+                if not members:
+                    problems.append(_group_problem(task, name, label, is_open))
+                for unit in members:
+                    roles.setdefault(unit, role)
+        return roles, problems
+
+
+def _group_problem(task: Task, name: str, label: str, is_open: bool) -> Problem:
+    where = {"line": task.line, "sheet": None}
+    if is_open:
+        return problem(
+            OPEN_GROUP,
+            f"任务 {task.number} 的{label}「{name}」是开放性表述，尚未指定具体单位，本任务没有发给「{name}」中的任何单位；"
+            f"请在 config.yaml 的 groups.{name}.members 中填写单位后重新生成。",
+            **where,
+        )
+    return problem(
+        EMPTY_GROUP,
+        f"任务 {task.number} 的{label}「{name}」是单位组，但没有成员单位；请在 config.yaml 的 groups.{name}.members 中补全后重新生成。",
+        **where,
+    )
+
+
+def build_unit_rows(duty: DutyTable, index: UnitIndex, unit: str) -> list[SheetRow]:
+    """The rows of `unit`'s sheet: lead tasks first (each followed by its targets), then responsible tasks.
+
+    `unit` is a canonical unit name; groups in the duty table are expanded
+    with `index`. Unassigned groups are reported by `plan_split`.
+    """
+    expander = _Expander(index)
+    lead: list[SheetRow] = []
+    responsible: list[SheetRow] = []
+    for task in duty.tasks:
+        role = expander.roles(task)[0].get(unit)
+        if role == layout.ROLE_LEAD:
+            lead.extend(task_rows(task, role))
+        elif role == layout.ROLE_RESPONSIBLE:
+            responsible.extend(task_rows(task, role))
+    return lead + responsible
+
+
+# ---------------------------------------------------------------- the plan
+
+
+@dataclass
+class SplitPlan:
+    """Every unit that owns a task, in file order, with its rows; and what could not be assigned."""
+
+    rows: dict[str, list[SheetRow]]  # unit → rows, in file order
+    numbers: dict[str, int]  # unit → NN of its file name
+    problems: list[Problem] = field(default_factory=list)
+
+    def file_name(self, unit: str) -> str:
+        width = max(2, len(str(len(self.numbers))))
+        return f"{self.numbers[unit]:0{width}d}_{file_name_part(unit)}.xlsx"
+
+
+def plan_split(duty: DutyTable, index: UnitIndex) -> SplitPlan:
+    """Assign every task to the units that own it (groups expanded) in one pass.
+
+    Files are numbered in the order of the unit directory, then units the
+    directory does not know in order of first appearance, so a unit keeps
+    its number whichever units a run selects.
+    """
+    expander = _Expander(index)
+    lead: dict[str, list[Task]] = {}
+    responsible: dict[str, list[Task]] = {}
+    problems: list[Problem] = []
+    for task in duty.tasks:
+        roles, found = expander.roles(task)
+        problems.extend(found)
+        for unit, role in roles.items():
+            (lead if role == layout.ROLE_LEAD else responsible).setdefault(unit, []).append(task)
+
+    owners = set(lead) | set(responsible)
+    order = [u.name for u in index.directory.units if u.name in owners]
+    seen = set(order)
+    for task in duty.tasks:
+        for unit in expander.roles(task)[0]:
+            if unit not in seen:
+                seen.add(unit)
+                order.append(unit)
+
+    rows: dict[str, list[SheetRow]] = {}
+    for unit in order:
+        unit_rows: list[SheetRow] = []
+        for task in lead.get(unit, ()):
+            unit_rows.extend(task_rows(task, layout.ROLE_LEAD))
+        for task in responsible.get(unit, ()):
+            unit_rows.extend(task_rows(task, layout.ROLE_RESPONSIBLE))
+        rows[unit] = unit_rows
+        if sheet_name_for(unit) != unit:
+            problems.append(
+                problem(
+                    SHEET_NAME_CHANGED,
+                    f"单位「{unit}」不能直接用作工作表名（不允许 []:*?/\\ 等字符或超过 31 个字符），已改为「{sheet_name_for(unit)}」；"
+                    "报回仍按隐藏的识别信息认单位，如需要可在单位名录中改用简称。",
+                    unit=unit,
+                )
+            )
+    for unit in index.directory.units:
+        if unit.name not in owners:
+            problems.append(
+                problem(
+                    UNIT_WITHOUT_TASKS,
+                    f"单位名录中的「{unit.name}」在分工表中没有任何任务，未为它生成填报表；如属遗漏，请在分工表中补充后重新生成。",
+                    unit=unit.name,
+                )
+            )
+    return SplitPlan(rows, {unit: i + 1 for i, unit in enumerate(order)}, problems)
+
+
+# ---------------------------------------------------------------- files
+
+
+@dataclass
+class SplitOutput:
+    written: list[Path]  # the unit workbooks written by this run
+    manifest: Path
+    archive: Path  # the zip of every unit workbook in the folder
+    removed: list[Path] = field(default_factory=list)  # stale workbooks of units no longer in the plan
+
+
+def write_unit_files(
+    folder: Path,
+    archive: Path,
+    plan: SplitPlan,
+    period: str,
+    due_date: date,
+    year: int,
+    password: str = "",
+    previous: Mapping[str, Mapping[str, ReturnRow]] | None = None,
+    only: Sequence[str] | None = None,
+) -> SplitOutput:
+    """Write the unit workbooks of `plan` into `folder`, then the manifest and the zip `archive`.
+
+    With `only`, just those units' files are rewritten; the manifest and the
+    zip still list every unit's file in the folder. Without it, workbooks of
+    units no longer in the plan are removed. Every file is written atomically
+    and its bytes depend only on the inputs.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    previous = previous or {}
+    selected = list(plan.rows) if only is None else [u for u in plan.rows if u in set(only)]
+    written: list[Path] = []
+    for unit in selected:
+        target = folder / plan.file_name(unit)
+        with atomic_path(target) as temporary:
+            write_unit_workbook(
+                temporary, unit, period, plan.rows[unit], due_date,
+                previous=previous.get(unit), password=password, year=year,
+            )
+        written.append(target)
+
+    removed: list[Path] = []
+    if only is None:
+        expected = {plan.file_name(unit) for unit in plan.rows}
+        for path in sorted(folder.iterdir()):
+            if _UNIT_FILE.match(path.name) and path.name not in expected:
+                path.unlink()
+                removed.append(path)
+
+    present = [unit for unit in plan.rows if (folder / plan.file_name(unit)).exists()]
+    manifest = folder / layout.MANIFEST_NAME
+    write_text_atomic(manifest, manifest_text(plan, folder, present), encoding="utf-8-sig")
+    _write_zip(archive, [folder / plan.file_name(unit) for unit in present], period)
+    return SplitOutput(written, manifest, Path(archive), removed)
+
+
+def manifest_text(plan: SplitPlan, folder: Path, units: Sequence[str]) -> str:
+    """分发清单.csv: one line per unit file (file name relative to the 分发 folder)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(layout.MANIFEST_COLUMNS)
+    for unit in units:
+        rows = plan.rows[unit]
+        tasks = sum(row.target_index is None for row in rows)
+        name = plan.file_name(unit)
+        writer.writerow([unit, name, tasks, len(rows) - tasks, sha256_file(folder / name)])
+    return buffer.getvalue()
+
+
+def _write_zip(target: Path, files: Sequence[Path], period: str) -> None:
+    # A fixed time stamp per entry keeps the zip identical on a re-run.
+    stamp = (int(period[:4]), int(period[5:7]), 1, 0, 0, 0)
+    with atomic_path(Path(target)) as temporary:
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for path in files:
+                info = zipfile.ZipInfo(path.name, stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                bundle.writestr(info, path.read_bytes())
+
+
+def select_units(plan: SplitPlan, index: UnitIndex, names: Sequence[str]) -> list[str]:
+    """Canonical names of the units asked for with `--unit`; a name that owns no task stops the step."""
+    chosen: list[str] = []
+    for name in names:
+        resolution = index.resolve(name)
+        canonical = resolution.canonical or name.strip()
+        if canonical not in plan.rows:
+            if resolution.is_group:
+                members, _ = index.expand(canonical)
+                found = [m for m in members if m in plan.rows]
+                if found:
+                    chosen.extend(m for m in found if m not in chosen)
+                    continue
+            hint = f"（是不是「{resolution.suggestion}」？）" if resolution.suggestion and resolution.canonical is None else ""
+            raise PyxlError(
+                f"单位「{name}」本期没有任何任务，或不在单位名录中{hint}：请检查 --unit 的写法，或先在分工表中为它分配任务。"
+            )
+        if canonical not in chosen:
+            chosen.append(canonical)
+    return chosen
