@@ -97,8 +97,40 @@ def excel_setup(settings: Settings) -> StepResult:
 
 
 def split_sheets(settings: Settings, period: Period, units: list[str] | None = None) -> StepResult:
-    """Write one protected workbook per unit for the period."""
-    raise _not_yet("生成分单位表")
+    """Write one protected workbook per unit for the period (out/<period>/分发/), the manifest and a zip."""
+    from pyxl import parse, split
+    from pyxl.units import UnitIndex
+
+    # Until the master-workbook reader lands (load_duty_table / load_unit_directory),
+    # the duty table comes from the configured document.
+    directory = settings.unit_directory()
+    duty = parse.parse_document(settings.document_path, directory, settings.year)
+    index = UnitIndex(directory)
+    plan = split.plan_split(duty, index)
+    only = split.select_units(plan, index, units) if units else None
+    out = settings.out_dir(period)
+    due = period.due_date(settings.period.return_due_day)
+    # previous=None until the collect stage's archive reader exists: no pre-fill from the CLI yet.
+    result = split.write_unit_files(
+        out / "分发", out / f"分单位表_{period}.zip", plan, str(period), due, duty.year,
+        password=settings.split.sheet_password, previous=None, only=only,
+    )
+    chosen = only if only is not None else list(plan.rows)
+    rows = [row for unit in chosen for row in plan.rows[unit]]
+    targets = sum(row.target_index is not None for row in rows)
+    summary = [
+        f"{period.label}分单位填报表：为 {len(result.written)} 个单位生成了填报表"
+        f"（任务 {len(rows) - targets} 行、指标 {targets} 行），报送截止 {due.year}年{due.month}月{due.day}日。",
+        f"文件在 {settings.relative(out / '分发')}/，分发清单 {split.layout.MANIFEST_NAME}，压缩包 {settings.relative(result.archive)}。",
+    ]
+    if result.removed:
+        summary.append(f"已删除 {len(result.removed)} 个不再有任务的单位的旧填报表。")
+    return StepResult(
+        summary=summary,
+        outputs=[out / "分发", result.manifest, result.archive],
+        problems=list(plan.problems),
+        data=plan,
+    )
 
 
 def send_sheets(
