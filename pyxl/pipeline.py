@@ -154,8 +154,36 @@ def send_reminders(
 
 
 def collect_returns(settings: Settings, period: Period, paths: list[Path] | None, now: datetime) -> StepResult:
-    """Archive, recognise and validate returned sheets (default: the inbox)."""
-    raise _not_yet("收取回执")
+    """Archive, recognise and validate returned sheets (default: the inbox).
+
+    Every file given is archived byte for byte under returns/<period>/ and
+    recorded once in its ledger; the problems of the files new in this run
+    are returned. `data` is the list of UnitReturn read in this run.
+    """
+    from pyxl import collect
+
+    if paths is None:
+        inbox = settings.inbox_dir
+        if not inbox.is_dir():
+            raise PyxlError(f"收件箱文件夹 {settings.relative(inbox)} 不存在：请先新建它并放入各单位报回的文件，或在命令后写出文件路径。")
+        paths = [inbox]
+    duty = load_duty_table(settings)
+    directory = load_unit_directory(settings)
+    outcome = collect.collect(
+        [Path(p) for p in paths], returns_dir=settings.returns_dir(period), workspace=settings.root, period=str(period),
+        duty=duty, directory=directory, now=now, sent_dir=settings.out_dir(period) / "分发",
+    )
+    current = collect.read_archive(settings.returns_dir(period), settings.root, duty, directory)
+    accepted = sum(r.accepted for r in current)
+    summary = [
+        f"{period} 回收：本次新收文件 {len(outcome.returns)} 份填报表"
+        f"（另有 {sum(e.status == 'container' for e in outcome.entries)} 个压缩包/邮件），已收过而跳过 {outcome.duplicates} 个。",
+        f"目前共有 {len(current)} 个单位报送，其中 {accepted} 个采用、{len(current) - accepted} 个退回待改。",
+    ]
+    if outcome.ledger is not None:
+        summary.append(f"回收记录：{settings.relative(outcome.ledger)}")
+    return StepResult(summary=summary, outputs=[outcome.ledger] if outcome.ledger else [], problems=outcome.problems,
+                      data=outcome.returns)
 
 
 def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepResult:
