@@ -70,7 +70,19 @@ def _kind(unit: str, context: str, before: str) -> str:
     return "count"
 
 
+def _unquote(text: str) -> str:
+    """Drop a quote mark left unpaired at either end (“一次办” keeps both)."""
+    text = text.strip()
+    if text[:1] in _QUOTES and not any(q in text[1:] for q in "”\"’」"):
+        text = text[1:]
+    if text[-1:] in _QUOTES and not any(q in text[:-1] for q in "“\"‘「"):
+        text = text[:-1]
+    return text.strip()
+
+
 def _comparator(before: str, after: str, kind: str, decrease: bool) -> str:
+    if before.endswith(("不低于", "不少于", "不小于")):
+        return ">="
     if after.strip() in ("以内", "以下") or any(before.endswith(w) for w in _AT_MOST) or kind == "level":
         return "<="
     if decrease:
@@ -86,13 +98,14 @@ def _metric(text: str, start: int, end: int, match_end: int) -> tuple[str, int, 
     head = text[start:end]
     # the words right after the number when the words before are only a verb (推进45个重点项目)
     tail = _TAIL_BREAK.split(text[match_end:], maxsplit=1)[0]
-    cleaned = _METRIC_TAIL.sub("", _METRIC_HEAD.sub("", head.strip())).strip().strip(_QUOTES).strip()
+    cleaned = _unquote(_METRIC_TAIL.sub("", _METRIC_HEAD.sub("", head.strip())))
     lead = len(head) - len(head.lstrip())
     offset = start + lead + (len(head.strip()) - len(_METRIC_HEAD.sub("", head.strip())))
     tail_clean = re.sub(r"^(?:及以上|以上|以内|以下|左右)", "", tail).strip()
     verb_only = len(cleaned) <= 4 or cleaned.endswith(("推进", "推动", "全区", "签约", "引进"))
     if tail_clean and (verb_only or head.rstrip().endswith("等")):
-        return tail_clean.strip(_QUOTES), offset, match_end + len(tail.rstrip())
+        metric = _unquote(re.sub(r"(?<=..)(?:建设|工作)$", "", tail_clean))
+        return metric, offset, match_end + len(tail.rstrip())
     return cleaned, offset, match_end
 
 
@@ -153,5 +166,5 @@ def find_targets(text: str) -> list[Target]:
         clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, zero.start())), default=0)
         head = text[clause_start : zero.start()]
         metric = _METRIC_TAIL.sub("", _METRIC_HEAD.sub("", re.sub(r"^(?:实现|推动|确保)", "", head.strip())))
-        targets.append(Target(text[clause_start : zero.end()].strip(), metric.strip(_QUOTES) or "增长", 0.0, "%", "growth", "<="))
+        targets.append(Target(text[clause_start : zero.end()].strip(), _unquote(metric) or "增长", 0.0, "%", "growth", "<="))
     return targets
