@@ -78,7 +78,7 @@ def cmd_build_workbook(settings: Settings, args: argparse.Namespace) -> pipeline
 
 
 def cmd_excel_setup(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
-    return pipeline.excel_setup(settings)
+    return pipeline.excel_setup(settings, now=datetime.now())
 
 
 def cmd_split(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:

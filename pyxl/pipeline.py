@@ -10,15 +10,16 @@ the shells are the only places that know the order of the loop.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
 from pyxl.config import CONFIG_NAME, Settings
 from pyxl.files import write_text_atomic
 from pyxl.errors import PyxlError
-from pyxl.model import DutyTable
+from pyxl.model import DutyTable, UnitDirectory
 from pyxl.period import Period
 from pyxl.problems import Problem, has_errors
 
@@ -61,8 +62,33 @@ def _not_yet(step: str) -> PyxlError:
 
 
 def load_duty_table(settings: Settings, document: Path | None = None) -> DutyTable:
-    """The duty table: the saved master workbook when it exists (staff edits count), else the document."""
-    raise _not_yet("读取分工表")
+    """The duty table: the saved master workbook when it exists (staff edits count), else the document.
+
+    An explicit `document` is always parsed. Cells of the master that cannot
+    be read are in the table's `problems`.
+    """
+    from pyxl import master
+
+    workbook = settings.workbook_path
+    if document is None and workbook.exists():
+        return master.read_master(workbook, settings.relative(workbook)).duty_table(settings.year)
+    from pyxl import parse
+
+    path = Path(document) if document is not None else settings.document_path
+    return parse.parse_document(path, settings.unit_directory(), settings.year)
+
+
+def load_unit_directory(settings: Settings) -> UnitDirectory:
+    """The unit directory: the master's 单位 sheet when the workbook exists, else config.yaml's units.
+
+    Groups (各街镇 …) always come from config.yaml.
+    """
+    from pyxl import master
+
+    workbook = settings.workbook_path
+    if workbook.exists():
+        return master.read_master(workbook, settings.relative(workbook)).unit_directory(settings)[0]
+    return settings.unit_directory()
 
 
 def parse_document(settings: Settings, document: Path | None = None) -> StepResult:
@@ -84,13 +110,68 @@ def parse_document(settings: Settings, document: Path | None = None) -> StepResu
 def build_workbook(
     settings: Settings, document: Path | None = None, force: bool = False, reimport: bool = False, now: datetime | None = None
 ) -> StepResult:
-    """Create workbook/Responsibilities.xlsm from a duty document."""
-    raise _not_yet("生成主控工作簿")
+    """Create workbook/Responsibilities.xlsm from a duty document.
+
+    Refuses while Excel holds the workbook, and to replace it without `force`.
+    With `force` the rows staff edited in 任务清单, 指标, 单位 and 设置 are
+    carried over from the saved file, unless `reimport` asks for the document
+    again; either way the old file is backed up and replaced atomically.
+    """
+    from pyxl import master, workbook_build
+
+    if now is None:
+        raise TypeError("build_workbook needs `now` (the time of the backup's name)")
+    target = settings.workbook_path
+    workbook_build.check_not_open(target)
+    if target.exists() and not force:
+        raise PyxlError(
+            f"主控工作簿 {settings.relative(target)} 已存在：要重新生成请加 --force（保留各表中的修改并留备份），"
+            "要按分工文件重新导入请加 --force --reimport。"
+        )
+    saved = master.read_master(target, settings.relative(target)) if target.exists() else None
+    summary: list[str] = []
+    problems: list[Problem] = []
+    if saved is not None and not reimport:
+        content = workbook_build.MasterContent.carried_over(saved, settings)
+        summary.append(f"已保留工作簿中的修改：任务 {len(content.tasks) - 1} 项、指标 {len(content.indicators) - 1} 个、"
+                       f"单位 {len(content.units) - 1} 个。")
+        if document is not None:
+            summary.append(f"未重新导入 {document}：要按这个分工文件重新导入（丢弃工作簿中的修改），请加 --reimport。")
+    else:
+        duty = load_duty_table(settings, Path(document) if document is not None else settings.document_path)
+        problems = list(duty.problems)
+        conf = saved.conf_values() if saved is not None else None
+        content = workbook_build.MasterContent.fresh(settings, duty, settings.unit_directory(), conf)
+        summary.append(f"已导入「{duty.title}」：任务 {len(duty.tasks)} 项、指标 {sum(len(t.targets) for t in duty.tasks)} 个。")
+    backup = workbook_build.write_master(target, content, now, force=force)
+    summary.insert(0, f"已生成主控工作簿 {settings.relative(target)}。")
+    if backup is not None:
+        summary.append(f"原工作簿已备份为 {settings.relative(backup)}。")
+    return StepResult(summary=summary, outputs=[target], problems=problems)
 
 
-def excel_setup(settings: Settings) -> StepResult:
-    """Write this machine's interpreter and PYTHONPATH into the workbook's xlwings.conf sheet."""
-    raise _not_yet("Excel 设置")
+def excel_setup(settings: Settings, now: datetime | None = None) -> StepResult:
+    """Write this machine's interpreter and PYTHONPATH into the workbook's xlwings.conf sheet.
+
+    The workbook is rebuilt through the same path as `build_workbook --force`
+    (never saved with openpyxl), keeping every edit the staff made.
+    """
+    from pyxl import master, workbook_build
+
+    if now is None:
+        raise TypeError("excel_setup needs `now` (the time of the backup's name)")
+    target = settings.workbook_path
+    if not target.exists():
+        raise PyxlError(f"找不到主控工作簿 {settings.relative(target)}：请先运行 pyxl build-workbook。")
+    workbook_build.check_not_open(target)
+    saved = master.read_master(target, settings.relative(target))
+    conf = workbook_build.machine_conf()
+    content = workbook_build.MasterContent.carried_over(saved, settings, conf)
+    backup = workbook_build.write_master(target, content, now, force=True)
+    summary = [f"已把本机 Python 写入 {settings.relative(target)} 的 xlwings.conf 表："]
+    summary += [f"  {key} = {value}" for key, value in conf.items()]
+    summary.append(f"原工作簿已备份为 {settings.relative(backup)}。" if backup else "")
+    return StepResult(summary=[line for line in summary if line], outputs=[target])
 
 
 # ---------------------------------------------------------------- the month
@@ -142,15 +223,51 @@ def send_sheets(
     resend: bool = False,
     progress: Progress = no_progress,
 ) -> StepResult:
-    """Mail each unit its own sheet (or write .eml drafts with dry_run)."""
-    raise _not_yet("发送邮件")
+    """Mail each unit its own sheet (or write .eml drafts with dry_run); see pyxl.mail."""
+    from pyxl import mail
+
+    run = mail.run_mail(
+        settings, period, mail.KIND_SEND, _mail_directory(settings), _clock_from(now), time.sleep, progress,
+        dry_run=dry_run, units=units, resend=resend,
+    )
+    return StepResult(summary=run.summary, outputs=run.outputs, attention=run.attention, data=run.delivery)
+
+
+def _mail_directory(settings: Settings):
+    """Addresses: the master's 单位 sheet once load_unit_directory exists, else config.yaml."""
+    loader = globals().get("load_unit_directory")
+    return loader(settings) if loader else settings.unit_directory()
+
+
+def _clock_from(now: datetime) -> Callable[[], datetime]:
+    """The send time of each mail for the ledger: `now` plus the time elapsed since the step began."""
+    start = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - start)
 
 
 def send_reminders(
     settings: Settings, period: Period, as_of: date, now: datetime, dry_run: bool = False, progress: Progress = no_progress
 ) -> StepResult:
-    """Mail the units whose return has not been accepted after the due date (催报)."""
-    raise _not_yet("催报")
+    """Mail the units whose return has not been accepted after the due date (催报); see pyxl.mail."""
+    from pyxl import mail
+
+    accepted, rejected = _return_status(settings, period)
+    run = mail.run_mail(
+        settings, period, mail.KIND_REMIND, _mail_directory(settings), _clock_from(now), time.sleep, progress,
+        dry_run=dry_run, as_of=as_of, accepted=accepted, rejected=rejected,
+    )
+    return StepResult(summary=run.summary, outputs=run.outputs, attention=run.attention, data=run.delivery)
+
+
+def _return_status(settings: Settings, period: Period) -> tuple[set[str], dict[str, list[Problem]]]:
+    """Units whose current return was accepted, and the problems of those whose return was rejected."""
+    from pyxl import collect
+
+    directory = _mail_directory(settings)
+    returns = collect.read_archive(settings.returns_dir(period), settings.root, None, directory)
+    accepted = {r.unit for r in returns if r.unit and r.accepted}
+    rejected = {r.unit: list(r.problems) for r in returns if r.unit and not r.accepted}
+    return accepted, rejected
 
 
 def collect_returns(settings: Settings, period: Period, paths: list[Path] | None, now: datetime) -> StepResult:

@@ -1,0 +1,214 @@
+"""Assembling a macro workbook (.xlsm) from text sources, without Excel.
+
+The recipe (checked on Linux, see DESIGN.md "The master workbook"):
+1. the sheets are written with XlsxWriter;
+2. a VBA project is added with pyOpenVBA, which starts from a project
+   captured from real Excel and names the sheet modules as Excel does; the
+   modules are our own (`workbook/vba/`) plus xlwings' VBA module and its
+   Dictionary class, taken from the installed xlwings package so their
+   version always equals the Python side's;
+3. the `_VBA_PROJECT` stream is cut to its 7-byte form with version 0xFFFF
+   and every module keeps source only, so Excel compiles from source on
+   first open (xlwings ships its own templates in this state);
+4. the ribbon XML goes in twice, `customUI/customUI14.xml` (2009/07, Office
+   2010+) and `customUI/customUI.xml` (2006/01, a safety net), each related
+   from `_rels/.rels`, and the workbook gets the macro-enabled content type.
+
+Never save the result with openpyxl: it drops the customUI14 relationship.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Sequence
+
+CUSTOM_UI_14 = "customUI/customUI14.xml"
+CUSTOM_UI_12 = "customUI/customUI.xml"
+NS_UI_14 = "http://schemas.microsoft.com/office/2009/07/customui"
+NS_UI_12 = "http://schemas.microsoft.com/office/2006/01/customui"
+REL_UI_14 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+REL_UI_12 = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+PLAIN_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+VBA_ENTRY = "xl/vbaProject.bin"
+# Reserved1 0x61CC, Version 0xFFFF (no compiled state: compile from source), Reserved2 0, Reserved3 1.
+VBA_PROJECT_STREAM = b"\xcc\x61\xff\xff\x00\x01\x00"
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so two builds of the same sources differ only where they must
+
+Rows = list[list[Any]]
+
+
+@dataclass
+class SheetSpec:
+    """One sheet: its rows (header first when `table`), column widths and look."""
+
+    name: str
+    rows: Rows
+    widths: Sequence[float] = ()
+    table: bool = True  # bold header, frozen first row, autofilter
+    wrap: bool = True
+    hidden: bool = False
+    text_columns: set[int] = field(default_factory=set)  # 0-based: kept as text when staff retype them
+    tab_color: str | None = None
+
+
+def source_folder() -> Path:
+    """The workbook sources shipped as package data (the repository's workbook/ folder)."""
+    return Path(str(files("pyxl.workbook")))
+
+
+def vba_sources() -> dict[str, tuple[str, bool]]:
+    """Module name → (source with CRLF line ends, is a class module), in project order.
+
+    Ours from workbook/vba/, then xlwings.bas and Dictionary.cls from the
+    installed xlwings package (never copied into the repository).
+    """
+    import xlwings
+
+    package = Path(xlwings.__file__).parent
+    paths = sorted((source_folder() / "vba").glob("*.bas")) + sorted((source_folder() / "vba").glob("*.cls"))
+    paths += [package / "xlwings.bas", package / "addin" / "Dictionary.cls"]
+    modules: dict[str, tuple[str, bool]] = {}
+    for path in paths:
+        text = path.read_bytes().decode("ascii")  # VBA source is ANSI: ASCII is the only safe subset
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+        modules[path.stem] = (text, path.suffix.lower() == ".cls")
+    return modules
+
+
+def custom_ui_xml() -> str:
+    """The ribbon XML (2009/07 namespace) from workbook/customUI/customUI14.xml."""
+    return (source_folder() / "customUI" / "customUI14.xml").read_text(encoding="utf-8")
+
+
+def custom_ui_parts() -> dict[str, bytes]:
+    """Both customUI parts: the 2006 copy differs only by its namespace."""
+    text = custom_ui_xml()
+    return {CUSTOM_UI_14: text.encode("utf-8"), CUSTOM_UI_12: text.replace(NS_UI_14, NS_UI_12).encode("utf-8")}
+
+
+# ---------------------------------------------------------------- sheets
+
+
+def _write_sheets(sheets: Sequence[SheetSpec], created: datetime | None) -> bytes:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                                        "strings_to_urls": False})
+    book.set_properties({"title": "重点工作督查督办主控工作簿", "author": "pyxl", "created": created or datetime(2025, 1, 1)})
+    base = {"font_name": "等线", "font_size": 11, "valign": "top"}
+    header = book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                              "valign": "vcenter", "align": "center"})
+    plain = book.add_format(base)
+    wrapped = book.add_format({**base, "text_wrap": True})
+    text = book.add_format({**base, "num_format": "@"})
+    dated = book.add_format({**base, "num_format": "yyyy-mm-dd"})
+    for spec in sheets:
+        sheet = book.add_worksheet(spec.name)
+        if spec.tab_color:
+            sheet.set_tab_color(spec.tab_color)
+        for column, width in enumerate(spec.widths):
+            column_format = text if column in spec.text_columns else (wrapped if spec.wrap else plain)
+            sheet.set_column(column, column, width, column_format)
+        for r, row in enumerate(spec.rows):
+            for c, value in enumerate(row):
+                if spec.table and r == 0:
+                    sheet.write_string(r, c, str(value), header)
+                    continue
+                cell_format = text if c in spec.text_columns else (wrapped if spec.wrap else plain)
+                if value is None or value == "":
+                    continue
+                if isinstance(value, bool):
+                    sheet.write_boolean(r, c, value, cell_format)
+                elif isinstance(value, datetime):
+                    sheet.write_datetime(r, c, value, dated)
+                elif isinstance(value, date):
+                    sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), dated)
+                elif isinstance(value, (int, float)):
+                    sheet.write_number(r, c, value, cell_format)
+                else:
+                    sheet.write_string(r, c, str(value), cell_format)
+        if spec.table and spec.rows:
+            sheet.freeze_panes(1, 0)
+            sheet.autofilter(0, 0, max(len(spec.rows) - 1, 1), max(len(spec.rows[0]) - 1, 0))
+        if spec.hidden:
+            sheet.hide()
+    if sheets and sheets[0].hidden:
+        raise ValueError("the first sheet must stay visible")
+    book.close()
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- VBA project
+
+
+def _add_vba_project(xlsx: bytes) -> bytes:
+    """The package with a VBA project holding our modules and xlwings', source only."""
+    from pyopenvba import ExcelFile, VBAModuleKind
+
+    with tempfile.TemporaryDirectory(prefix="pyxl-build-") as folder:
+        plain = Path(folder) / "sheets.xlsm"  # pyOpenVBA adds projects to .xlsm names only
+        plain.write_bytes(xlsx)
+        done = Path(folder) / "macro.xlsm"
+        with ExcelFile(plain) as book:
+            project = book.add_vba_project()
+            for name, (source, is_class) in vba_sources().items():
+                kind = VBAModuleKind.other if is_class else VBAModuleKind.standard
+                project.add_module(name, source, kind=kind)
+            for module in project.modules:
+                # Rewritten, every module stream holds source only (MODULEOFFSET 0): no p-code from the template.
+                module.dirty = True
+            book.save(done, full_rebuild=True)
+        return done.read_bytes()
+
+
+def _source_only_project(vba_bin: bytes) -> bytes:
+    from pyopenvba.cfb import CFB
+
+    cfb = CFB.from_bytes(vba_bin)
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_STREAM)
+    return cfb.to_bytes()
+
+
+# ---------------------------------------------------------------- package parts
+
+
+def _with_custom_ui_relationships(rels: str) -> str:
+    rels = re.sub(r'<Relationship\b[^>]*ui/extensibility"[^>]*/>', "", rels)
+    added = (f'<Relationship Id="rIdPyxlUI14" Type="{REL_UI_14}" Target="{CUSTOM_UI_14}"/>'
+             f'<Relationship Id="rIdPyxlUI12" Type="{REL_UI_12}" Target="{CUSTOM_UI_12}"/>')
+    return rels.replace("</Relationships>", added + "</Relationships>", 1)
+
+
+def _macro_enabled(types: str) -> str:
+    types = types.replace(PLAIN_CONTENT_TYPE, MACRO_CONTENT_TYPE)
+    if 'Extension="xml"' not in types:
+        types = types.replace("</Types>", '<Default Extension="xml" ContentType="application/xml"/></Types>', 1)
+    return types
+
+
+def build_package(sheets: Sequence[SheetSpec], created: datetime | None = None) -> bytes:
+    """The bytes of a complete .xlsm: sheets, VBA project, ribbon."""
+    with_vba = _add_vba_project(_write_sheets(sheets, created))
+    source = zipfile.ZipFile(io.BytesIO(with_vba))
+    parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    parts[VBA_ENTRY] = _source_only_project(parts[VBA_ENTRY])
+    parts["[Content_Types].xml"] = _macro_enabled(parts["[Content_Types].xml"].decode("utf-8")).encode("utf-8")
+    parts["_rels/.rels"] = _with_custom_ui_relationships(parts["_rels/.rels"].decode("utf-8")).encode("utf-8")
+    parts.update(custom_ui_parts())
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        # [Content_Types].xml first, as Office writes it; some readers expect that.
+        for name in sorted(parts, key=lambda n: (n != "[Content_Types].xml", n)):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            package.writestr(info, parts[name])
+    return out.getvalue()
