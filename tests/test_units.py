@@ -1,0 +1,55 @@
+"""The example unit directory in config.yaml: every unit the document names, groups, placeholders."""
+
+from __future__ import annotations
+
+import re
+
+from pyxl.config import load_settings
+from pyxl.example import example_config
+from pyxl.units import UnitIndex
+
+STREETS = ["文昌街道", "崮云湖街道", "平安街道", "五峰山街道", "归德街道", "张夏街道", "万德街道", "孝里街道", "马山镇", "双泉镇"]
+
+
+def _index() -> UnitIndex:
+    return UnitIndex(load_settings(example_config()).unit_directory())
+
+
+def test_spelling_variants_and_typos_resolve_to_one_unit():
+    index = _index()
+    for raw, canonical in [
+        ("区工业和信息化和科技局", "区工业信息化和科技局"),
+        ("区工业和信息化科技局", "区工业信息化和科技局"),
+        ("区教育局体育局", "区教育体育局"),
+        ("区域管局", "区城管局"),
+        ("茵云湖街道", "崮云湖街道"),
+        ("区发展改革\n\n局", "区发展改革局"),
+    ]:
+        assert index.resolve(raw).canonical == canonical, raw
+
+
+def test_unknown_unit_gets_the_closest_suggestion():
+    found = _index().resolve("区农业农材局")
+    assert found.canonical is None and found.suggestion == "区农业农村局"
+
+
+def test_groups_expand_and_open_groups_are_never_guessed():
+    index = _index()
+    assert index.expand("各街镇") == (STREETS, False)
+    platforms, is_open = index.expand("各平台公司")
+    assert not is_open and "济清公司" in platforms and "区产发集团" in platforms
+    for name in ("相关部门", "各部门", "有关部门"):
+        assert index.resolve(name).is_group and index.expand(name) == ([], True)
+    assert index.resolve("有关单位").canonical == "有关部门"
+
+
+def test_kinds_and_placeholder_contacts():
+    directory = load_settings(example_config()).unit_directory()
+    kinds = {u.name: u.kind for u in directory.units}
+    assert all(kinds[s] == "街镇" for s in STREETS)
+    assert kinds["市生态环境局长清分局"] == kinds["市公安局长清区分局"] == "市直派驻机构"
+    assert kinds["济清公司"] == "平台公司"
+    emails = [e for u in directory.units for e in u.emails]
+    assert len(emails) == len(set(emails)) == len(directory.units)
+    assert all(re.fullmatch(r"[a-z]+@changqing\.example", e) for e in emails)
+    assert all(u.contact == "待填写" for u in directory.units)
