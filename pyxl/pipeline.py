@@ -227,16 +227,10 @@ def send_sheets(
     from pyxl import mail
 
     run = mail.run_mail(
-        settings, period, mail.KIND_SEND, _mail_directory(settings), _clock_from(now), time.sleep, progress,
+        settings, period, mail.KIND_SEND, load_unit_directory(settings), _clock_from(now), time.sleep, progress,
         dry_run=dry_run, units=units, resend=resend,
     )
     return StepResult(summary=run.summary, outputs=run.outputs, attention=run.attention, data=run.delivery)
-
-
-def _mail_directory(settings: Settings):
-    """Addresses: the master's 单位 sheet once load_unit_directory exists, else config.yaml."""
-    loader = globals().get("load_unit_directory")
-    return loader(settings) if loader else settings.unit_directory()
 
 
 def _clock_from(now: datetime) -> Callable[[], datetime]:
@@ -253,7 +247,7 @@ def send_reminders(
 
     accepted, rejected = _return_status(settings, period)
     run = mail.run_mail(
-        settings, period, mail.KIND_REMIND, _mail_directory(settings), _clock_from(now), time.sleep, progress,
+        settings, period, mail.KIND_REMIND, load_unit_directory(settings), _clock_from(now), time.sleep, progress,
         dry_run=dry_run, as_of=as_of, accepted=accepted, rejected=rejected,
     )
     return StepResult(summary=run.summary, outputs=run.outputs, attention=run.attention, data=run.delivery)
@@ -263,8 +257,10 @@ def _return_status(settings: Settings, period: Period) -> tuple[set[str], dict[s
     """Units whose current return was accepted, and the problems of those whose return was rejected."""
     from pyxl import collect
 
-    directory = _mail_directory(settings)
-    returns = collect.read_archive(settings.returns_dir(period), settings.root, None, directory)
+    returns = collect.read_archive(
+        settings.returns_dir(period), settings.root, load_duty_table(settings), load_unit_directory(settings),
+        sent_dir=settings.out_dir(period) / "分发",
+    )
     accepted = {r.unit for r in returns if r.unit and r.accepted}
     rejected = {r.unit: list(r.problems) for r in returns if r.unit and not r.accepted}
     return accepted, rejected

@@ -1,0 +1,547 @@
+"""Distribution by e-mail: each unit gets exactly its own sheet; reminders chase the missing ones.
+
+The core takes plain inputs (the split manifest, the unit directory, the set
+of accepted units and the problems of rejected ones) and an injected clock,
+sleep and SMTP connector, so it runs against a real server in tests with no
+delay and never reads the clock itself. Every attempt is written to the
+period's send ledger right after the server answers; a re-run sends only
+what has not gone out.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import smtplib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from pyxl.config import Settings
+from pyxl.errors import PyxlError
+from pyxl.files import write_bytes_atomic
+from pyxl.layout import ID_UNIT, IDENTITY_SHEET, MANIFEST_COLUMNS, MANIFEST_NAME
+from pyxl.mail_ledger import (
+    KIND_REMIND,
+    KIND_SEND,
+    LEDGER_NAME,
+    RESULT_BAD_ATTACHMENT,
+    RESULT_FAILED,
+    RESULT_NO_ADDRESS,
+    RESULT_OK,
+    Ledger,
+    LedgerLine,
+)
+from pyxl.mail_message import Attachment, MailTemplates, compose, envelope_sender, one_line, to_bytes
+from pyxl.mail_smtp import MailStop, SmtpConnector, quit_quietly, reply_text, smtp_password, transmit
+from pyxl.model import UnitDirectory
+from pyxl.period import Period
+from pyxl.problems import Problem
+
+DISTRIBUTION_FOLDER = "分发"
+OUTBOX_FOLDER = "outbox"
+TEMPLATE_NAMES = ("send_subject", "send_body", "remind_subject", "remind_body")
+# Two dropped connections in a row: the server is gone or throttling us; stop and resume later.
+MAX_DROPS_IN_A_ROW = 2
+
+Progress = Callable[[int, int, str], None]
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], None]
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One line of `分发/分发清单.csv`: a unit's workbook as split wrote it."""
+
+    unit: str
+    path: Path
+    task_count: int
+    indicator_count: int
+    sha256: str
+
+
+def read_manifest(folder: Path, period: object, root: Path | None = None) -> list[ManifestEntry]:
+    """The split manifest in `folder`; missing means split has not run for this period."""
+    path = Path(folder) / MANIFEST_NAME
+    if not path.exists():
+        raise PyxlError(f"找不到分发清单 {path}：请先运行 pyxl split --period {period} 生成各单位的填报表。")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and not set(MANIFEST_COLUMNS) <= set(rows[0]):
+        raise PyxlError(f"分发清单 {path} 的列不对（应为 {'、'.join(MANIFEST_COLUMNS)}）：请重新运行 pyxl split --period {period}。")
+    entries = []
+    for row in rows:
+        name = row["文件"].strip()
+        candidate = Path(name)
+        if not candidate.is_absolute():
+            beside = Path(folder) / candidate
+            candidate = beside if beside.exists() or root is None or not (root / candidate).exists() else root / candidate
+        try:
+            entries.append(
+                ManifestEntry(row["单位"].strip(), candidate, int(row["任务数"] or 0), int(row["指标数"] or 0), row["SHA256"].strip().lower())
+            )
+        except ValueError:
+            raise PyxlError(f"分发清单 {path} 中「{row['单位']}」一行的任务数或指标数不是整数：请重新运行 pyxl split --period {period}。") from None
+    return entries
+
+
+def templates_from(template_path: Callable[[str], Path]) -> MailTemplates:
+    """The four mail templates, each found through the workspace (else the bundled default)."""
+    return MailTemplates({name: template_path(f"mail/{name}.txt.j2") for name in TEMPLATE_NAMES})
+
+
+# ---------------------------------------------------------------- what to send
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one unit (before the ledger says what already went out)."""
+
+    kind: str  # 分发 / 催报
+    round: str
+    unit: str
+    addresses: tuple[str, ...]
+    subject: str
+    body: str
+    attachment: ManifestEntry | None
+    draft_name: str
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _unit_values(entry: ManifestEntry, directory: UnitDirectory) -> dict:
+    unit = directory.unit(entry.unit)
+    return {
+        "unit": entry.unit,
+        "contact": unit.contact if unit else "",
+        "task_count": entry.task_count,
+        "indicator_count": entry.indicator_count,
+        "attachment": entry.path.name,
+    }
+
+
+def plan_distribution(
+    entries: Iterable[ManifestEntry], directory: UnitDirectory, templates: MailTemplates, context: Mapping[str, object]
+) -> list[Outgoing]:
+    """One message per manifest entry, with that unit's own workbook attached.
+
+    `context` holds the values shared by every mail (district, year, period,
+    period_code, due_date, sender_name, reply_to).
+    """
+    planned = []
+    for entry in entries:
+        values = {**context, **_unit_values(entry, directory)}
+        unit = directory.unit(entry.unit)
+        planned.append(
+            Outgoing(
+                kind=KIND_SEND,
+                round=str(context["period_code"]),
+                unit=entry.unit,
+                addresses=tuple(unit.emails) if unit else (),
+                subject=one_line(templates.render("send_subject", **values)),
+                body=templates.render("send_body", **values),
+                attachment=entry,
+                draft_name=f"{KIND_SEND}_{entry.path.stem}.eml",
+            )
+        )
+    return planned
+
+
+def plan_reminders(
+    entries: Iterable[ManifestEntry],
+    directory: UnitDirectory,
+    accepted: set[str],
+    rejected: Mapping[str, list[Problem]],
+    templates: MailTemplates,
+    context: Mapping[str, object],
+    as_of: date,
+) -> list[Outgoing]:
+    """催报 to every unit in the manifest whose return has not been accepted.
+
+    A unit that sent nothing gets its sheet again (in case it was lost); a
+    unit whose return was rejected gets the problems to fix, and no
+    attachment: it should correct its own file.
+    """
+    planned = []
+    for entry in entries:
+        if entry.unit in accepted:
+            continue
+        problems = list(rejected.get(entry.unit, []))
+        returned = entry.unit in rejected
+        values = {
+            **context,
+            **_unit_values(entry, directory),
+            "as_of": chinese_date(as_of),
+            "returned": returned,
+            "problems": [{"where": p.where(), "message": p.message, "code": p.code} for p in problems if p.is_error],
+        }
+        unit = directory.unit(entry.unit)
+        planned.append(
+            Outgoing(
+                kind=KIND_REMIND,
+                round=as_of.isoformat(),
+                unit=entry.unit,
+                addresses=tuple(unit.emails) if unit else (),
+                subject=one_line(templates.render("remind_subject", **values)),
+                body=templates.render("remind_body", **values),
+                attachment=None if returned else entry,
+                draft_name=f"{KIND_REMIND}_{entry.path.stem}.eml",
+            )
+        )
+    return planned
+
+
+# ---------------------------------------------------------------- the attachment
+
+
+def load_attachment(entry: ManifestEntry) -> tuple[Attachment | None, str]:
+    """The unit's workbook, or None and why it must not be sent.
+
+    The bytes must hash to the manifest's SHA256 and the workbook's identity
+    sheet must name this unit: a wrong attachment leaks another unit's data.
+    """
+    if not entry.path.exists():
+        return None, f"找不到附件 {entry.path.name}：请重新运行 pyxl split"
+    data = entry.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
+        return None, f"附件 {entry.path.name} 与分发清单中的 SHA256 不一致（生成后被改动过）：请重新运行 pyxl split"
+    named = _identity_unit(data)
+    if named != entry.unit:
+        return None, f"附件 {entry.path.name} 的识别信息写的是「{named or '（无）'}」而不是「{entry.unit}」：请重新运行 pyxl split"
+    return Attachment(entry.path.name, data), ""
+
+
+def _identity_unit(data: bytes) -> str | None:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # not a workbook at all: reported as a mismatch by the caller
+        return None
+    try:
+        if IDENTITY_SHEET not in book.sheetnames:
+            return None
+        for row in book[IDENTITY_SHEET].iter_rows(min_col=1, max_col=2, values_only=True):
+            if row and row[0] == ID_UNIT:
+                return None if row[1] is None else str(row[1]).strip()
+        return None
+    finally:
+        book.close()
+
+
+# ---------------------------------------------------------------- the batch
+
+
+@dataclass
+class Delivery:
+    """What one run did, unit by unit."""
+
+    sent: list[str] = field(default_factory=list)  # every pending address accepted
+    partly: list[str] = field(default_factory=list)  # some addresses refused
+    failed: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # went out on an earlier run
+    no_address: list[str] = field(default_factory=list)
+    bad_attachment: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # sent earlier, the sheet has changed since
+    not_attempted: list[str] = field(default_factory=list)  # left for the next run after a stop
+    stopped: MailStop | None = None
+    notes: list[str] = field(default_factory=list)  # one Chinese line per failure
+
+    @property
+    def complete(self) -> bool:
+        return not (self.partly or self.failed or self.no_address or self.bad_attachment or self.not_attempted or self.stopped)
+
+
+def _pending(item: Outgoing, done: set[tuple[str, str]], force: bool) -> list[str]:
+    return [a for a in item.addresses if force or (item.unit, a) not in done]
+
+
+def deliver(
+    outgoing: list[Outgoing],
+    ledger: Ledger,
+    connect: Callable[[], smtplib.SMTP],
+    sender: str,
+    clock: Clock,
+    sleep: Sleep,
+    per_minute: int,
+    progress: Progress,
+    force_units: set[str] = frozenset(),  # type: ignore[assignment]
+) -> Delivery:
+    """Send each planned message to its addresses not yet served, recording every attempt.
+
+    Pace: at most `per_minute` messages a minute (0: no limit), by calling
+    `sleep` between two messages. A refused recipient is recorded and the
+    batch carries on; a dropped connection is recorded for the message in
+    flight and the next message reconnects; two drops in a row, an
+    unreachable server or a rejected login stop the batch (recorded for the
+    message in hand), and the units left are sent on the next run.
+    """
+    report = Delivery()
+    envelope_from = envelope_sender(sender)
+    done_by_round: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    sent_hashes = {(l.kind, l.round, l.unit): l.sha256 for l in ledger.read() if l.ok}
+    interval = 60.0 / per_minute if per_minute else 0.0
+    smtp: smtplib.SMTP | None = None
+    drops = 0
+    transmitted = 0
+    total = len(outgoing)
+
+    def record(item: Outgoing, address: str, sha: str, result: str, reply: str) -> None:
+        name = item.attachment.path.name if item.attachment else ""
+        ledger.append(LedgerLine(item.kind, item.round, item.unit, address, name, sha, clock().isoformat(timespec="seconds"), result, reply))
+
+    try:
+        for index, item in enumerate(outgoing):
+            if report.stopped is not None:
+                report.not_attempted.append(item.unit)
+                continue
+            progress(index, total, f"{item.kind}：{item.unit}")
+            key = (item.kind, item.round)
+            if key not in done_by_round:
+                done_by_round[key] = ledger.succeeded(*key)
+            if not item.addresses:
+                record(item, "", item.attachment.sha256 if item.attachment else "", RESULT_NO_ADDRESS, "")
+                report.no_address.append(item.unit)
+                report.notes.append(f"{item.unit}：没有邮箱，未发送（请在单位名录中填写邮箱后重新运行）")
+                continue
+            pending = _pending(item, done_by_round[key], item.unit in force_units)
+            if not pending:
+                report.already.append(item.unit)
+                previous = sent_hashes.get((item.kind, item.round, item.unit))
+                if item.attachment and previous and previous != item.attachment.sha256:
+                    report.changed.append(item.unit)
+                continue
+            attachment, why = (None, "")
+            sha = ""
+            if item.attachment is not None:
+                attachment, why = load_attachment(item.attachment)
+                sha = item.attachment.sha256
+                if attachment is None:
+                    for address in pending:
+                        record(item, address, sha, RESULT_BAD_ATTACHMENT, why)
+                    report.bad_attachment.append(item.unit)
+                    report.notes.append(f"{item.unit}：{why}")
+                    continue
+            message = compose(sender, pending, item.subject, item.body, attachment, clock())
+            data = to_bytes(message)
+            if transmitted and interval:
+                sleep(interval)
+            try:
+                if smtp is None:
+                    smtp = connect()
+                results = transmit(smtp, envelope_from, pending, data)
+            except MailStop as stop:
+                for address in pending:
+                    record(item, address, sha, RESULT_FAILED, stop.reply)
+                report.failed.append(item.unit)
+                report.stopped = stop
+                continue
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException, OSError) as error:
+                reply = f"连接中断：{error}" if not isinstance(error, smtplib.SMTPResponseException) else reply_text(error.smtp_code, error.smtp_error)
+                for address in pending:
+                    record(item, address, sha, RESULT_FAILED, reply)
+                report.failed.append(item.unit)
+                report.notes.append(f"{item.unit}：发送时服务器断开连接（{reply}），下次运行时重发")
+                if smtp is not None:
+                    smtp.close()
+                smtp = None
+                drops += 1
+                transmitted += 1
+                if drops >= MAX_DROPS_IN_A_ROW:
+                    report.stopped = MailStop(reply, "服务器连续断开连接（可能是限流）：请稍后重新运行，已发送的不会重发")
+                continue
+            drops = 0
+            transmitted += 1
+            for address in pending:
+                ok, reply = results[address]
+                record(item, address, sha, RESULT_OK if ok else RESULT_FAILED, reply)
+                if not ok:
+                    report.notes.append(f"{item.unit}：{address} 被拒收（{reply}）")
+            accepted = sum(results[a][0] for a in pending)
+            if accepted == len(pending):
+                report.sent.append(item.unit)
+            elif accepted:
+                report.partly.append(item.unit)
+            else:
+                report.failed.append(item.unit)
+        progress(total, total, "完成")
+    finally:
+        if smtp is not None:
+            quit_quietly(smtp)
+    return report
+
+
+def write_drafts(
+    outgoing: list[Outgoing],
+    ledger: Ledger,
+    folder: Path,
+    sender: str,
+    progress: Progress,
+    force_units: set[str] = frozenset(),  # type: ignore[assignment]
+) -> tuple[list[Path], list[str]]:
+    """Dry run: each message a real run would send, as an unsent .eml draft; returns (paths, lines to print)."""
+    envelope_sender(sender)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    kinds = {item.kind for item in outgoing}
+    for old in folder.glob("*.eml"):  # drafts of an earlier dry run of the same kind would mislead
+        if old.name.split("_", 1)[0] in kinds:
+            old.unlink()
+    paths, lines = [], []
+    done_by_round: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for index, item in enumerate(outgoing):
+        progress(index, len(outgoing), f"草稿：{item.unit}")
+        key = (item.kind, item.round)
+        if key not in done_by_round:
+            done_by_round[key] = ledger.succeeded(*key)
+        pending = _pending(item, done_by_round[key], item.unit in force_units)
+        if item.addresses and not pending:
+            lines.append(f"  {item.unit}：已发送过，不再发送")
+            continue
+        attachment = None
+        if item.attachment is not None:
+            attachment, why = load_attachment(item.attachment)
+            if attachment is None:
+                lines.append(f"  {item.unit}：不能发送——{why}")
+                continue
+        message = compose(sender, pending, item.subject, item.body, attachment, None, draft=True)
+        path = write_bytes_atomic(folder / item.draft_name, to_bytes(message))
+        paths.append(path)
+        to = "、".join(pending) if pending else "（没有邮箱，请在草稿中填写收件人）"
+        extra = f"，附件 {attachment.name}" if attachment else ""
+        lines.append(f"  {item.unit} → {to}：{item.subject}{extra}")
+    progress(len(outgoing), len(outgoing), "完成")
+    return paths, lines
+
+
+def summarise(delivery: Delivery, kind: str, ledger_path: str) -> list[str]:
+    """Chinese summary lines of a real run."""
+    lines = [f"{kind}：本次发出 {len(delivery.sent) + len(delivery.partly)} 个单位，此前已发 {len(delivery.already)} 个。"]
+    if delivery.partly:
+        lines.append(f"部分邮箱被拒收：{'、'.join(delivery.partly)}。")
+    if delivery.failed:
+        lines.append(f"发送失败（下次运行时重发）：{'、'.join(delivery.failed)}。")
+    if delivery.no_address:
+        lines.append(f"没有邮箱、未发送：{'、'.join(delivery.no_address)}。")
+    if delivery.bad_attachment:
+        lines.append(f"附件有误、未发送：{'、'.join(delivery.bad_attachment)}。")
+    if delivery.changed:
+        lines.append(
+            f"以下单位的填报表在发送后重新生成过，没有自动补发：{'、'.join(delivery.changed)}；"
+            "如需补发请加 --resend --unit 单位名。"
+        )
+    lines.extend(delivery.notes)
+    if delivery.stopped is not None:
+        lines.append(
+            f"已停止发送：{delivery.stopped.reply}。{delivery.stopped.advice}；"
+            f"尚未发送 {len(delivery.not_attempted)} 个单位，改正后重新运行即可继续。"
+        )
+    lines.append(f"发送记录：{ledger_path}")
+    return lines
+
+
+# ---------------------------------------------------------------- the step
+
+
+@dataclass
+class MailRun:
+    """What `send_sheets` / `send_reminders` report: Chinese lines, files written, whether to act."""
+
+    summary: list[str]
+    outputs: list[Path]
+    attention: bool
+    delivery: Delivery | None = None
+
+
+def _select(entries: list[ManifestEntry], directory: UnitDirectory, names: list[str] | None) -> list[ManifestEntry]:
+    if not names:
+        return entries
+    from pyxl.units import UnitIndex
+
+    index = UnitIndex(directory)
+    by_unit = {entry.unit: entry for entry in entries}
+    chosen: list[ManifestEntry] = []
+    for name in names:
+        resolution = index.resolve(name)
+        canonical = resolution.canonical or name.strip()
+        if canonical not in by_unit:
+            raise PyxlError(f"单位「{name}」不在本期的分发清单中：请检查 --unit 的写法，或先运行 pyxl split --unit {name}。")
+        if by_unit[canonical] not in chosen:
+            chosen.append(by_unit[canonical])
+    return chosen
+
+
+def run_mail(
+    settings: Settings,
+    period: Period,
+    kind: str,
+    directory: UnitDirectory,
+    clock: Clock,
+    sleep: Sleep,
+    progress: Progress,
+    dry_run: bool = False,
+    units: list[str] | None = None,
+    resend: bool = False,
+    as_of: date | None = None,
+    accepted: set[str] | None = None,
+    rejected: Mapping[str, list[Problem]] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> MailRun:
+    """The whole mail step for `kind` (分发 or 催报): plan from the manifest, then drafts or delivery.
+
+    For 催报, `accepted` holds the units whose return was accepted and
+    `rejected` the problems of each unit whose current return was rejected;
+    nothing is sent on or before the due date.
+    """
+    if resend and not units:
+        raise PyxlError("--resend 须与 --unit 一起使用，指明要补发的单位，以免把全部邮件重发一遍。")
+    out = settings.out_dir(period)
+    entries = _select(read_manifest(out / DISTRIBUTION_FOLDER, period, settings.root), directory, units)
+    due = period.due_date(settings.period.return_due_day)
+    sender_name, reply_to = parseaddr(settings.mail.sender)
+    context = {
+        "district": settings.district,
+        "year": settings.year,
+        "period": period.label,
+        "period_code": str(period),
+        "due_date": chinese_date(due),
+        "sender_name": sender_name or f"{settings.district}督查室",
+        "reply_to": reply_to,
+    }
+    templates = templates_from(settings.template_path)
+    if kind == KIND_REMIND:
+        if as_of is None or as_of <= due:
+            day = chinese_date(as_of) if as_of else "今天"
+            return MailRun([f"{period.label}的报送截止日是 {chinese_date(due)}，{day}尚未过期：不发催报。"], [], False)
+        planned = plan_reminders(entries, directory, accepted or set(), rejected or {}, templates, context, as_of)
+        if not planned:
+            return MailRun([f"{period.label}各单位的报表均已通过审核：无需催报。"], [], False)
+    else:
+        planned = plan_distribution(entries, directory, templates, context)
+    ledger = Ledger(out / LEDGER_NAME)
+    force = {item.unit for item in planned} if resend else set()
+    if dry_run:
+        paths, lines = write_drafts(planned, ledger, out / OUTBOX_FOLDER, settings.mail.sender, progress, force)
+        summary = [f"{kind}（试运行，未发送）：{len(paths)} 封邮件草稿写入 {settings.relative(out / OUTBOX_FOLDER)}/，"
+                   "可用 Outlook 或 Foxmail 打开检查：", *lines]
+        return MailRun(summary, paths, False)
+    password = smtp_password(settings.mail, os.environ if environ is None else environ)
+    delivery = deliver(
+        planned, ledger, SmtpConnector(settings.mail, password), settings.mail.sender, clock, sleep,
+        settings.mail.per_minute, progress, force,
+    )
+    if delivery.stopped is not None and not (delivery.sent or delivery.partly):
+        raise PyxlError(
+            f"{kind}未能开始：{delivery.stopped.reply}。{delivery.stopped.advice}；"
+            f"已记入 {settings.relative(ledger.path)}，改正后重新运行即可。"
+        )
+    return MailRun(summarise(delivery, kind, settings.relative(ledger.path)), [ledger.path], not delivery.complete, delivery)
