@@ -20,7 +20,8 @@ from pathlib import Path
 from pyxl.errors import PyxlError
 from pyxl.model import DutyTable, Section, Subsection, Task, UnitDirectory
 from pyxl.parse_deadlines import find_deadlines, parse_deadline_cell
-from pyxl.parse_read import Line, decode_text, read_lines, _text_lines
+from pyxl.parse_labels import LABEL, split_labels, split_units
+from pyxl.parse_read import Line, read_lines, text_lines
 from pyxl.parse_targets import find_targets
 from pyxl.problems import Problem, problem, register_code
 from pyxl.units import UnitIndex, normalise_name
@@ -49,13 +50,7 @@ _SECTION = re.compile(rf"^([{_CN_NUMERAL}]{{1,3}})\s*[、.．]\s*(.+)$")
 _CN_ITEM = re.compile(rf"^[（(]\s*([{_CN_NUMERAL}]{{1,3}})\s*[)）]\s*(.*)$")
 _ITEM = re.compile(r"^(\d{1,3})\s*[.．、]\s*(?!\d)(.*)$")
 _STAR = re.compile(r"^★\s*(?:(\d{1,3})\s*[.．、]?)?\s*(.*)$")
-_LABEL = re.compile(
-    r"(责\s*任\s*领\s*导|牵\s*头\s*单\s*位|牵\s*头\s*部\s*门|责\s*任\s*单\s*位|责\s*任\s*部\s*门"
-    r"|配\s*合\s*单\s*位|协\s*办\s*单\s*位|参\s*与\s*单\s*位)\s*[:：]"
-)
 _HEADING_LEAD = re.compile(r"^(.+?)牵头(?:的)?(?:重点)?(?:工作|任务)")
-_LEAD_SUPPORT = re.compile(r"^(.+?)牵头(?:[，,；;、\s]*(.+?)(?:配合|参与|协同|协助|协办))?\s*$")
-_UNIT_SPLIT = re.compile(r"[、，,；;\n]+")
 _CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 _ENDS_COMPLETE = tuple("。.！!？?）)”\"；;")
 _COLUMNS = {
@@ -87,72 +82,6 @@ def _plain(text: str) -> tuple[str, bool]:
     if text.startswith("**") and text.endswith("**"):
         text = text[2:-2].strip()
     return text.replace("**", ""), heading
-
-
-def _split_units(value: str) -> list[str]:
-    names = []
-    for name in _UNIT_SPLIT.split(value):
-        name = name.strip().strip("。.）)（( ")
-        name = re.sub(r"等$", "", name)
-        if normalise_name(name):
-            names.append(name)
-    return names
-
-
-def _matching_close(text: str, open_at: int) -> int | None:
-    depth = 0
-    for index in range(open_at, len(text)):
-        if text[index] in "（(":
-            depth += 1
-        elif text[index] in "）)":
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
-
-
-def split_labels(full: str) -> tuple[str, list[str], list[str], bool, bool]:
-    """(task text, lead raws, responsible raws, labels found, label group closed)."""
-    first = _LABEL.search(full)
-    if first:
-        start, opened = first.start(), False
-        before = full[:start].rstrip()
-        if before.endswith(("（", "(")):
-            start, opened = len(before) - 1, True
-        end = len(full)
-        closed = True
-        if opened:
-            close = _matching_close(full, start)
-            closed = close is not None
-            end = close if close is not None else len(full)
-        zone = full[first.start() : end]
-        labels = list(_LABEL.finditer(zone))
-        lead: list[str] = []
-        responsible: list[str] = []
-        for index, label in enumerate(labels):
-            value_end = labels[index + 1].start() if index + 1 < len(labels) else len(zone)
-            kind = re.sub(r"\s", "", label.group(1))
-            if kind == "责任领导":
-                continue  # people's names are never units
-            target = lead if kind.startswith("牵头") else responsible
-            target.extend(_split_units(zone[label.end() : value_end]))
-        return full[:start].rstrip(), lead, responsible, True, closed
-    # （X牵头，Y、Z配合） at the very end
-    stripped = full.rstrip().rstrip("。.")
-    if stripped.endswith(("）", ")")):
-        depth, index = 0, len(stripped) - 1
-        while index >= 0:
-            if stripped[index] in "）)":
-                depth += 1
-            elif stripped[index] in "（(":
-                depth -= 1
-                if depth == 0:
-                    break
-            index -= 1
-        match = _LEAD_SUPPORT.match(stripped[index + 1 : -1]) if index >= 0 else None
-        if match:
-            return full[:index].rstrip(), _split_units(match[1]), _split_units(match[2] or ""), True, True
-    return full.strip(), [], [], False, True
 
 
 def _title_of(lines: list[Line]) -> str:
@@ -221,13 +150,13 @@ class _Parser:
 
     def heading(self, text: str, markdown: bool, line: Line) -> bool:
         section = _SECTION.match(text)
-        if section and (markdown or len(text) <= 60) and not _LABEL.search(text):
+        if section and (markdown or len(text) <= 60) and not LABEL.search(text):
             title = section[2].strip()
             self.sections.append(Section(section[1], title))
             self.defaults[section[1]] = self.heading_lead(title)
             return True
         sub = _CN_ITEM.match(text)
-        if sub and self.arabic_items and not _LABEL.search(text):
+        if sub and self.arabic_items and not LABEL.search(text):
             if not self.sections:
                 self.sections.append(Section("", ""))
             sub_id = f"（{sub[1]}）"
@@ -241,7 +170,7 @@ class _Parser:
         if found:
             return lead
         match = _HEADING_LEAD.match(title)
-        return _split_units(match[1]) if match else []
+        return split_units(match[1]) if match else []
 
     def place(self) -> tuple[str, str | None]:
         if not self.sections:
@@ -292,8 +221,8 @@ class _Parser:
             item = _Item(number or str(len(self.items) + 1), line.number, section, subsection, from_table=True)
             self.items.append(item)
         item.parts.append(cell("text"))
-        item.lead += _split_units(cell("lead"))
-        item.responsible += _split_units(cell("responsible"))
+        item.lead += split_units(cell("lead"))
+        item.responsible += split_units(cell("responsible"))
         item.deadline_cell = (item.deadline_cell + cell("deadline")).strip()
         return columns
 
@@ -419,7 +348,7 @@ def parse_lines(lines: list[Line], directory: UnitDirectory, default_year: int, 
 
 def parse_text(text: str, directory: UnitDirectory, default_year: int, source_name: str = "分工文件.txt") -> DutyTable:
     """Parse a document given as text (tests, pasted text)."""
-    return parse_lines(_text_lines(text), directory, default_year, source_name)
+    return parse_lines(text_lines(text), directory, default_year, source_name)
 
 
 def parse_document(path: Path, directory: UnitDirectory, default_year: int) -> DutyTable:
@@ -434,4 +363,4 @@ def parse_document(path: Path, directory: UnitDirectory, default_year: int) -> D
     return parse_lines(read_lines(path), directory, default_year, path.name)
 
 
-__all__ = ["parse_document", "parse_text", "parse_lines", "split_labels", "decode_text"]
+__all__ = ["parse_document", "parse_text", "parse_lines", "split_labels"]

@@ -46,7 +46,8 @@ def decode_text(data: bytes, name: str) -> str:
 _SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
 
 
-def _text_lines(text: str) -> list[Line]:
+def text_lines(text: str) -> list[Line]:
+    """Lines of a text document; a line with `|` separators becomes a table row."""
     lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
@@ -103,7 +104,7 @@ def read_lines(path: Path) -> list[Line]:
     if suffix == ".docx":
         lines = _docx_lines(path)
     else:
-        lines = _text_lines(decode_text(data, path.name))
+        lines = text_lines(decode_text(data, path.name))
     if not any(line.text for line in lines):
         raise PyxlError(f"{path.name} 没有任何文字内容：请确认选择了正确的责任分工文件。")
     return lines
