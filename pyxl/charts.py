@@ -139,9 +139,10 @@ def unit_categories_png(table: pd.DataFrame) -> bytes:
         axes.set_yticks(list(positions), labels=units, fontsize=8)
         axes.invert_yaxis()  # sorted table: the unit with most tasks on top
         axes.set_xlabel("任务数（项）")
-        axes.set_title("各牵头单位任务推进情况")
+        axes.set_title("各牵头单位任务推进情况", pad=24)
         axes.xaxis.get_major_locator().set_params(integer=True)
         if len(units):
-            axes.legend(loc="lower right", fontsize=8, frameon=False)
+            # One row above the bars, under the title: inside it would cover the longest bars.
+            axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=6, fontsize=8, frameon=False)
         axes.spines[["top", "right"]].set_visible(False)
         return _png(figure)

@@ -305,8 +305,42 @@ def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepR
 
 
 def write_report(settings: Settings, period: Period, as_of: date) -> StepResult:
-    """Write the bulletin (督查通报, DOCX and HTML) and the per-unit 督办单."""
-    raise _not_yet("生成通报")
+    """Write the bulletin (督查通报, DOCX and HTML) and the per-unit 督办单.
+
+    Consolidates first (so the bulletin always shows the tables of the same
+    run), then writes out/<period>/督查通报_<period>.docx/.html and
+    out/<period>/督办单/<unit>.docx for every unit with a red flag; the reply-by
+    date is five working days after `as_of`.
+    """
+    # Imported here: docxtpl and matplotlib are only loaded by the steps that draw.
+    from pyxl import report
+
+    consolidated = consolidate_period(settings, period, as_of)
+    consolidation = consolidated.data
+    templates = report.ReportTemplates(
+        bulletin_docx=settings.template_path("report/bulletin.docx"),
+        bulletin_html=settings.template_path("report/bulletin.html.j2"),
+        notice_docx=settings.template_path("report/notice.docx"),
+    )
+    reply_by = report.reply_by_date(as_of)
+    written = report.write_bulletin(consolidation, settings.out_dir(period), templates, settings.district, reply_by)
+    notices = [path for path in written if path.parent.name == report.NOTICE_FOLDER]
+    counts = report.category_counts(consolidation.tasks)
+    headline = "，".join(f"{row.category}{row.count}项" for row in counts.itertuples(index=False) if row.count)
+    summary = [
+        *consolidated.summary,
+        f"已生成{period.label}督查通报：重点任务{len(consolidation.tasks)}项（{headline or '无任务'}）。",
+        f"督办单{len(notices)}份（{'、'.join(p.stem for p in notices)}），请于{report.format_date(reply_by)}前回复。"
+        if notices
+        else "本期没有红色预警，未生成督办单。",
+    ]
+    return StepResult(
+        summary=summary,
+        outputs=[*consolidated.outputs, *written],
+        problems=consolidated.problems,
+        attention=consolidated.attention,
+        data=consolidation,
+    )
 
 
 def run_month(settings: Settings, period: Period, as_of: date, now: datetime, dry_run: bool = True) -> StepResult:

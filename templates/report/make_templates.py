@@ -82,6 +82,10 @@ def _table(document, headers: list[str], loop: str, cells: list[str], widths: li
     table = document.add_table(rows=4, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # Fixed column widths: LibreOffice and WPS read the grid, Word the cells; set both.
+    table.autofit = False
+    for index, width in enumerate(widths):
+        table.columns[index].width = Cm(width)
     rows = table.rows
     for index, header in enumerate(headers):
         rows[0].cells[index].text = header
@@ -204,7 +208,7 @@ def build_bulletin(target: Path) -> None:
         ["序号", "任务内容", "牵头单位", "完成时限", "进度", "存在问题", "较上期"],
         "t in group.tasks",
         ["{{ t.number }}", "{{ t.text }}", "{{ t.lead_units }}", "{{ t.deadline }}", "{{ t.percent }}", "{{ t.issues }}", "{{ t.change }}"],
-        [1.0, 6.2, 2.4, 2.0, 1.3, 2.8, 1.3],
+        [1.1, 5.6, 2.4, 1.9, 1.5, 2.4, 1.1],
     )
     _paragraph(d, "{%p endfor %}", indent=False)
 
