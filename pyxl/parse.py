@@ -26,7 +26,7 @@ from pyxl.parse_targets import find_targets
 from pyxl.problems import Problem, problem, register_code
 from pyxl.units import UnitIndex, normalise_name
 
-STAGE = "parse"
+STAGE = "导入分工"  # shown in the README table of problem codes
 NO_LEAD = register_code(
     "task-without-lead-unit", "error", "任务没有牵头单位：请在分工文件或主控工作簿的任务清单中补上牵头单位。", STAGE
 )
