@@ -1,0 +1,113 @@
+"""汇总_<period>.xlsx read back with openpyxl: sheets, headers, formats, and text that stays text."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import openpyxl
+
+from pyxl.model import FLAG_COLUMNS, INDICATOR_COLUMNS, RETURN_COLUMNS, SHEET_NAMES, TASK_COLUMNS
+from pyxl.problems import PROBLEM_LABELS, Problem
+from pyxl.summary import write_summary
+
+from test_consolidate_support import (
+    DEVELOPMENT,
+    FINANCE,
+    HOUSING,
+    duty,
+    run,
+    target,
+    task,
+    task_row,
+    unit_return,
+    value_row,
+)
+
+EVIL = "=cmd|' /C calc'!A0"
+
+
+def _consolidation():
+    table = duty(
+        task(1, lead=(FINANCE,), responsible=(HOUSING,), targets=[target(1200, stretch=1300), target(4, kind="growth", unit="%")]),
+        task(2, lead=(DEVELOPMENT,), deadline=date(2025, 6, 30)),
+    )
+    formula_problem = Problem(code="formula-in-cell", message="单元格里是公式文本：已按文字读取。", file="returns/2025-06/区住房城乡建设局.xlsx",
+                              sheet="填报表", cell="J5", severity="warning")
+    current = [
+        unit_return(FINANCE, task_row(1, "按计划推进", 50, EVIL, "+1 资金缺口"), value_row("1-1", 500), value_row("1-2", 4.2),
+                    received=datetime(2025, 7, 6, 10, 15)),
+        unit_return(HOUSING, task_row(1, "按计划推进", 40, "@SUM(A1)"), value_row("1-1", 620), problems=[formula_problem]),
+    ]
+    return run(table, current)
+
+
+def test_summary_has_one_sheet_per_table_with_chinese_headers(tmp_path):
+    consolidation = _consolidation()
+    path = write_summary(tmp_path / "out" / "汇总_2025-06.xlsx", consolidation)
+    assert path.exists() and not [p for p in path.parent.iterdir() if p.name.startswith(".~pyxl-")]
+    book = openpyxl.load_workbook(path)
+    names = [n for n in book.sheetnames if n in SHEET_NAMES.values()]
+    assert names == list(SHEET_NAMES.values())
+    for sheet, columns in [("任务进度", TASK_COLUMNS), ("指标进度", INDICATOR_COLUMNS), ("回收情况", RETURN_COLUMNS),
+                           ("预警", FLAG_COLUMNS), ("问题", PROBLEM_LABELS)]:
+        ws = book[sheet]
+        assert [c.value for c in ws[1]] == list(columns.values()), sheet
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    assert book["任务进度"].max_row == 1 + len(consolidation.tasks)
+    assert book["预警"].max_row == 1 + len(consolidation.flags)
+
+
+def test_values_are_shown_in_chinese_and_numbers_stay_numbers(tmp_path):
+    book = openpyxl.load_workbook(write_summary(tmp_path / "s.xlsx", _consolidation()))
+    indicators = {row[0]: row for row in book["指标进度"].iter_rows(min_row=2, values_only=True)}
+    headers = [c.value for c in book["指标进度"][1]]
+    first = dict(zip(headers, indicators["1-1"]))
+    assert (first["灯号"], first["本期完成值"], first["序时目标"], first["达到力争值"], first["类型"]) == ("红", 500, 600, "否", "数量")
+    returns = {row[0]: dict(zip([c.value for c in book["回收情况"][1]], row))
+               for row in book["回收情况"].iter_rows(min_row=2, values_only=True)}
+    assert returns[FINANCE]["是否逾期"] == "是" and returns[FINANCE]["报送时间"] == datetime(2025, 7, 6, 10, 15)
+    assert returns[DEVELOPMENT]["是否报送"] == "否" and returns[DEVELOPMENT]["报送时间"] is None
+    tasks = {row[0]: dict(zip([c.value for c in book["任务进度"][1]], row))
+             for row in book["任务进度"].iter_rows(min_row=2, values_only=True)}
+    assert tasks["2"]["完成时限"] == datetime(2025, 6, 30)
+    assert {row[1] for row in book["预警"].iter_rows(min_row=2, values_only=True)} <= {"红", "黄"}
+
+
+def test_conditional_formats_colour_lights_categories_and_levels(tmp_path):
+    book = openpyxl.load_workbook(write_summary(tmp_path / "s.xlsx", _consolidation()))
+
+    def rules(sheet):
+        found = {}
+        for cf_range in book[sheet].conditional_formatting:
+            for rule in cf_range.rules:
+                found[rule.formula[0]] = (str(cf_range.sqref), rule.dxf.fill.bgColor.rgb if rule.dxf and rule.dxf.fill else None)
+        return found
+
+    lights = rules("指标进度")
+    assert {'"红"', '"黄"', '"绿"'} <= set(lights)
+    assert lights['"红"'][0].startswith("M2:M")  # the 灯号 column
+    assert lights['"红"'][1] != lights['"绿"'][1]
+    assert {'"欠序时进度"', '"未报送"', '"超序时进度"'} <= set(rules("任务进度"))
+    assert {'"红"', '"黄"'} <= set(rules("预警"))
+    assert {'"错误"', '"提示"'} <= set(rules("问题"))
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    book = openpyxl.load_workbook(write_summary(tmp_path / "s.xlsx", _consolidation()))
+    cells = [cell for row in book["任务进度"].iter_rows(min_row=2) for cell in row]
+    by_value = {cell.value: cell for cell in cells if isinstance(cell.value, str)}
+    assert by_value[EVIL].data_type == "s"
+    assert by_value["+1 资金缺口"].data_type == "s"
+    assert any("@SUM(A1)" in str(cell.value) and cell.data_type == "s" for cell in cells)
+    assert not any(cell.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row
+                   if ws.title in SHEET_NAMES.values())
+
+
+def test_rewriting_replaces_the_file_in_one_step(tmp_path):
+    consolidation = _consolidation()
+    path = tmp_path / "汇总_2025-06.xlsx"
+    path.write_bytes(b"old")
+    write_summary(path, consolidation)
+    assert openpyxl.load_workbook(path).sheetnames[0] == "任务进度"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["汇总_2025-06.xlsx"]
