@@ -104,6 +104,8 @@ def add_dashboard(workbook, consolidation: Consolidation) -> None:
         formats["heading"],
     )
     sheet.set_column(0, 0, 24)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)  # printed for a meeting: one page wide
     sheet.set_column(1, 8, 11)
 
     starts = {}
@@ -164,7 +166,9 @@ def add_dashboard(workbook, consolidation: Consolidation) -> None:
                 }
             )
         bars.set_title({"name": "各牵头单位任务推进情况"})
-        bars.set_y_axis({"reverse": True})  # category axis of a bar chart: first row on top
+        # Category axis of a bar chart: first row on top, values axis kept at the bottom.
+        bars.set_y_axis({"reverse": True, "crossing": "max"})
+        bars.set_x_axis({"min": 0, "major_unit": max(1, math.ceil(units["合计"].max() / 10))})
         bars.set_legend({"position": "bottom"})
         bars.set_size({"width": 900, "height": max(320, 22 * len(units) + 120)})
         sheet.insert_chart(20, 10, bars)
