@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
@@ -127,6 +127,19 @@ class MasterContent:
     units: master.Rows
     settings: master.Rows
     conf: master.Rows
+    extra: list[SheetSpec] = field(default_factory=list)  # result sheets of the live book (汇总 …)
+
+    @classmethod
+    def from_rows(cls, data: master.MasterData) -> "MasterContent":
+        """The sheets as they stand in a (live or saved) workbook, under the current layout."""
+        settings = data.rows(master.SHEET_SETTINGS)
+        return cls(
+            _remap(data.rows(master.SHEET_TASKS), master.TASK_HEADERS),
+            _remap(data.rows(master.SHEET_INDICATORS), master.INDICATOR_HEADERS),
+            _remap(data.rows(master.SHEET_UNITS), master.UNIT_HEADERS),
+            settings if settings else [list(master.SETTING_HEADERS)],
+            conf_rows(data.conf_values()),
+        )
 
     @classmethod
     def fresh(cls, settings: Settings, table: DutyTable, directory: UnitDirectory,
@@ -157,6 +170,7 @@ class MasterContent:
             table(master.SHEET_INDICATORS, self.indicators, {0}),
             table(master.SHEET_UNITS, self.units, {5}),
             table(master.SHEET_SETTINGS, self.settings, {1}),
+            *self.extra,
             SheetSpec(master.SHEET_CONF, self.conf, (28, 60), table=False, wrap=False, hidden=True),
         ]
 

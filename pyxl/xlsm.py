@@ -19,6 +19,7 @@ Never save the result with openpyxl: it drops the customUI14 relationship.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 import tempfile
@@ -70,9 +71,11 @@ def vba_sources() -> dict[str, tuple[str, bool]]:
     Ours from workbook/vba/, then xlwings.bas and Dictionary.cls from the
     installed xlwings package (never copied into the repository).
     """
-    import xlwings
-
-    package = Path(xlwings.__file__).parent
+    # Located, not imported: pyxl.excel is the only module that imports xlwings.
+    spec = importlib.util.find_spec("xlwings")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("xlwings is not installed: it provides the VBA module of the master workbook")
+    package = Path(spec.origin).parent
     paths = sorted((source_folder() / "vba").glob("*.bas")) + sorted((source_folder() / "vba").glob("*.cls"))
     paths += [package / "xlwings.bas", package / "addin" / "Dictionary.cls"]
     modules: dict[str, tuple[str, bool]] = {}

@@ -1,0 +1,303 @@
+"""The Excel shell: what the ribbon buttons of Responsibilities.xlsm run.
+
+Every button calls one VBA callback, which runs `dispatch(<button id>)`; the
+button id is the name of a pyxl.pipeline function. `dispatch` wraps the
+calling book in an adapter and hands it to `run_button`, where all the logic
+lives: save the book (so the pipeline, which reads the saved file, sees the
+staff's edits), run the step, write its tables back a whole block at a time,
+and tell the clerk what happened in a message box. A PyxlError is shown as
+it is; anything else is a bug, logged with its traceback, and the message
+box says where the log is.
+
+This is the only module that imports xlwings, and only inside the real
+adapter, so everything else (and the tests, through pyxl.excel_memory) runs
+without Excel.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Protocol, Sequence
+
+from pyxl import master, pipeline
+from pyxl.config import CONFIG_NAME, Settings, load_settings
+from pyxl.errors import PyxlError
+from pyxl.logs import log_exception
+from pyxl.model import LIGHT_LABELS, SHEET_NAMES, Consolidation
+from pyxl.period import Period
+from pyxl.problems import PROBLEM_COLUMNS, PROBLEM_LABELS, SEVERITY_LABELS, Problem
+
+TITLE = "督查督办"
+LIGHT_COLORS = {"green": "#C6EFCE", "yellow": "#FFEB9C", "red": "#FFC7CE"}
+MAX_PROBLEMS_SHOWN = 8
+MAX_SUMMARY_LINES = 12
+
+Rows = list[list[Any]]
+
+
+class WorkbookAdapter(Protocol):
+    """What a button may do to the live workbook: whole tables, never cell by cell."""
+
+    folder: Path  # the folder the workbook is saved in
+
+    def read_table(self, sheet: str) -> Rows:
+        """All rows of a sheet from A1 (empty cells None); [] when there is no such sheet."""
+
+    def write_table(self, sheet: str, rows: Rows) -> None:
+        """Replace a sheet's values with `rows` from A1, adding the sheet when missing."""
+
+    def mark_cells(self, sheet: str, cells: Sequence[str], color: str) -> None:
+        """Fill these cells (A1 names) with a colour (#RRGGBB)."""
+
+    def status(self, text: str | None) -> None:
+        """Show text in the status bar; None gives the bar back to Excel."""
+
+    def alert(self, message: str, title: str = TITLE) -> None:
+        """A message box with an OK button."""
+
+    def confirm(self, message: str, title: str = TITLE) -> bool:
+        """A yes/no message box; True for yes."""
+
+    def save(self) -> None:
+        """Save the workbook to its file."""
+
+    def open_folder(self, folder: Path) -> None:
+        """Show a folder to the user (Explorer on Windows)."""
+
+
+# ---------------------------------------------------------------- the core
+
+
+def find_config(folder: Path) -> Path:
+    """config.yaml of the workspace: beside the workbook or in a folder above it (workbook/ is one level down)."""
+    for candidate in [folder, *list(Path(folder).parents)[:2]]:
+        if (candidate / CONFIG_NAME).exists():
+            return candidate / CONFIG_NAME
+    raise PyxlError(
+        f"找不到配置文件 {CONFIG_NAME}：主控工作簿应放在工作目录的 workbook 文件夹中，"
+        f"工作目录里要有 {CONFIG_NAME}（可用 pyxl init 新建）。现在工作簿在 {folder}。"
+    )
+
+
+def live_settings(book: WorkbookAdapter, settings: Settings) -> Settings:
+    """config.yaml overlaid with what the staff set in the live 设置 sheet."""
+    values = master.MasterData({master.SHEET_SETTINGS: book.read_table(master.SHEET_SETTINGS)}).settings_values()
+    return master.apply_master_settings(settings, values)
+
+
+def current_period(settings: Settings) -> Period:
+    if not settings.period.current:
+        raise PyxlError("没有设置当前期次：请在「设置」表的「当前期次」填写期次（如 2025-06），保存后再点按钮。")
+    return Period.parse(settings.period.current)
+
+
+def frame_rows(frame: Any) -> Rows:
+    """A pandas table as header + rows of plain cell values (NaN → empty)."""
+    import pandas as pd
+
+    rows: Rows = [[str(column) for column in frame.columns]]
+    for record in frame.itertuples(index=False):
+        row = []
+        for value in record:
+            if isinstance(value, (list, tuple)):
+                value = master.join_list([str(v) for v in value])
+            elif value is None or (not isinstance(value, str) and pd.isna(value)):
+                value = None
+            elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
+                value = value.item()  # numpy scalar → Python
+            elif isinstance(value, pd.Timestamp):
+                value = value.to_pydatetime()
+            row.append(value)
+        rows.append(row)
+    return rows
+
+
+def problem_rows(problems: Sequence[Problem]) -> Rows:
+    rows: Rows = [[PROBLEM_LABELS[name] for name in PROBLEM_COLUMNS]]
+    for item in problems:
+        values = [getattr(item, name) for name in PROBLEM_COLUMNS]
+        values[PROBLEM_COLUMNS.index("severity")] = SEVERITY_LABELS.get(item.severity, item.severity)
+        rows.append(values)
+    return rows
+
+
+def _cell(row: int, column: int) -> str:
+    return f"{master._column_letter(column)}{row}"
+
+
+def write_consolidation(book: WorkbookAdapter, consolidation: Consolidation) -> None:
+    """The period's tables into their sheets (model.SHEET_NAMES), and the lights coloured."""
+    for sheet, frame in consolidation.labelled().items():
+        book.write_table(sheet, frame_rows(frame))
+    frame = consolidation.indicators
+    if "light" in frame.columns and len(frame):
+        column = list(frame.columns).index("light")
+        for light, color in LIGHT_COLORS.items():
+            cells = [_cell(i + 2, column) for i, value in enumerate(frame["light"]) if value == light]
+            if cells:
+                book.mark_cells(SHEET_NAMES["indicators"], cells, color)
+
+
+def _message(result: pipeline.StepResult, settings: Settings) -> str:
+    lines = list(result.summary)
+    if len(lines) > MAX_SUMMARY_LINES:  # a message box taller than the screen hides its OK button
+        lines = lines[:MAX_SUMMARY_LINES] + [f"……共 {len(result.summary)} 行，其余从略。"]
+    if result.problems:
+        errors = sum(p.is_error for p in result.problems)
+        lines.append(f"发现问题 {len(result.problems)} 个（错误 {errors} 个），详见「{SHEET_NAMES['problems']}」表：")
+        lines += [f"· {p.where()}：{p.message}" for p in result.problems[:MAX_PROBLEMS_SHOWN]]
+        if len(result.problems) > MAX_PROBLEMS_SHOWN:
+            lines.append(f"……其余 {len(result.problems) - MAX_PROBLEMS_SHOWN} 个见「{SHEET_NAMES['problems']}」表。")
+    return "\n".join(lines) or "完成。"
+
+
+def _parse_document(book: WorkbookAdapter, settings: Settings, period: Callable[[], Period], now: datetime):
+    result = pipeline.parse_document(settings)
+    existing = master.MasterData({master.SHEET_TASKS: book.read_table(master.SHEET_TASKS)})
+    if len(existing.rows(master.SHEET_TASKS)) > 1 and not book.confirm(
+        f"导入会用分工文件重新填写「{master.SHEET_TASKS}」和「{master.SHEET_INDICATORS}」两张表，"
+        "表中已做的修改将被覆盖（保存过的旧文件不受影响）。确定导入吗？"
+    ):
+        return pipeline.StepResult(summary=["已取消导入，工作簿未改动。"])
+    book.write_table(master.SHEET_TASKS, master.task_rows(result.data))
+    book.write_table(master.SHEET_INDICATORS, master.indicator_rows(result.data))
+    return result
+
+
+def _send(book: WorkbookAdapter, settings: Settings, period: Callable[[], Period], now: datetime):
+    chosen = period()
+    send = book.confirm(
+        f"要把{chosen.label}的填报表真正发到各单位邮箱吗？\n选「是」发送；选「否」只生成邮件草稿（.eml）供预览，不发送。"
+    )
+
+    def progress(done: int, total: int, text: str) -> None:
+        book.status(f"{TITLE}：正在发送 {done}/{total} {text}")
+
+    return pipeline.send_sheets(settings, chosen, now=now, dry_run=not send, progress=progress)
+
+
+def _open_folder(book: WorkbookAdapter, settings: Settings, period: Callable[[], Period], now: datetime):
+    result = pipeline.open_output_folder(settings, period())
+    book.open_folder(result.outputs[0])
+    return result
+
+
+# button id → what it runs: (book, settings, period, now) → StepResult
+STEPS: dict[str, Callable[..., pipeline.StepResult]] = {
+    "parse_document": _parse_document,
+    "split_sheets": lambda book, settings, period, now: pipeline.split_sheets(settings, period()),
+    "send_sheets": _send,
+    "collect_returns": lambda book, settings, period, now: pipeline.collect_returns(settings, period(), None, now=now),
+    "consolidate_period": lambda book, settings, period, now: pipeline.consolidate_period(settings, period(), as_of=now.date()),
+    "write_report": lambda book, settings, period, now: pipeline.write_report(settings, period(), as_of=now.date()),
+    "open_output_folder": _open_folder,
+}
+
+# Steps that check files: their problems (or none) replace the 问题 sheet.
+PROBLEM_STEPS = {"parse_document", "split_sheets", "collect_returns"}
+
+
+def run_button(book: WorkbookAdapter, button_id: str, now: datetime) -> pipeline.StepResult | None:
+    """Run one ribbon button against a workbook; every outcome ends in one message box.
+
+    Returns the step's result, or None when it could not run (the message
+    box has said why).
+    """
+    log_folder = book.folder
+    try:
+        step = STEPS.get(button_id)
+        if step is None:
+            raise PyxlError(f"按钮「{button_id}」没有对应的功能：请用 pyxl build-workbook --force 重新生成主控工作簿。")
+        book.status(f"{TITLE}：正在运行……")
+        settings = load_settings(find_config(book.folder))
+        log_folder = settings.root
+        book.save()  # the pipeline reads the saved file: staff edits must be in it
+        settings = live_settings(book, settings)
+        result = step(book, settings, lambda: current_period(settings), now)
+        if isinstance(result.data, Consolidation):
+            write_consolidation(book, result.data)
+        elif button_id in PROBLEM_STEPS:
+            book.write_table(SHEET_NAMES["problems"], problem_rows(result.problems))
+        book.save()
+        book.alert(_message(result, settings))
+        return result
+    except PyxlError as error:
+        book.alert(str(error))
+    except Exception:  # a bug: the traceback for the maintainer, a sentence for the clerk
+        log_path = log_exception(log_folder)
+        book.alert(f"程序内部错误，详情已记入日志 {log_path}，请把该文件发给维护人员。")
+    finally:
+        book.status(None)
+    return None
+
+
+# ---------------------------------------------------------------- real Excel
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    color = color.lstrip("#")
+    return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
+
+
+class XlwingsBook:
+    """The adapter over a live xlwings Book: one COM call per table."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.folder = Path(book.fullname).parent
+
+    def _sheet(self, name: str) -> Any | None:
+        return next((sheet for sheet in self.book.sheets if sheet.name == name), None)
+
+    def read_table(self, sheet: str) -> Rows:
+        found = self._sheet(sheet)
+        if found is None:
+            return []
+        last = found.used_range.last_cell
+        return found.range((1, 1), (last.row, last.column)).options(ndim=2).value or []
+
+    def write_table(self, sheet: str, rows: Rows) -> None:
+        found = self._sheet(sheet)
+        if found is None:
+            found = self.book.sheets.add(sheet, after=self.book.sheets[len(self.book.sheets) - 1])
+        found.clear_contents()  # keeps the sheet's formats (widths, wrap, frozen header)
+        found.used_range.color = None  # but not the fills of the last marks
+        width = max((len(row) for row in rows), default=0)
+        if width:
+            found.range("A1").value = [list(row) + [None] * (width - len(row)) for row in rows]
+
+    def mark_cells(self, sheet: str, cells: Sequence[str], color: str) -> None:
+        found = self._sheet(sheet)
+        if found is None:
+            return
+        for start in range(0, len(cells), 20):  # an address list longer than 255 characters is refused
+            found.range(",".join(cells[start:start + 20])).color = _rgb(color)
+
+    def status(self, text: str | None) -> None:
+        self.book.app.status_bar = text if text else False
+
+    def alert(self, message: str, title: str = TITLE) -> None:
+        self.book.app.alert(message, title=title)
+
+    def confirm(self, message: str, title: str = TITLE) -> bool:
+        return self.book.app.alert(message, title=title, buttons="yes_no") == "yes"
+
+    def save(self) -> None:
+        self.book.save()
+
+    def open_folder(self, folder: Path) -> None:
+        if sys.platform == "win32":
+            os.startfile(folder)  # type: ignore[attr-defined]  # noqa: S606
+        else:
+            subprocess.Popen(["open" if sys.platform == "darwin" else "xdg-open", str(folder)])  # noqa: S603
+
+
+def dispatch(button_id: str) -> None:
+    """Entry point of the VBA callback: run one button against the calling workbook."""
+    import xlwings as xw
+
+    run_button(XlwingsBook(xw.Book.caller()), button_id, now=datetime.now())
