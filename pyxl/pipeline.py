@@ -179,22 +179,35 @@ def excel_setup(settings: Settings, now: datetime | None = None) -> StepResult:
 
 def split_sheets(settings: Settings, period: Period, units: list[str] | None = None) -> StepResult:
     """Write one protected workbook per unit for the period (out/<period>/分发/), the manifest and a zip."""
-    from pyxl import parse, split
+    from pyxl import collect, split
     from pyxl.units import UnitIndex
 
-    # Until the master-workbook reader lands (load_duty_table / load_unit_directory),
-    # the duty table comes from the configured document.
-    directory = settings.unit_directory()
-    duty = parse.parse_document(settings.document_path, directory, settings.year)
+    duty = load_duty_table(settings)
+    directory = load_unit_directory(settings)
     index = UnitIndex(directory)
-    plan = split.plan_split(duty, index)
+    source = settings.workbook_path if settings.workbook_path.exists() else settings.document_path
+    plan = split.plan_split(duty, index, settings.relative(source))
     only = split.select_units(plan, index, units) if units else None
     out = settings.out_dir(period)
     due = period.due_date(settings.period.return_due_day)
-    # previous=None until the collect stage's archive reader exists: no pre-fill from the CLI yet.
+
+    def returns_newest_first():
+        # Earlier periods of the plan year, newest first: each unit is pre-filled
+        # with the answers of the last period it returned (not only last month).
+        earlier = period.previous()
+        for _ in range(12):
+            if earlier.year < duty.year:  # another plan year's task numbers mean other tasks
+                return
+            folder = settings.returns_dir(earlier)
+            if folder.is_dir():
+                yield collect.read_archive(folder, settings.root, duty, directory, sent_dir=settings.out_dir(earlier) / "分发")
+            earlier = earlier.previous()
+
+    wanted = only if only is not None else list(plan.rows)
+    previous = split.latest_answers(returns_newest_first(), wanted)
     result = split.write_unit_files(
         out / "分发", out / f"分单位表_{period}.zip", plan, str(period), due, duty.year,
-        password=settings.split.sheet_password, previous=None, only=only,
+        password=settings.split.sheet_password, previous=previous, only=only,
     )
     chosen = only if only is not None else list(plan.rows)
     rows = [row for unit in chosen for row in plan.rows[unit]]
@@ -206,6 +219,8 @@ def split_sheets(settings: Settings, period: Period, units: list[str] | None = N
     ]
     if result.removed:
         summary.append(f"已删除 {len(result.removed)} 个不再有任务的单位的旧填报表。")
+    if previous:
+        summary.append(f"其中 {len(previous)} 个单位的表已预填该单位上次报送的内容。")
     return StepResult(
         summary=summary,
         outputs=[out / "分发", result.manifest, result.archive],

@@ -15,12 +15,12 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 from pyxl import layout
 from pyxl.errors import PyxlError
 from pyxl.files import atomic_path, sha256_file, write_text_atomic
-from pyxl.model import DutyTable, ReturnRow, Target, Task
+from pyxl.model import DutyTable, ReturnRow, Target, Task, UnitReturn
 from pyxl.problems import Problem, problem, register_code
 from pyxl.unit_sheet import SheetRow, file_name_part, sheet_name_for, write_unit_workbook
 from pyxl.units import UnitIndex
@@ -34,6 +34,7 @@ __all__ = [
     "write_unit_workbook",
     "write_unit_files",
     "select_units",
+    "latest_answers",
 ]
 
 STAGE = "分单位表"
@@ -121,8 +122,9 @@ def task_rows(task: Task, role: str) -> list[SheetRow]:
 class _Expander:
     """Group expansion with a cache, and the problems an unassigned group causes."""
 
-    def __init__(self, index: UnitIndex) -> None:
+    def __init__(self, index: UnitIndex, source: str | None = None) -> None:
         self.index = index
+        self.source = source
         self._cache: dict[str, tuple[list[str], bool]] = {}
 
     def __call__(self, name: str) -> tuple[list[str], bool]:
@@ -141,14 +143,14 @@ class _Expander:
             for name in names:
                 members, is_open = self(name)
                 if not members:
-                    problems.append(_group_problem(task, name, label, is_open))
+                    problems.append(_group_problem(task, name, label, is_open, self.source))
                 for unit in members:
                     roles.setdefault(unit, role)
         return roles, problems
 
 
-def _group_problem(task: Task, name: str, label: str, is_open: bool) -> Problem:
-    where = {"line": task.line, "sheet": None}
+def _group_problem(task: Task, name: str, label: str, is_open: bool, source: str | None) -> Problem:
+    where = {"line": task.line, "file": source}
     if is_open:
         return problem(
             OPEN_GROUP,
@@ -197,14 +199,16 @@ class SplitPlan:
         return f"{self.numbers[unit]:0{width}d}_{file_name_part(unit)}.xlsx"
 
 
-def plan_split(duty: DutyTable, index: UnitIndex) -> SplitPlan:
+def plan_split(duty: DutyTable, index: UnitIndex, source: str | None = None) -> SplitPlan:
     """Assign every task to the units that own it (groups expanded) in one pass.
+
+    `source` names the duty table's file in the problems (the master or the document).
 
     Files are numbered in the order of the unit directory, then units the
     directory does not know in order of first appearance, so a unit keeps
     its number whichever units a run selects.
     """
-    expander = _Expander(index)
+    expander = _Expander(index, source)
     lead: dict[str, list[Task]] = {}
     responsible: dict[str, list[Task]] = {}
     problems: list[Problem] = []
@@ -354,3 +358,22 @@ def select_units(plan: SplitPlan, index: UnitIndex, names: Sequence[str]) -> lis
         if canonical not in chosen:
             chosen.append(canonical)
     return chosen
+
+
+def latest_answers(
+    returns_newest_first: Iterable[Sequence[UnitReturn]], units: Collection[str]
+) -> dict[str, dict[str, ReturnRow]]:
+    """Each unit's rows from the newest accepted return among earlier periods, by row key.
+
+    `returns_newest_first` yields the current returns of one period at a
+    time, newest period first; it is consumed only until every unit is found.
+    """
+    wanted = set(units)
+    found: dict[str, dict[str, ReturnRow]] = {}
+    for returns in returns_newest_first:
+        for unit_return in returns:
+            if unit_return.accepted and unit_return.unit in wanted and unit_return.unit not in found:
+                found[unit_return.unit] = {row.key: row for row in unit_return.rows}
+        if len(found) == len(wanted):
+            break
+    return found
