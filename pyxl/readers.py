@@ -158,6 +158,7 @@ def read_book(data: bytes) -> Book | Unreadable:
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
+_VALUE = re.compile(rb"<v>[^<]+</v>|<is>")  # openpyxl writes an empty <v/> for an uncalculated formula
 _SHEET_TARGET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 
@@ -179,7 +180,7 @@ def _attach_uncached_formulas(data: bytes, sheets: list[Sheet]) -> None:
     targets = {}
     for match in _REL.finditer(rels):
         rid, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        targets[rid] = target.decode()
+        targets[rid.decode()] = target.decode()
     by_name = {s.name: s for s in sheets}
     for match in _SHEET_TARGET.finditer(workbook_xml):
         name = html.unescape(match.group(1).decode("utf-8"))
@@ -196,7 +197,7 @@ def _attach_uncached_formulas(data: bytes, sheets: list[Sheet]) -> None:
         for cell in _CELL.finditer(xml):
             body = cell.group(2) or b""
             formula = _FORMULA.search(body)
-            if formula is None or b"<v" in body:
+            if formula is None or _VALUE.search(body):
                 continue
             ref = _REF.search(cell.group(1))
             if ref:
