@@ -167,8 +167,9 @@ def _headline(consolidation: Consolidation) -> list[str]:
     lights = consolidation.indicators["light"]
     phrases.append(f"量化指标{len(lights)}项，其中绿灯{(lights == 'green').sum()}项、黄灯{(lights == 'yellow').sum()}项、红灯{(lights == 'red').sum()}项")
     r = consolidation.returns
-    on_time = int((r.returned & ~r.late).sum())
-    phrases.append(f"应报送单位{len(r)}个，按时报送{on_time}个，逾期报送{int((r.returned & r.late).sum())}个，未报送{int((~r.returned).sum())}个")
+    returned, late = r.returned.fillna(False).astype(bool), r.late.fillna(False).astype(bool)
+    on_time = int((returned & ~late).sum())
+    phrases.append(f"应报送单位{len(r)}个，按时报送{on_time}个，逾期报送{int((returned & late).sum())}个，未报送{int((~returned).sum())}个")
     return phrases
 
 

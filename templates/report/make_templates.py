@@ -147,7 +147,7 @@ def build_bulletin(target: Path) -> None:
         ["序号", "指标", "目标", "力争", "本期完成", "序时目标", "状态", "牵头单位"],
         "r in key_indicators",
         ["{{ r.key }}", "{{ r.metric }}", "{{ r.target }}", "{{ r.stretch }}", "{{ r.reported }}", "{{ r.expected }}", "{{ r.status }}", "{{ r.lead_unit }}"],
-        [1.2, 3.4, 1.8, 1.5, 1.8, 1.8, 1.8, 2.7],
+        [1.1, 3.2, 2.2, 1.5, 1.8, 1.7, 1.8, 2.7],
     )
 
     d.add_heading("三、滞后事项及存在问题", level=1)
@@ -220,7 +220,7 @@ def build_bulletin(target: Path) -> None:
         ["序号", "指标", "目标", "力争", "本期完成", "序时目标", "状态", "牵头单位"],
         "r in indicators",
         ["{{ r.key }}", "{{ r.metric }}", "{{ r.target }}", "{{ r.stretch }}", "{{ r.reported }}", "{{ r.expected }}", "{{ r.status }}", "{{ r.lead_unit }}"],
-        [1.2, 3.4, 1.8, 1.5, 1.8, 1.8, 1.8, 2.7],
+        [1.1, 3.2, 2.2, 1.5, 1.8, 1.7, 1.8, 2.7],
     )
     d.save(target)
 
