@@ -86,6 +86,12 @@ class SmtpConnector:
                     f"服务器拒绝登录：请检查 mail.username（{mail.username}）和环境变量 {mail.password_env} 中的密码"
                     "（有的邮箱须使用「客户端授权码」而不是登录密码）",
                 ) from None
+            except UnicodeEncodeError:  # smtplib sends the login as ASCII
+                quit_quietly(smtp)
+                raise MailStop(
+                    f"登录 {where} 失败：用户名或密码中有汉字或全角字符",
+                    f"请检查 mail.username 和环境变量 {mail.password_env}（SMTP 登录只支持半角字符）",
+                ) from None
             except (OSError, smtplib.SMTPException) as error:
                 quit_quietly(smtp)
                 raise MailStop(f"登录 {where} 失败：{error}", "请检查 mail.security 与服务器是否支持登录") from None
