@@ -315,8 +315,68 @@ def collect_returns(settings: Settings, period: Period, paths: list[Path] | None
 
 
 def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepResult:
-    """Consolidate the archive into 汇总_<period>.xlsx with flags."""
-    raise _not_yet("汇总与预警")
+    """Consolidate the archive into 汇总_<period>.xlsx with flags.
+
+    Reads only the duty table and the archive (this period, and as many
+    earlier periods of the plan year as the previous category and the
+    连续未更新 flag need), so a re-run gives the same tables. `data` is the
+    Consolidation; `attention` is set when there are red flags.
+    """
+    from pyxl import collect, consolidate, summary
+
+    duty = load_duty_table(settings)
+    directory = load_unit_directory(settings)
+
+    def archived(earlier: Period) -> list:
+        return collect.read_archive(
+            settings.returns_dir(earlier), settings.root, duty, directory, sent_dir=settings.out_dir(earlier) / "分发"
+        )
+
+    current = archived(period) if settings.returns_dir(period).is_dir() else []
+    history = {}
+    earlier = period.previous()
+    # the previous category needs one earlier period, a stale run stale_periods - 1 of them
+    for _ in range(max(1, settings.thresholds.stale_periods - 1)):
+        if earlier.year < duty.year:  # another plan year's task numbers mean other tasks
+            break
+        if settings.returns_dir(earlier).is_dir():
+            history[str(earlier)] = archived(earlier)
+        earlier = earlier.previous()
+    result = consolidate.consolidate(
+        duty, directory, current, history, period, as_of, settings.thresholds, settings.period.return_due_day
+    )
+    path = summary.write_summary(settings.out_dir(period) / f"汇总_{period}.xlsx", result)
+    return StepResult(
+        summary=_consolidation_summary(result, period) + [f"汇总表：{settings.relative(path)}"],
+        outputs=[path],
+        problems=[problem for item in current for problem in item.problems],
+        attention=bool((result.flags["level"] == "red").any()),
+        data=result,
+    )
+
+
+def _consolidation_summary(result, period: Period) -> list[str]:
+    """Chinese summary lines of a consolidation: categories, lights, returns, flags."""
+    from pyxl.model import CATEGORIES, FLAG_KINDS, LIGHT_LABELS, LIGHTS
+
+    def counted(values, order, labels=None) -> str:
+        counts = values.value_counts()
+        parts = [f"{(labels or {}).get(key, key)} {int(counts[key])}" for key in order if counts.get(key, 0)]
+        return "、".join(parts) or "无"
+
+    returns = result.returns
+    accepted = int((returns["accepted"] == True).sum())  # noqa: E712 (object column: True, False or None)
+    rejected = int((returns["accepted"] == False).sum())  # noqa: E712
+    missing = int((~returns["returned"].astype(bool)).sum())
+    red = int((result.flags["level"] == "red").sum())
+    return [
+        f"{period.label}汇总（截至 {result.as_of.isoformat()}，序时进度 {result.schedule_fraction:.1%}）："
+        f"重点任务 {len(result.tasks)} 项——{counted(result.tasks['category'], CATEGORIES)}。",
+        f"指标 {len(result.indicators)} 个——{counted(result.indicators['light'], LIGHTS, LIGHT_LABELS)}。",
+        f"回收：应报 {len(returns)} 个单位，采用 {accepted} 个，退回待改 {rejected} 个，未报送 {missing} 个"
+        f"（截止 {result.due_date.isoformat()}）。",
+        f"预警 {len(result.flags)} 条（红色 {red} 条）：{counted(result.flags['flag'], FLAG_KINDS)}。",
+    ]
 
 
 def write_report(settings: Settings, period: Period, as_of: date) -> StepResult:
@@ -359,8 +419,29 @@ def write_report(settings: Settings, period: Period, as_of: date) -> StepResult:
 
 
 def run_month(settings: Settings, period: Period, as_of: date, now: datetime, dry_run: bool = True) -> StepResult:
-    """The monthly run: collect, consolidate, report, remind."""
-    raise _not_yet("月度运行")
+    """The monthly run: collect the inbox, consolidate, write the report, send reminders (drafts with dry_run).
+
+    write_report consolidates first and writes 汇总_<period>.xlsx besides the
+    bulletin, so the month consolidates once. An empty or missing inbox is no
+    reason to stop: the month still consolidates what the archive holds.
+    Exit code 1 when any step found problems or there are red flags.
+    """
+    steps = []
+    if settings.inbox_dir.is_dir():
+        steps.append(collect_returns(settings, period, None, now))
+    else:
+        steps.append(StepResult(summary=[f"收件箱 {settings.relative(settings.inbox_dir)} 不存在，本次不收取新文件。"]))
+    reported = write_report(settings, period, as_of)
+    steps.append(reported)
+    steps.append(send_reminders(settings, period, as_of, now, dry_run=dry_run))
+    return StepResult(
+        summary=[line for step in steps for line in step.summary],
+        outputs=[path for step in steps for path in step.outputs],
+        # collect's problems (new files, unrecognised ones too) overlap the archive's: list each once
+        problems=list(dict.fromkeys(problem for step in steps for problem in step.problems)),
+        attention=any(step.attention for step in steps),
+        data=reported.data,
+    )
 
 
 def init_workspace(folder: Path) -> StepResult:
