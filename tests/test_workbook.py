@@ -1,0 +1,378 @@
+"""The master workbook Responsibilities.xlsm: built from text sources, read back, replaced safely.
+
+The committed workbook/Responsibilities.xlsm is what `pyxl build-workbook`
+makes in a fresh workspace (`pyxl init`) from the bundled example; to
+refresh it after changing the sources:
+
+    pyxl init /tmp/ws && cd /tmp/ws && pyxl build-workbook && cp workbook/Responsibilities.xlsm <repo>/workbook/
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from pyxl import master, pipeline, workbook_build, xlsm
+from pyxl.config import Settings, load_settings
+from pyxl.errors import PyxlError
+from pyxl.excel_memory import MemoryBook
+from pyxl.parse import parse_document
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = datetime(2025, 7, 1, 9, 30, 0)
+SHEETS = ["使用说明", "任务清单", "指标", "单位", "设置", "xlwings.conf"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Settings, Path]:
+    """A workspace made from the example, with the workbook built once for the read-only tests."""
+    from pyxl.example import example_config
+    import shutil
+
+    folder = tmp_path_factory.mktemp("ws")
+    shutil.copy(example_config(), folder / "config.yaml")
+    settings = load_settings(folder / "config.yaml")
+    pipeline.build_workbook(settings, now=NOW)
+    return settings, settings.workbook_path
+
+
+def _code(text: str) -> list[str]:
+    """A module's code lines: without Attribute lines or the VERSION/BEGIN..END preamble of a .cls export."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[0].startswith("VERSION "):
+        end = lines.index("END")
+        lines = lines[end + 1:]
+    lines = [line.rstrip() for line in lines if not line.startswith("Attribute ")]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return lines
+
+
+# ---------------------------------------------------------------- content
+
+
+def test_opens_in_openpyxl_with_the_sheets_and_the_example_tasks(built):
+    _, path = built
+    book = openpyxl.load_workbook(path, read_only=False)  # reading is fine; never save it with openpyxl
+    assert book.sheetnames == SHEETS
+    assert book["xlwings.conf"].sheet_state == "hidden"
+    tasks = book["任务清单"]
+    assert [c.value for c in tasks[1]] == list(master.TASK_HEADERS)
+    assert tasks.max_row - 1 == 89
+    assert tasks.freeze_panes == "A2"
+    assert tasks.auto_filter.ref.startswith("A1:H")
+    assert tasks.column_dimensions["D"].width > 40  # 任务内容 readable
+    assert tasks["D2"].alignment.wrap_text
+    assert [c.value for c in book["指标"][1]][:9] == list(master.INDICATOR_HEADERS[:9])
+    assert [c.value for c in book["单位"][1]] == list(master.UNIT_HEADERS)
+    labels = [row[0].value for row in book["设置"].iter_rows(min_row=2)]
+    assert {"当前期次", "回收截止日", "黄灯比例"} <= set(labels)
+    conf = {row[0].value: row[1].value for row in book["xlwings.conf"].iter_rows()}
+    assert {"Interpreter_Win", "PYTHONPATH"} <= set(conf)
+
+
+def test_calamine_reads_the_same_duty_table_the_parser_makes(built):
+    settings, path = built
+    book = CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names == SHEETS
+    read = pipeline.load_duty_table(settings)  # the saved master
+    parsed = parse_document(settings.document_path, settings.unit_directory(), settings.year)
+    assert len(read.tasks) == len(parsed.tasks) == 89
+    assert read.problems == []
+    assert (read.title, read.year, read.sections) == (parsed.title, parsed.year, parsed.sections)
+    for mine, theirs in zip(read.tasks, parsed.tasks):
+        fields = ("number", "section", "subsection", "text", "lead_units", "responsible_units", "targets", "deadlines")
+        assert [getattr(mine, f) for f in fields] == [getattr(theirs, f) for f in fields], mine.number
+
+
+def test_unit_directory_comes_from_the_unit_sheet(built):
+    settings, _ = built
+    directory = pipeline.load_unit_directory(settings)
+    assert directory == settings.unit_directory()  # fresh build: the sheet holds config.yaml's units
+    multi = next(u for u in directory.units if len(u.aliases) > 1)
+    assert master.split_list(master.join_list(multi.aliases)) == list(multi.aliases)
+
+
+# ---------------------------------------------------------------- the VBA project and the ribbon
+
+
+@pytest.mark.filterwarnings("ignore")  # olevba's pyparsing deprecation noise
+def test_vba_modules_read_back_identical_to_their_sources(built):
+    from oletools.olevba import VBA_Parser
+    from pyopenvba import ExcelFile
+
+    _, path = built
+    sources = xlsm.vba_sources()
+    assert {"Ribbon", "xlwings", "Dictionary"} <= set(sources)
+    with ExcelFile(path) as book:
+        modules = book.vba_modules()
+        assert book.validate() == []
+    parser = VBA_Parser(str(path))
+    try:
+        extracted = {Path(name).stem: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    for name, (source, _) in sources.items():
+        assert _code(modules[name]) == _code(source), f"pyOpenVBA: {name}"
+        assert _code(extracted[name]) == _code(source), f"olevba: {name}"
+    # The xlwings module is the installed package's, so its version equals the Python side's.
+    import importlib.metadata
+
+    assert f"'Version: {importlib.metadata.version('xlwings')}" in sources["xlwings"][0]
+
+
+def test_vba_project_makes_excel_compile_from_source(built):
+    from pyopenvba.cfb import CFB
+
+    _, path = built
+    with zipfile.ZipFile(path) as package:
+        cfb = CFB.from_bytes(package.read("xl/vbaProject.bin"))
+    assert cfb.get_stream_in_storage("VBA", "_VBA_PROJECT") == b"\xcc\x61\xff\xff\x00\x01\x00"
+    assert not [n for n in cfb.list_streams_in_storage("VBA") if n.startswith("__SRP_")]
+
+
+def test_own_vba_sources_are_ascii():
+    for path in (REPO / "workbook" / "vba").iterdir():
+        path.read_bytes().decode("ascii")  # raises on any non-ASCII byte
+
+
+def _custom_ui(path: Path) -> dict[str, ElementTree.Element]:
+    with zipfile.ZipFile(path) as package:
+        return {name: ElementTree.fromstring(package.read(name)) for name in (xlsm.CUSTOM_UI_14, xlsm.CUSTOM_UI_12)}
+
+
+def test_ribbon_parts_relationships_and_content_type(built):
+    _, path = built
+    with zipfile.ZipFile(path) as package:
+        rels = ElementTree.fromstring(package.read("_rels/.rels"))
+        types = package.read("[Content_Types].xml").decode("utf-8")
+    targets = {r.get("Type"): r.get("Target") for r in rels}
+    assert targets[xlsm.REL_UI_14] == xlsm.CUSTOM_UI_14
+    assert targets[xlsm.REL_UI_12] == xlsm.CUSTOM_UI_12
+    assert re.search(r'PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main\+xml"', types)
+    parts = _custom_ui(path)
+    assert parts[xlsm.CUSTOM_UI_14].tag == f"{{{xlsm.NS_UI_14}}}customUI"
+    assert parts[xlsm.CUSTOM_UI_12].tag == f"{{{xlsm.NS_UI_12}}}customUI"
+    tabs = [e.get("label") for e in parts[xlsm.CUSTOM_UI_14].iter() if e.tag.endswith("}tab")]
+    assert tabs == ["督查督办"]
+
+
+def test_every_button_calls_an_existing_public_sub_and_names_a_pipeline_step(built):
+    from pyopenvba import ExcelFile
+
+    _, path = built
+    with ExcelFile(path) as book:
+        code = "\n".join(book.vba_modules().values())
+    subs = set(re.findall(r"^Public Sub (\w+)\(control As IRibbonControl\)", code, re.MULTILINE))
+    for name, root in _custom_ui(path).items():
+        buttons = [e for e in root.iter() if e.get("onAction")]
+        assert len(buttons) == 7, name
+        for button in buttons:
+            assert button.get("onAction") in subs, (name, button.get("id"))
+            assert callable(getattr(pipeline, button.get("id"))), button.get("id")
+    labels = [b.label for b in workbook_build.ribbon_buttons()]
+    assert labels == ["导入分工文件", "生成分单位表", "发送/预览邮件", "收取回执", "汇总与预警", "生成通报", "打开输出文件夹"]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_workbook_and_lists_the_modules(built):
+    sys.path.insert(0, str(REPO / "tests"))
+    from clerk import SYSTEM_PYTHON, require_libreoffice
+
+    require_libreoffice()
+    _, path = built
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env.update(LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    run = subprocess.run([SYSTEM_PYTHON, str(REPO / "tests/data/workbook/list_vba_modules.py"), str(path), "90"],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    listed = json.loads(run.stdout.strip().splitlines()[-1])
+    assert listed["sheets"] == SHEETS
+    modules = {m for names in listed["libraries"].values() for m in names}
+    assert {"Ribbon", "xlwings", "Dictionary", "ThisWorkbook"} <= modules
+
+
+# ---------------------------------------------------------------- the committed workbook
+
+
+def _content(path: Path) -> dict:
+    from pyopenvba import ExcelFile
+
+    book = CalamineWorkbook.from_path(str(path))
+    sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+    with ExcelFile(path) as vba:
+        modules = {name: _code(source) for name, source in vba.vba_modules().items()}
+    with zipfile.ZipFile(path) as package:
+        parts = {name: package.read(name) for name in (xlsm.CUSTOM_UI_14, xlsm.CUSTOM_UI_12, "_rels/.rels",
+                                                       "[Content_Types].xml")}
+    return {"sheets": sheets, "modules": modules, "parts": parts}
+
+
+def test_committed_workbook_is_what_the_build_makes(tmp_path):
+    folder = tmp_path / "ws"
+    pipeline.init_workspace(folder)
+    pipeline.build_workbook(load_settings(folder / "config.yaml"), now=NOW)
+    committed = REPO / "workbook" / "Responsibilities.xlsm"
+    assert committed.exists(), "workbook/Responsibilities.xlsm is missing: build it (see this module's docstring)"
+    assert _content(committed) == _content(folder / "workbook" / "Responsibilities.xlsm"), (
+        "workbook/Responsibilities.xlsm is stale: rebuild it (see this module's docstring) and commit it"
+    )
+
+
+# ---------------------------------------------------------------- replacing it safely
+
+
+def test_refuses_while_excel_holds_the_workbook(settings):
+    pipeline.build_workbook(settings, now=NOW)
+    before = settings.workbook_path.read_bytes()
+    workbook_build.lock_file(settings.workbook_path).write_bytes(b"\x00")
+    with pytest.raises(PyxlError, match="正在 Excel 中打开"):
+        pipeline.build_workbook(settings, force=True, now=NOW)
+    with pytest.raises(PyxlError, match="正在 Excel 中打开"):
+        pipeline.excel_setup(settings, now=NOW)
+    assert settings.workbook_path.read_bytes() == before
+    assert not (settings.workbook_path.parent / workbook_build.BACKUP_FOLDER).exists()
+
+
+def test_refuses_to_replace_without_force(settings):
+    pipeline.build_workbook(settings, now=NOW)
+    with pytest.raises(PyxlError, match="--force"):
+        pipeline.build_workbook(settings, now=NOW)
+
+
+def _edit_like_a_clerk(settings: Settings) -> None:
+    """Staff edit the master in Excel and save: a note, an annual-only mark, an e-mail, the period."""
+    book = MemoryBook.open(settings.workbook_path)
+    tasks, indicators, units, values = (book.read_table(s) for s in ("任务清单", "指标", "单位", "设置"))
+    tasks[1][7] = "已与区发改局核实"
+    indicators[1][7] = "是"
+    units[1][4] = "new@changqing.example、second@changqing.example"
+    next(row for row in values if row[0] == "当前期次")[1] = "2025-09"
+    for name, rows in (("任务清单", tasks), ("指标", indicators), ("单位", units), ("设置", values)):
+        book.write_table(name, rows)
+    book.save()
+
+
+def test_force_keeps_staff_edits_and_a_backup(settings):
+    pipeline.build_workbook(settings, now=NOW)
+    _edit_like_a_clerk(settings)
+    edited = settings.workbook_path.read_bytes()
+    result = pipeline.build_workbook(settings, force=True, now=datetime(2025, 7, 2, 8, 0, 5))
+    backup = settings.workbook_path.parent / "备份" / "Responsibilities-20250702-080005.xlsm"
+    assert backup.read_bytes() == edited
+    assert any("备份" in line for line in result.summary)
+    duty = pipeline.load_duty_table(settings)
+    assert duty.tasks[0].note == "已与区发改局核实"
+    assert next(t for t in duty.tasks if t.targets).targets[0].annual_only
+    unit = pipeline.load_unit_directory(settings).units[0]
+    assert unit.emails == ("new@changqing.example", "second@changqing.example")
+    values = master.read_master(settings.workbook_path).settings_values()
+    assert values["当前期次"] == "2025-09"
+
+
+def test_reimport_goes_back_to_the_document(settings):
+    pipeline.build_workbook(settings, now=NOW)
+    _edit_like_a_clerk(settings)
+    pipeline.build_workbook(settings, force=True, reimport=True, now=datetime(2025, 7, 2, 8, 0, 0))
+    duty = pipeline.load_duty_table(settings)
+    assert duty.tasks[0].note == ""
+    assert pipeline.load_unit_directory(settings) == settings.unit_directory()
+
+
+def test_failed_build_leaves_the_old_workbook_untouched(settings, tmp_path):
+    pipeline.build_workbook(settings, now=NOW)
+    before = settings.workbook_path.read_bytes()
+    broken = tmp_path / "分工.docx"
+    broken.write_bytes(b"not a zip file")  # a damaged Word file: the import fails
+    with pytest.raises(PyxlError):
+        pipeline.build_workbook(settings, broken, force=True, reimport=True, now=NOW)
+    assert settings.workbook_path.read_bytes() == before
+    assert not (settings.workbook_path.parent / workbook_build.BACKUP_FOLDER).exists()
+    assert [p.name for p in settings.workbook_path.parent.iterdir()] == ["Responsibilities.xlsm"]
+
+
+def test_damaged_master_is_refused_with_a_message(settings):
+    settings.workbook_path.parent.mkdir(parents=True)
+    settings.workbook_path.write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(PyxlError, match="无法读取主控工作簿"):
+        pipeline.load_duty_table(settings)
+    with pytest.raises(PyxlError, match="无法读取主控工作簿"):
+        pipeline.build_workbook(settings, force=True, now=NOW)
+
+
+def test_excel_setup_writes_this_python_and_keeps_edits(settings):
+    pipeline.build_workbook(settings, now=NOW)
+    _edit_like_a_clerk(settings)
+    pipeline.excel_setup(settings, now=datetime(2025, 7, 3, 10, 0, 0))
+    saved = master.read_master(settings.workbook_path)
+    conf = saved.conf_values()
+    assert conf["Interpreter_Win" if sys.platform != "darwin" else "Interpreter_Mac"] == sys.executable
+    assert Path(conf["PYTHONPATH"], "pyxl", "__init__.py").exists()
+    assert pipeline.load_duty_table(settings).tasks[0].note == "已与区发改局核实"
+    # a later rebuild keeps the interpreter
+    pipeline.build_workbook(settings, force=True, reimport=True, now=datetime(2025, 7, 4, 10, 0, 0))
+    assert master.read_master(settings.workbook_path).conf_values()["PYTHONPATH"] == conf["PYTHONPATH"]
+
+
+def test_machine_conf_prefers_pythonw_on_windows(tmp_path):
+    (tmp_path / "python.exe").write_bytes(b"")
+    (tmp_path / "pythonw.exe").write_bytes(b"")
+    conf = workbook_build.machine_conf(str(tmp_path / "python.exe"), "win32")
+    assert conf["Interpreter_Win"] == str(tmp_path / "pythonw.exe")
+
+
+# ---------------------------------------------------------------- reading what staff typed
+
+
+def test_bad_cells_in_the_master_are_problems_with_their_cell(settings):
+    pipeline.build_workbook(settings, now=NOW)
+    book = MemoryBook.open(settings.workbook_path)
+    indicators = book.read_table("指标")
+    indicators[1][2] = "六"  # 目标值 in words
+    indicators[2][5] = "速度"  # not a kind
+    indicators.append(["999", "不存在的任务的指标", 1, None, "个", "数量", "不低于", "否", None, ""])
+    tasks = book.read_table("任务清单")
+    tasks[2][6] = "6月底前（2025-13-45）"
+    book.write_table("指标", indicators)
+    book.write_table("任务清单", tasks)
+    book.save()
+    duty = pipeline.load_duty_table(settings)
+    found = {(p.code, p.sheet, p.cell) for p in duty.problems}
+    assert found == {
+        ("master-bad-cell", "指标", "C2"),
+        ("master-bad-cell", "指标", "F3"),
+        ("master-unknown-task", "指标", f"A{len(indicators)}"),
+        ("master-bad-cell", "任务清单", "G3"),
+    }
+    assert len(duty.tasks) == 89
+
+
+def test_deadline_cells_round_trip():
+    from pyxl.model import Deadline
+
+    deadlines = [Deadline("6月份竣工", date(2025, 6, 30)), Deadline("尽快", None), Deadline("2025-09-30", date(2025, 9, 30))]
+    assert master.parse_deadlines(master.format_deadlines(deadlines)) == deadlines
+    assert master.parse_deadlines(datetime(2025, 12, 31)) == [Deadline("2025-12-31", date(2025, 12, 31))]
+    with pytest.raises(ValueError):
+        master.parse_deadlines("年底（2025-02-30）")
+
+
+def test_period_typed_into_excel_as_a_date_still_counts(settings):
+    changed = master.apply_master_settings(settings, {"当前期次": datetime(2025, 9, 1), "回收截止日": 8.0})
+    assert changed.period.current == "2025-09"
+    assert changed.period.return_due_day == 8
+    assert changed.root == settings.root
+    assert master.apply_master_settings(settings, {"回收截止日": "下月"}).period.return_due_day == settings.period.return_due_day
