@@ -405,7 +405,8 @@ def write_report(settings: Settings, period: Period, as_of: date) -> StepResult:
     summary = [
         *consolidated.summary,
         f"已生成{period.label}督查通报：重点任务{len(consolidation.tasks)}项（{headline or '无任务'}）。",
-        f"督办单{len(notices)}份（{'、'.join(p.stem for p in notices)}），请于{report.format_date(reply_by)}前回复。"
+        f"督办单{len(notices)}份（{'、'.join(p.stem for p in notices[:10])}{'等' if len(notices) > 10 else ''}），"
+        f"请于{report.format_date(reply_by)}前回复。"
         if notices
         else "本期没有红色预警，未生成督办单。",
     ]

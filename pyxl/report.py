@@ -250,9 +250,13 @@ def indicator_status(row) -> str:
 
 
 def flagged_units(flags: pd.DataFrame) -> list[str]:
-    """Units with at least one red flag, in order of first appearance."""
-    red = flags[(flags["level"] == "red") & flags["unit"].map(lambda u: bool(_text(u)))]
-    return list(dict.fromkeys(red["unit"].map(_text)))
+    """Units with at least one red flag, in order of first appearance.
+
+    A flag on a task with two lead units names both (区投资促进局、大学城管委会):
+    each of them gets it.
+    """
+    red = flags[flags["level"] == "red"]
+    return list(dict.fromkeys(unit for cell in red["unit"] for unit in units_of(cell)))
 
 
 # ---------------------------------------------------------------- the template context
@@ -340,7 +344,7 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
     metrics = dict(zip(consolidation.indicators["key"].astype(str), consolidation.indicators["metric"].map(_text)))
     result = []
     for unit in flagged_units(flags):
-        own = flags[flags["unit"].map(_text) == unit]
+        own = flags[flags["unit"].map(lambda cell: unit in units_of(cell))]
         own = own.assign(_order=own["level"].map({"red": 0, "yellow": 1}).fillna(2)).sort_values("_order", kind="stable")
         items = []
         for row in own.itertuples(index=False):

@@ -308,6 +308,18 @@ def test_notice_lists_the_units_items_and_reply_date(rendered, consolidation):
     assert "区财政局" not in text
 
 
+def test_a_flag_naming_two_lead_units_goes_to_both(tmp_path, consolidation):
+    flags = pd.concat(
+        [consolidation.flags, pd.DataFrame([{"flag": "任务逾期", "level": "red", "unit": "区交通运输局、区住房城乡建设局", "key": "7", "reason": "道路工程未按期完工。"}])],
+        ignore_index=True,
+    )
+    made = report.notices(Consolidation(**{**consolidation.__dict__, "flags": flags}), date(2025, 7, 17))
+    by_unit = {n.unit: n for n in made}
+    assert "区交通运输局、区住房城乡建设局" not in by_unit
+    for unit in ("区交通运输局", "区住房城乡建设局"):
+        assert [i["key"] for i in by_unit[unit].items] == ["7"]
+
+
 def test_rerun_drops_a_notice_for_a_unit_no_longer_flagged(tmp_path, consolidation):
     out = tmp_path / "2025-06"
     report.write_bulletin(consolidation, out, TEMPLATES, "长清区", date(2025, 7, 17))

@@ -92,7 +92,7 @@ def test_real_bulletin_numbers_match_the_tables(real):
 def test_real_notices_for_every_unit_with_a_red_flag(real):
     consolidation, out, paths = real
     flags = consolidation.flags
-    red_units = set(flags.loc[flags["level"] == "red", "unit"].dropna()) - {""}
+    red_units = {unit for cell in flags.loc[flags["level"] == "red", "unit"].dropna() for unit in cell.split("、") if unit}
     assert red_units
     assert {p.stem for p in (out / "督办单").iterdir()} == {report.safe_file_name(u) for u in red_units}
 
