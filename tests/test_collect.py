@@ -1,0 +1,184 @@
+"""Collect as the office uses it: an inbox of returns, zips and saved e-mails, run again and again."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import zipfile
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from pyxl import cli, collect, pipeline
+from pyxl.archive import LEDGER_NAME, read_ledger
+from pyxl.period import Period
+from pyxl.values import read_number
+from test_collect_support import OTHER, PERIOD, UNIT, filled, make_sent, workspace_from
+
+NOW = datetime(2025, 7, 3, 9, 0)
+
+
+@pytest.fixture(scope="module")
+def sent_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sent") / "ws"
+    make_sent(root)
+    return root
+
+
+@pytest.fixture
+def ws(sent_root, tmp_path):
+    settings = workspace_from(sent_root, tmp_path / "工作目录")
+    return settings
+
+
+def sent_file(settings, unit):
+    return next(p for p in (settings.out_dir(PERIOD) / "分发").glob("*.xlsx") if p.name.endswith(f"_{unit}.xlsx"))
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def mail(sender: str, date: str, attachments: dict[str, bytes]) -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"], message["Date"] = sender, "duchashi@changqing.example", "报表", date
+    message.set_content("见附件")
+    for name, data in attachments.items():
+        message.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return message.as_bytes()
+
+
+def test_inbox_of_files_zips_and_mails_is_archived_validated_and_rerun_changes_nothing(ws):
+    inbox = ws.inbox_dir
+    finance = filled(sent_file(ws, UNIT), inbox / "财政局6月.xlsx")
+    # a zip made by Windows' own tool: GBK names without the UTF-8 flag
+    other = filled(sent_file(ws, OTHER), ws.root / "tmp" / "发改.xlsx")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("ABCDEFGHIJ.xlsx", other.read_bytes())
+    gbk = "发改局报表.xlsx".encode("gbk")
+    assert len(gbk) == len(b"ABCDEFGHIJ.xlsx")
+    (inbox / "打包.zip").write_bytes(buffer.getvalue().replace(b"ABCDEFGHIJ.xlsx", gbk))
+    # a saved e-mail from the unit's own address, with a WPS .et attachment
+    town = filled(sent_file(ws, "文昌街道"), ws.root / "tmp" / "文昌.xlsx")
+    (inbox / "文昌街道.eml").write_bytes(mail("wenchang@changqing.example", "Fri, 04 Jul 2025 08:15:00 +0800", {"文昌街道报表.et": town.read_bytes()}))
+    (inbox / "~$财政局6月.xlsx").write_bytes(b"lock")  # Excel's lock file: never an input
+    before = snapshot(inbox)
+
+    result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+    assert result.exit_code == 0, [(p.file, p.code) for p in result.problems]
+    units = {r.unit: r for r in result.data}
+    assert set(units) == {UNIT, OTHER, "文昌街道"}
+    assert all(r.accepted for r in result.data)
+    assert units[OTHER].source == "inbox/打包.zip!发改局报表.xlsx"
+    assert units["文昌街道"].received == datetime(2025, 7, 4, 8, 15)  # the e-mail's Date, China time
+    row = next(r for r in units[UNIT].rows if r.key == "2-1")
+    assert (row.value, row.percent, row.status) == (3400, 50, "按计划推进")
+    assert units[UNIT].filled_by == "张三"
+
+    returns_dir = ws.returns_dir(PERIOD)
+    ledger = read_ledger(returns_dir)
+    assert sorted(e.status for e in ledger) == ["accepted", "accepted", "accepted", "container", "container"]
+    assert next(e for e in ledger if e.unit == "文昌街道").sender == "wenchang@changqing.example"
+    for entry in ledger:  # byte for byte, named by content
+        data = (ws.root / entry.file).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry.sha256
+        assert Path(entry.file).name.startswith(entry.sha256[:16] + "_")
+    assert (ws.root / next(e.file for e in ledger if e.unit == UNIT)).read_bytes() == finance.read_bytes()
+    assert snapshot(inbox) == before
+
+    archive_before = snapshot(returns_dir)
+    again = pipeline.collect_returns(ws, Period(2025, 6), None, now=datetime(2025, 7, 9))
+    assert again.exit_code == 0 and again.data == []
+    assert snapshot(returns_dir) == archive_before
+    assert snapshot(inbox) == before
+
+
+def test_newer_return_supersedes_older_and_both_stay(ws):
+    source = sent_file(ws, UNIT)
+    first = filled(source, ws.root / "a" / "v1.xlsx")
+    second = filled(source, ws.root / "b" / "v2.xlsx", lambda b: b.worksheets[0].__setitem__("G6", 3600))
+    returns_dir = ws.returns_dir(PERIOD)
+    pipeline.collect_returns(ws, Period(2025, 6), [first], now=datetime(2025, 7, 2))
+    pipeline.collect_returns(ws, Period(2025, 6), [second], now=datetime(2025, 7, 3))
+    states = {e.sha256: e.status for e in read_ledger(returns_dir)}
+    assert sorted(states.values()) == ["accepted", "superseded"]
+    current = collect.read_archive(returns_dir, ws.root, None, ws.unit_directory())
+    assert [r.unit for r in current] == [UNIT]
+    assert next(r.value for r in current[0].rows if r.key == "2-1") == 3600
+    assert len(list(returns_dir.glob("*.xlsx"))) == 2
+
+    # an older e-mail collected later does not replace the newer return
+    old_mail = ws.root / "c" / "old.eml"
+    old_mail.parent.mkdir()
+    old_data = filled(source, ws.root / "c" / "v0.xlsx", lambda b: b.worksheets[0].__setitem__("G6", 1000)).read_bytes()
+    old_mail.write_bytes(mail("czj@changqing.example", "Tue, 01 Jul 2025 08:00:00 +0800", {"v0.xlsx": old_data}))
+    pipeline.collect_returns(ws, Period(2025, 6), [old_mail], now=datetime(2025, 7, 4))
+    current = collect.read_archive(returns_dir, ws.root, None, ws.unit_directory())
+    assert next(r.value for r in current[0].rows if r.key == "2-1") == 3600
+    assert read_ledger(returns_dir)[-1].status == "superseded"
+
+
+def test_a_wrong_period_file_does_not_supersede_the_units_return(ws, tmp_path):
+    good = filled(sent_file(ws, UNIT), ws.root / "a" / "good.xlsx")
+    pipeline.collect_returns(ws, Period(2025, 6), [good], now=datetime(2025, 7, 2))
+    may = make_sent(tmp_path / "may", period="2025-05", only=[UNIT])
+    old = filled(may.files[UNIT], ws.root / "b" / "may.xlsx")
+    result = pipeline.collect_returns(ws, Period(2025, 6), [old], now=datetime(2025, 7, 3))
+    assert result.exit_code == 1 and [p.code for p in result.problems] == ["period-mismatch"]
+    current = collect.read_archive(ws.returns_dir(PERIOD), ws.root, None, ws.unit_directory())
+    assert [(r.source, r.accepted) for r in current] == [("a/good.xlsx", True)]
+
+
+def test_read_archive_gives_the_same_answer_as_collect(ws):
+    bad = filled(sent_file(ws, UNIT), ws.inbox_dir / "bad.xlsx", lambda b: b.worksheets[0].__setitem__("H7", 150))
+    result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+    duty = pipeline.load_duty_table(ws)
+    first = collect.read_archive(ws.returns_dir(PERIOD), ws.root, duty, ws.unit_directory())
+    second = collect.read_archive(ws.returns_dir(PERIOD), ws.root, duty, ws.unit_directory())
+    assert first == second
+    assert [(p.file, p.cell, p.code) for p in first[0].problems] == [(p.file, p.cell, p.code) for p in result.problems]
+    assert first[0].accepted is False and first[0].file.startswith("returns/2025-06/")
+    assert bad.exists()
+
+
+def test_cli_exit_codes(ws, capsys):
+    config = str(ws.root / "config.yaml")
+    assert cli.main(["--config", config, "collect", "--period", "2025-06"]) == 0
+    filled(sent_file(ws, UNIT), ws.inbox_dir / "x.xlsx", lambda b: b.worksheets[0].__setitem__("I9", "进行中"))
+    assert cli.main(["--config", config, "collect", "--period", "2025-06"]) == 1
+    assert "status-invalid" in capsys.readouterr().out
+    shutil.rmtree(ws.inbox_dir)
+    assert cli.main(["--config", config, "collect", "--period", "2025-06"]) == 2
+    assert "收件箱" in capsys.readouterr().err
+    (ws.returns_dir(PERIOD) / LEDGER_NAME).write_text("乱写的内容\n", encoding="utf-8")
+    assert cli.main(["--config", config, "collect", "--period", "2025-06", str(ws.root / "out")]) == 2
+
+
+@pytest.mark.parametrize(
+    "typed, unit, expected, noted",
+    [
+        (1200, "", 1200, False),
+        ("1,200", "", 1200, True),
+        ("１，２００", "", 1200, True),
+        ("1.2万", "", 12000, True),
+        ("约60%", "%", 60, True),
+        ("3.5亿元", "万元", 35000, True),
+        ("12.5亿元", "亿元", 12.5, True),
+        ("-2.5", "%", -2.5, False),
+        ("  3400 ", "", 3400, False),
+        ("增长5.2%", "%", 5.2, True),
+    ],
+)
+def test_numbers_are_read_as_a_person_means_them(typed, unit, expected, noted):
+    reading = read_number(typed, unit)
+    assert not reading.error and reading.value == expected
+    assert (reading.note is not None) is noted
+
+
+@pytest.mark.parametrize("typed", ["正在统计", "1200-1300", "二〇二五", True, "=1+1"])
+def test_what_is_not_a_number_is_an_error(typed):
+    assert read_number(typed).error
