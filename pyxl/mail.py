@@ -15,7 +15,7 @@ import hashlib
 import io
 import os
 import smtplib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.utils import parseaddr
 from pathlib import Path
@@ -182,7 +182,10 @@ def plan_reminders(
             **_unit_values(entry, directory),
             "as_of": chinese_date(as_of),
             "returned": returned,
-            "problems": [{"where": p.where(), "message": p.message, "code": p.code} for p in problems if p.is_error],
+            # the unit knows its sheet and cells, not where its file sits in our archive
+            "problems": [
+                {"where": replace(p, file=None).where(), "message": p.message, "code": p.code} for p in problems if p.is_error
+            ],
         }
         unit = directory.unit(entry.unit)
         planned.append(

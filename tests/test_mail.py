@@ -430,7 +430,8 @@ def test_reminders_chase_missing_and_rejected_units_only(split_workspace, server
     by_address = {to[0]: message for to, message in handler.received()}
     finance = by_address["czj@changqing.example"]
     body = finance.get_body(("plain",)).get_content()
-    assert "未通过审核" in str(finance["Subject"]) and "单元格 I7" in body and "完成了" in body
+    assert "未通过审核" in str(finance["Subject"]) and "工作表「填报表」 单元格 I7" in body and "完成了" in body
+    assert "returns/" not in body  # our archive path means nothing to the unit
     assert _attachments(finance) == []  # a rejected unit corrects its own file
     tech = by_address["gxkjj@changqing.example"]
     assert "尚未报送" in str(tech["Subject"]) and "2025年7月8日" in tech.get_body(("plain",)).get_content()
@@ -451,3 +452,52 @@ def test_remind_command_before_and_after_due_date(split_workspace, server):
     assert len(handler.messages) == 4  # the same day's reminder is not sent twice
     pipeline.send_reminders(settings, PERIOD, as_of=date(2025, 7, 15), now=NOW)
     assert len(handler.messages) == 8  # a week later is a new round
+
+
+def test_remind_reads_the_collect_archive(split_workspace, server):
+    """A unit that sent its sheet back empty is rejected by collect; its reminder lists the problem."""
+    handler, port = server
+    settings = _settings(split_workspace, port)
+    sheet = settings.out_dir(PERIOD) / "分发" / _manifest(split_workspace)["区财政局"]["文件"]
+    (split_workspace / "inbox").mkdir(exist_ok=True)
+    (split_workspace / "inbox" / sheet.name).write_bytes(sheet.read_bytes())
+    pipeline.collect_returns(settings, PERIOD, None, now=NOW)
+    pipeline.send_reminders(settings, PERIOD, as_of=date(2025, 7, 8), now=NOW)
+    by_address = {to[0]: message for to, message in handler.received()}
+    finance = by_address["czj@changqing.example"]
+    body = finance.get_body(("plain",)).get_content()
+    assert "未通过审核" in str(finance["Subject"]) and "1. 工作表「区财政局」" in body and "inbox/" not in body
+    assert "尚未报送" in str(by_address["fgj@changqing.example"]["Subject"])
+
+
+def test_password_from_the_system_keyring(monkeypatch):
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    from pyxl.config import MailSettings
+    from pyxl.mail_smtp import KEYRING_SERVICE, smtp_password
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1
+        stored = {(KEYRING_SERVICE, USER): PASSWORD}
+
+        def get_password(self, service, username):
+            return self.stored.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.stored[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.stored.pop((service, username), None)
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        mail = MailSettings(username=USER, password_env="PYXL_TEST_SMTP_PASSWORD")
+        assert smtp_password(mail, {}) == PASSWORD
+        assert smtp_password(mail, {"PYXL_TEST_SMTP_PASSWORD": "from-env"}) == "from-env"  # the variable wins
+        assert smtp_password(MailSettings(username=""), {}) is None  # no login
+        with pytest.raises(PyxlError, match="keyring set pyxl-smtp other"):
+            smtp_password(MailSettings(username="other"), {})
+    finally:
+        keyring.set_keyring(previous)
