@@ -148,6 +148,8 @@ def add_dashboard(workbook, consolidation: Consolidation) -> None:
         columns.set_title({"name": "主要经济指标完成序时目标情况"})
         columns.set_y_axis({"name": "%", "min": 0})
         sheet.insert_chart(2, 19, columns, {"x_scale": 1.3, "y_scale": 1.1})
+    else:
+        sheet.write_string(2, 19, "主要经济指标本期暂无可与序时目标比较的报送数据。", formats["title"])
 
     # Units by category: stacked horizontal bars, the unit with most tasks on top.
     units = tables[TABLE_UNITS]

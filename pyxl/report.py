@@ -354,7 +354,9 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
                     "flag": _text(row.flag),
                     "level": "红色" if row.level == "red" else "黄色",
                     "key": key,
-                    "subject": metrics.get(key) or texts.get(key) or texts.get(key.split("-")[0], ""),
+                    "subject": (metrics.get(key) or texts.get(key) or texts.get(key.split("-")[0], ""))
+                    if key
+                    else f"{period_label(consolidation.period)}推进情况报送",
                     "reason": _text(row.reason),
                 }
             )
