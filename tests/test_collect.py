@@ -182,3 +182,23 @@ def test_numbers_are_read_as_a_person_means_them(typed, unit, expected, noted):
 @pytest.mark.parametrize("typed", ["正在统计", "1200-1300", "二〇二五", True, "=1+1"])
 def test_what_is_not_a_number_is_an_error(typed):
     assert read_number(typed).error
+
+
+@pytest.mark.libreoffice
+def test_returns_filled_in_libreoffice_are_collected_with_their_values(ws):
+    from clerk import FillJob, fill_workbooks, require_libreoffice
+
+    require_libreoffice()
+    saved = [ws.inbox_dir / f"财政局{suffix}" for suffix in (".xlsx", ".xls", ".ods")]
+    values = {"G6": 3400.5, "H6": 48, "I6": "按计划推进", "J5": "=HYPERLINK(\"x\") 照常推进", "I9": "已完成", "B11": "李四"}
+    fill_workbooks([FillJob(sent_file(ws, UNIT), values, saved)])
+    outcome = collect.collect(saved, returns_dir=ws.returns_dir(PERIOD), workspace=ws.root, period=PERIOD,
+                              duty=pipeline.load_duty_table(ws), directory=ws.unit_directory(), now=NOW)
+    assert len(outcome.returns) == 3
+    for unit_return in outcome.returns:
+        assert unit_return.unit == UNIT and unit_return.accepted, unit_return.problems
+        rows = {r.key: r for r in unit_return.rows}
+        assert (rows["2-1"].value, rows["2-1"].percent, rows["2-1"].status) == (3400.5, 48, "按计划推进")
+        assert rows["2"].progress == "=HYPERLINK(\"x\") 照常推进"
+        assert rows["89"].status == "已完成"
+        assert unit_return.filled_by == "李四"
