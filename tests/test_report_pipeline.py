@@ -1,0 +1,32 @@
+"""`pyxl report`: consolidates, then writes the bulletin and the 督办单 into out/<period>/."""
+
+from __future__ import annotations
+
+from docx import Document
+
+from pyxl.cli import main
+
+
+def _text(path) -> str:
+    return "\n".join(p.text for p in Document(str(path)).paragraphs)
+
+
+def test_report_command_on_a_workspace_with_no_returns(workspace, capsys):
+    code = main(["--config", str(workspace / "config.yaml"), "report", "--period", "2025-06", "--as-of", "2025-07-10"])
+    out = workspace / "out" / "2025-06"
+    assert code == 1  # every unit is overdue: red flags to act on
+    assert (out / "督查通报_2025-06.docx").exists() and (out / "督查通报_2025-06.html").exists()
+    bulletin = _text(out / "督查通报_2025-06.docx")
+    assert "确定重点任务89项" in bulletin and "未报送89项、占100.0%" in bulletin
+    notices = sorted(p.name for p in (out / "督办单").iterdir())
+    assert "区财政局.docx" in notices and not [n for n in notices if "、" in n]
+    assert "请于2025年7月17日前回复" in capsys.readouterr().out
+
+
+def test_workspace_template_overrides_the_bundled_one(workspace):
+    local = workspace / "templates" / "report"
+    local.mkdir(parents=True)
+    (local / "bulletin.html.j2").write_text("<p>本区自定义通报：任务{{ task_total }}项</p>", encoding="utf-8")
+    main(["--config", str(workspace / "config.yaml"), "report", "--period", "2025-06", "--as-of", "2025-07-10"])
+    html = (workspace / "out" / "2025-06" / "督查通报_2025-06.html").read_text(encoding="utf-8")
+    assert html == "<p>本区自定义通报：任务89项</p>"
