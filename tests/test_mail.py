@@ -501,3 +501,18 @@ def test_password_from_the_system_keyring(monkeypatch):
             smtp_password(MailSettings(username="other"), {})
     finally:
         keyring.set_keyring(previous)
+
+
+def test_resplit_sheet_is_not_sent_again_without_resend(split_workspace, server):
+    handler, port = server
+    settings = _settings(split_workspace, port)
+    pipeline.send_sheets(settings, PERIOD, now=NOW)
+    config = split_workspace / "config.yaml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["split"]["sheet_password"] = "cq2025"  # the office re-splits with a password: every sheet changes
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    settings = load_settings(config)
+    pipeline.split_sheets(settings, PERIOD, units=UNITS)
+    result = pipeline.send_sheets(settings, PERIOD, now=NOW)
+    assert len(handler.messages) == 4
+    assert any("重新生成过" in line and "区财政局" in line for line in result.summary)
