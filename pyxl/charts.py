@@ -9,7 +9,9 @@ install, instead of writing a bulletin full of boxes.
 from __future__ import annotations
 
 import io
+import re
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -55,12 +57,15 @@ def _covers(path: str) -> bool:
     return all(font.get_char_index(ord(char)) for char in _PROBE)
 
 
-@lru_cache(maxsize=1)
-def cjk_font_family() -> str:
-    """The family name of an installed font that draws Chinese; PyxlError when there is none."""
+def find_cjk_font(entries: list | None = None) -> str:
+    """The family name of a font among `entries` (default: matplotlib's installed fonts) that draws Chinese.
+
+    Raises PyxlError, saying what to install, when there is none.
+    """
     from matplotlib import font_manager
 
-    entries = font_manager.fontManager.ttflist
+    if entries is None:
+        entries = font_manager.fontManager.ttflist
     by_name: dict[str, str] = {}
     for entry in entries:
         by_name.setdefault(entry.name, entry.fname)
@@ -73,6 +78,31 @@ def cjk_font_family() -> str:
         "找不到能显示中文的字体，图表会显示成方框：请安装中文字体（Debian/Ubuntu：apt-get install fonts-noto-cjk；"
         "Windows 自带微软雅黑/黑体），然后删除 matplotlib 的字体缓存（~/.cache/matplotlib）再运行。"
     )
+
+
+_CJK_FILE = re.compile(r"cjk|sourcehan|wqy|simhei|simsun|msyh|droidsansfallback", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def cjk_font_family() -> str:
+    """The installed CJK font the charts use (looked up once per process).
+
+    matplotlib lists fonts from a cache built when it was first imported, so a
+    CJK font installed afterwards is missing from it: such files are added
+    from the system font folders before giving up.
+    """
+    from matplotlib import font_manager
+
+    try:
+        return find_cjk_font()
+    except PyxlError:
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILE.search(Path(path).name):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        return find_cjk_font()
 
 
 def _figure(width: float, height: float):
