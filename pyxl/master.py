@@ -77,19 +77,19 @@ MASTER_BAD_CELL = register_code(
     "error",
     "主控工作簿中某个单元格的内容无法识别（如目标值不是数字、日期写法不对、类型或比较方式不在可选范围内）；"
     "按提示改正该单元格后保存即可。",
-    "master",
+    "主控工作簿",
 )
 MASTER_UNKNOWN_TASK = register_code(
     "master-unknown-task",
     "error",
     "「指标」表中的任务序号在「任务清单」中找不到，这一行指标被忽略；请改成任务清单中已有的序号或删除该行。",
-    "master",
+    "主控工作簿",
 )
 MASTER_DUPLICATE = register_code(
     "master-duplicate",
     "error",
     "「任务清单」中任务序号重复，或「单位」表中单位名称重复，后一行被忽略；请改成唯一的序号或名称。",
-    "master",
+    "主控工作簿",
 )
 
 Rows = list[list[Any]]
