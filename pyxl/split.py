@@ -9,6 +9,7 @@ responsible for. The writing of one workbook lives in `pyxl.unit_sheet`.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import zipfile
@@ -19,7 +20,7 @@ from typing import Collection, Iterable, Mapping, Sequence
 
 from pyxl import layout
 from pyxl.errors import PyxlError
-from pyxl.files import atomic_path, sha256_file, write_text_atomic
+from pyxl.files import atomic_path, sha256_file, write_bytes_atomic, write_text_atomic
 from pyxl.model import DutyTable, ReturnRow, Target, Task, UnitReturn
 from pyxl.problems import Problem, problem, register_code
 from pyxl.unit_sheet import SheetRow, file_name_part, sheet_name_for, write_unit_workbook
@@ -290,14 +291,20 @@ def write_unit_files(
     previous = previous or {}
     selected = list(plan.rows) if only is None else [u for u in plan.rows if u in set(only)]
     written: list[Path] = []
-    for unit in selected:
+    for count, unit in enumerate(selected, start=1):
         target = folder / plan.file_name(unit)
-        with atomic_path(target) as temporary:
-            write_unit_workbook(
-                temporary, unit, period, plan.rows[unit], due_date,
-                previous=previous.get(unit), password=password, year=year,
-            )
+        buffer = io.BytesIO()  # one file creation per workbook: the atomic write
+        write_unit_workbook(
+            buffer, unit, period, plan.rows[unit], due_date,
+            previous=previous.get(unit), password=password, year=year,
+        )
+        write_bytes_atomic(target, buffer.getvalue())
         written.append(target)
+        if count % 25 == 0:
+            # XlsxWriter's workbook, sheets and formats refer to each other, so only
+            # the cycle collector frees them: collect now and then to keep memory
+            # flat in the number of units.
+            gc.collect()
 
     removed: list[Path] = []
     if only is None:
@@ -328,14 +335,13 @@ def manifest_text(plan: SplitPlan, folder: Path, units: Sequence[str]) -> str:
 
 
 def _write_zip(target: Path, files: Sequence[Path], period: str) -> None:
-    # A fixed time stamp per entry keeps the zip identical on a re-run.
+    # A fixed time stamp per entry keeps the zip identical on a re-run; the
+    # workbooks are zip files already, so they are stored, not compressed again.
     stamp = (int(period[:4]), int(period[5:7]), 1, 0, 0, 0)
     with atomic_path(Path(target)) as temporary:
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as bundle:
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED) as bundle:
             for path in files:
-                info = zipfile.ZipInfo(path.name, stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                bundle.writestr(info, path.read_bytes())
+                bundle.writestr(zipfile.ZipInfo(path.name, stamp), path.read_bytes())
 
 
 def select_units(plan: SplitPlan, index: UnitIndex, names: Sequence[str]) -> list[str]:

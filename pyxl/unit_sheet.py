@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import BinaryIO, Mapping, Sequence
 
 import xlsxwriter
 
@@ -112,7 +112,7 @@ def _prefill(previous: ReturnRow | None) -> dict[str, object]:
 
 
 def write_unit_workbook(
-    path: Path,
+    path: Path | BinaryIO,
     unit: str,
     period: str,
     rows: Sequence[SheetRow],
@@ -121,7 +121,10 @@ def write_unit_workbook(
     password: str = "",
     year: int | None = None,
 ) -> str:
-    """Write the unit's workbook to `path` (not atomically: pass a temporary path); return the sheet name.
+    """Write the unit's workbook to `path` or a binary file object; return the sheet name.
+
+    Writing to a path is not atomic: pass a temporary path, or a BytesIO
+    and write its bytes atomically (what `pyxl.split` does).
 
     `previous` maps row keys to the unit's last returned answers, which are
     pre-filled so the clerk only changes what moved. `year` is the plan year
@@ -133,7 +136,7 @@ def write_unit_workbook(
     previous = previous or {}
     sheet_name = sheet_name_for(unit)
 
-    book = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    book = xlsxwriter.Workbook(path if hasattr(path, "write") else str(path), {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
     # A fixed creation time keeps the bytes reproducible (XlsxWriter would use the clock).
     first_day = datetime(int(period[:4]), int(period[5:7]), 1, tzinfo=timezone.utc)
     book.set_properties({"title": layout.TITLE_TEMPLATE.format(year=year, period=period), "author": "pyxl", "created": first_day})
