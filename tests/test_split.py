@@ -411,3 +411,37 @@ def test_cli_split_one_unit_and_an_unknown_unit(settings, workspace, capsys):
     assert main(["--config", config, "split", "--period", "2025-06", "--unit", "区财正局"]) == 2
     err = capsys.readouterr().err
     assert "区财正局" in err and "区财政局" in err and len(err.strip().splitlines()) == 1
+
+
+def test_split_prefills_each_unit_from_its_last_accepted_return(settings, workspace):
+    """May's return, collected through the pipeline, comes back pre-filled in July's sheet (June not returned)."""
+    from datetime import datetime
+
+    pipeline.split_sheets(settings, Period(2025, 5), units=["区财政局"])
+    sent = next((workspace / "out" / "2025-05" / "分发").glob("*_区财政局.xlsx"))
+    header = int(identity_of(sent)[layout.ID_HEADER_ROW])
+    rows = data_rows(sent)
+    target_offset = next(i for i, r in enumerate(rows) if "-" in layout.cell_text(r[0]))
+    book = openpyxl.load_workbook(sent)
+    sheet = book.worksheets[0]
+    sheet.cell(header + 1, 8, 40)
+    sheet.cell(header + 1, 9, "按计划推进")
+    sheet.cell(header + 1, 10, "五月进展：已完成序时任务。")
+    sheet.cell(header + 1 + target_offset, 7, 3.9)
+    sheet.cell(header + 1 + target_offset, 9, "滞后")
+    footer = header + len(rows) + 2
+    for i, value in enumerate(["李四", "0531-1234567", "2025-06-03"]):
+        sheet.cell(footer + i, 2, value)
+    returned = workspace / "inbox" / "财政局5月.xlsx"
+    returned.parent.mkdir(exist_ok=True)
+    book.save(returned)
+    collected = pipeline.collect_returns(settings, Period(2025, 5), [returned], now=datetime(2025, 6, 3, 9, 0))
+    assert [r.accepted for r in collected.data] == [True], collected.problems
+
+    result = pipeline.split_sheets(settings, Period(2025, 7), units=["区财政局"])
+    assert any("预填" in line for line in result.summary)
+    july = next((workspace / "out" / "2025-07" / "分发").glob("*_区财政局.xlsx"))
+    got = data_rows(july)
+    assert got[0][7:10] == [40.0, "按计划推进", "五月进展：已完成序时任务。"]
+    assert got[target_offset][6] == 3.9 and got[target_offset][8] == "滞后"
+    assert all(r[6:12] == [""] * 6 for r in got[target_offset + 1:])
