@@ -29,7 +29,7 @@ _RESERVED_SHEET_NAMES = {"history", layout.IDENTITY_SHEET.lower()}
 
 # Column widths in Excel character units, in layout.COLUMNS order: wide for
 # the texts people read and write, narrow for codes and numbers.
-_WIDTHS = (9, 46, 7, 16, 16, 14, 11, 9, 11, 34, 22, 22)
+_WIDTHS = (9, 42, 7, 14, 14, 12, 11, 9, 11, 30, 20, 20)
 _LAST_COL = len(layout.COLUMNS) - 1
 _COL = {title: i for i, title in enumerate(layout.COLUMNS)}
 _HEADER_ROW = 4  # 1-based: title, unit/due date, instructions, then the header
@@ -190,6 +190,7 @@ def write_unit_workbook(
             else:
                 sheet.write_string(r, col, value, style)
         (value_target_cells if is_target else value_task_cells).append(f"G{r + 1}")
+        sheet.set_row(r, _row_height((*row.locked_values[1:], *(v for v in values.values() if isinstance(v, str)))))
     last = first + len(rows) - 1
 
     # ---- validation: only at entry (pasting removes it), collect checks again
@@ -281,6 +282,35 @@ def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_n
     identity.set_column(1, 1, 60)
     identity.protect()
     identity.hide()
+
+
+def _text_width(text: str) -> int:
+    # Display width in Excel character units: a CJK character is about two
+    # digits wide; UTF-8 spends 3 bytes on it and 1 on ASCII, so this is
+    # (bytes + characters) / 2 without a per-character loop.
+    return (len(text.encode("utf-8")) + len(text)) // 2
+
+
+# Columns whose text wraps, with their usable width (a little less than the column).
+_WRAPPED = {col: _WIDTHS[col] - 1.5 for col in (1, 3, 4, 5, 9, 10, 11)}
+_LINE_POINTS = 14.5  # one line of 11 pt 宋体
+
+
+def _row_height(texts: Sequence[str]) -> float:
+    """Row height that shows the longest wrapped text of the row.
+
+    Neither Excel nor LibreOffice fits row heights when opening a generated
+    file, so the height is set here; the clerk may still resize rows.
+    `texts` are the row's 任务内容, 本单位职责, 指标, 目标值, 完成时限 and any pre-filled texts.
+    """
+    widths = dict(zip((1, 2, 3, 4, 5), texts[:5]))
+    lines = 2  # room to type two lines of 进展情况 without resizing
+    for col, text in widths.items():
+        if col in _WRAPPED and text:
+            lines = max(lines, sum(-(-_text_width(part) // int(_WRAPPED[col])) or 1 for part in text.split("\n")))
+    for text in texts[5:]:  # pre-filled answers go in the narrower input columns
+        lines = max(lines, sum(-(-_text_width(part) // int(_WRAPPED[11])) or 1 for part in text.split("\n")))
+    return round(min(lines, 27) * _LINE_POINTS + 3, 1)  # Excel's limit is 409 pt
 
 
 def header_row() -> int:
