@@ -123,11 +123,38 @@ def _footer(sheet: Sheet, after: int) -> tuple[int | None, dict[str, str]]:
     first, values = None, {}
     for r in range(after + 1, len(sheet.rows) + 1):
         for c, value in enumerate(sheet.rows[r - 1], start=1):
-            label = as_text(value).rstrip("：:")
+            if not isinstance(value, str) or not value:
+                continue
+            label = value.strip().rstrip("：:")
             if label in layout.FOOTER_LABELS and label not in values:
                 first = first or r
                 values[label] = as_text(sheet.value(r, c + 1))
     return first, values
+
+
+class _Lookup:
+    """The directory's spellings and addresses, built once per directory (not once per return)."""
+
+    _cache: dict[int, tuple[UnitDirectory, "_Lookup"]] = {}
+
+    def __init__(self, directory: UnitDirectory) -> None:
+        self.index = UnitIndex(directory)
+        self.owners: dict[str, list[str]] = {}
+        for unit in directory.units:
+            for address in unit.emails:
+                self.owners.setdefault(address.lower(), []).append(unit.name)
+        self.spellings = sorted(
+            ((normalise_name(s), u.name) for u in directory.units for s in (u.name, *u.aliases) if len(normalise_name(s)) >= 3),
+            key=lambda pair: -len(pair[0]),
+        )
+
+    @classmethod
+    def of(cls, directory: UnitDirectory) -> "_Lookup":
+        known = cls._cache.get(id(directory))
+        if known is None or known[0] is not directory:
+            known = (directory, cls(directory))
+            cls._cache = {id(directory): known}  # keep one: a run uses one directory
+        return known[1]
 
 
 def _split_key(key: str) -> tuple[str, int | None]:
@@ -228,8 +255,8 @@ def read_return(
             check.add(UNIT_UNRECOGNISED, "隐藏识别表和 A2「填报单位：」都没有，无法确定是哪个单位的报表：请在下发的原表上填写后重发。", cell="A2")
             return result
         check.add(IDENTITY_MISSING, f"隐藏识别表 {layout.IDENTITY_SHEET} 不见了，已按标题和 A2 识别为「{written_unit}」「{written_period or '期次不明'}」：请核对，今后请在下发的原表上填写。", cell="A2")
-    index = UnitIndex(directory)
-    resolved = index.resolve(written_unit)
+    lookup = _Lookup.of(directory)
+    resolved = lookup.index.resolve(written_unit)
     if resolved.canonical is None or resolved.is_group:
         hint_text = f"（是不是「{resolved.suggestion}」？）" if resolved.suggestion else ""
         check.add(UNIT_UNKNOWN, f"报表的单位「{written_unit}」不在单位名录中{hint_text}：请核对单位名称，或在单位名录中补充该单位。", cell=None if ident else "A2")
@@ -242,7 +269,7 @@ def read_return(
     if written_period != period:
         check.add(PERIOD_MISMATCH, f"这是「{written_period or '期次不明'}」的报表，本次收取的是 {period}：请用本期下发的表重新填报。", cell=None if ident else "A1")
     if result.unit:
-        _check_sender(check, result.unit, sender, source, directory, index)
+        _check_sender(check, result.unit, sender, source, lookup)
 
     # ---- columns
     header_cells = [as_text(v) for v in sheet.rows[header - 1]]
@@ -407,21 +434,15 @@ def _check_locked(check: _Checker, sheet: Sheet, columns: dict[str, int], found:
         check.add(LOCKED_CHANGED, "锁定栏的内容与下发时不同：请恢复原文，意见写在「存在问题」中。")
 
 
-def _check_sender(check: _Checker, unit: str, sender: str, source: str, directory: UnitDirectory, index: UnitIndex) -> None:
+def _check_sender(check: _Checker, unit: str, sender: str, source: str, lookup: _Lookup) -> None:
     """A return sent from another unit's address (error), or whose file name names another unit (warning)."""
-    if sender:
-        owners = [u.name for u in directory.units if sender in (e.lower() for e in u.emails)]
-        if owners and unit not in owners:
-            check.add(SENT_BY_OTHER, f"这是「{unit}」的报表，却由「{owners[0]}」的邮箱 {sender} 发来：请与该单位核实后，由「{unit}」重新报送。", sheet=None)
+    owners = lookup.owners.get(sender.lower(), []) if sender else []
+    if owners and unit not in owners:
+        check.add(SENT_BY_OTHER, f"这是「{unit}」的报表，却由「{owners[0]}」的邮箱 {sender} 发来：请与该单位核实后，由「{unit}」重新报送。", sheet=None)
     name = normalise_name(PurePosixPath(source.rsplit("!", 1)[-1]).stem)
-    best: tuple[int, str] | None = None
-    for other in directory.units:
-        for spelling in (other.name, *other.aliases):
-            spelled = normalise_name(spelling)
-            if len(spelled) >= 3 and spelled in name and (best is None or len(spelled) > best[0]):
-                best = (len(spelled), other.name)
-    if best is not None and best[1] != unit:
-        check.add(NAMED_OTHER, f"文件名「{PurePosixPath(source).name}」写的是「{best[1]}」，内容是「{unit}」的报表：以内容为准，请核对是否发错。", sheet=None)
+    named = next((owner for spelled, owner in lookup.spellings if spelled in name), None)  # the longest name wins
+    if named is not None and named != unit:
+        check.add(NAMED_OTHER, f"文件名「{PurePosixPath(source).name}」写的是「{named}」，内容是「{unit}」的报表：以内容为准，请核对是否发错。", sheet=None)
 
 
 # ---------------------------------------------------------------- collecting a batch

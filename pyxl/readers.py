@@ -67,7 +67,7 @@ class Book:
         return next((s for s in self.sheets if s.name == name), None)
 
 
-def sniff(data: bytes) -> str:
+def sniff(data: bytes, archive: zipfile.ZipFile | None = None) -> str:
     """What a file is by content: xlsx, ods, xls, encrypted, pdf, zip, empty or unknown."""
     if not data:
         return "empty"
@@ -82,7 +82,7 @@ def sniff(data: bytes) -> str:
         if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head:
             return "ods"
         try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+            names = (archive or zipfile.ZipFile(io.BytesIO(data))).namelist()
         except (zipfile.BadZipFile, ValueError, OSError):
             return "corrupt"
         if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
@@ -95,10 +95,11 @@ def sniff(data: bytes) -> str:
     return "unknown"
 
 
-def check_zip(data: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES, max_entries: int = MAX_ENTRIES) -> Unreadable | None:
+def check_zip(data: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES, max_entries: int = MAX_ENTRIES,
+              archive: zipfile.ZipFile | None = None) -> Unreadable | None:
     """Refuse a zip whose declared sizes say it would unpack to something huge."""
     try:
-        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        infos = (archive or zipfile.ZipFile(io.BytesIO(data))).infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as error:
         return Unreadable("file-corrupt", f"压缩结构已损坏（{error}）")
     if len(infos) > max_entries:
@@ -119,7 +120,13 @@ def read_book(data: bytes) -> Book | Unreadable:
     """Read every sheet's cached values; an Unreadable says why not."""
     if len(data) > MAX_FILE_BYTES:
         return Unreadable("file-too-large", f"文件 {len(data) // (1 << 20)} MB，超过上限 {MAX_FILE_BYTES // (1 << 20)} MB")
-    kind = sniff(data)
+    archive = None
+    if data.startswith(_ZIP_MAGIC):
+        try:  # opened once, for the type, the size checks and the formula scan
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return Unreadable("file-corrupt", "文件已损坏（压缩结构无法打开）")
+    kind = sniff(data, archive)
     if kind == "empty":
         return Unreadable("file-not-spreadsheet", "文件是空的（0 字节）")
     if kind == "encrypted":
@@ -131,7 +138,7 @@ def read_book(data: bytes) -> Book | Unreadable:
     if kind == "corrupt":
         return Unreadable("file-corrupt", "文件已损坏（压缩结构无法打开）")
     if kind in ("xlsx", "ods"):
-        refused = check_zip(data)
+        refused = check_zip(data, archive=archive)
         if refused is not None:
             return refused
     try:
@@ -149,7 +156,7 @@ def read_book(data: bytes) -> Book | Unreadable:
             return Unreadable("file-encrypted", "工作簿设置了密码，无法读取")
         return Unreadable("file-corrupt", f"文件已损坏，无法读取（{type(error).__name__}）")
     if kind == "xlsx":
-        _attach_uncached_formulas(data, sheets)
+        _attach_uncached_formulas(archive, sheets)
     return Book(kind, sheets)
 
 
@@ -163,7 +170,7 @@ _SHEET_TARGET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 
 
-def _attach_uncached_formulas(data: bytes, sheets: list[Sheet]) -> None:
+def _attach_uncached_formulas(archive: zipfile.ZipFile, sheets: list[Sheet]) -> None:
     """Find formula cells that carry no cached value (written by a program that never calculated).
 
     python-calamine reads such a cell as empty; a clerk sees a number in
@@ -171,7 +178,6 @@ def _attach_uncached_formulas(data: bytes, sheets: list[Sheet]) -> None:
     """
     import html
 
-    archive = zipfile.ZipFile(io.BytesIO(data))
     try:
         workbook_xml = archive.read("xl/workbook.xml")
         rels = archive.read("xl/_rels/workbook.xml.rels")
@@ -185,7 +191,7 @@ def _attach_uncached_formulas(data: bytes, sheets: list[Sheet]) -> None:
     for match in _SHEET_TARGET.finditer(workbook_xml):
         name = html.unescape(match.group(1).decode("utf-8"))
         target = targets.get(match.group(2).decode())
-        if name not in by_name or target is None:
+        if name not in by_name or target is None or not by_name[name].visible:
             continue
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         try:
