@@ -72,7 +72,7 @@ PERCENT_NOT_NUMBER = _code("percent-not-number", "error", "「完成进度(%)」
 PERCENT_RANGE = _code("percent-out-of-range", "error", "「完成进度(%)」不在 0 到 100 之间：请填 0 到 100 之间的数字。")
 STATUS_INVALID = _code("status-invalid", "error", "「状态」不是可选的四项之一（已完成、按计划推进、滞后、未启动）：请从下拉列表中选择。")
 FORMULA_NO_VALUE = _code("formula-no-value", "error", "单元格是公式但没有保存计算结果：请在 Excel/WPS 中打开、重新计算并保存，或直接填数值。")
-FORMULA_TEXT = _code("formula-text", "warning", "单元格文字以 = + - @ 开头、形如公式（如 =HYPERLINK(...)、=cmd|...）：只按文字保存，不会执行；请核对内容。")
+FORMULA_TEXT = _code("formula-text", "warning", "单元格文字以 = + - @ 开头、形如公式（如 =HYPERLINK(...) 或 DDE 命令 =cmd…）：只按文字保存，不会执行；请核对内容。")
 RETURN_EMPTY = _code("return-empty", "error", "报表中所有填报栏都是空的：请填写后重发。")
 
 _UNREADABLE_CODES = {FILE_CORRUPT, FILE_NOT_SHEET, FILE_TOO_LARGE, FILE_ENCRYPTED}
