@@ -54,6 +54,15 @@ class FillJob:
         }
 
 
+def _die_with_parent() -> None:
+    # Runs in the child before exec: if pytest is killed, the clerk (and, through
+    # its own PR_SET_PDEATHSIG, soffice) goes with it instead of lingering.
+    import ctypes
+    import signal
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def libreoffice_missing() -> str | None:
     """Why the clerk cannot run here, or None when it can."""
     if shutil.which("soffice") is None or not Path("/usr/lib/libreoffice/program/soffice.bin").exists():
@@ -96,7 +105,7 @@ def fill_workbooks(jobs: Sequence[FillJob], timeout: float | None = None) -> Non
         try:
             run = subprocess.run(
                 [SYSTEM_PYTHON, str(SCRIPT), str(jobs_path), str(results_path), str(timeout)],
-                capture_output=True, text=True, timeout=timeout + 30, env=env,
+                capture_output=True, text=True, timeout=timeout + 30, env=env, preexec_fn=_die_with_parent,
             )
         except subprocess.TimeoutExpired:
             raise ClerkError(f"LibreOffice did not finish {len(jobs)} job(s) within {timeout + 30:.0f} s") from None
