@@ -12,6 +12,7 @@ Exit codes a monthly script can trust: 0 done, 1 done with problems or flags
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -200,13 +201,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _output_lines(outputs: list[Path], per_folder: int = 10) -> list[str]:
+    """Each output once; a folder with many outputs (60 mail drafts) as one line with a count."""
+    unique = list(dict.fromkeys(Path(p) for p in outputs))
+    counts: dict[Path, int] = {}
+    for path in unique:
+        counts[path.parent] = counts.get(path.parent, 0) + 1
+    lines: list[str] = []
+    for path in unique:
+        if counts[path.parent] <= per_folder:
+            lines.append(str(path))
+        elif f"{path.parent}{os.sep}" not in "".join(lines):
+            lines.append(f"{path.parent}{os.sep}（{counts[path.parent]} 个文件）")
+    return lines
+
+
 def print_result(result: pipeline.StepResult, out=None) -> None:
     """Summary lines, then outputs, then problems (first 20), in Chinese."""
     out = out or sys.stdout
     for line in result.summary:
         print(line, file=out)
-    for path in result.outputs:
-        print(f"  输出：{path}", file=out)
+    for line in _output_lines(result.outputs):
+        print(f"  输出：{line}", file=out)
     if result.problems:
         errors = sum(p.is_error for p in result.problems)
         print(f"发现问题 {len(result.problems)} 个（错误 {errors} 个）：", file=out)

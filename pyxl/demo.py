@@ -14,7 +14,7 @@ import csv
 import random
 import shutil
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -30,6 +30,7 @@ from pyxl.period import Period
 
 DEMO_MARKER = ".pyxl-demo"
 DEMO_SEED = 2025
+CHINA_TIME = timezone(timedelta(hours=8), "CST")  # the units' clocks, whatever this machine's zone
 
 
 @dataclass
@@ -67,11 +68,13 @@ def _manifest(settings: Settings, period: Period) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _cast(units: list[str], rng: random.Random) -> _Cast:
-    pool = list(units)
+def _cast(units: list[str], with_targets: list[str], rng: random.Random) -> _Cast:
+    # The clerk who types text into a number cell must have a number cell: a unit leading a target.
+    typo = rng.choice(sorted(with_targets))
+    pool = [unit for unit in units if unit != typo]
     rng.shuffle(pool)
-    never, late, typo, finished, wrong_sender, wrong_file_of = pool[:6]
-    rest = pool[6:]
+    never, late, finished, wrong_sender, wrong_file_of = pool[:5]
+    rest = pool[5:]
     behind = sorted(rest[: max(1, len(rest) // 6)])
     return _Cast(never, late, typo, finished, wrong_sender, wrong_file_of, behind)
 
@@ -82,7 +85,7 @@ def _script(unit: str, cast: _Cast, rng: random.Random, filled: date) -> UnitScr
     if unit in cast.behind:
         return UnitScript(pace=rng.uniform(0.6, 0.88), status="滞后", filled_date=filled.isoformat())
     return UnitScript(
-        pace=rng.uniform(1.0, 1.15), status="按计划推进", typo_in_number=unit == cast.typo, filled_date=filled.isoformat()
+        pace=rng.choice([1.0, 1.0, 1.0, 1.05, 1.1, 1.2]), status="按计划推进", typo_in_number=unit == cast.typo, filled_date=filled.isoformat()
     )
 
 
@@ -95,7 +98,7 @@ def _return_mail(sender: str, recipient: str, unit: str, period: Period, sent: d
     message["From"] = formataddr((unit, sender))
     message["To"] = recipient
     message["Subject"] = f"回复：{unit} {period} 重点工作推进情况"
-    message["Date"] = format_datetime(sent.astimezone())
+    message["Date"] = format_datetime(sent.replace(tzinfo=CHINA_TIME))
     message.set_content(f"督查室：\n\n附件是{unit}{period.label}重点工作推进情况，请查收。\n")
     message.add_attachment(
         attachment.read_bytes(),
@@ -111,7 +114,7 @@ def _answer_as_units(settings: Settings, period: Period, duty: DutyTable, seed: 
     rng = random.Random(seed)
     manifest = _manifest(settings, period)
     files = {row["单位"]: settings.out_dir(period) / "分发" / row["文件"] for row in manifest}
-    cast = _cast(sorted(files), rng)
+    cast = _cast(sorted(files), [row["单位"] for row in manifest if int(row["指标数"])], rng)
     directory = pipeline.load_unit_directory(settings)
     due = period.due_date(settings.period.return_due_day)
     fraction = period.schedule_fraction(settings.year)
@@ -123,15 +126,16 @@ def _answer_as_units(settings: Settings, period: Period, duty: DutyTable, seed: 
         if unit == cast.never:
             continue
         day = due + timedelta(days=2) if unit == cast.late else due - timedelta(days=rng.randint(0, 4))
+        when = datetime.combine(day, time(16, rng.randint(0, 59)))
         filled = clerk_desk / files[unit].name
-        fill_unit_workbook(files[unit], filled, _script(unit, cast, rng, day), targets, fraction, rng)
+        fill_unit_workbook(files[unit], filled, _script(unit, cast, rng, day), targets, fraction, rng, when)
         attachment = filled
         if unit == cast.wrong_sender:
-            attachment = clerk_desk / "错发" / files[cast.wrong_file_of].name
-            fill_unit_workbook(files[cast.wrong_file_of], attachment, _script(cast.wrong_file_of, cast, rng, day), targets, fraction, rng)
+            other = cast.wrong_file_of
+            attachment = clerk_desk / "错发" / files[other].name
+            fill_unit_workbook(files[other], attachment, _script(other, cast, rng, day), targets, fraction, rng, when)
         found = directory.unit(unit)
         address = found.emails[0] if found and found.emails else f"unit{number:02d}@changqing.example"
-        when = datetime.combine(day, time(16, rng.randint(0, 59)))
         write_bytes_atomic(
             settings.inbox_dir / f"{number + 1:02d}_{unit}.eml", _return_mail(address, office, unit, period, when, attachment)
         )

@@ -8,14 +8,18 @@ from a seeded random generator, so every demo run returns the same files.
 
 from __future__ import annotations
 
+import io
 import random
+import zipfile
+from datetime import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from openpyxl.writer.excel import ExcelWriter
 
 from pyxl import layout
-from pyxl.files import atomic_path
+from pyxl.files import write_bytes_atomic
 from pyxl.model import Target
 
 # What the simulated clerk writes, by the unit's situation this month.
@@ -77,6 +81,7 @@ def fill_unit_workbook(
     targets: dict[str, Target],
     schedule_fraction: float,
     rng: random.Random,
+    saved_at: datetime,
 ) -> int:
     """Fill the unit workbook at `source` as `script` says and save it to `target`; returns rows filled."""
     book = openpyxl.load_workbook(source)
@@ -86,6 +91,7 @@ def fill_unit_workbook(
     columns = {layout.cell_text(cell.value): cell.column for cell in sheet[header_row]}
     keys = identity[layout.ID_KEYS].split(layout.KEY_SEPARATOR) if identity[layout.ID_KEYS] else []
     filled = 0
+    typo_pending = script.typo_in_number
     for offset, key in enumerate(keys):
         row = header_row + 1 + offset
         is_target_row = "-" in key
@@ -93,8 +99,8 @@ def fill_unit_workbook(
         percent = 100.0 if status == "已完成" else round(min(100.0, 100 * schedule_fraction * script.pace), 1)
         if is_target_row:
             value = _reported_value(targets[key], schedule_fraction, script, rng)
-            if script.typo_in_number and filled == 0:
-                value = "正在统计"  # a person's answer where a number belongs
+            if typo_pending:
+                value, typo_pending = "正在统计", False  # a person's answer where a number belongs
             _type(sheet.cell(row, columns["本期完成值"]), value)
         _type(sheet.cell(row, columns["完成进度(%)"]), percent)
         _type(sheet.cell(row, columns["状态"]), status)
@@ -104,9 +110,27 @@ def fill_unit_workbook(
         _type(sheet.cell(row, columns["下步措施"]), rng.choice(NEXT_STEPS_TEXT))
         filled += 1
     _fill_footer(sheet, header_row + len(keys) + 1, script)
-    with atomic_path(target) as temporary:
-        book.save(temporary)
+    _save_at(book, target, saved_at)
     return filled
+
+
+def _save_at(book: openpyxl.Workbook, target: Path, saved_at: datetime) -> None:
+    """Save as a spreadsheet program would at the simulated time `saved_at`.
+
+    openpyxl's save stamps the real clock into docProps and into every zip
+    entry; the simulated clerk's clock is the demo's, so that the same seed
+    gives byte-identical returns (and the same archive) on every run.
+    """
+    book.properties.modified = saved_at
+    buffer = io.BytesIO()
+    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    stamped = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(stamped, "w", zipfile.ZIP_DEFLATED) as copy:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=saved_at.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            copy.writestr(info, source.read(entry))
+    write_bytes_atomic(target, stamped.getvalue())
 
 
 def _reported_value(target: Target, fraction: float, script: UnitScript, rng: random.Random) -> float:

@@ -45,8 +45,11 @@ def test_demo_summary_matches_the_consolidated_tables(demo):
     assert len(returns) - 1 == len(consolidation.returns)
     accepted = int(consolidation.returns["accepted"].astype(bool).sum())
     assert f"采用 {accepted}" in summary
-    for category, count in consolidation.tasks["category"].value_counts().items():
-        assert f"{category} {count}" in summary
+    task_line = next(line for line in result.summary if line.startswith("任务："))
+    printed = dict(item.rsplit(" ", 1) for item in task_line.removeprefix("任务：").rstrip("。").split("，"))
+    counted = consolidation.tasks["category"].value_counts()
+    assert {name: int(n) for name, n in printed.items()} == {name: int(counted.get(name, 0)) for name in printed}
+    assert sum(int(n) for n in printed.values()) == len(consolidation.tasks) == 89
 
 
 def test_demo_staged_defects_are_found(demo):
