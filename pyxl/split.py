@@ -156,7 +156,7 @@ def _group_problem(task: Task, name: str, label: str, is_open: bool, source: str
         return problem(
             OPEN_GROUP,
             f"任务 {task.number} 的{label}「{name}」是开放性表述，尚未指定具体单位，本任务没有发给「{name}」中的任何单位；"
-            f"请在 config.yaml 的 groups.{name}.members 中填写单位后重新生成。",
+            f"请在主控工作簿「任务清单」中把它改成具体单位，或在 config.yaml 的 groups.{name}.members 中列出成员，然后重新生成。",
             **where,
         )
     return problem(
