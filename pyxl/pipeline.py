@@ -21,7 +21,7 @@ from pyxl.files import write_text_atomic
 from pyxl.errors import PyxlError
 from pyxl.model import DutyTable, UnitDirectory
 from pyxl.period import Period
-from pyxl.problems import Problem, has_errors
+from pyxl.problems import Problem
 
 # progress(done, total, text): terminal line or Excel status bar
 Progress = Callable[[int, int, str], None]
@@ -51,11 +51,7 @@ class StepResult:
     @property
     def exit_code(self) -> int:
         """0 done; 1 done with problems or flags to act on."""
-        return 1 if (self.attention or has_errors(self.problems) or self.problems) else 0
-
-
-def _not_yet(step: str) -> PyxlError:
-    return PyxlError(f"「{step}」功能尚未提供。")
+        return 1 if (self.attention or self.problems) else 0
 
 
 # ---------------------------------------------------------------- duty table
