@@ -22,7 +22,7 @@ _NOT_TARGETS = re.compile(
     r"|第[一二三四五六七八九十\d]+"
 )
 
-_MONEY = ("亿元", "万元", "元")
+_MONEY = ("亿元", "万元", "元", "亿美元", "万美元", "美元")
 _MEASURE = ("平方公里", "平方米", "立方米", "公里", "千米", "公顷", "亩", "吨", "千瓦时", "千瓦", "兆瓦", "米")
 _COUNT = (
     "个百分点", "人次", "家", "个", "人", "所", "处", "张", "条", "项", "名", "座", "户", "套",
@@ -45,10 +45,31 @@ _DECREASE_WORDS = ("下降", "降低", "减少")
 _METRIC_TAIL = re.compile(
     r"(?:分别|进入|前|稳定在|控制在|保持在|不低于|不少于|不超过|超过|达到|实现|增长|增速|增幅|下降|降低|减少|提高|提升|突破|达|在|为|约|共|等)+$"
 )
-_METRIC_HEAD = re.compile(r"^(?:争取|确保|力争|全年|今年|年内|年度|并|和|及|、|，)+")
+_METRIC_HEAD = re.compile(
+    r"^(?:争取|确保|力争|全年|今年|年内|年度|全区|其中|实现|并|和|及|、|，"
+    r"|年底前|年底|年末|上半年|下半年|\d{1,2}\s*月(?:份|底|末)?前?|[一二三四]季度(?:末|底)?前?)+"
+)
+# A head made only of these words is a verb, not a metric: the metric follows the number
+# (推进45个重点在谈项目签约落地). 新增就业 or 开工项目 are metrics in their own right.
+_VERB_ONLY = re.compile(
+    r"^(?:推进|推动|建成|新建|建设|完成|培育|引进|招引|签约|打造|新增|实施|改造|开展|举办|创建|争创"
+    r"|认定|备案|培训|带动|吸引|促进|落地|组织|服务|全区|累计|力争|争取|确保|实现|达到|达|共|约)*$"
+)
 _CLAUSE_BREAK = re.compile(r"[，。；;,：:！？!?（(）)]")
 _CONNECTOR_ONLY = re.compile(r"^[\s和及与、，,%％]*$")
 _QUOTES = "“”\"‘’「」"
+
+
+_NAME_PARENS = re.compile(r"[（(][^（()）\d，。；;,力争]{1,8}[）)]")
+
+
+def _soften(text: str) -> str:
+    """`text` with short parentheses that are part of a name (新（续）建, （西校区）) filled in.
+
+    Positions are kept, so clause and tail breaks found in the result apply to `text`;
+    a parenthesis holding a number (（力争 6%）) still breaks the clause.
+    """
+    return _NAME_PARENS.sub(lambda m: "□" * len(m.group()), text)
 
 
 def _mask(text: str) -> str:
@@ -90,19 +111,19 @@ def _comparator(before: str, after: str, kind: str, decrease: bool) -> str:
     return ">="
 
 
-_TAIL_BREAK = re.compile(r"[，。；;,：:！？!?]")
+_TAIL_BREAK = re.compile(r"[，。；;,：:！？!?、（(]|并")
 
 
 def _metric(text: str, start: int, end: int, match_end: int) -> tuple[str, int, int]:
     """The metric of a number at text[start:end], where its phrase starts and ends in `text`."""
     head = text[start:end]
     # the words right after the number when the words before are only a verb (推进45个重点项目)
-    tail = _TAIL_BREAK.split(text[match_end:], maxsplit=1)[0]
+    tail = text[match_end:][: len(_TAIL_BREAK.split(_soften(text[match_end:]), maxsplit=1)[0])]
     cleaned = _unquote(_METRIC_TAIL.sub("", _METRIC_HEAD.sub("", head.strip())))
     lead = len(head) - len(head.lstrip())
     offset = start + lead + (len(head.strip()) - len(_METRIC_HEAD.sub("", head.strip())))
     tail_clean = re.sub(r"^(?:及以上|以上|以内|以下|左右)", "", tail).strip()
-    verb_only = len(cleaned) <= 4 or cleaned.endswith(("推进", "推动", "全区", "签约", "引进"))
+    verb_only = bool(_VERB_ONLY.match(cleaned))
     if tail_clean and (verb_only or head.rstrip().endswith("等")):
         metric = _unquote(re.sub(r"(?<=..)(?:建设|工作)$", "", tail_clean))
         return metric, offset, match_end + len(tail.rstrip())
@@ -112,11 +133,12 @@ def _metric(text: str, start: int, end: int, match_end: int) -> tuple[str, int, 
 def find_targets(text: str) -> list[Target]:
     """Every quantitative target of a task's text, in order."""
     masked = _mask(text)
+    soft = _soften(text)
     targets: list[Target] = []
     starts: list[int] = []  # where each target's phrase starts
     previous_end = 0
     for match in _NUMBER.finditer(masked):
-        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, match.start())), default=0)
+        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(soft, 0, match.start())), default=0)
         start = max(clause_start, previous_end)
         between = text[start : match.start()]
         full_before = text[clause_start : match.start()]
@@ -125,7 +147,7 @@ def find_targets(text: str) -> list[Target]:
         if match["mag"] and unit not in _MONEY:
             value *= 10_000 if match["mag"] == "万" else 100_000_000
         elif match["mag"]:
-            unit = match["mag"] + unit if unit == "元" else unit
+            unit = match["mag"] + unit if unit in ("元", "美元") else unit
         value = round(value, 6)
         stretch_zone = text[previous_end : match.start()]
         if targets and "力争" in stretch_zone and targets[-1].unit == unit and targets[-1].stretch is None:
@@ -163,7 +185,7 @@ def find_targets(text: str) -> list[Target]:
         starts.append(metric_start)
         previous_end = match.end()
     for zero in _ZERO_GROWTH.finditer(text):
-        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, zero.start())), default=0)
+        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(soft, 0, zero.start())), default=0)
         head = text[clause_start : zero.start()]
         metric = _METRIC_TAIL.sub("", _METRIC_HEAD.sub("", re.sub(r"^(?:实现|推动|确保)", "", head.strip())))
         targets.append(Target(text[clause_start : zero.end()].strip(), _unquote(metric) or "增长", 0.0, "%", "growth", "<="))
