@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -96,8 +96,14 @@ def write_summary(path: Path, consolidation: Consolidation) -> Path:
             # a unit's text is never turned into a formula, a link or a number
             {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
         )
+        as_of = consolidation.as_of
         workbook.set_properties(
-            {"title": f"重点工作推进情况汇总（{consolidation.period}）", "comments": f"统计截至 {consolidation.as_of.isoformat()}"}
+            {
+                "title": f"重点工作推进情况汇总（{consolidation.period}）",
+                "comments": f"统计截至 {as_of.isoformat()}",
+                # the as-of date, not the clock: a re-run on the same archive gives the same bytes
+                "created": datetime(as_of.year, as_of.month, as_of.day, tzinfo=timezone.utc),
+            }
         )
         formats = {
             "header": workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"}),

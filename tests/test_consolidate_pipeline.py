@@ -101,6 +101,17 @@ def test_rerunning_consolidate_gives_identical_tables(month):
         pd.testing.assert_frame_equal(getattr(result.data, name), getattr(again, name))
 
 
+def test_rerunning_consolidate_rewrites_the_same_bytes(month):
+    settings, *_ = month
+    path = settings.out_dir(JUNE) / "汇总_2025-06.xlsx"
+    pipeline.consolidate_period(settings, JUNE, AS_OF)
+    first = path.read_bytes()
+    # dated by the as-of date, never by the clock (a re-run a second later would differ)
+    assert openpyxl.load_workbook(path).properties.created == datetime(2025, 7, 10)
+    pipeline.consolidate_period(settings, JUNE, AS_OF)
+    assert path.read_bytes() == first
+
+
 def test_cli_json_prints_the_same_tables(month, capsys):
     settings, _, _, result = month
     code = main(["--config", str(settings.root / "config.yaml"), "consolidate", "--period", "2025-06", "--as-of", "2025-07-10", "--json"])
