@@ -258,6 +258,8 @@ class Delivery:
     not_attempted: list[str] = field(default_factory=list)  # left for the next run after a stop
     stopped: MailStop | None = None
     notes: list[str] = field(default_factory=list)  # one Chinese line per failure
+    # dry run: unit → the addresses a real run would mail now (what the ribbon asks about)
+    planned: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -390,8 +392,14 @@ def write_drafts(
     sender: str,
     progress: Progress,
     force_units: set[str] = frozenset(),  # type: ignore[assignment]
+    report: Delivery | None = None,
 ) -> tuple[list[Path], list[str]]:
-    """Dry run: each message a real run would send, as an unsent .eml draft; returns (paths, lines to print)."""
+    """Dry run: each message a real run would send, as an unsent .eml draft; returns (paths, lines to print).
+
+    `report`, when given, is filled with what a real run would do now:
+    `planned` (unit → addresses), `already`, `no_address`, `bad_attachment`.
+    """
+    report = report if report is not None else Delivery()
     envelope_sender(sender)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -409,13 +417,19 @@ def write_drafts(
         pending = _pending(item, done_by_round[key], item.unit in force_units)
         if item.addresses and not pending:
             lines.append(f"  {item.unit}：已发送过，不再发送")
+            report.already.append(item.unit)
             continue
         attachment = None
         if item.attachment is not None:
             attachment, why = load_attachment(item.attachment)
             if attachment is None:
                 lines.append(f"  {item.unit}：不能发送——{why}")
+                report.bad_attachment.append(item.unit)
                 continue
+        if pending:
+            report.planned[item.unit] = tuple(pending)
+        else:
+            report.no_address.append(item.unit)
         message = compose(sender, pending, item.subject, item.body, attachment, None, draft=True)
         path = write_bytes_atomic(folder / item.draft_name, to_bytes(message))
         paths.append(path)
@@ -533,10 +547,11 @@ def run_mail(
     ledger = Ledger(out / LEDGER_NAME)
     force = {item.unit for item in planned} if resend else set()
     if dry_run:
-        paths, lines = write_drafts(planned, ledger, out / OUTBOX_FOLDER, settings.mail.sender, progress, force)
+        preview = Delivery()
+        paths, lines = write_drafts(planned, ledger, out / OUTBOX_FOLDER, settings.mail.sender, progress, force, preview)
         summary = [f"{kind}（试运行，未发送）：{len(paths)} 封邮件草稿写入 {settings.relative(out / OUTBOX_FOLDER)}/，"
                    "可用 Outlook 或 Foxmail 打开检查：", *lines]
-        return MailRun(summary, paths, False)
+        return MailRun(summary, paths, False, preview)
     password = smtp_password(settings.mail, os.environ if environ is None else environ)
     delivery = deliver(
         planned, ledger, SmtpConnector(settings.mail, password), settings.mail.sender, clock, sleep,
