@@ -23,13 +23,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
-from pyxl import master, pipeline
+from pyxl import excel_tables, master, pipeline
 from pyxl.config import CONFIG_NAME, Settings, load_settings
 from pyxl.errors import PyxlError
+from pyxl.excel_tables import ChartSpec, frame_rows, problem_rows
 from pyxl.logs import log_exception
 from pyxl.model import LIGHT_LABELS, SHEET_NAMES, Consolidation
 from pyxl.period import Period
-from pyxl.problems import PROBLEM_COLUMNS, PROBLEM_LABELS, SEVERITY_LABELS, Problem
 
 TITLE = "督查督办"
 LIGHT_COLORS = {"green": "#C6EFCE", "yellow": "#FFEB9C", "red": "#FFC7CE"}
@@ -52,6 +52,9 @@ class WorkbookAdapter(Protocol):
 
     def mark_cells(self, sheet: str, cells: Sequence[str], color: str) -> None:
         """Fill these cells (A1 names) with a colour (#RRGGBB)."""
+
+    def set_charts(self, sheet: str, charts: Sequence[ChartSpec]) -> None:
+        """Replace the sheet's charts with these native charts over its own cells."""
 
     def status(self, text: str | None) -> None:
         """Show text in the status bar; None gives the bar back to Excel."""
@@ -95,42 +98,12 @@ def current_period(settings: Settings) -> Period:
     return Period.parse(settings.period.current)
 
 
-def frame_rows(frame: Any) -> Rows:
-    """A pandas table as header + rows of plain cell values (NaN → empty)."""
-    import pandas as pd
-
-    rows: Rows = [[str(column) for column in frame.columns]]
-    for record in frame.itertuples(index=False):
-        row = []
-        for value in record:
-            if isinstance(value, (list, tuple)):
-                value = master.join_list([str(v) for v in value])
-            elif value is None or (not isinstance(value, str) and pd.isna(value)):
-                value = None
-            elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
-                value = value.item()  # numpy scalar → Python
-            elif isinstance(value, pd.Timestamp):
-                value = value.to_pydatetime()
-            row.append(value)
-        rows.append(row)
-    return rows
-
-
-def problem_rows(problems: Sequence[Problem]) -> Rows:
-    rows: Rows = [[PROBLEM_LABELS[name] for name in PROBLEM_COLUMNS]]
-    for item in problems:
-        values = [getattr(item, name) for name in PROBLEM_COLUMNS]
-        values[PROBLEM_COLUMNS.index("severity")] = SEVERITY_LABELS.get(item.severity, item.severity)
-        rows.append(values)
-    return rows
-
-
 def _cell(row: int, column: int) -> str:
     return f"{master._column_letter(column)}{row}"
 
 
 def write_consolidation(book: WorkbookAdapter, consolidation: Consolidation) -> None:
-    """The period's tables into their sheets (model.SHEET_NAMES), and the lights coloured."""
+    """The period's tables into their sheets (model.SHEET_NAMES), the lights coloured, and the 仪表盘 with its charts."""
     for sheet, frame in consolidation.labelled().items():
         book.write_table(sheet, frame_rows(frame))
     frame = consolidation.indicators
@@ -140,6 +113,9 @@ def write_consolidation(book: WorkbookAdapter, consolidation: Consolidation) -> 
             cells = [_cell(i + 2, column) for i, value in enumerate(frame["light"]) if value == light]
             if cells:
                 book.mark_cells(SHEET_NAMES["indicators"], cells, color)
+    rows, charts = excel_tables.dashboard_block(consolidation)
+    book.write_table(excel_tables.DASHBOARD_SHEET, rows)
+    book.set_charts(excel_tables.DASHBOARD_SHEET, charts)
 
 
 def _message(result: pipeline.StepResult, settings: Settings) -> str:
@@ -168,16 +144,73 @@ def _parse_document(book: WorkbookAdapter, settings: Settings, period: Callable[
     return result
 
 
+def _names(units: Sequence[str], most: int = 5) -> str:
+    return "、".join(units[:most]) + (f"等 {len(units)} 个" if len(units) > most else "")
+
+
+def _left_out(preview: Any) -> list[str]:
+    """The units a send leaves out, named: no address, sent before, wrong attachment (a mail.Delivery)."""
+    lines = []
+    if preview.no_address:
+        lines.append(f"没有邮箱、不会发送 {len(preview.no_address)} 个单位：{_names(preview.no_address)}（请在「单位」表填写邮箱）。")
+    if preview.already:
+        lines.append(f"此前已发送、不再发送 {len(preview.already)} 个单位：{_names(preview.already)}。")
+    if preview.bad_attachment:
+        lines.append(f"附件有误、不会发送 {len(preview.bad_attachment)} 个单位：{_names(preview.bad_attachment)}（请重新生成分单位表）。")
+    return lines
+
+
+def send_question(chosen: Period, preview: Any) -> str:
+    """The question before a real send, with the counts the dry run planned (a mail.Delivery)."""
+    planned = preview.planned
+    return "\n".join([
+        f"已生成{chosen.label}的邮件草稿（.eml，可在输出文件夹的 outbox 中打开预览）。",
+        f"将向 {len(planned)} 个单位发送 {len(planned)} 封邮件（收件地址 {sum(map(len, planned.values()))} 个），"
+        "每个单位只收到本单位的填报表。",
+        *_left_out(preview),
+        "现在发送吗？选「否」只保留草稿，不发送。",
+    ])
+
+
 def _send(book: WorkbookAdapter, settings: Settings, period: Callable[[], Period], now: datetime):
+    """Dry run first (the drafts are the preview), then ask with its counts, and send only on yes."""
     chosen = period()
-    send = book.confirm(
-        f"要把{chosen.label}的填报表真正发到各单位邮箱吗？\n选「是」发送；选「否」只生成邮件草稿（.eml）供预览，不发送。"
-    )
 
-    def progress(done: int, total: int, text: str) -> None:
-        book.status(f"{TITLE}：正在发送 {done}/{total} {text}")
+    def progress(verb: str) -> Callable[[int, int, str], None]:
+        return lambda done, total, text: book.status(f"{TITLE}：正在{verb} {done}/{total} {text}")
 
-    return pipeline.send_sheets(settings, chosen, now=now, dry_run=not send, progress=progress)
+    preview = pipeline.send_sheets(settings, chosen, now=now, dry_run=True, progress=progress("生成草稿"))
+    delivery = preview.data
+    if not delivery.planned:
+        return pipeline.StepResult(summary=["没有需要发送的邮件。", *_left_out(delivery), preview.summary[0]], outputs=preview.outputs)
+    if not book.confirm(send_question(chosen, delivery)):
+        return pipeline.StepResult(summary=["已取消发送，只生成了邮件草稿：", *preview.summary], outputs=preview.outputs)
+    return pipeline.send_sheets(settings, chosen, now=now, dry_run=False, progress=progress("发送"))
+
+
+def _split(book: WorkbookAdapter, settings: Settings, period: Callable[[], Period], now: datetime):
+    """The unit workbooks; with split.master_sheets, one sheet per unit in the live master too."""
+    chosen = period()
+    result = pipeline.split_sheets(settings, chosen)
+    if settings.split.master_sheets:
+        result.summary.append(write_unit_sheets(book, result.data, settings.out_dir(chosen) / "分发"))
+    return result
+
+
+def write_unit_sheets(book: WorkbookAdapter, plan: Any, folder: Path) -> str:
+    """One sheet per unit of a split.SplitPlan, whole rows per sheet; the line for the message box."""
+    written, skipped = 0, []
+    for unit, name, rows in excel_tables.unit_sheets(plan, folder):
+        if rows is None:
+            skipped.append(unit)
+            continue
+        book.status(f"{TITLE}：正在写入单位表 {written + 1}/{len(plan.rows)} {unit}")
+        book.write_table(name, rows)
+        written += 1
+    line = f"已在主控工作簿中写入 {written} 张单位表（每个单位一张，表名即单位名）。"
+    if skipped:
+        line += f"未写入：{_names(skipped)}（表名与主控工作簿自带的表重名，或填报表未生成）。"
+    return line
 
 
 def _open_folder(book: WorkbookAdapter, settings: Settings, period: Callable[[], Period], now: datetime):
@@ -189,7 +222,7 @@ def _open_folder(book: WorkbookAdapter, settings: Settings, period: Callable[[],
 # button id → what it runs: (book, settings, period, now) → StepResult
 STEPS: dict[str, Callable[..., pipeline.StepResult]] = {
     "parse_document": _parse_document,
-    "split_sheets": lambda book, settings, period, now: pipeline.split_sheets(settings, period()),
+    "split_sheets": _split,
     "send_sheets": _send,
     "collect_returns": lambda book, settings, period, now: pipeline.collect_returns(settings, period(), None, now=now),
     "consolidate_period": lambda book, settings, period, now: pipeline.consolidate_period(settings, period(), as_of=now.date()),
@@ -243,6 +276,9 @@ def _rgb(color: str) -> tuple[int, int, int]:
     return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
 
 
+_CHART_TYPES = {"pie": "pie", "bar_stacked": "bar_stacked", "column": "column_clustered"}
+
+
 class XlwingsBook:
     """The adapter over a live xlwings Book: one COM call per table."""
 
@@ -276,6 +312,24 @@ class XlwingsBook:
             return
         for start in range(0, len(cells), 20):  # an address list longer than 255 characters is refused
             found.range(",".join(cells[start:start + 20])).color = _rgb(color)
+
+    def set_charts(self, sheet: str, charts: Sequence[ChartSpec]) -> None:
+        found = self._sheet(sheet)
+        if found is None:
+            return
+        for chart in reversed(list(found.charts)):  # from the last: indices shift on delete
+            chart.delete()
+        for spec in charts:
+            chart = found.charts.add(
+                anchor=found.range(spec.anchor), width=spec.width, height=spec.height,
+                chart_type=_CHART_TYPES[spec.kind], source=found.range(spec.source), plot_by="columns",
+            )
+            chart.set_x_axis_values(found.range(spec.categories))
+            chart.title = spec.title
+            if spec.kind == "bar_stacked":
+                # bars draw the first row at the bottom: reverse so the top row is on top, value axis kept below
+                chart.category_axis.set(reverse_order=True, crosses="maximum")
+            chart.legend.position = "right" if spec.kind == "pie" else "bottom"
 
     def status(self, text: str | None) -> None:
         self.book.app.status_bar = text if text else False

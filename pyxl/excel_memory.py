@@ -2,7 +2,8 @@
 
 It starts from a real workbook file (read with python-calamine), keeps every
 sheet as rows, really reflects each write, and records what a clerk would
-have seen: message boxes, status texts, coloured cells, opened folders.
+have seen: message boxes, status texts, coloured cells, charts (their
+specifications: kind, title, the ranges they plot), opened folders.
 `save()` writes the whole book back to its file through the same build path
 as `pyxl build-workbook` (macros and ribbon included), so the pipeline reads
 exactly what the buttons wrote, as it does after Excel saves.
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from pyxl import master
+from pyxl.excel_tables import ChartSpec
 from pyxl.files import write_bytes_atomic
 from pyxl.workbook_build import MasterContent
 from pyxl.xlsm import SheetSpec, build_package
@@ -42,6 +44,7 @@ class MemoryBook:
     questions: list[str] = field(default_factory=list)
     statuses: list[str | None] = field(default_factory=list)
     marks: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet → cell → colour
+    charts: dict[str, list[ChartSpec]] = field(default_factory=dict)  # sheet → its charts
     opened: list[Path] = field(default_factory=list)
     saves: int = 0
 
@@ -62,12 +65,29 @@ class MemoryBook:
         return [list(row) for row in self.sheets.get(sheet, [])]
 
     def write_table(self, sheet: str, rows: Rows) -> None:
-        self.sheets[sheet] = _trim([list(row) for row in rows])
+        width = max((len(row) for row in rows), default=0)  # one rectangular block, as Excel holds it
+        self.sheets[sheet] = _trim([list(row) + [None] * (width - len(row)) for row in rows])
         self.marks.pop(sheet, None)  # the real adapter clears the old fills too
 
     def mark_cells(self, sheet: str, cells: Sequence[str], color: str) -> None:
         for cell in cells:
             self.marks.setdefault(sheet, {})[cell] = color
+
+    def set_charts(self, sheet: str, charts: Sequence[ChartSpec]) -> None:
+        if sheet in self.sheets:  # as in Excel: charts live on a sheet that exists
+            self.charts[sheet] = list(charts)
+
+    def values(self, sheet: str, address: str) -> Rows:
+        """The values of an A1 range ("B4:C9") of a sheet, as Excel would plot them (missing cells None)."""
+        from openpyxl.utils.cell import range_boundaries
+
+        first_col, first_row, last_col, last_row = range_boundaries(address)
+        rows = self.sheets.get(sheet, [])
+        return [
+            [rows[r - 1][c - 1] if r - 1 < len(rows) and c - 1 < len(rows[r - 1]) else None
+             for c in range(first_col, last_col + 1)]
+            for r in range(first_row, last_row + 1)
+        ]
 
     def status(self, text: str | None) -> None:
         self.statuses.append(text)
@@ -85,7 +105,8 @@ class MemoryBook:
     def save(self) -> None:
         data = master.MasterData({name: rows for name, rows in self.sheets.items()})
         content = MasterContent.from_rows(data)
-        content.extra = [SheetSpec(name, rows or [[""]], [16] * max(len(rows[0]) if rows else 1, 1))
+        # the sheets the buttons added are plain blocks: an empty header cell stays empty
+        content.extra = [SheetSpec(name, rows or [[""]], [16] * max(len(rows[0]) if rows else 1, 1), table=False)
                          for name, rows in self.sheets.items() if name not in _OWN_SHEETS]
         write_bytes_atomic(self.path, build_package(content.sheets()))
         self.saves += 1

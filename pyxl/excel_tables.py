@@ -1,0 +1,211 @@
+"""The rows and charts the ribbon writes into the live master, as plain values.
+
+Each sheet is one block of rows written in one call: the period's tables
+(`frame_rows`, `problem_rows`), the 仪表盘 (`dashboard_block`: the three
+`pyxl.dashboard.dashboard_tables` blocks stacked, and where each native chart
+takes its data from) and the per-unit sheets (`unit_sheets`: each unit's rows
+as its workbook shows them). No xlwings here, so the Excel shell stays a few
+lines and all of this is tested without Excel.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Literal, Sequence
+
+from pyxl import layout, master
+from pyxl.dashboard import SHEET_NAME, TABLE_CATEGORIES, TABLE_INDICATORS, TABLE_UNITS, dashboard_tables
+from pyxl.model import CATEGORIES, SHEET_NAMES, Consolidation
+from pyxl.problems import PROBLEM_COLUMNS, PROBLEM_LABELS, SEVERITY_LABELS, Problem
+from pyxl.unit_sheet import SheetRow, header_row, sheet_name_for
+
+Rows = list[list[Any]]
+ChartKind = Literal["pie", "bar_stacked", "column"]
+
+DASHBOARD_SHEET = SHEET_NAME
+SHARE_HEADER = "占比(%)"  # the live sheet has no number formats: shares are written as percentages
+_FIRST_TABLE_ROW = 3  # 1-based: the heading, a blank row, then the tables
+_GAP = 2  # blank rows between two tables
+_CHART_COLUMN = "K"  # charts sit right of the tables (columns A–I)
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One native chart: its data as A1 ranges of the same sheet, and where it sits.
+
+    `source` holds the value columns with their header row (the series
+    names), series in columns; `categories` the labels, without the header.
+    `anchor` is the cell of the chart's top-left corner; sizes are points.
+    """
+
+    kind: ChartKind
+    title: str
+    source: str
+    categories: str
+    anchor: str
+    width: float = 380
+    height: float = 240
+
+
+def _column(index: int) -> str:
+    """0-based column index → letters (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _range(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
+    return f"{_column(first_col)}{first_row}:{_column(last_col)}{last_row}"
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()  # numpy scalar → Python
+    return value
+
+
+def dashboard_block(consolidation: Consolidation) -> tuple[Rows, list[ChartSpec]]:
+    """The 仪表盘 sheet as one table from A1, and the charts over it.
+
+    The rows are a heading, then the three `dashboard_tables` blocks stacked
+    (title row, header row, data rows, two blank rows), with 占比 written as
+    a percentage. The charts: category shares (pie), units by category
+    (stacked bars, the unit with most tasks on top) and key indicators
+    against 序时进度 (columns; left out when no indicator can be compared yet).
+    """
+    tables = dashboard_tables(consolidation)
+    rows: Rows = [
+        [f"{consolidation.year}年重点工作推进情况仪表盘（{consolidation.period}，序时进度 {consolidation.schedule_fraction:.1%}）"],
+        [],
+    ]
+    header_at: dict[str, int] = {}  # table → 1-based row of its header
+    for name, table in tables.items():
+        headers = [SHARE_HEADER if column == "占比" else str(column) for column in table.columns]
+        rows.append([name])
+        header_at[name] = len(rows) + 1
+        rows.append(headers)
+        for record in table.itertuples(index=False):
+            values = [_cell(v) for v in record]
+            if "占比" in table.columns:
+                share = list(table.columns).index("占比")
+                values[share] = None if values[share] is None else round(float(values[share]) * 100, 1)
+            rows.append(values)
+        if name == TABLE_INDICATORS and not len(table):
+            rows.append(["主要经济指标本期暂无可与序时目标比较的报送数据。"])
+        rows += [[] for _ in range(_GAP)]
+
+    charts: list[ChartSpec] = []
+    top = f"{_CHART_COLUMN}{_FIRST_TABLE_ROW}"
+    header = header_at[TABLE_CATEGORIES]
+    last = header + len(tables[TABLE_CATEGORIES])
+    charts.append(ChartSpec("pie", "重点任务类别分布", _range(header, 1, last, 1), _range(header + 1, 0, last, 0), top))
+
+    indicators = tables[TABLE_INDICATORS]
+    if len(indicators):
+        header = header_at[TABLE_INDICATORS]
+        last = header + len(indicators)
+        percent = list(indicators.columns).index("完成序时目标(%)")
+        charts.append(ChartSpec(
+            "column", "主要经济指标完成序时目标情况", _range(header, percent, last, percent + 1),
+            _range(header + 1, 0, last, 0), f"R{_FIRST_TABLE_ROW}", width=460,
+        ))
+
+    units = tables[TABLE_UNITS]
+    if len(units):
+        header = header_at[TABLE_UNITS]
+        last = header + len(units)
+        charts.append(ChartSpec(
+            "bar_stacked", "各牵头单位任务推进情况", _range(header, 1, last, len(CATEGORIES)),
+            _range(header + 1, 0, last, 0), f"{_CHART_COLUMN}{_FIRST_TABLE_ROW + 18}",
+            width=680, height=max(240, 16 * len(units) + 90),
+        ))
+    return rows, charts
+
+
+# ---------------------------------------------------------------- the period's tables
+
+
+def frame_rows(frame: Any) -> Rows:
+    """A pandas table as header + rows of plain cell values (NaN → empty)."""
+    import pandas as pd
+
+    rows: Rows = [[str(column) for column in frame.columns]]
+    for record in frame.itertuples(index=False):
+        row = []
+        for value in record:
+            if isinstance(value, (list, tuple)):
+                value = master.join_list([str(v) for v in value])
+            elif value is None or (not isinstance(value, str) and pd.isna(value)):
+                value = None
+            elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
+                value = value.item()  # numpy scalar → Python
+            elif isinstance(value, pd.Timestamp):
+                value = value.to_pydatetime()
+            row.append(value)
+        rows.append(row)
+    return rows
+
+
+def problem_rows(problems: Sequence[Problem]) -> Rows:
+    """Problems as the 问题 sheet shows them: Chinese headers, severity in words."""
+    rows: Rows = [[PROBLEM_LABELS[name] for name in PROBLEM_COLUMNS]]
+    for item in problems:
+        values = [getattr(item, name) for name in PROBLEM_COLUMNS]
+        values[PROBLEM_COLUMNS.index("severity")] = SEVERITY_LABELS.get(item.severity, item.severity)
+        rows.append(values)
+    return rows
+
+
+# ---------------------------------------------------------------- unit sheets in the master
+
+# Sheets of the master a unit's sheet must never replace.
+_TAKEN = {name.lower() for name in (
+    "使用说明", "任务清单", "指标", "单位", "设置", "xlwings.conf", DASHBOARD_SHEET, *SHEET_NAMES.values(),
+)}
+
+
+def master_sheet_name(unit: str) -> str | None:
+    """The master sheet for `unit` (unit_sheet.sheet_name_for), or None when that name is one of the master's own sheets."""
+    name = sheet_name_for(unit)
+    return None if name.lower() in _TAKEN else name
+
+
+def unit_sheet_rows(path: Path, unit: str, rows: Sequence[SheetRow]) -> Rows:
+    """The header (layout.COLUMNS) and the data rows of `unit`'s workbook as the file shows them.
+
+    Read back from the written file (python-calamine), so answers pre-filled
+    from the unit's last return appear as the unit will see them.
+    """
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    cells = book.get_sheet_by_name(sheet_name_for(unit)).to_python(skip_empty_area=False)
+    width = len(layout.COLUMNS)
+    first = header_row()  # 1-based row of the header = 0-based index of the first data row
+    body = [list(row[:width]) + [""] * (width - len(row)) for row in cells[first:first + len(rows)]]
+    return [list(layout.COLUMNS)] + [[None if value == "" else value for value in row] for row in body]
+
+
+def unit_sheets(plan: Any, folder: Path) -> Iterator[tuple[str, str, Rows | None]]:
+    """(unit, sheet name, rows) for each unit of a split.SplitPlan whose workbook is in `folder`.
+
+    rows is None when the unit gets no sheet: its name is one of the master's
+    own sheets or, cut to 31 characters, another unit's, or its workbook was
+    not written.
+    """
+    used: set[str] = set()
+    for unit, rows in plan.rows.items():
+        name = master_sheet_name(unit)
+        path = Path(folder) / plan.file_name(unit)
+        if name is None or name.lower() in used or not path.exists():
+            yield unit, sheet_name_for(unit), None
+        else:
+            used.add(name.lower())
+            yield unit, name, unit_sheet_rows(path, unit, rows)

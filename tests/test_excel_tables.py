@@ -1,0 +1,158 @@
+"""What the ribbon writes besides the period's tables: the 仪表盘 with native charts, and one sheet per unit."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+import yaml
+from openpyxl.utils.cell import range_boundaries
+
+from pyxl import layout, master, pipeline
+from pyxl.config import Settings, load_settings
+from pyxl.dashboard import SHEET_NAME, TABLE_CATEGORIES, TABLE_INDICATORS, TABLE_UNITS, dashboard_tables
+from pyxl.excel import run_button, write_consolidation
+from pyxl.excel_memory import MemoryBook
+from pyxl.excel_tables import master_sheet_name
+from pyxl.model import CATEGORIES, SHEET_NAMES
+from pyxl.split import build_unit_rows
+from pyxl.unit_sheet import sheet_name_for
+from pyxl.units import UnitIndex
+
+from test_report import sample_consolidation
+
+NOW = datetime(2025, 7, 10, 9, 0, 0)
+
+
+def _book(settings: Settings) -> MemoryBook:
+    pipeline.build_workbook(settings, now=datetime(2025, 7, 1, 8, 0, 0))
+    return MemoryBook.open(settings.workbook_path)
+
+
+def _plotted(book: MemoryBook, spec) -> tuple[list[str], dict[str, list[float]]]:
+    """What Excel would plot for a chart: category labels, and series name → values (series in columns)."""
+    categories = [row[0] for row in book.values(SHEET_NAME, spec.categories)]
+    block = book.values(SHEET_NAME, spec.source)
+    series = {name: [row[i] for row in block[1:]] for i, name in enumerate(block[0])}
+    # the categories sit on the same rows as the values, below the series names
+    assert range_boundaries(spec.categories)[1] == range_boundaries(spec.source)[1] + 1
+    assert range_boundaries(spec.categories)[3] == range_boundaries(spec.source)[3]
+    return categories, series
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+def test_dashboard_charts_plot_the_consolidated_numbers(tmp_path):
+    consolidation = sample_consolidation()
+    book = MemoryBook(tmp_path / "Responsibilities.xlsm", {})
+    write_consolidation(book, consolidation)
+    tables = dashboard_tables(consolidation)
+    charts = {spec.kind: spec for spec in book.charts[SHEET_NAME]}
+    assert sorted(charts) == ["bar_stacked", "column", "pie"]
+    assert all(spec.title for spec in charts.values())
+
+    categories, series = _plotted(book, charts["pie"])
+    counts = tables[TABLE_CATEGORIES]
+    assert categories == list(counts["类别"]) == list(CATEGORIES)
+    assert series == {"任务数": [int(v) for v in counts["任务数"]]}
+
+    units, series = _plotted(book, charts["bar_stacked"])
+    table = tables[TABLE_UNITS]
+    assert units == list(table["单位"])
+    assert list(series) == list(CATEGORIES)  # 合计 is no series: it would double every bar
+    for category in CATEGORIES:
+        assert series[category] == [int(v) for v in table[category]]
+
+    names, series = _plotted(book, charts["column"])
+    indicators = tables[TABLE_INDICATORS]
+    assert len(indicators) and names == list(indicators["指标"])
+    assert series == {
+        "完成序时目标(%)": list(indicators["完成序时目标(%)"]),
+        "序时进度(%)": [100.0] * len(indicators),
+    }
+    # the shares are readable as percentages in a sheet without number formats
+    rows = book.read_table(SHEET_NAME)
+    header = next(i for i, row in enumerate(rows) if row and row[0] == "类别")
+    assert rows[header][2] == "占比(%)"
+    assert [row[2] for row in rows[header + 1:header + 1 + len(counts)]] == [round(s * 100, 1) for s in counts["占比"]]
+
+
+def test_rewriting_the_dashboard_replaces_its_charts(tmp_path):
+    book = MemoryBook(tmp_path / "Responsibilities.xlsm", {})
+    write_consolidation(book, sample_consolidation())
+    write_consolidation(book, sample_consolidation())
+    assert len(book.charts[SHEET_NAME]) == 3
+
+
+def test_consolidate_button_writes_the_dashboard_sheet_and_its_charts(settings):
+    book = _book(settings)
+    result = run_button(book, "consolidate_period", NOW)
+    assert SHEET_NAME in book.sheets and book.read_table(SHEET_NAME)[0][0].startswith("2025年重点工作推进情况仪表盘")
+    kinds = [spec.kind for spec in book.charts[SHEET_NAME]]
+    # nothing returned yet: no indicator can be compared with 序时进度, so no column chart, and the sheet says why
+    assert len(dashboard_tables(result.data)[TABLE_INDICATORS]) == 0
+    assert kinds == ["pie", "bar_stacked"]
+    assert any(row and "暂无" in str(row[0]) for row in book.read_table(SHEET_NAME))
+    units, series = _plotted(book, book.charts[SHEET_NAME][1])
+    table = dashboard_tables(result.data)[TABLE_UNITS]
+    assert units == list(table["单位"]) and sum(map(sum, series.values())) == int(table["合计"].sum())
+    # the sheet is saved with the book, beside the period's tables
+    saved = MemoryBook.open(settings.workbook_path)
+    assert saved.read_table(SHEET_NAME) == book.read_table(SHEET_NAME)
+    assert saved.read_table(SHEET_NAMES["tasks"]) == book.read_table(SHEET_NAMES["tasks"])
+
+
+# ---------------------------------------------------------------- one sheet per unit
+
+
+def _master_sheets(settings: Settings, on: bool) -> Settings:
+    config = settings.root / "config.yaml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["split"]["master_sheets"] = on
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return load_settings(config)
+
+
+def test_split_button_places_one_sheet_per_unit_when_the_setting_is_on(settings):
+    settings = _master_sheets(settings, True)
+    book = _book(settings)
+    before = set(book.sheets)
+    run_button(book, "split_sheets", NOW)
+
+    duty = pipeline.load_duty_table(settings)
+    index = UnitIndex(pipeline.load_unit_directory(settings))
+    with (settings.out_dir("2025-06") / "分发" / layout.MANIFEST_NAME).open(encoding="utf-8-sig", newline="") as handle:
+        units = [row["单位"] for row in csv.DictReader(handle)]
+    # every unit of the directory that owns a task (groups expanded) has a file, and a sheet
+    owners = [row[0] for row in book.read_table(master.SHEET_UNITS)[1:] if row[0] and build_unit_rows(duty, index, row[0])]
+    assert set(owners) <= set(units) and len(units) > 40
+    added = set(book.sheets) - before
+    assert added == {sheet_name_for(unit) for unit in units} | {SHEET_NAMES["problems"]}
+    assert f"已在主控工作簿中写入 {len(units)} 张单位表" in book.alerts[-1]
+
+    for unit in units:
+        rows = book.read_table(sheet_name_for(unit))
+        expected = build_unit_rows(duty, index, unit)
+        assert rows[0] == list(layout.COLUMNS), unit
+        assert len(rows) == 1 + len(expected), unit
+        for got, want in zip(rows[1:], expected):
+            assert [cell or "" for cell in got[:6]] == list(want.locked_values), unit
+            assert got[6:] == [None] * len(layout.INPUT_COLUMNS), unit  # nothing returned before June
+    # the unit sheets are in the saved master, and the pipeline still reads its own sheets
+    assert set(MemoryBook.open(settings.workbook_path).sheets) >= added
+    assert pipeline.load_duty_table(settings).tasks
+
+
+def test_split_button_leaves_the_master_alone_when_the_setting_is_off(settings):
+    settings = _master_sheets(settings, False)
+    book = _book(settings)
+    before = set(book.sheets)
+    run_button(book, "split_sheets", NOW)
+    assert set(book.sheets) - before == {SHEET_NAMES["problems"]}
+    assert "张单位表" not in book.alerts[-1] and "生成了填报表" in book.alerts[-1]
+
+
+def test_a_unit_named_like_a_master_sheet_gets_no_sheet():
+    assert master_sheet_name("设置") is None and master_sheet_name("仪表盘") is None
+    assert master_sheet_name("区财政局") == "区财政局"
+    assert master_sheet_name("区/县:财政局") == sheet_name_for("区/县:财政局")
