@@ -22,6 +22,22 @@ from pyxl.model import LedgerEntry
 LEDGER_NAME = "回收记录.csv"
 LEDGER_COLUMNS = [f.name for f in fields(LedgerEntry)]
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+# A CSV cell Excel or WPS would run as a formula (=, +, -, @, and tab/CR that
+# Excel strips before looking). Sender addresses, sheet periods and file names
+# come from outside the office, so such a cell gets a leading apostrophe, which
+# Excel shows as text; a leading apostrophe is doubled so reading back is exact.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def csv_cell(value: object) -> str:
+    """`value` as a CSV cell that Excel opens as text, never as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_value(cell: str) -> str:
+    """The value `csv_cell` wrote."""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def archive_name(sha256: str, name: str) -> str:
@@ -52,7 +68,7 @@ def read_ledger(returns_dir: Path) -> list[LedgerEntry]:
         raise PyxlError(f"回收记录 {path} 的表头不对：请勿手工修改它；如已改动，请从备份恢复。")
     entries = []
     for row in reader:
-        values = {k: (row.get(k) or "") for k in LEDGER_COLUMNS}
+        values = {k: csv_value(row.get(k) or "") for k in LEDGER_COLUMNS}
         values["unit"] = values["unit"] or None
         values["period"] = values["period"] or None
         values["problem_count"] = int(values["problem_count"] or 0)
@@ -69,7 +85,7 @@ def append_ledger(returns_dir: Path, entries: list[LedgerEntry]) -> Path:
     if not old:
         writer.writerow(LEDGER_COLUMNS)
     for entry in entries:
-        writer.writerow(["" if v is None else v for v in astuple(entry)])
+        writer.writerow([csv_cell(v) for v in astuple(entry)])
     new = buffer.getvalue().encode("utf-8")
     if not old:
         new = b"\xef\xbb\xbf" + new

@@ -202,3 +202,29 @@ def test_returns_filled_in_libreoffice_are_collected_with_their_values(ws):
         assert rows["2"].progress == "=HYPERLINK(\"x\") 照常推进"
         assert rows["89"].status == "已完成"
         assert unit_return.filled_by == "李四"
+
+
+def test_ledger_opened_in_excel_never_runs_what_a_sender_wrote(ws):
+    """Sender addresses and a sheet's period come from outside: in 回收记录.csv they stay text."""
+    source = sent_file(ws, UNIT)
+
+    def tampered_period(book):
+        ident = book["pyxl_id"]
+        row = next(r for r in range(1, 10) if ident.cell(r, 1).value == "期次")
+        ident.cell(row, 2).value = "=1+2"
+        ident.cell(row, 2).data_type = "s"
+
+    bad = filled(source, ws.root / "tmp" / "bad.xlsx", tampered_period)
+    good = filled(source, ws.root / "tmp" / "good.xlsx")
+    (ws.inbox_dir / "a.eml").write_bytes(mail("=1+2@evil.example", "Thu, 03 Jul 2025 10:00:00 +0800", {"a.xlsx": bad.read_bytes()}))
+    (ws.inbox_dir / "b.eml").write_bytes(mail("-2+3@evil.example", "Thu, 03 Jul 2025 11:00:00 +0800", {"b.xlsx": good.read_bytes()}))
+    pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+
+    path = ws.returns_dir(PERIOD) / LEDGER_NAME
+    import csv as csv_module
+
+    cells = [cell for row in csv_module.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))) for cell in row]
+    assert cells and not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+    ledger = read_ledger(ws.returns_dir(PERIOD))  # read back exactly as received
+    assert {e.sender for e in ledger} == {"=1+2@evil.example", "-2+3@evil.example"}
+    assert "=1+2" in {e.period for e in ledger}
