@@ -32,7 +32,9 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors: one clear line and exit 2 (argparse's own behaviour, kept in Chinese)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_FAILED, f"pyxl: 参数错误：{message}（pyxl {self.prog.split()[-1]} --help 查看用法）\n")
+        command = " ".join(self.prog.split()[1:2])  # "pyxl parse" → parse; the main parser has none
+        usage = f"pyxl {command} --help" if command else "pyxl --help"
+        self.exit(EXIT_FAILED, f"pyxl: 参数错误：{message}（{usage} 查看用法）\n")
 
 
 def _date(text: str) -> date:
@@ -142,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(handler=handler)
+        # also accepted after the command (pyxl parse --config x.yaml); SUPPRESS keeps the main default
+        sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="配置文件（默认 ./config.yaml）")
         return sub
 
     sub = commands.add_parser("init", help="新建工作目录（config.yaml 与空文件夹）", description="新建工作目录")

@@ -103,11 +103,20 @@ class Settings(_Strict):
     @model_validator(mode="after")
     def _names_are_unique(self) -> "Settings":
         seen: dict[str, str] = {}
-        for unit in self.units:
-            for name in [unit.name, *unit.aliases]:
-                if name in seen and seen[name] != unit.name:
-                    raise ValueError(f"名称「{name}」同时属于「{seen[name]}」和「{unit.name}」")
-                seen[name] = unit.name
+        owners = [(f"单位「{u.name}」", [u.name, *u.aliases]) for u in self.units]
+        owners += [(f"单位组「{name}」", [name, *g.aliases]) for name, g in self.groups.items()]
+        for owner, names in owners:
+            for name in names:
+                if name in seen and seen[name] != owner:
+                    raise ValueError(f"名称「{name}」同时属于{seen[name]}和{owner}：一个名称或别名只能属于一个单位或单位组，请删去其中一处")
+                seen[name] = owner
+        for name, group in self.groups.items():
+            # a typo here would silently leave a 街道 without its sheet
+            for member in group.members:
+                if member not in self.groups and not any(u.name == member for u in self.units):
+                    raise ValueError(
+                        f"单位组「{name}」的成员「{member}」不是 units 中的单位名称（也不是单位组）：请改成单位的规范名称，或先在 units 中添加该单位"
+                    )
         return self
 
     # ---- paths, resolved against the folder of config.yaml
@@ -170,14 +179,58 @@ class Settings(_Strict):
         return UnitDirectory(units, groups)
 
 
-def _describe_error(error: dict) -> str:
-    key = ".".join(str(part) for part in error["loc"]) or "(顶层)"
+_EXPECTED = {
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数（不带小数）",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文字（数字请加引号，如 \"2025-06\"）",
+    "list_type": "应为列表，如 [甲, 乙]",
+    "dict_type": "应为「键: 值」形式的一组设置",
+    "model_type": "应为「键: 值」形式的一组设置",
+    "model_attributes_type": "应为「键: 值」形式的一组设置",
+}
+_BOUNDS = {"greater_than_equal": ("ge", "不小于"), "less_than_equal": ("le", "不大于"),
+           "greater_than": ("gt", "大于"), "less_than": ("lt", "小于")}
+
+
+def _key_of(loc: tuple, data: object) -> str:
+    """`units 第 3 项（区财政局）.kind`: list positions counted from 1 and named when they can be."""
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            name = node[part].get("name") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''} 第 {part + 1} 项" + (f"（{name}）" if name else "")]
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            parts.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def _describe_error(error: dict, data: object = None) -> str:
+    """One Chinese clause per pydantic error, naming the key as the user wrote it."""
+    key = _key_of(tuple(error["loc"]), data) or "(顶层)"
     kind = error["type"]
+    ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
         return f"「{key}」不是可用的设置项（拼写错误？）"
     if kind == "missing":
         return f"缺少必填项「{key}」"
-    return f"「{key}」的值不对：{error['msg']}（现在是 {error.get('input')!r}）"
+    if kind == "value_error":  # our own checks: the message says it all (the input may be the whole file)
+        return str(ctx.get("error", error["msg"]))
+    if kind == "literal_error":
+        expected = f"应为以下之一：{ctx.get('expected', '')}".replace("' or '", "'、'").replace("', '", "'、'")
+    elif kind in _BOUNDS:
+        name, words = _BOUNDS[kind]
+        expected = f"应{words} {ctx.get(name)}"
+    else:
+        expected = _EXPECTED.get(kind, error["msg"])
+    return f"「{key}」的值不对：{expected}（现在是 {error.get('input')!r}）"
 
 
 def load_settings(path: str | Path = CONFIG_NAME) -> Settings:
@@ -194,7 +247,7 @@ def load_settings(path: str | Path = CONFIG_NAME) -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as error:
-        details = "；".join(_describe_error(e) for e in error.errors())
+        details = "；".join(_describe_error(e, data) for e in error.errors())
         raise PyxlError(f"配置文件 {config_path} 有误：{details}。") from None
     settings._root = config_path.resolve().parent
     return settings

@@ -9,6 +9,7 @@ import pytest
 from pyxl.cli import main
 from pyxl.config import load_settings
 from pyxl.errors import PyxlError
+from pyxl.example import example_document
 
 from conftest import REPO
 
@@ -72,3 +73,54 @@ def test_bad_period_is_a_usage_error(settings, workspace, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--config", str(workspace / "config.yaml"), "split", "--period", "2025-13"])
     assert stop.value.code == 2
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("year: 明年\n", ["「year」", "应为整数", "明年"]),
+        ("mail:\n  security: tls\n", ["「mail.security」", "'ssl'、'starttls'、'none'"]),
+        ("period:\n  return_due_day: 40\n", ["「period.return_due_day」", "不大于 31"]),
+        ("units:\n - {name: 区财政局, kind: 局}\n", ["「units 第 1 项（区财政局）.kind」", "'区直部门'"]),
+        ("split:\n  master_sheets: 也许\n", ["「split.master_sheets」", "true 或 false"]),
+    ],
+)
+def test_wrong_values_are_explained_in_chinese(tmp_path, text, words):
+    with pytest.raises(PyxlError) as raised:
+        load_settings(_write(tmp_path, text))
+    message = str(raised.value)
+    assert all(word in message for word in words), message
+    assert "Input should" not in message  # pydantic's English stays out of the clerk's way
+
+
+def test_a_group_member_must_be_a_unit(tmp_path):
+    text = "units:\n - {name: 文昌街道, kind: 街镇}\ngroups:\n  各街镇: {members: [文昌街道, 平安街到]}\n"
+    with pytest.raises(PyxlError, match="「平安街到」不是 units 中的单位名称"):
+        load_settings(_write(tmp_path, text))
+
+
+def test_a_name_cannot_be_both_a_unit_and_a_group(tmp_path):
+    text = "units:\n - {name: 区财政局, kind: 区直部门, aliases: [各部门]}\ngroups:\n  各部门: {open: true}\n"
+    with pytest.raises(PyxlError) as raised:
+        load_settings(_write(tmp_path, text))
+    assert "单位「区财政局」和单位组「各部门」" in str(raised.value)
+    assert "{'units'" not in str(raised.value)  # never the whole file as "the value"
+
+
+@pytest.mark.parametrize("where", ["before", "after command", "after document"])
+def test_config_is_taken_before_or_after_the_command(workspace, capsys, monkeypatch, tmp_path, where):
+    monkeypatch.chdir(tmp_path)  # no config.yaml here
+    config = ["--config", str(workspace / "config.yaml")]
+    argv = {
+        "before": [*config, "parse"],
+        "after command": ["parse", *config],
+        "after document": ["parse", str(example_document()), *config],
+    }[where]
+    assert main(argv) == 1  # the example's two open groups
+    assert "89 项任务" in capsys.readouterr().out
+
+
+def test_usage_error_points_to_the_right_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--no-such-option"])
+    assert "（pyxl --help 查看用法）" in capsys.readouterr().err
