@@ -122,35 +122,66 @@ def _style() -> dict:
     return {"font.family": [cjk_font_family()], "axes.unicode_minus": False, "font.size": 10}
 
 
-def category_share_png(counts: pd.DataFrame) -> bytes:
-    """Pie of tasks by category (columns category, count), zero categories left out."""
+# Below this share a slice is too thin to hold its percentage: the legend carries it.
+_SMALL_SLICE = 0.06
+
+
+def category_share_figure(counts: pd.DataFrame):
+    """The pie of tasks by category (columns category, count) as a matplotlib Figure; zero categories left out.
+
+    Small slices sit side by side, so labels drawn around the pie or inside
+    thin slices run into each other: each category is named with its count
+    and share in a legend beside the pie, and only slices wide enough for it
+    carry their percentage inside.
+    """
     import matplotlib
 
     shown = counts[counts["count"] > 0]
+    total = int(shown["count"].sum())
     with matplotlib.rc_context(_style()):
-        figure = _figure(6, 4.2)
+        figure = _figure(6, 3.6)
         axes = figure.subplots()
-        if len(shown):
-            axes.pie(
+        if total:
+            wedges, _texts, percents = axes.pie(
                 shown["count"],
-                labels=[f"{c}\n{n}项" for c, n in zip(shown["category"], shown["count"])],
                 colors=[CATEGORY_COLORS.get(c, "#777777") for c in shown["category"]],
-                autopct="%1.1f%%",
+                autopct=lambda pct: f"{pct:.1f}%" if pct >= _SMALL_SLICE * 100 else "",
+                pctdistance=0.7,
                 startangle=90,
                 counterclock=False,
                 wedgeprops={"linewidth": 1, "edgecolor": "white"},
                 textprops={"fontsize": 9},
+            )
+            for wedge, text in zip(wedges, percents):
+                # white on the dark slices, dark on the light ones
+                red, green, blue, _ = wedge.get_facecolor()
+                text.set_color("white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.55 else "#222222")
+            axes.legend(
+                wedges,
+                [f"{c}　{n}项（{n / total:.1%}）" for c, n in zip(shown["category"], shown["count"])],
+                loc="center left",
+                bbox_to_anchor=(1.0, 0.5),
+                frameon=False,
+                fontsize=9,
             )
         else:
             axes.text(0.5, 0.5, "暂无任务", ha="center", va="center")
             axes.axis("off")
         axes.set_title("重点任务推进情况（按类别）")
         axes.set_aspect("equal")
-        return _png(figure)
+        return figure
 
 
-def unit_categories_png(table: pd.DataFrame) -> bytes:
-    """Horizontal stacked bars: tasks by category for each unit, most tasks on top."""
+def category_share_png(counts: pd.DataFrame) -> bytes:
+    """The category pie as PNG bytes."""
+    import matplotlib
+
+    with matplotlib.rc_context(_style()):
+        return _png(category_share_figure(counts))
+
+
+def unit_categories_figure(table: pd.DataFrame):
+    """Horizontal stacked bars as a Figure: tasks by category for each unit, most tasks on top, total at the end."""
     import matplotlib
 
     columns = [c for c in CATEGORIES if c in table.columns]
@@ -166,13 +197,25 @@ def unit_categories_png(table: pd.DataFrame) -> bytes:
                 continue
             axes.barh(positions, values, left=left, color=CATEGORY_COLORS.get(column), label=column, height=0.7)
             left = left + values
+        for position, total in zip(positions, left):
+            axes.text(total + 0.15, position, f"{int(total)}", va="center", fontsize=8)
         axes.set_yticks(list(positions), labels=units, fontsize=8)
         axes.invert_yaxis()  # sorted table: the unit with most tasks on top
         axes.set_xlabel("任务数（项）")
         axes.set_title("各牵头单位任务推进情况", pad=24)
         axes.xaxis.get_major_locator().set_params(integer=True)
         if len(units):
+            # room for the total after the longest bar
+            axes.set_xlim(0, float(left.max()) * 1.08 + 0.5)
             # One row above the bars, under the title: inside it would cover the longest bars.
             axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=6, fontsize=8, frameon=False)
         axes.spines[["top", "right"]].set_visible(False)
-        return _png(figure)
+        return figure
+
+
+def unit_categories_png(table: pd.DataFrame) -> bytes:
+    """The units-by-category bars as PNG bytes."""
+    import matplotlib
+
+    with matplotlib.rc_context(_style()):
+        return _png(unit_categories_figure(table))

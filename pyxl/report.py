@@ -30,8 +30,8 @@ KEY_SECTION = "一"  # the first section of a duty table holds the key economic 
 LAGGING = "欠序时进度"
 REPLY_WORKING_DAYS = 5
 NOTICE_FOLDER = "督办单"
-# Width of each chart on the A4 page (text width 160 mm): the pie stays small.
-CHART_WIDTHS_MM = {"chart_categories": 105, "chart_units": 160}
+# Width of each chart on the A4 page (text width 160 mm); the pie carries its legend beside it.
+CHART_WIDTHS_MM = {"chart_categories": 140, "chart_units": 160}
 
 _UNIT_SPLIT = re.compile(r"[、,，;；\n]+")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')

@@ -42,3 +42,55 @@ def test_taller_bar_chart_for_more_units():
     small = imread(io.BytesIO(charts.unit_categories_png(table.head(3))))
     large = imread(io.BytesIO(charts.unit_categories_png(table)))
     assert large.shape[0] > small.shape[0]
+
+
+def _text_boxes(figure):
+    """Extents of every visible, non-empty text drawn on the figure (titles, labels, percentages, legend)."""
+    from matplotlib.text import Text
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    return [
+        (t.get_text(), t.get_window_extent(renderer))
+        for t in figure.findobj(Text)
+        if t.get_visible() and t.get_text().strip()
+    ]
+
+
+def _overlaps(boxes):
+    return [
+        (a, b)
+        for i, (a, box_a) in enumerate(boxes)
+        for b, box_b in boxes[i + 1 :]
+        if box_a.overlaps(box_b)
+    ]
+
+
+def test_pie_labels_of_small_neighbouring_slices_do_not_overlap():
+    import pandas as pd
+
+    # the demo's month: two thin slices (1 and 8 of 89) next to each other at the top of the pie
+    counts = pd.DataFrame(
+        {"category": ["已完成", "超序时进度", "达序时进度", "欠序时进度", "未启动", "未报送"], "count": [1, 20, 46, 14, 0, 8]}
+    )
+    figure = charts.category_share_figure(counts)
+    boxes = _text_boxes(figure)
+    assert not _overlaps(boxes)
+    texts = [text for text, _ in boxes]
+    # every category with tasks is still named with its count and share, the empty one is left out
+    assert "已完成　1项（1.1%）" in texts and "未报送　8项（9.0%）" in texts
+    assert not any(text.startswith("未启动") for text in texts)
+
+
+def test_unit_bars_carry_their_totals_inside_the_axes():
+    consolidation = sample_consolidation()
+    table = report.unit_categories(consolidation.tasks)
+    figure = charts.unit_categories_figure(table)
+    axes = figure.axes[0]
+    totals = [t for t in axes.texts]
+    assert [t.get_text() for t in totals] == [str(n) for n in table["合计"]]
+    right = axes.get_xlim()[1]
+    assert all(t.get_position()[0] < right for t in totals)  # the longest bar's total is not cut off
