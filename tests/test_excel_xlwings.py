@@ -7,9 +7,14 @@ with whole blocks; the behaviour of the buttons is tested in test_excel.py.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pyxl.excel import XlwingsBook
+from pyxl.excel_tables import DASHBOARD_SHEET, dashboard_block
+
+from test_report import sample_consolidation
 
 
 @pytest.fixture
@@ -30,6 +35,8 @@ def remote_book(monkeypatch):
         "names": [],
         "sheets": [
             {"name": "设置", "values": [["项目", "值", "说明"], ["当前期次", "2025-06", ""]], "pictures": [], "tables": []},
+            {"name": DASHBOARD_SHEET, "values": [["旧仪表盘"]], "pictures": [], "tables": [],
+             "charts": [{"name": "旧图表", "chart_type": "Pie", "left": 0, "top": 0, "width": 300, "height": 200}]},
         ],
     }
     return xw.Book(json=data)
@@ -47,3 +54,28 @@ def test_adapter_reads_and_writes_whole_blocks_through_xlwings(remote_book):
                                             "setRangeColor", "alert"]
     values = next(a for a in actions if a["func"] == "setValues")["values"]
     assert values == [["预警类型", "单位"], ["逾期未报", "区财政局"], ["任务逾期", ""]]  # one padded block (the engine sends None as "")
+
+
+def _absolute(address: str) -> str:
+    """B5:C9 → $B$5:$C$9, as xlwings sends addresses."""
+    return re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", address)
+
+
+def test_adapter_replaces_the_dashboard_charts_with_native_charts(remote_book):
+    rows, specs = dashboard_block(sample_consolidation())
+    book = XlwingsBook(remote_book)
+    book.write_table(DASHBOARD_SHEET, rows)
+    book.set_charts(DASHBOARD_SHEET, specs)
+    actions = [a for a in remote_book.json()["actions"] if "Chart" in a["func"]]
+    assert actions[0]["func"] == "deleteChart"  # the old chart goes: a re-run does not pile charts up
+    added = [a["args"] for a in actions if a["func"] == "addChart"]
+    kinds = {"pie": "Pie", "bar_stacked": "BarStacked", "column": "ColumnClustered"}
+    assert [(args[1], args[3], args[9]) for args in added] == [
+        (kinds[spec.kind], _absolute(spec.source), _absolute(spec.anchor)) for spec in specs
+    ]
+    titles = [a["args"][1] for a in actions if a["func"] == "setChartTitle"]
+    assert titles == [spec.title for spec in specs]
+    axes = [a["args"][2] for a in actions if a["func"] == "setChartXAxisValues"]
+    assert axes == [_absolute(spec.categories) for spec in specs]
+    # the stacked bars list the unit with most tasks on top
+    assert any(a["func"] == "setChartAxis" and a["args"][2] == {"reverse_order": True, "crosses": "maximum"} for a in actions)
