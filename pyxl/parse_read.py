@@ -68,8 +68,11 @@ def _docx_lines(path: Path) -> list[Line]:
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise PyxlError(f"{path.name} 不是有效的 Word 文件（{error}）：请在 Word 或 WPS 中打开并另存为 .docx 后重试。") from None
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
+        # python-docx's reason is English and technical; the clerk needs only what to do
+        raise PyxlError(
+            f"{path.name} 不是有效的 Word 文件（可能已损坏，或是改了扩展名的其他文件）：请在 Word 或 WPS 中打开并另存为 .docx 后重试。"
+        ) from None
     lines: list[Line] = []
     for block in document.iter_inner_content():
         if isinstance(block, Table):
@@ -94,8 +97,8 @@ def read_lines(path: Path) -> list[Line]:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        hint = "请在 Word 或 WPS 中另存为 .docx" if suffix in (".doc", ".wps", ".pdf", ".rtf") else "请提供 .txt、.md 或 .docx 文件"
-        raise PyxlError(f"不支持的文件类型 {path.name}：{hint}后重试。")
+        hint = "请在 Word 或 WPS 中另存为 .docx 后重试" if suffix in (".doc", ".wps", ".pdf", ".rtf") else "请提供 .txt、.md 或 .docx 文件"
+        raise PyxlError(f"不支持的文件类型 {path.name}：{hint}。")
     if not path.is_file():
         raise PyxlError(f"找不到责任分工文件 {path}：请检查路径，或在 config.yaml 的 paths.document 中设置。")
     data = path.read_bytes()

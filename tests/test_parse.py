@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -223,6 +224,9 @@ def test_parse_text_for_pasted_text(directory):
         ("表格.xlsx", b"PK\x03\x04", "不支持"),
         ("无任务.txt", "这是一封普通的信，没有任何编号的任务。\n".encode(), "没有找到编号"),
         ("坏的.docx", b"not a zip", "Word"),
+        ("改了扩展名.docx", b"PK\x05\x06" + bytes(18), "Word"),  # an empty zip
+        ("旧格式.doc", b"\xd0\xcf\x11\xe0", "另存为 .docx"),
+        ("别的编码.txt", bytes([0xE9, 0xE8, 0x41, 0xFF, 0xFE, 0x80, 0x81]) * 50, "编码"),
     ],
 )
 def test_bad_input_is_one_chinese_line_and_exit_2(workspace, capsys, name, content, words):
@@ -233,3 +237,5 @@ def test_bad_input_is_one_chinese_line_and_exit_2(workspace, capsys, name, conte
     assert main(["--config", str(workspace / "config.yaml"), "parse", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert words in err and name in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    english = set(re.findall(r"\b[a-z]{3,}\b", err, flags=re.ASCII)) - {"pyxl", "txt", "docx", "doc", "xlsx"}
+    assert not english, err  # no library message in English
