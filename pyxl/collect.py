@@ -33,7 +33,7 @@ from pyxl.model import STATUSES, DutyTable, LedgerEntry, ReturnRow, UnitDirector
 from pyxl.problems import Problem, has_errors, problem, register_code
 from pyxl.readers import Book, Sheet, Unreadable, as_text, cell_name, is_blank, read_book
 from pyxl.units import UnitIndex, normalise_name
-from pyxl.values import looks_like_formula, read_number
+from pyxl.values import Reading, looks_like_formula, read_number
 
 STAGE = "collect"
 
@@ -347,6 +347,9 @@ def read_return(
             any_input = True
             if isinstance(raw, str) and looks_like_formula(raw):
                 check.add(FORMULA_TEXT, f"「{title_text}」的内容「{raw.strip()[:40]}」形如公式，只按文字保存、不会执行：请核对内容。", cell=place)
+            if place in sheet.percent_cells and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                # Excel stores "60%" typed by the clerk as 0.6 shown as 60%: read what they see
+                raw = PercentCell(raw)
             _read_input(check, row, title_text, raw, place, target_units.get(key, ""))
         result.rows.append(row)
     formula_outside = [c for c in formula_cells if c not in {p.cell for p in check.problems}]
@@ -377,11 +380,29 @@ def _in_duty(duty: DutyTable, task_number: str, target_index: int | None) -> boo
     return target_index is None or 0 <= target_index < len(task.targets)
 
 
+class PercentCell(float):
+    """A number cell the clerk sees as a percentage: 0.6 shown as 60%."""
+
+    @property
+    def shown(self) -> str:
+        return format(float(self) * 100, ".12g") + "%"
+
+
+def _read_percent_cell(raw: PercentCell, target_unit: str) -> Reading:
+    """What the clerk saw ("60%") read like typed text; noted only when the unit is not a percentage."""
+    reading = read_number(raw.shown, target_unit)
+    if target_unit.strip() in ("%", "％") and not reading.error:
+        return Reading(reading.value)
+    return reading
+
+
 def _read_input(check: _Checker, row: ReturnRow, title_text: str, raw: object, place: str, target_unit: str) -> None:
     """Interpret one input cell into `row`, reporting what was read or why it cannot be."""
+    if isinstance(raw, PercentCell) and title_text not in ("本期完成值", "完成进度(%)"):
+        raw = raw.shown  # a text column: keep the text the clerk sees
     if title_text == "本期完成值":
-        row.value_text = as_text(raw)
-        reading = read_number(raw, target_unit)
+        row.value_text = raw.shown if isinstance(raw, PercentCell) else as_text(raw)
+        reading = _read_percent_cell(raw, target_unit) if isinstance(raw, PercentCell) else read_number(raw, target_unit)
         if reading.error:
             check.add(VALUE_NOT_NUMBER, f"「本期完成值」填的是「{row.value_text[:40]}」，不是数字：请只填数字，文字说明写在「进展情况」中。", cell=place)
         else:
@@ -389,7 +410,7 @@ def _read_input(check: _Checker, row: ReturnRow, title_text: str, raw: object, p
             if reading.note:
                 check.add(VALUE_READ_AS, f"「本期完成值」{reading.note}：如不对请改成数字重报。", cell=place)
     elif title_text == "完成进度(%)":
-        reading = read_number(raw, "%")
+        reading = _read_percent_cell(raw, "%") if isinstance(raw, PercentCell) else read_number(raw, "%")
         if reading.error:
             check.add(PERCENT_NOT_NUMBER, f"「完成进度(%)」填的是「{as_text(raw)[:40]}」，不是数字：请填 0 到 100 之间的数字。", cell=place)
         elif not 0 <= reading.value <= 100:

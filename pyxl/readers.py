@@ -48,6 +48,8 @@ class Sheet:
     rows: list[list[object]]
     # A1 cell → formula text, for cells that hold a formula but no cached value.
     uncached_formulas: dict[str, str] = field(default_factory=dict)
+    # Number cells shown as a percentage: Excel and WPS store "60%" typed by a clerk as 0.6.
+    percent_cells: set[str] = field(default_factory=set)
 
     def value(self, row: int, column: int) -> object:
         """Value at 1-based (row, column); '' outside the used area."""
@@ -156,25 +158,58 @@ def read_book(data: bytes) -> Book | Unreadable:
             return Unreadable("file-encrypted", "工作簿设置了密码，无法读取")
         return Unreadable("file-corrupt", f"文件已损坏，无法读取（{type(error).__name__}）")
     if kind == "xlsx":
-        _attach_uncached_formulas(archive, sheets)
+        _scan_sheet_xml(archive, sheets)
     return Book(kind, sheets)
 
 
-# ---------------------------------------------------------------- formulas without cached values
+# ---------------------------------------------------------------- what only the sheet XML knows
 
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_STYLE = re.compile(rb'\bs="([0-9]+)"')
+_TYPE = re.compile(rb'\bt="([a-z]+)"')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
 _VALUE = re.compile(rb"<v>[^<]+</v>|<is>")  # openpyxl writes an empty <v/> for an uncalculated formula
 _SHEET_TARGET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+_NUM_FMT = re.compile(rb'<numFmt\b[^>]*?numFmtId="([0-9]+)"[^>]*?formatCode="([^"]*)"')
+_CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
+_XF = re.compile(rb"<xf\b([^>]*?)(?:/>|>)")
+_XF_NUM_FMT = re.compile(rb'\bnumFmtId="([0-9]+)"')
+_PERCENT_BUILTIN = {9, 10}  # 0% and 0.00%
 
 
-def _attach_uncached_formulas(archive: zipfile.ZipFile, sheets: list[Sheet]) -> None:
-    """Find formula cells that carry no cached value (written by a program that never calculated).
+def _percent_styles(archive: zipfile.ZipFile) -> set[bytes]:
+    """Cell style indices (the s="…" of a cell) whose number format shows a percentage."""
+    import html
 
-    python-calamine reads such a cell as empty; a clerk sees a number in
-    Excel. Only the sheet XML knows, so look there, and only when it has formulas.
+    try:
+        styles = archive.read("xl/styles.xml")
+    except KeyError:
+        return set()
+    percent_ids = set(_PERCENT_BUILTIN)
+    for match in _NUM_FMT.finditer(styles):
+        code = re.sub(r'"[^"]*"|\\.', "", html.unescape(match.group(2).decode("utf-8", "replace")))
+        if "%" in code:
+            percent_ids.add(int(match.group(1)))
+    xfs = _CELL_XFS.search(styles)
+    if xfs is None:
+        return set()
+    found = set()
+    for index, xf in enumerate(_XF.finditer(xfs.group(1))):
+        number_format = _XF_NUM_FMT.search(xf.group(1))
+        if number_format and int(number_format.group(1)) in percent_ids:
+            found.add(str(index).encode())
+    return found
+
+
+def _scan_sheet_xml(archive: zipfile.ZipFile, sheets: list[Sheet]) -> None:
+    """Find formula cells without a cached value, and number cells shown as a percentage.
+
+    python-calamine reads an uncalculated formula as empty and "60%" as 0.6,
+    while a clerk sees a number and 60%. Only the sheet XML knows, so look
+    there, and only when the file has formulas or percentage formats at all
+    (the sheets we send have neither).
     """
     import html
 
@@ -183,6 +218,7 @@ def _attach_uncached_formulas(archive: zipfile.ZipFile, sheets: list[Sheet]) -> 
         rels = archive.read("xl/_rels/workbook.xml.rels")
     except KeyError:
         return
+    percent_styles = _percent_styles(archive)
     targets = {}
     for match in _REL.finditer(rels):
         rid, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
@@ -198,17 +234,23 @@ def _attach_uncached_formulas(archive: zipfile.ZipFile, sheets: list[Sheet]) -> 
             xml = archive.read(path)
         except KeyError:
             continue
-        if b"<f" not in xml:
+        if b"<f" not in xml and not percent_styles:
             continue
+        sheet = by_name[name]
         for cell in _CELL.finditer(xml):
-            body = cell.group(2) or b""
-            formula = _FORMULA.search(body)
-            if formula is None or _VALUE.search(body):
+            attributes, body = cell.group(1), cell.group(2) or b""
+            ref = _REF.search(attributes)
+            if ref is None:
                 continue
-            ref = _REF.search(cell.group(1))
-            if ref:
+            formula = _FORMULA.search(body) if b"<f" in body else None
+            if formula is not None and not _VALUE.search(body):
                 text = html.unescape((formula.group(1) or b"").decode("utf-8"))
-                by_name[name].uncached_formulas[ref.group(1).decode()] = "=" + text
+                sheet.uncached_formulas[ref.group(1).decode()] = "=" + text
+                continue
+            style = _STYLE.search(attributes) if percent_styles else None
+            kind = _TYPE.search(attributes)
+            if style is not None and style.group(1) in percent_styles and (kind is None or kind.group(1) == b"n"):
+                sheet.percent_cells.add(ref.group(1).decode())
 
 
 # ---------------------------------------------------------------- cells

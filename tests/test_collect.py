@@ -228,3 +228,22 @@ def test_ledger_opened_in_excel_never_runs_what_a_sender_wrote(ws):
     ledger = read_ledger(ws.returns_dir(PERIOD))  # read back exactly as received
     assert {e.sender for e in ledger} == {"=1+2@evil.example", "-2+3@evil.example"}
     assert "=1+2" in {e.period for e in ledger}
+
+
+def test_a_percentage_typed_with_its_sign_reads_as_the_clerk_sees_it(ws):
+    """Excel and WPS store "60%" typed into a number cell as 0.6 shown as 60%: that is 60, not 0.6."""
+    def typed_with_percent_sign(book):
+        sheet = book.worksheets[0]
+        for address, value, shown in (("H7", 0.6, "0%"), ("G6", 0.038, "0.0%"), ("H6", 0.455, "0.00%")):
+            sheet[address] = value
+            sheet[address].number_format = shown
+
+    path = filled(sent_file(ws, UNIT), ws.inbox_dir / "pct.xlsx", typed_with_percent_sign)
+    result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+    assert [(p.cell, p.code) for p in result.problems] == []
+    [unit_return] = result.data
+    rows = {r.key: r for r in unit_return.rows}
+    assert rows["32"].percent == 60 and rows["2-1"].percent == 45.5
+    assert rows["2-1"].value == 3.8 and rows["2-1"].value_text == "3.8%"  # 一般公共预算收入增长 4%: a rate in %
+    assert rows["2"].percent == 50  # a plain number next to them is untouched
+    assert path.exists()
