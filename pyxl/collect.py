@@ -413,6 +413,8 @@ def _read_input(check: _Checker, row: ReturnRow, title_text: str, raw: object, p
         reading = _read_percent_cell(raw, "%") if isinstance(raw, PercentCell) else read_number(raw, "%")
         if reading.error:
             check.add(PERCENT_NOT_NUMBER, f"「完成进度(%)」填的是「{as_text(raw)[:40]}」，不是数字：请填 0 到 100 之间的数字。", cell=place)
+        elif reading.value is None:  # 无, —: nothing to report, as if left blank
+            check.add(VALUE_READ_AS, f"「完成进度(%)」{reading.note}：如有进度请填 0 到 100 之间的数字。", cell=place)
         elif not 0 <= reading.value <= 100:
             check.add(PERCENT_RANGE, f"「完成进度(%)」是 {format(reading.value, '.12g')}，不在 0 到 100 之间：请填 0 到 100 之间的数字。", cell=place)
         else:

@@ -19,6 +19,8 @@ _NUMBER = re.compile(
     r"(?P<magnitude>十万|百万|千万|十|百|千|万|亿)?\s*"
     r"(?P<rest>.*?)\s*(?:左右|以上|余|多)?$"
 )
+# What clerks write in a number cell to mean "nothing to report" (after NFKC: ／ → /, － → -).
+_NOTHING = {"无", "暂无", "没有", "/", "-", "--", "—", "——", "-—", "不适用", "n/a", "na", "空"}
 # What may follow the number: a percent sign or a unit word (元, 人, 家, 公里 …); never digits.
 _REST = re.compile(r"^(?:%|个百分点|百分点|[^\d.,+\-=]{1,6})?$")
 
@@ -52,6 +54,8 @@ def read_number(value: object, target_unit: str = "") -> Reading:
         return Reading(float(value))
     text = str(value).strip()
     normal = unicodedata.normalize("NFKC", text).replace("，", ",").replace(",", "").replace(" ", "").replace("\u3000", "")
+    if normal.lower() in _NOTHING:
+        return Reading(None, f"「{text}」按未填写读取")
     match = _NUMBER.match(normal)
     if not match or not _REST.match(match.group("rest")):
         return Reading(None, error=True)

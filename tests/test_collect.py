@@ -247,3 +247,16 @@ def test_a_percentage_typed_with_its_sign_reads_as_the_clerk_sees_it(ws):
     assert rows["2-1"].value == 3.8 and rows["2-1"].value_text == "3.8%"  # 一般公共预算收入增长 4%: a rate in %
     assert rows["2"].percent == 50  # a plain number next to them is untouched
     assert path.exists()
+
+
+@pytest.mark.parametrize("typed", ["无", "—", "／", "-", "暂无"])
+def test_a_dash_or_none_in_a_number_cell_is_read_as_nothing_to_report(ws, typed):
+    """On a task row 本期完成值 is optional: 无 or — means blank, said as a warning, and the return is used."""
+    filled(sent_file(ws, UNIT), ws.inbox_dir / "x.xlsx", lambda b: (b.worksheets[0].__setitem__("G7", typed),
+                                                                     b.worksheets[0].__setitem__("H8", typed)))
+    result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+    assert [(p.cell, p.code) for p in result.problems] == [("G7", "value-interpreted"), ("H8", "value-interpreted")]
+    assert "按未填写读取" in result.problems[0].message
+    [unit_return] = result.data
+    rows = {r.key: r for r in unit_return.rows}
+    assert unit_return.accepted and rows["32"].value is None and rows["86"].percent is None
