@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from datetime import date, datetime
 import yaml
 from openpyxl.utils.cell import range_boundaries
 
@@ -12,10 +12,10 @@ from pyxl.config import Settings, load_settings
 from pyxl.dashboard import SHEET_NAME, TABLE_CATEGORIES, TABLE_INDICATORS, TABLE_UNITS, dashboard_tables
 from pyxl.excel import run_button, write_consolidation
 from pyxl.excel_memory import MemoryBook
-from pyxl.excel_tables import master_sheet_name
-from pyxl.model import CATEGORIES, SHEET_NAMES
+from pyxl.excel_tables import master_sheet_name, unit_sheet_rows
+from pyxl.model import CATEGORIES, SHEET_NAMES, ReturnRow
 from pyxl.split import build_unit_rows
-from pyxl.unit_sheet import sheet_name_for
+from pyxl.unit_sheet import sheet_name_for, write_unit_workbook
 from pyxl.units import UnitIndex
 
 from test_report import sample_consolidation
@@ -156,3 +156,18 @@ def test_a_unit_named_like_a_master_sheet_gets_no_sheet():
     assert master_sheet_name("设置") is None and master_sheet_name("仪表盘") is None
     assert master_sheet_name("区财政局") == "区财政局"
     assert master_sheet_name("区/县:财政局") == sheet_name_for("区/县:财政局")
+
+
+def test_a_unit_sheet_shows_the_answers_its_workbook_was_prefilled_with(settings, tmp_path):
+    duty = pipeline.load_duty_table(settings)
+    unit = "区财政局"
+    rows = build_unit_rows(duty, UnitIndex(settings.unit_directory()), unit)
+    first = rows[0]
+    previous = {first.key: ReturnRow(first.key, first.task_number, None, value=12.5, percent=40.0, status="按计划推进",
+                                     progress="已完成招标", issues="", next_steps="七月开工")}
+    path = tmp_path / "01_区财政局.xlsx"
+    write_unit_workbook(path, unit, "2025-07", rows, date(2025, 8, 5), previous=previous)
+    sheet = unit_sheet_rows(path, unit, rows)
+    assert len(sheet) == 1 + len(rows)
+    assert sheet[1][6:] == [12.5, 40.0, "按计划推进", "已完成招标", None, "七月开工"]
+    assert all(row[6:] == [None] * 6 for row in sheet[2:])
