@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date, datetime
+
 import yaml
 from openpyxl.utils.cell import range_boundaries
 
