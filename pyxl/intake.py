@@ -45,6 +45,8 @@ MAIL_SUFFIXES = {".eml"}
 MAX_DEPTH = 3  # a zip in a mail in a zip is still fine; deeper is refused
 MAX_CONTAINER_BYTES = 200 * 1024 * 1024
 MAX_CONTAINER_ENTRIES = 500
+# What Windows and macOS leave in folders and zips by themselves: never a return.
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
 # Chinese offices: a Date header is shown in China Standard Time.
 CHINA_TIME = timezone(timedelta(hours=8))
 
@@ -92,7 +94,7 @@ def gather(paths: list[Path], relative) -> list[Item]:
             continue
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
-            if is_lock_file(file) or any(part.startswith(".") for part in file.relative_to(path).parts[:-1] if path.is_dir()):
+            if is_lock_file(file) or file.name.lower() in SYSTEM_FILES or any(part.startswith(".") for part in file.relative_to(path).parts[:-1] if path.is_dir()):
                 continue
             data = file.read_bytes()
             items.extend(expand(file.name, relative(file), data))
@@ -147,7 +149,7 @@ def _unzip(item: Item, depth: int) -> list[Item]:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             name = _member_name(info)
             base = PurePosixPath(name).name
-            if info.is_dir() or not base or base.startswith(("~$", ".")) or name.startswith("__MACOSX/"):
+            if info.is_dir() or not base or base.startswith(("~$", ".")) or base.lower() in SYSTEM_FILES or name.startswith("__MACOSX/"):
                 continue
             if info.flag_bits & 0x1:
                 item.problems.append(problem(ARCHIVE_CORRUPT, f"压缩包「{item.name}」中的「{name}」设置了解压密码，无法读取：请对方去掉密码重发。", file=f"{item.source}!{name}"))

@@ -260,3 +260,17 @@ def test_a_dash_or_none_in_a_number_cell_is_read_as_nothing_to_report(ws, typed)
     [unit_return] = result.data
     rows = {r.key: r for r in unit_return.rows}
     assert unit_return.accepted and rows["32"].value is None and rows["86"].percent is None
+
+
+def test_files_windows_and_macos_leave_behind_are_not_returns(ws):
+    (ws.inbox_dir / "Thumbs.db").write_bytes(b"\x00thumbs")
+    (ws.inbox_dir / "desktop.ini").write_text("[.ShellClassInfo]\n", encoding="utf-8")
+    (ws.inbox_dir / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("报表/Thumbs.db", b"x")
+        archive.writestr("报表/财政局.xlsx", filled(sent_file(ws, UNIT), ws.root / "tmp" / "f.xlsx").read_bytes())
+    (ws.inbox_dir / "打包.zip").write_bytes(buffer.getvalue())
+    result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+    assert result.exit_code == 0, [(p.file, p.code) for p in result.problems]
+    assert sorted(e.source for e in read_ledger(ws.returns_dir(PERIOD))) == ["inbox/打包.zip", "inbox/打包.zip!报表/财政局.xlsx"]
