@@ -9,9 +9,10 @@ and tell the clerk what happened in a message box. A PyxlError is shown as
 it is; anything else is a bug, logged with its traceback, and the message
 box says where the log is.
 
-This is the only module that imports xlwings, and only inside the real
-adapter, so everything else (and the tests, through pyxl.excel_memory) runs
-without Excel.
+The rows and chart specifications written (period tables, the 仪表盘, the
+per-unit sheets) are built in pyxl.excel_tables. This is the only module that
+imports xlwings, and only inside the real adapter, so everything else (and
+the tests, through pyxl.excel_memory) runs without Excel.
 """
 
 from __future__ import annotations
