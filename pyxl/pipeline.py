@@ -297,17 +297,26 @@ def collect_returns(settings: Settings, period: Period, paths: list[Path] | None
         [Path(p) for p in paths], returns_dir=settings.returns_dir(period), workspace=settings.root, period=str(period),
         duty=duty, directory=directory, now=now, sent_dir=settings.out_dir(period) / "分发",
     )
-    current = collect.read_archive(settings.returns_dir(period), settings.root, duty, directory)
+    current = collect.read_archive(settings.returns_dir(period), settings.root, duty, directory,
+                                   sent_dir=settings.out_dir(period) / "分发")
     accepted = sum(r.accepted for r in current)
     summary = [
         f"{period} 回收：本次新收文件 {len(outcome.returns)} 份填报表"
         f"（另有 {sum(e.status == 'container' for e in outcome.entries)} 个压缩包/邮件），已收过而跳过 {outcome.duplicates} 个。",
         f"目前共有 {len(current)} 个单位报送，其中 {accepted} 个采用、{len(current) - accepted} 个退回待改。",
     ]
+    outputs = [outcome.ledger] if outcome.ledger else []
     if outcome.ledger is not None:
         summary.append(f"回收记录：{settings.relative(outcome.ledger)}")
-    return StepResult(summary=summary, outputs=[outcome.ledger] if outcome.ledger else [], problems=outcome.problems,
-                      data=outcome.returns)
+    # every problem in one list (the terminal shows the first 20): this run's files, then what the
+    # units' current returns still have, so a re-run keeps the list of what is to be fixed
+    listed = list(dict.fromkeys([*outcome.problems, *(p for r in current for p in r.problems)]))
+    problems_path = settings.out_dir(period) / collect.PROBLEMS_CSV.format(period=period)
+    if listed or problems_path.exists():
+        write_text_atomic(problems_path, collect.problems_csv(listed), encoding="utf-8-sig")
+        outputs.append(problems_path)
+        summary.append(f"问题清单（{len(listed)} 个）：{settings.relative(problems_path)}")
+    return StepResult(summary=summary, outputs=outputs, problems=outcome.problems, data=outcome.returns)
 
 
 def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepResult:

@@ -274,3 +274,30 @@ def test_files_windows_and_macos_leave_behind_are_not_returns(ws):
     result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
     assert result.exit_code == 0, [(p.file, p.code) for p in result.problems]
     assert sorted(e.source for e in read_ledger(ws.returns_dir(PERIOD))) == ["inbox/打包.zip", "inbox/打包.zip!报表/财政局.xlsx"]
+
+
+def test_every_problem_is_listed_in_a_csv_that_excel_opens_as_text(ws, capsys):
+    def broken(book):
+        sheet = book.worksheets[0]
+        sheet.title = "=1+2"  # a legal sheet name in Excel
+        for row in range(5, 10):
+            sheet.cell(row, 9).value = "进行中"
+
+    filled(sent_file(ws, UNIT), ws.inbox_dir / "-财政局.xlsx", broken)
+    config = str(ws.root / "config.yaml")
+    assert cli.main(["--config", config, "collect", "--period", "2025-06"]) == 1
+    path = ws.out_dir(PERIOD) / "回收问题_2025-06.csv"
+    assert "回收问题_2025-06.csv" in capsys.readouterr().out
+
+    import csv as csv_module
+
+    rows = list(csv_module.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert rows[0][:3] == ["代码", "说明", "文件"]
+    codes = sorted(row[0] for row in rows[1:])
+    assert codes == ["sheet-renamed"] + ["status-invalid"] * 5
+    assert not [c for row in rows for c in row if c[:1] in ("=", "+", "-", "@")]
+    assert {row[3] for row in rows[1:]} == {"'=1+2"}  # shown as =1+2 in Excel, as text
+
+    before = path.read_bytes()
+    assert cli.main(["--config", config, "collect", "--period", "2025-06"]) == 0  # nothing new
+    assert path.read_bytes() == before  # what is still to be fixed stays listed
