@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("build-workbook", cmd_build_workbook, "生成主控工作簿 workbook/Responsibilities.xlsm")
     sub.add_argument("document", nargs="?", type=Path, help="分工文件（默认使用配置或内置示例）")
     sub.add_argument("--force", action="store_true", help="替换已有工作簿（保留工作人员的修改，并留备份）")
-    sub.add_argument("--reimport", action="store_true", help="与 --force 同用：丢弃工作簿中的修改，按分工文件重新导入")
+    sub.add_argument("--reimport", action="store_true", help="与 --force 同用：按分工文件重新导入任务清单和指标（丢弃这两表中的修改；单位、设置表保留）")
 
     command("excel-setup", cmd_excel_setup, "把本机 Python 的路径写入主控工作簿（xlwings.conf）")
 

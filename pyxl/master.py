@@ -542,7 +542,10 @@ def read_master(path: Path, file_label: str = "") -> MasterData:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own error types for damaged files
-        raise PyxlError(f"无法读取主控工作簿 {path}（{error}）：请确认文件完好，或从 workbook/ 中的备份恢复。") from None
+        raise PyxlError(
+            f"无法读取主控工作簿 {path}（文件已损坏或不是 Excel 工作簿）：请从 workbook/备份/ 中恢复最近的备份；"
+            "没有备份时把这个文件移走，再运行 pyxl build-workbook 重新生成。"
+        ) from None
     data = MasterData(file=file_label or Path(path).name)
     for name in (*DATA_SHEETS, SHEET_CONF):
         if name in book.sheet_names:
@@ -550,6 +553,7 @@ def read_master(path: Path, file_label: str = "") -> MasterData:
     missing = [name for name in (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS) if name not in data.sheets]
     if missing:
         raise PyxlError(
-            f"主控工作簿 {path} 缺少工作表「{'、'.join(missing)}」：请不要删除或改名这些表；可用 pyxl build-workbook --force --reimport 重新生成。"
+            f"主控工作簿 {path} 缺少工作表「{'、'.join(missing)}」：请把这些表的名称改回来，或从 workbook/备份/ 中恢复；"
+            "也可以把这个文件移走后运行 pyxl build-workbook 重新生成。"
         )
     return data

@@ -110,8 +110,10 @@ def build_workbook(
 
     Refuses while Excel holds the workbook, and to replace it without `force`.
     With `force` the rows staff edited in 任务清单, 指标, 单位 and 设置 are
-    carried over from the saved file, unless `reimport` asks for the document
-    again; either way the old file is backed up and replaced atomically.
+    carried over from the saved file; `reimport` takes 任务清单 and 指标 from
+    the document again (单位 and 设置 stay). Units and aliases added to
+    config.yaml since are merged into 单位. Either way the old file is backed
+    up and replaced atomically.
     """
     from pyxl import master, workbook_build
 
@@ -132,13 +134,25 @@ def build_workbook(
         summary.append(f"已保留工作簿中的修改：任务 {len(content.tasks) - 1} 项、指标 {len(content.indicators) - 1} 个、"
                        f"单位 {len(content.units) - 1} 个。")
         if document is not None:
-            summary.append(f"未重新导入 {document}：要按这个分工文件重新导入（丢弃工作簿中的修改），请加 --reimport。")
+            summary.append(f"未重新导入 {document}：要按这个分工文件重新导入任务清单和指标（丢弃这两表中的修改），请加 --reimport。")
     else:
-        duty = load_duty_table(settings, Path(document) if document is not None else settings.document_path)
+        from pyxl import parse
+
+        # a re-import rewrites 任务清单 and 指标 only (as the ribbon's 导入分工文件 does): the
+        # 单位 sheet's e-mails and aliases and the 设置 sheet stay, and names resolve through them
+        directory = (workbook_build.MasterContent.carried_over(saved, settings).unit_directory(settings)
+                     if saved is not None else settings.unit_directory())
+        path = Path(document) if document is not None else settings.document_path
+        duty = parse.parse_document(path, directory, settings.year)
         problems = list(duty.problems)
-        conf = saved.conf_values() if saved is not None else None
-        content = workbook_build.MasterContent.fresh(settings, duty, settings.unit_directory(), conf)
+        if saved is not None:
+            content = workbook_build.MasterContent.carried_over(saved, settings, table=duty)
+        else:
+            content = workbook_build.MasterContent.fresh(settings, duty, directory)
         summary.append(f"已导入「{duty.title}」：任务 {len(duty.tasks)} 项、指标 {sum(len(t.targets) for t in duty.tasks)} 个。")
+        if saved is not None:
+            summary.append("「单位」「设置」两表中的修改已保留。")
+    summary += content.notes
     backup = workbook_build.write_master(target, content, now, force=force)
     summary.insert(0, f"已生成主控工作簿 {settings.relative(target)}。")
     if backup is not None:
@@ -166,6 +180,7 @@ def excel_setup(settings: Settings, now: datetime | None = None) -> StepResult:
     backup = workbook_build.write_master(target, content, now, force=True)
     summary = [f"已把本机 Python 写入 {settings.relative(target)} 的 xlwings.conf 表："]
     summary += [f"  {key} = {value}" for key, value in conf.items()]
+    summary += content.notes
     summary.append(f"原工作簿已备份为 {settings.relative(backup)}。" if backup else "")
     return StepResult(summary=[line for line in summary if line], outputs=[target])
 

@@ -118,6 +118,41 @@ def _merge_settings(saved: master.Rows, fresh: master.Rows) -> master.Rows:
     return merged
 
 
+def merge_units(rows: master.Rows, directory: UnitDirectory) -> tuple[master.Rows, list[str]]:
+    """The 单位 sheet's rows (staff edits win) plus what config.yaml has that the sheet lacks.
+
+    A unit added to config.yaml after the master was built gets its row; an
+    alias added there joins the unit's 别名 cell. Returns the rows (under
+    UNIT_HEADERS) and one Chinese note per change.
+    """
+    rows = _remap(rows, master.UNIT_HEADERS)
+    name_col, alias_col = master.UNIT_HEADERS.index("单位"), master.UNIT_HEADERS.index("别名")
+    owner: dict[str, int] = {}  # every spelling in the sheet → its row
+    for index, row in enumerate(rows[1:], start=1):
+        for spelling in (master.cell_str(row[name_col]), *master.split_list(row[alias_col])):
+            owner.setdefault(spelling, index)
+    notes: list[str] = []
+    fresh = master.unit_rows(directory)
+    for unit, row in zip(directory.units, fresh[1:]):
+        index = owner.get(unit.name)
+        if index is None:  # a renamed unit keeps its old name as an alias: then it is there
+            index = next((owner[a] for a in unit.aliases if a in owner), None)
+        if index is None:
+            rows.append(row + [None] * (len(rows[0]) - len(row)))
+            for spelling in (unit.name, *unit.aliases):
+                owner.setdefault(spelling, len(rows) - 1)
+            notes.append(f"从 config.yaml 新增单位「{unit.name}」。")
+            continue
+        new = [a for a in (unit.name, *unit.aliases) if a not in owner]
+        if new:
+            target = rows[index]
+            target[alias_col] = master.join_list([*master.split_list(target[alias_col]), *new])
+            for alias in new:
+                owner[alias] = index
+            notes.append(f"从 config.yaml 为「{master.cell_str(target[name_col])}」新增别名「{master.join_list(new)}」。")
+    return rows, notes
+
+
 @dataclass
 class MasterContent:
     """The rows of every sheet of the master, before they are written."""
@@ -128,6 +163,7 @@ class MasterContent:
     settings: master.Rows
     conf: master.Rows
     extra: list[SheetSpec] = field(default_factory=list)  # result sheets of the live book (汇总 …)
+    notes: list[str] = field(default_factory=list)  # what was merged in from config.yaml
 
     @classmethod
     def from_rows(cls, data: master.MasterData) -> "MasterContent":
@@ -149,15 +185,33 @@ class MasterContent:
 
     @classmethod
     def carried_over(cls, saved: master.MasterData, settings: Settings,
-                     conf: dict[str, Any] | None = None) -> "MasterContent":
-        """The staff's rows from a saved master, under the current layout."""
-        return cls(
-            _remap(saved.rows(master.SHEET_TASKS), master.TASK_HEADERS),
-            _remap(saved.rows(master.SHEET_INDICATORS), master.INDICATOR_HEADERS),
-            _remap(saved.rows(master.SHEET_UNITS), master.UNIT_HEADERS),
-            _merge_settings(saved.rows(master.SHEET_SETTINGS), master.setting_rows(settings, None)),
+                     conf: dict[str, Any] | None = None, table: DutyTable | None = None) -> "MasterContent":
+        """The staff's rows from a saved master, under the current layout.
+
+        With `table` (a re-import) 任务清单 and 指标 come from it instead, as the
+        ribbon's 导入分工文件 does; 单位 and 设置 keep the staff's edits either way,
+        with units or aliases added to config.yaml since merged in (`notes` says which).
+        """
+        units, notes = merge_units(saved.rows(master.SHEET_UNITS), settings.unit_directory())
+        values = _merge_settings(saved.rows(master.SHEET_SETTINGS), master.setting_rows(settings, table))
+        if table is not None:  # the document's title and year replace the old document's
+            fresh = {row[0]: row[1] for row in master.setting_rows(settings, table)[1:]}
+            values = [[row[0], fresh[row[0]], *row[2:]] if row[0] in ("计划年度", "分工文件标题") else row
+                      for row in values]
+        content = cls(
+            master.task_rows(table) if table is not None else _remap(saved.rows(master.SHEET_TASKS), master.TASK_HEADERS),
+            master.indicator_rows(table) if table is not None
+            else _remap(saved.rows(master.SHEET_INDICATORS), master.INDICATOR_HEADERS),
+            units,
+            values,
             conf_rows({**saved.conf_values(), **(conf or {})}),
         )
+        content.notes = notes
+        return content
+
+    def unit_directory(self, settings: Settings) -> UnitDirectory:
+        """The unit directory these rows describe (groups from config.yaml)."""
+        return master.MasterData({master.SHEET_UNITS: self.units}).unit_directory(settings)[0]
 
     def sheets(self) -> list[SheetSpec]:
         def table(name: str, rows: master.Rows, text_columns: set[int] = frozenset()) -> SheetSpec:  # type: ignore[assignment]
@@ -205,6 +259,10 @@ def write_master(target: Path, content: MasterContent, now: datetime, force: boo
     backup = None
     if target.exists():
         backup = target.parent / BACKUP_FOLDER / f"{target.stem}-{now:%Y%m%d-%H%M%S}{target.suffix}"
+        serial = 1
+        while backup.exists():  # two rebuilds within a second: never overwrite the older backup
+            serial += 1
+            backup = backup.with_name(f"{target.stem}-{now:%Y%m%d-%H%M%S}-{serial}{target.suffix}")
         backup.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, backup)
     write_bytes_atomic(target, data)

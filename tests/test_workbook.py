@@ -283,13 +283,62 @@ def test_force_keeps_staff_edits_and_a_backup(settings):
     assert values["当前期次"] == "2025-09"
 
 
-def test_reimport_goes_back_to_the_document(settings):
+def test_reimport_rewrites_the_tasks_but_keeps_the_unit_and_setting_edits(settings):
     pipeline.build_workbook(settings, now=NOW)
     _edit_like_a_clerk(settings)
-    pipeline.build_workbook(settings, force=True, reimport=True, now=datetime(2025, 7, 2, 8, 0, 0))
+    result = pipeline.build_workbook(settings, force=True, reimport=True, now=datetime(2025, 7, 2, 8, 0, 0))
     duty = pipeline.load_duty_table(settings)
-    assert duty.tasks[0].note == ""
-    assert pipeline.load_unit_directory(settings) == settings.unit_directory()
+    assert duty.tasks[0].note == ""  # 任务清单 and 指标 are the document's again
+    assert not any(t.annual_only for task in duty.tasks for t in task.targets)
+    # the e-mails the clerk typed into 单位 and the period in 设置 are not the document's to discard
+    unit = pipeline.load_unit_directory(settings).units[0]
+    assert unit.emails == ("new@changqing.example", "second@changqing.example")
+    assert master.read_master(settings.workbook_path).settings_values()["当前期次"] == "2025-09"
+    assert any("单位" in line and "保留" in line for line in result.summary)
+
+
+def _add_to_config(settings: Settings, text: str) -> Settings:
+    path = settings.root / "config.yaml"
+    config = path.read_text(encoding="utf-8")
+    anchor = "  # 市直派驻机构\n"
+    path.write_text(config.replace(anchor, text + anchor), encoding="utf-8")
+    return load_settings(path)
+
+
+def test_rebuild_takes_in_units_and_aliases_added_to_config_since(settings):
+    pipeline.build_workbook(settings, now=NOW)
+    _edit_like_a_clerk(settings)
+    settings = _add_to_config(
+        settings,
+        "  - {name: 区档案馆, kind: 区直部门, aliases: [区档案局], contact: 待填写, email: [daj@changqing.example]}\n",
+    )
+    config = (settings.root / "config.yaml").read_text(encoding="utf-8")
+    (settings.root / "config.yaml").write_text(config.replace("aliases: [区发改局]", "aliases: [区发改局, 区发展和改革局]"),
+                                               encoding="utf-8")
+    settings = load_settings(settings.root / "config.yaml")
+    result = pipeline.build_workbook(settings, force=True, now=datetime(2025, 7, 2, 8, 0, 0))
+    units = {u.name: u for u in pipeline.load_unit_directory(settings).units}
+    assert units["区档案馆"].emails == ("daj@changqing.example",)
+    assert units["区发展改革局"].aliases == ("区发改局", "区发展和改革局")
+    assert units["区发展改革局"].emails == ("new@changqing.example", "second@changqing.example")  # the clerk's
+    assert any("区档案馆" in line for line in result.summary) and any("区发展和改革局" in line for line in result.summary)
+    # a second rebuild has nothing new to take in
+    again = pipeline.build_workbook(settings, force=True, now=datetime(2025, 7, 2, 8, 0, 1))
+    assert not any("config.yaml" in line for line in again.summary)
+
+
+def test_reimport_resolves_names_through_aliases_typed_into_the_unit_sheet(settings, tmp_path):
+    pipeline.build_workbook(settings, now=NOW)
+    book = MemoryBook.open(settings.workbook_path)
+    units = book.read_table("单位")
+    units[1][2] = "区发改局、发改委"  # the clerk teaches the master a new spelling
+    book.write_table("单位", units)
+    book.save()
+    document = tmp_path / "分工.txt"
+    document.write_text("2025年重点工作责任分工\n一、经济\n1.新增就业100人。（牵头单位：发改委）\n", encoding="utf-8")
+    result = pipeline.build_workbook(settings, document, force=True, reimport=True, now=datetime(2025, 7, 2, 8, 0, 0))
+    assert result.problems == []
+    assert pipeline.load_duty_table(settings).tasks[0].lead_units == ["区发展改革局"]
 
 
 def test_failed_build_leaves_the_old_workbook_untouched(settings, tmp_path):
@@ -302,6 +351,34 @@ def test_failed_build_leaves_the_old_workbook_untouched(settings, tmp_path):
     assert settings.workbook_path.read_bytes() == before
     assert not (settings.workbook_path.parent / workbook_build.BACKUP_FOLDER).exists()
     assert [p.name for p in settings.workbook_path.parent.iterdir()] == ["Responsibilities.xlsm"]
+
+
+def test_two_rebuilds_in_one_second_keep_both_backups(settings):
+    pipeline.build_workbook(settings, now=NOW)
+    original = settings.workbook_path.read_bytes()
+    same_second = datetime(2025, 7, 2, 8, 0, 0)
+    pipeline.build_workbook(settings, force=True, now=same_second)
+    rebuilt = settings.workbook_path.read_bytes()
+    assert rebuilt != original  # the build time is in the file: the two backups are told apart
+    pipeline.build_workbook(settings, force=True, now=same_second)
+    folder = settings.workbook_path.parent / "备份"
+    assert (folder / "Responsibilities-20250702-080000.xlsm").read_bytes() == original  # not overwritten
+    assert (folder / "Responsibilities-20250702-080000-2.xlsm").read_bytes() == rebuilt
+
+
+def test_renamed_sheet_says_how_to_recover_without_a_dead_end(settings):
+    pipeline.build_workbook(settings, now=NOW)
+    with zipfile.ZipFile(settings.workbook_path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace("name=\"单位\"".encode(), "name=\"单位名录\"".encode())
+    with zipfile.ZipFile(settings.workbook_path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    for step in (lambda: pipeline.load_duty_table(settings), lambda: pipeline.build_workbook(settings, force=True, now=NOW)):
+        with pytest.raises(PyxlError) as raised:
+            step()
+        message = str(raised.value)
+        assert "「单位」" in message and "备份" in message and "--reimport" not in message  # that would fail the same way
 
 
 def test_damaged_master_is_refused_with_a_message(settings):
