@@ -340,7 +340,7 @@ def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepR
     Reads only the duty table and the archive (this period, and as many
     earlier periods of the plan year as the previous category and the
     连续未更新 flag need), so a re-run gives the same tables. `data` is the
-    Consolidation; `attention` is set when there are red flags.
+    Consolidation; `attention` is set when there are flags (exit code 1).
     """
     from pyxl import collect, consolidate, summary
 
@@ -370,7 +370,7 @@ def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepR
         summary=_consolidation_summary(result, period) + [f"汇总表：{settings.relative(path)}"],
         outputs=[path],
         problems=[problem for item in current for problem in item.problems],
-        attention=bool((result.flags["level"] == "red").any()),
+        attention=not result.flags.empty,  # every flag, red or yellow, is something to act on
         data=result,
     )
 

@@ -129,3 +129,22 @@ def test_month_collects_consolidates_reports_and_drafts_reminders(month):
     assert any(name.startswith("督查通报") for name in names)
     assert result.exit_code == 1  # overdue units and lagging indicators to act on
     assert result.data.indicators.set_index("key").loc["2-1", "reported"] == 3.8
+
+
+def test_exit_code_is_0_when_clean_and_1_for_a_yellow_flag_alone(tmp_path):
+    root = tmp_path / "工作目录"
+    root.mkdir()
+    shutil.copy(example_config(), root / "config.yaml")
+    settings = load_settings(root / "config.yaml")
+    january, as_of = Period(2025, 1), date(2025, 1, 25)  # before the due date, no deadline passed yet
+    clean = pipeline.consolidate_period(settings, january, as_of)
+    assert clean.data.flags.empty and clean.exit_code == 0
+
+    pipeline.split_sheets(settings, january, units=[DEVELOPMENT])
+    [sent] = (settings.out_dir(january) / "分发").glob("*.xlsx")
+    settings.inbox_dir.mkdir(exist_ok=True)
+    _fill(sent, settings.inbox_dir / "发改局1月.xlsx", {"1": {8: 10, 9: "按计划推进", 10: "一月开局平稳"}, "1-1": {7: 5.0}})
+    assert pipeline.collect_returns(settings, january, None, now=datetime(2025, 2, 1, 9, 0)).exit_code == 0
+    result = pipeline.consolidate_period(settings, january, as_of)
+    assert list(zip(result.data.flags["flag"], result.data.flags["level"])) == [("指标滞后", "yellow")]  # 5.0 against 5.6
+    assert result.exit_code == 1
