@@ -93,6 +93,17 @@ def format_date(value: object) -> str:
     return str(value)
 
 
+def _sentence(value: object) -> str:
+    """Text to be followed by more text in one paragraph: no closing 。 or ；."""
+    return _text(value).rstrip("。；;.， ")
+
+
+def _closed(value: object) -> str:
+    """Text ending a sentence: with its closing 。 (empty stays empty)."""
+    text = _text(value)
+    return text if not text or text[-1] in "。！？.!?；;" else text + "。"
+
+
 def _text(value: object) -> str:
     if _missing(value):
         return ""
@@ -196,10 +207,10 @@ def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
             {
                 "kind": "任务",
                 "key": str(task.number),
-                "title": _text(task.text),
+                "title": _sentence(task.text),
                 "lead_unit": "、".join(units_of(task.lead_units)),
                 "detail": percent,
-                "issues": _text(task.lead_issues),
+                "issues": _closed(task.lead_issues),
             }
         )
     indicators = consolidation.indicators
@@ -212,7 +223,7 @@ def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
                 "lead_unit": _text(row.lead_unit),
                 "detail": f"目标{target_text(row)}，序时目标{format_number(row.expected)}{_text(row.unit)}，"
                 f"实际完成{format_number(row.reported)}{_text(row.unit)}",
-                "issues": issues_by_task.get(str(row.task_number), ""),
+                "issues": _closed(issues_by_task.get(str(row.task_number), "")),
             }
         )
     return pd.DataFrame(rows, columns=["kind", "key", "title", "lead_unit", "detail", "issues"])
@@ -337,29 +348,76 @@ class Notice:
     reply_by: date
 
 
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+
+
+def official_text(text: str) -> str:
+    """Machine-made wording in the style of an official document: 2025年6月30日, not 2025-06-30; “” not 「」."""
+    text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
+    return text.replace("「", "“").replace("」", "”")
+
+
+def _item_subject(key: str, metrics: dict, texts: dict, period: object) -> str:
+    """What a 督办单 line is about: 任务8：… / 指标42-1：… / the month's return."""
+    if not key:
+        return f"{period_label(period)}推进情况报送"
+    if key in metrics:
+        return f"指标{key}：{metrics[key]}"
+    return f"任务{key}：{texts.get(key) or texts.get(key.split('-')[0], '')}"
+
+
 def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
-    """A 督办单 for every unit with a red flag, listing all its flags (red first)."""
+    """A 督办单 for every unit with a red flag: all its flags and its lagging tasks, red first.
+
+    A 欠序时进度 task the unit leads is listed too (after the red flags, before
+    the yellow ones) unless a flag already names it: the notice lists the
+    unit's overdue *and* lagging items.
+    """
     flags = consolidation.flags
-    texts = dict(zip(consolidation.tasks["number"].astype(str), consolidation.tasks["text"].map(_text)))
+    tasks = consolidation.tasks
+    texts = dict(zip(tasks["number"].astype(str), tasks["text"].map(_text)))
     metrics = dict(zip(consolidation.indicators["key"].astype(str), consolidation.indicators["metric"].map(_text)))
+    schedule = format_share(consolidation.schedule_fraction)
+    lagging = tasks[tasks["category"] == LAGGING]
     result = []
     for unit in flagged_units(flags):
         own = flags[flags["unit"].map(lambda cell: unit in units_of(cell))]
-        own = own.assign(_order=own["level"].map({"red": 0, "yellow": 1}).fillna(2)).sort_values("_order", kind="stable")
-        items = []
+        own = own.assign(rank=own["level"].map({"red": 0, "yellow": 2}).fillna(3)).sort_values("rank", kind="stable")
+        ordered: list[tuple[int, dict]] = []
         for row in own.itertuples(index=False):
             key = _text(row.key)
-            items.append(
-                {
-                    "flag": _text(row.flag),
-                    "level": "红色" if row.level == "red" else "黄色",
-                    "key": key,
-                    "subject": (metrics.get(key) or texts.get(key) or texts.get(key.split("-")[0], ""))
-                    if key
-                    else f"{period_label(consolidation.period)}推进情况报送",
-                    "reason": _text(row.reason),
-                }
+            ordered.append(
+                (
+                    int(row.rank),
+                    {
+                        "flag": _text(row.flag),
+                        "level": "红色" if row.level == "red" else "黄色",
+                        "key": key,
+                        "subject": _item_subject(key, metrics, texts, consolidation.period),
+                        "reason": official_text(_text(row.reason)),
+                    },
+                )
             )
+        flagged_keys = {item["key"] for _, item in ordered}
+        for task in lagging.itertuples(index=False):
+            key = str(task.number)
+            if unit not in units_of(task.lead_units) or key in flagged_keys:
+                continue
+            percent = "未填写完成进度" if _missing(task.lead_percent) else f"完成进度{format_number(task.lead_percent)}%"
+            issues = _text(task.lead_issues)
+            ordered.append(
+                (
+                    1,
+                    {
+                        "flag": LAGGING,
+                        "level": "—",
+                        "key": key,
+                        "subject": _item_subject(key, metrics, texts, consolidation.period),
+                        "reason": f"{percent}，低于序时进度{schedule}。" + (f"存在问题：{issues}" if issues else ""),
+                    },
+                )
+            )
+        items = [item for _, item in sorted(ordered, key=lambda pair: pair[0])]
         result.append(Notice(unit=unit, items=items, reply_by=reply_by))
     return result
 

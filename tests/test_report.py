@@ -266,8 +266,11 @@ def test_lagging_items_and_units_in_both_outputs(rendered, consolidation):
     html = _html_text(rendered["out"] / "督查通报_2025-06.html")
     for text in (docx, html):
         for task in consolidation.tasks[consolidation.tasks["category"] == "欠序时进度"].itertuples():
-            assert f"任务{task.number}：{task.text}" in text
+            # one sentence per item: the task's own 。 does not run into the lead unit's brackets
+            lead = "、".join(task.lead_units)
+            assert f"任务{task.number}：{task.text.rstrip('。')}（牵头单位：{lead}）。" in text
             assert task.lead_issues in text
+        assert "。（" not in text
         assert "指标5-1：5G基站（牵头单位：区工业和信息化局）" in text
         assert "未报送单位（1个）：区卫生健康局。" in text
         assert "逾期报送单位（1个）：区财政局（2025年7月8日）。" in text
@@ -386,3 +389,72 @@ def test_libreoffice_pdf_shows_the_headline_in_chinese(rendered, consolidation, 
     keep = os.environ.get("PYXL_KEEP_RENDER")
     if keep and shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(Path(keep) / "bulletin")], timeout=60, check=True)
+
+
+def test_wording_reads_like_an_official_document(rendered):
+    for text in (_docx_text(rendered["out"] / "督查通报_2025-06.docx"), _html_text(rendered["out"] / "督查通报_2025-06.html")):
+        assert "每月2025年" not in text  # a date is not a day of every month
+        assert "在规定时限前（本期为2025年7月5日前）报送" in text
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+
+
+def test_attachment_tables_are_on_landscape_pages(rendered):
+    from docx.enum.section import WD_ORIENT
+
+    document = Document(str(rendered["out"] / "督查通报_2025-06.docx"))
+    sections = document.sections
+    assert sections[0].orientation == WD_ORIENT.PORTRAIT
+    assert sections[-1].orientation == WD_ORIENT.LANDSCAPE and sections[-1].page_width > sections[-1].page_height
+    # each table's columns fill the text width of its page (a too-narrow 序号 column wraps 14-1 over two lines)
+    for table, section in ((document.tables[0], sections[0]), (document.tables[-1], sections[-1])):
+        text_width = section.page_width - section.left_margin - section.right_margin
+        grid = sum(column.width for column in table.columns)
+        assert abs(grid - text_width) < 36000  # 1 mm
+
+
+def test_notice_lists_lagging_tasks_numbered_with_official_dates(tmp_path, consolidation):
+    tasks = consolidation.tasks.copy()
+    # the 区财政局 also leads task 3, now lagging, which no flag names
+    tasks.loc[tasks["number"] == "3", "category"] = "欠序时进度"
+    tasks.loc[tasks["number"] == "3", "lead_issues"] = "项目储备不足。"
+    tasks.loc[tasks["number"] == "3", "lead_percent"] = 40
+    tasks["lead_units"] = [["区财政局"] if n == "3" else units for n, units in zip(tasks["number"], tasks["lead_units"])]
+    flags = consolidation.flags.copy()
+    flags.loc[flags["key"] == "2-1", "reason"] = "截至 2025-07-08 低于目标，见「指标进度」。"
+    changed = Consolidation(**{**consolidation.__dict__, "tasks": tasks, "flags": flags})
+    fiscal = {n.unit: n for n in report.notices(changed, date(2025, 7, 17))}["区财政局"]
+    assert [(i["flag"], i["key"]) for i in fiscal.items] == [("指标滞后", "2-1"), ("欠序时进度", "2"), ("欠序时进度", "3")]
+    assert fiscal.items[0]["subject"] == "指标2-1：一般公共预算收入"
+    assert fiscal.items[2]["subject"] == "任务3：固定资产投资增长8%。"
+    assert fiscal.items[2]["reason"] == "完成进度40%，低于序时进度50.0%。存在问题：项目储备不足。"
+    assert fiscal.items[0]["reason"] == "截至 2025年7月8日 低于目标，见“指标进度”。"
+    # a lagging task a flag already names is not listed twice
+    industry = {n.unit: n for n in report.notices(changed, date(2025, 7, 17))}["区工业和信息化局"]
+    assert [i["key"] for i in industry.items] == ["5", "5-1", "4"]
+
+    out = tmp_path / "2025-06"
+    report.write_bulletin(changed, out, TEMPLATES, "长清区", date(2025, 7, 17))
+    table = Document(str(out / "督办单" / "区财政局.docx")).tables[0]
+    assert [row.cells[0].text for row in table.rows[1:]] == ["1", "2", "3"]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_notice_with_seven_items_is_one_page(tmp_path, consolidation):
+    """The demo's busiest 督办单 (区发展改革局 late in the year): three overdue tasks, a long lagging one, three targets."""
+    _require("soffice")
+    _require("pdfinfo")
+    clause = "加快重点项目建设，推动细胞与基因药谷项目6月份竣工投入使用，鲁澳大健康科技园二期开工建设。"  # 45 characters
+    texts = {"1": clause, "3": clause + "发挥基金招商作用。", "7": clause + "精准对接、定向招引。", "11": clause * 3}
+    tasks = consolidation.tasks.assign(text=[texts.get(n, t) for n, t in zip(consolidation.tasks["number"], consolidation.tasks["text"])])
+    tasks["lead_units"] = [["区发展改革局"] if n in texts else u for n, u in zip(tasks["number"], tasks["lead_units"])]
+    overdue = "完成时限 2025-06-30 已过，任务尚未完成，目前为「欠序时进度」。"
+    conflict = "建成新能源充电桩：区发展改革局报 280个，区住房城乡建设局报 336个，相差超过 5%，请核实。"
+    rows = [{"flag": "任务逾期", "level": "red", "unit": "区发展改革局", "key": k, "reason": overdue} for k in ("1", "3", "7")]
+    rows += [{"flag": "数据冲突", "level": "yellow", "unit": "区发展改革局", "key": k, "reason": conflict} for k in ("1-1", "3-1", "3-2")]
+    busy = Consolidation(**{**consolidation.__dict__, "tasks": tasks, "flags": pd.DataFrame(rows, columns=list(FLAG_COLUMNS))})
+    out = tmp_path / "2025-06"
+    report.write_bulletin(busy, out, TEMPLATES, "长清区", date(2025, 7, 17))
+    assert len(report.notices(busy, date(2025, 7, 17))[0].items) == 7  # task 11 lags too
+    pdf = _to_pdf(out / "督办单" / "区发展改革局.docx", tmp_path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, timeout=60, check=True).stdout.decode("utf-8")
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
@@ -107,6 +107,24 @@ def _table(document, headers: list[str], loop: str, cells: list[str], widths: li
     trpr.append(header)
 
 
+# Column widths (cm) add up to the text width: 16 cm on portrait A4, 24.7 cm on landscape A4.
+INDICATOR_HEADERS = ["序号", "指标", "目标", "力争", "本期完成", "序时目标", "状态", "牵头单位"]
+INDICATOR_CELLS = ["{{ r.key }}", "{{ r.metric }}", "{{ r.target }}", "{{ r.stretch }}", "{{ r.reported }}", "{{ r.expected }}", "{{ r.status }}", "{{ r.lead_unit }}"]
+INDICATOR_WIDTHS_PORTRAIT = [1.4, 3.0, 2.1, 1.5, 1.9, 1.9, 1.6, 2.6]
+INDICATOR_WIDTHS_LANDSCAPE = [1.4, 5.0, 2.8, 2.2, 2.4, 2.4, 3.5, 5.0]
+TASK_WIDTHS_LANDSCAPE = [1.4, 10.0, 3.4, 2.6, 1.7, 3.8, 1.8]
+NOTICE_WIDTHS = [1.2, 2.3, 1.2, 5.4, 5.9]
+
+
+def _landscape_section(document) -> None:
+    """Start a landscape A4 section: the 附件 tables have seven or eight columns and long task texts."""
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21)
+    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2.5)
+    section.left_margin, section.right_margin = Cm(2.5), Cm(2.5)
+
+
 def build_bulletin(target: Path) -> None:
     d = _document()
     d.add_paragraph("{{ year }}年《政府工作报告》重点工作推进情况通报", style="Title").alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -144,10 +162,10 @@ def build_bulletin(target: Path) -> None:
     _paragraph(d, "{%p endif %}", indent=False)
     _table(
         d,
-        ["序号", "指标", "目标", "力争", "本期完成", "序时目标", "状态", "牵头单位"],
+        INDICATOR_HEADERS,
         "r in key_indicators",
-        ["{{ r.key }}", "{{ r.metric }}", "{{ r.target }}", "{{ r.stretch }}", "{{ r.reported }}", "{{ r.expected }}", "{{ r.status }}", "{{ r.lead_unit }}"],
-        [1.1, 3.2, 2.2, 1.5, 1.8, 1.7, 1.8, 2.7],
+        INDICATOR_CELLS,
+        INDICATOR_WIDTHS_PORTRAIT,
     )
 
     d.add_heading("三、滞后事项及存在问题", level=1)
@@ -158,7 +176,7 @@ def build_bulletin(target: Path) -> None:
     _paragraph(
         d,
         "{{ loop.index }}. {{ item.kind }}{{ item.key }}：{{ item.title }}（牵头单位：{{ item.lead_unit or '未明确' }}）。"
-        "{% if item.detail %}{{ item.detail }}。{% endif %}存在问题：{{ item.issues or '未说明' }}",
+        "{% if item.detail %}{{ item.detail }}。{% endif %}存在问题：{{ item.issues or '未说明。' }}",
     )
     _paragraph(d, "{%p endfor %}", indent=False)
 
@@ -189,7 +207,7 @@ def build_bulletin(target: Path) -> None:
     )
     _paragraph(
         d,
-        "（二）按时准确报送。各单位要在每月{{ due_date }}等规定时限前报送推进情况，数据真实准确、进展具体可考；"
+        "（二）按时准确报送。各单位要在规定时限前（本期为{{ due_date }}前）报送推进情况，数据真实准确、进展具体可考；"
         "未报送、逾期报送的单位要说明原因。",
     )
     _paragraph(d, "（三）强化督查问效。对收到督办单的单位，区政府督查室将跟踪督办，督办情况纳入年度综合考核。")
@@ -198,7 +216,7 @@ def build_bulletin(target: Path) -> None:
     _paragraph(d, "{{ office }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(d, "{{ as_of }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
 
-    d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _landscape_section(d)
     _paragraph(d, "附件1", indent=False).runs[0].font.bold = True
     d.add_paragraph("重点任务推进情况一览表", style="Heading 1").alignment = WD_ALIGN_PARAGRAPH.CENTER
     _paragraph(d, "{%p for group in tasks_by_category %}", indent=False)
@@ -208,7 +226,7 @@ def build_bulletin(target: Path) -> None:
         ["序号", "任务内容", "牵头单位", "完成时限", "进度", "存在问题", "较上期"],
         "t in group.tasks",
         ["{{ t.number }}", "{{ t.text }}", "{{ t.lead_units }}", "{{ t.deadline }}", "{{ t.percent }}", "{{ t.issues }}", "{{ t.change }}"],
-        [1.1, 5.6, 2.4, 1.9, 1.5, 2.4, 1.1],
+        TASK_WIDTHS_LANDSCAPE,
     )
     _paragraph(d, "{%p endfor %}", indent=False)
 
@@ -217,16 +235,18 @@ def build_bulletin(target: Path) -> None:
     d.add_paragraph("量化指标完成情况一览表", style="Heading 1").alignment = WD_ALIGN_PARAGRAPH.CENTER
     _table(
         d,
-        ["序号", "指标", "目标", "力争", "本期完成", "序时目标", "状态", "牵头单位"],
+        INDICATOR_HEADERS,
         "r in indicators",
-        ["{{ r.key }}", "{{ r.metric }}", "{{ r.target }}", "{{ r.stretch }}", "{{ r.reported }}", "{{ r.expected }}", "{{ r.status }}", "{{ r.lead_unit }}"],
-        [1.1, 3.2, 2.2, 1.5, 1.8, 1.7, 1.8, 2.7],
+        INDICATOR_CELLS,
+        INDICATOR_WIDTHS_LANDSCAPE,
     )
     d.save(target)
 
 
 def build_notice(target: Path) -> None:
     d = _document()
+    # one page: a unit with seven or eight items still fits with slightly narrower top and bottom margins
+    d.sections[0].top_margin, d.sections[0].bottom_margin = Cm(2.5), Cm(2.0)
     d.add_paragraph("督　办　单", style="Title").alignment = WD_ALIGN_PARAGRAPH.CENTER
     _paragraph(d, "{{ number }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(d, "{{ unit }}：", indent=False)
@@ -239,8 +259,8 @@ def build_notice(target: Path) -> None:
         d,
         ["序号", "预警类型", "级别", "事项", "原因"],
         "item in items",
-        ["{{ item.key }}", "{{ item.flag }}", "{{ item.level }}", "{{ item.subject }}", "{{ item.reason }}"],
-        [1.2, 2.2, 1.3, 6.3, 5.0],
+        ["{{ loop.index }}", "{{ item.flag }}", "{{ item.level }}", "{{ item.subject }}", "{{ item.reason }}"],
+        NOTICE_WIDTHS,
     )
     _paragraph(d, "回复时限：{{ reply_by }}前", indent=False)
     _paragraph(d, "{{ office }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
