@@ -110,7 +110,7 @@ def _table(document, headers: list[str], loop: str, cells: list[str], widths: li
 # Column widths (cm) add up to the text width: 16 cm on portrait A4, 24.7 cm on landscape A4.
 INDICATOR_HEADERS = ["序号", "指标", "目标", "力争", "本期完成", "序时目标", "状态", "牵头单位"]
 INDICATOR_CELLS = ["{{ r.key }}", "{{ r.metric }}", "{{ r.target }}", "{{ r.stretch }}", "{{ r.reported }}", "{{ r.expected }}", "{{ r.status }}", "{{ r.lead_unit }}"]
-INDICATOR_WIDTHS_PORTRAIT = [1.4, 3.0, 2.1, 1.5, 1.9, 1.9, 1.6, 2.6]
+INDICATOR_WIDTHS_PORTRAIT = [1.2, 2.8, 2.4, 1.4, 1.9, 1.9, 1.8, 2.6]
 INDICATOR_WIDTHS_LANDSCAPE = [1.4, 5.0, 2.8, 2.2, 2.4, 2.4, 3.5, 5.0]
 TASK_WIDTHS_LANDSCAPE = [1.4, 10.0, 3.4, 2.6, 1.7, 3.8, 1.8]
 NOTICE_WIDTHS = [1.2, 2.3, 1.2, 5.4, 5.9]
