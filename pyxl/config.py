@@ -212,6 +212,20 @@ def _key_of(loc: tuple, data: object) -> str:
     return ".".join(parts)
 
 
+def expected_value(error: dict) -> str:
+    """What a pydantic error says the value should be, in Chinese (应为整数, 应不大于 31 …)."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "literal_error":
+        expected = f"应为以下之一：{ctx.get('expected', '')}".replace("' or '", "'、'").replace("', '", "'、'")
+    elif kind in _BOUNDS:
+        name, words = _BOUNDS[kind]
+        expected = f"应{words} {ctx.get(name)}"
+    else:
+        expected = _EXPECTED.get(kind, error["msg"])
+    return expected
+
+
 def _describe_error(error: dict, data: object = None) -> str:
     """One Chinese clause per pydantic error, naming the key as the user wrote it."""
     key = _key_of(tuple(error["loc"]), data) or "(顶层)"
@@ -223,14 +237,7 @@ def _describe_error(error: dict, data: object = None) -> str:
         return f"缺少必填项「{key}」"
     if kind == "value_error":  # our own checks: the message says it all (the input may be the whole file)
         return str(ctx.get("error", error["msg"]))
-    if kind == "literal_error":
-        expected = f"应为以下之一：{ctx.get('expected', '')}".replace("' or '", "'、'").replace("', '", "'、'")
-    elif kind in _BOUNDS:
-        name, words = _BOUNDS[kind]
-        expected = f"应{words} {ctx.get(name)}"
-    else:
-        expected = _EXPECTED.get(kind, error["msg"])
-    return f"「{key}」的值不对：{expected}（现在是 {error.get('input')!r}）"
+    return f"「{key}」的值不对：{expected_value(error)}（现在是 {error.get('input')!r}）"
 
 
 def load_settings(path: str | Path = CONFIG_NAME) -> Settings:

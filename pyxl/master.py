@@ -510,24 +510,50 @@ def _split_subsection(text: str) -> tuple[str, str]:
 
 
 def apply_master_settings(settings: Settings, values: dict[str, Any]) -> Settings:
-    """`settings` with the values staff set in the 设置 sheet (bad values keep config.yaml's)."""
+    """`settings` with the values staff set in the 设置 sheet (an empty cell keeps config.yaml's).
+
+    Each value is checked as config.yaml's would be: a value that cannot be
+    right (回收截止日 40, 黄灯比例 90, 当前期次 2025年6月) raises PyxlError naming
+    the row, so no step runs on a setting the clerk did not mean.
+    """
+    from pydantic import ValidationError
+
+    from pyxl.config import expected_value
+    from pyxl.period import Period
+
     updates: dict[str, dict[str, Any]] = {}
+    labels: dict[tuple[str, str], str] = {}
     for label, (path, _) in SETTING_ROWS.items():
         if "." not in path or label not in values or cell_str(values[label]) == "":
             continue
         group, key = path.split(".")
-        current = getattr(getattr(settings, group), key)
         raw = values[label]
-        if key == "current" and isinstance(raw, (date, datetime)):
-            raw = f"{raw.year:04d}-{raw.month:02d}"  # Excel turns a typed 2025-06 into a date
-        try:
-            value = type(current)(cell_str(raw) if isinstance(current, str) else _number(raw))
-        except (TypeError, ValueError):
-            continue
-        updates.setdefault(group, {})[key] = value
+        if key == "current":
+            if isinstance(raw, (date, datetime)):
+                raw = f"{raw.year:04d}-{raw.month:02d}"  # Excel turns a typed 2025-06 into a date
+            try:
+                raw = str(Period.parse(cell_str(raw)))
+            except PyxlError:
+                raise PyxlError(
+                    f"「{SHEET_SETTINGS}」表中「{label}」的值「{cell_str(raw)}」不对：请写成 年-月，如 2025-06，保存后再试。"
+                ) from None
+        updates.setdefault(group, {})[key] = cell_str(raw) if isinstance(raw, str) else raw
+        labels[(group, key)] = label
     if not updates:
         return settings
-    changed = settings.model_copy(update={g: getattr(settings, g).model_copy(update=u) for g, u in updates.items()})
+    changed_groups = {}
+    for group, update in updates.items():
+        current = getattr(settings, group)
+        try:
+            changed_groups[group] = type(current).model_validate({**current.model_dump(), **update})
+        except ValidationError as error:
+            first = error.errors()[0]
+            label = labels[(group, str(first["loc"][0]))]
+            raise PyxlError(
+                f"「{SHEET_SETTINGS}」表中「{label}」的值「{cell_str(first.get('input'))}」不对：{expected_value(first)}；"
+                "请改正后保存再试（清空则使用 config.yaml 中的值）。"
+            ) from None
+    changed = settings.model_copy(update=changed_groups)
     changed._root = settings.root
     return changed
 

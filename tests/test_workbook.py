@@ -452,4 +452,21 @@ def test_period_typed_into_excel_as_a_date_still_counts(settings):
     assert changed.period.current == "2025-09"
     assert changed.period.return_due_day == 8
     assert changed.root == settings.root
-    assert master.apply_master_settings(settings, {"回收截止日": "下月"}).period.return_due_day == settings.period.return_due_day
+    assert master.apply_master_settings(settings, {"回收截止日": None}).period.return_due_day == settings.period.return_due_day
+
+
+@pytest.mark.parametrize(
+    "label, value, words",
+    [
+        ("回收截止日", 40, "不大于 31"),
+        ("回收截止日", "下月", "应为整数"),
+        ("黄灯比例", 90, "不大于 1"),  # a percentage typed as 90 instead of 90%
+        ("连续未更新期数", 1.5, "整数"),
+        ("当前期次", "2025年6月", "2025-06"),
+    ],
+)
+def test_a_setting_that_cannot_be_right_stops_the_step_and_names_its_row(settings, label, value, words):
+    with pytest.raises(PyxlError) as raised:
+        master.apply_master_settings(settings, {label: value})
+    message = str(raised.value)
+    assert f"「设置」表中「{label}」" in message and words in message, message
