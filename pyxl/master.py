@@ -42,6 +42,7 @@ INDICATOR_HEADERS = (
 UNIT_HEADERS = ("单位", "类别", "别名", "联系人", "邮箱", "电话")
 SETTING_HEADERS = ("项目", "值", "说明")
 
+UNIT_KINDS = ("区直部门", "街镇", "市直派驻机构", "平台公司", "其他")  # as config.yaml's units.kind
 LIST_SEPARATOR = "、"
 DEADLINE_SEPARATOR = "；"
 YES, NO = "是", "否"
@@ -433,9 +434,14 @@ class MasterData:
                 problems.append(problem(MASTER_DUPLICATE if name else MASTER_BAD_CELL, message, file=self.file,
                                         sheet=SHEET_UNITS, cell=f"A{number_row}"))
                 continue
+            kind = cell_str(cell("类别")) or "其他"
+            if kind not in UNIT_KINDS:
+                problems.append(problem(MASTER_BAD_CELL, f"单位「{name}」的类别「{kind}」不在可选范围内：请填 {'、'.join(UNIT_KINDS)} 之一。",
+                                        file=self.file, sheet=SHEET_UNITS, cell=f"{_column_letter(col['类别'])}{number_row}"))
+                kind = "其他"
             units[name] = Unit(
                 name=name,
-                kind=cell_str(cell("类别")) or "其他",
+                kind=kind,
                 aliases=tuple(split_list(cell("别名"))),
                 contact=cell_str(cell("联系人")),
                 emails=tuple(split_list(cell("邮箱"))),
