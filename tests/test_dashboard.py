@@ -42,7 +42,7 @@ def _charts(path: Path) -> dict[str, list[dict]]:
         for name in sorted(n for n in archive.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)):
             root = ElementTree.fromstring(archive.read(name))
             plot = root.find(f"{C}chart/{C}plotArea")
-            for kind in ("doughnutChart", "pieChart", "barChart"):
+            for kind in ("doughnutChart", "pieChart", "barChart", "lineChart"):
                 node = plot.find(f"{C}{kind}")
                 if node is None:
                     continue
@@ -77,7 +77,7 @@ def test_three_native_charts_on_the_dashboard_sheet(saved):
     assert len([n for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]) == 3
     assert not [n for n in names if n.startswith("xl/media/")]  # charts, not pictures
     charts = _charts(saved)
-    assert set(charts) == {"doughnutChart", "bar-stacked", "col-clustered"}
+    assert set(charts) == {"doughnutChart", "bar-stacked", "col-clustered", "lineChart"}  # the line shares a chart
     book = openpyxl.load_workbook(saved)
     assert book.sheetnames == ["任务进度", SHEET_NAME]
 
@@ -109,7 +109,8 @@ def test_units_by_category_series_hold_each_units_counts(saved, consolidation):
 
 def test_key_indicators_against_schedule(saved, consolidation):
     book = openpyxl.load_workbook(saved)
-    done, schedule = _charts(saved)["col-clustered"]
+    (done,) = _charts(saved)["col-clustered"]
+    (schedule,) = _charts(saved)["lineChart"]  # 序时进度: a line across the columns, in the same chart
     assert _cells(book, done["name"]) == ["完成序时目标(%)"] and _cells(book, schedule["name"]) == ["序时进度(%)"]
     labels = _cells(book, done["categories"])
     # first-section targets with a value and a positive 序时目标: 1-1, 2-1, 3-1, 3-2
@@ -146,3 +147,19 @@ def test_empty_consolidation_still_gives_a_dashboard(tmp_path, consolidation):
     add_dashboard(workbook, empty)
     workbook.close()
     assert "doughnutChart" in _charts(path)
+
+
+def test_charts_do_not_cover_each_other(saved):
+    """Each chart's anchor box (from the drawing) is disjoint from the others'."""
+    X = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+    with zipfile.ZipFile(saved) as archive:
+        drawing = next(n for n in archive.namelist() if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n))
+        root = ElementTree.fromstring(archive.read(drawing))
+    boxes = []
+    for anchor in root:
+        start, end = anchor.find(f"{X}from"), anchor.find(f"{X}to")
+        boxes.append(tuple(int(node.findtext(f"{X}{axis}")) for node in (start, end) for axis in ("col", "row")))
+    assert len(boxes) == 3
+    for i, (c1, r1, c2, r2) in enumerate(boxes):
+        for d1, s1, d2, s2 in boxes[i + 1 :]:
+            assert c2 < d1 or d2 < c1 or r2 < s1 or s2 < r1, (boxes[i], (d1, s1, d2, s2))
