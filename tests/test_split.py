@@ -445,3 +445,14 @@ def test_split_prefills_each_unit_from_its_last_accepted_return(settings, worksp
     assert got[0][7:10] == [40.0, "按计划推进", "五月进展：已完成序时任务。"]
     assert got[target_offset][6] == 3.9 and got[target_offset][8] == "滞后"
     assert all(r[6:12] == [""] * 6 for r in got[target_offset + 1:])
+
+
+def test_prefilled_text_that_looks_like_a_formula_stays_text(tmp_path):
+    """A unit's earlier answer "=cmd|..." comes back into next month's sheet as text, never a live formula."""
+    previous = {"2": ReturnRow("2", "2", None, status="按计划推进", progress="=cmd|' /C calc'!A0", issues="+1 项", next_steps="@SUM(1)")}
+    path = tmp_path / "a.xlsx"
+    write_unit_workbook(path, "区财政局", PERIOD, sample_rows(), DUE, previous=previous)
+    sheet = openpyxl.load_workbook(path)["区财政局"]
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))]
+    assert sorted(c.value for c in cells) == ["+1 项", "=cmd|' /C calc'!A0", "@SUM(1)"]
+    assert all(c.data_type == "s" for c in cells)
