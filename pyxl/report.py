@@ -348,12 +348,15 @@ class Notice:
     reply_by: date
 
 
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[0-9A-Za-z{_CJK}])|(?<=[0-9A-Za-z%{_CJK}])[ \t]+(?=[{_CJK}])")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 
 
 def official_text(text: str) -> str:
     """Machine-made wording in the style of an official document: 2025年6月30日, not 2025-06-30; “” not 「」."""
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
+    text = _SPACE_BY_CJK.sub("", text)  # 截至 2025年7月8日 未报送 → 截至2025年7月8日未报送
     return text.replace("「", "“").replace("」", "”")
 
 
