@@ -26,6 +26,8 @@ from pyxl.period import Period
 from pyxl.problems import Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
+# Commands of the month run with the master's 设置 sheet over config.yaml, as the ribbon does.
+MONTHLY_COMMANDS = {"split", "send", "remind", "collect", "consolidate", "report", "month"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,8 +66,13 @@ def _resolve_period(settings: Settings, given: Period | None) -> Period:
 
 
 def _as_of(args: argparse.Namespace, period: Period, settings: Settings) -> date:
-    """Default 'as of' date: today, the clock being read only here in the shell."""
-    return args.as_of or date.today()
+    """Default 'as of' date: today, but no later than the end of the month after the period.
+
+    The clock is read only here, in the shell. A bulletin for June is written
+    in July; re-running June a year later must not find every deadline of the
+    plan year passed, so the default stops at the end of July.
+    """
+    return args.as_of or min(date.today(), period.next().last_day)
 
 
 # ---------------------------------------------------------------- commands
@@ -132,7 +139,7 @@ def _add_period(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_as_of(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as-of", type=_date, help="统计截至日期，如 2025-07-10（默认：今天）")
+    parser.add_argument("--as-of", type=_date, help="统计截至日期，如 2025-07-10（默认：今天，但不晚于期次的下一个月月底）")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -245,6 +252,8 @@ def _run(args: argparse.Namespace) -> int:
         result = run_demo(args.dir, args.period)
     else:
         settings = load_settings(args.config)
+        if args.command in MONTHLY_COMMANDS:
+            settings = pipeline.workspace_settings(settings)
         result = args.handler(settings, args)
         if getattr(args, "json", False):
             import json
@@ -267,6 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PyxlError as error:
         print(f"pyxl: {error}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # `pyxl parse --json | head`: the reader left, nothing went wrong
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (so the interpreter's final flush stays quiet)
+        return EXIT_OK
     except KeyboardInterrupt:
         print("pyxl: 已中断。已写出的文件保持完整，重新运行即可继续。", file=sys.stderr)
         return EXIT_FAILED

@@ -67,7 +67,7 @@ LOCKED_CHANGED = _code("locked-changed", "error", "锁定的任务内容、职�
 TASK_UNKNOWN = _code("task-unknown", "error", "序号在分工表中找不到对应的任务或指标：请用本期下发的表重新填报。")
 # Values
 VALUE_NOT_NUMBER = _code("value-not-number", "error", "「本期完成值」不是数字：请只填数字（如 1200 或 12.5），文字说明写在「进展情况」中。")
-VALUE_READ_AS = _code("value-interpreted", "warning", "「本期完成值」或「完成进度(%)」填的是文字（如 1,200、1.2万、约60%、全角数字），已按其含义读成数字：请核对读取结果。")
+VALUE_READ_AS = _code("value-interpreted", "warning", "「本期完成值」或「完成进度(%)」填的是文字（如 1,200、1.2万、约60%、全角数字），已按其含义读成数字；填「无」「—」「/」的按未填处理：请核对读取结果。")
 PERCENT_NOT_NUMBER = _code("percent-not-number", "error", "「完成进度(%)」不是数字：请填 0 到 100 之间的数字。")
 PERCENT_RANGE = _code("percent-out-of-range", "error", "「完成进度(%)」不在 0 到 100 之间：请填 0 到 100 之间的数字。")
 STATUS_INVALID = _code("status-invalid", "error", "「状态」不是可选的四项之一（已完成、按计划推进、滞后、未启动）：请从下拉列表中选择。")

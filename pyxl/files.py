@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_NEW_FILE_MODE = 0o666 & ~_current_umask()  # read once at import, before any thread starts
+
+
+def _existing_mode(target: Path) -> int:
+    """The mode `target` has now, or the one a new file gets here."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return _NEW_FILE_MODE
 
 
 @contextmanager
@@ -25,6 +43,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        # mkstemp makes the file private (0600); an output in a shared office
+        # folder must get the permissions any new file there would get.
+        os.chmod(temporary, _existing_mode(target))
         os.replace(temporary, target)
     finally:
         if temporary.exists():

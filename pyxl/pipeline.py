@@ -74,17 +74,39 @@ def load_duty_table(settings: Settings, document: Path | None = None) -> DutyTab
     return parse.parse_document(path, settings.unit_directory(), settings.year)
 
 
-def load_unit_directory(settings: Settings) -> UnitDirectory:
-    """The unit directory: the master's 单位 sheet when the workbook exists, else config.yaml's units.
+def load_units(settings: Settings) -> tuple[UnitDirectory, list[Problem]]:
+    """The unit directory and the problems of the cells it was read from.
 
-    Groups (各街镇 …) always come from config.yaml.
+    The master's 单位 sheet when the workbook exists (staff keep e-mails
+    there), else config.yaml's units; groups (各街镇 …) always come from
+    config.yaml.
     """
     from pyxl import master
 
     workbook = settings.workbook_path
     if workbook.exists():
-        return master.read_master(workbook, settings.relative(workbook)).unit_directory(settings)[0]
-    return settings.unit_directory()
+        return master.read_master(workbook, settings.relative(workbook)).unit_directory(settings)
+    return settings.unit_directory(), []
+
+
+def load_unit_directory(settings: Settings) -> UnitDirectory:
+    """The unit directory alone (see load_units for its problems)."""
+    return load_units(settings)[0]
+
+
+def workspace_settings(settings: Settings) -> Settings:
+    """config.yaml overlaid with the 设置 sheet of the saved master workbook.
+
+    The ribbon runs with what the clerk sees in 设置 (当前期次, 回收截止日,
+    thresholds); the CLI's monthly commands must run with the same values.
+    """
+    from pyxl import master
+
+    workbook = settings.workbook_path
+    if not workbook.exists():
+        return settings
+    values = master.read_master(workbook, settings.relative(workbook)).settings_values()
+    return master.apply_master_settings(settings, values)
 
 
 def parse_document(settings: Settings, document: Path | None = None) -> StepResult:
@@ -194,7 +216,7 @@ def split_sheets(settings: Settings, period: Period, units: list[str] | None = N
     from pyxl.units import UnitIndex
 
     duty = load_duty_table(settings)
-    directory = load_unit_directory(settings)
+    directory, unit_problems = load_units(settings)
     index = UnitIndex(directory)
     source = settings.workbook_path if settings.workbook_path.exists() else settings.document_path
     plan = split.plan_split(duty, index, settings.relative(source))
@@ -235,7 +257,7 @@ def split_sheets(settings: Settings, period: Period, units: list[str] | None = N
     return StepResult(
         summary=summary,
         outputs=[out / "分发", result.manifest, result.archive],
-        problems=list(plan.problems),
+        problems=[*unit_problems, *plan.problems],
         data=plan,
     )
 
@@ -306,6 +328,9 @@ def collect_returns(settings: Settings, period: Period, paths: list[Path] | None
         if not inbox.is_dir():
             raise PyxlError(f"收件箱文件夹 {settings.relative(inbox)} 不存在：请先新建它并放入各单位报回的文件，或在命令后写出文件路径。")
         paths = [inbox]
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if len(missing) == len(paths):
+        raise PyxlError(f"找不到要收取的文件或文件夹：{'、'.join(missing)}。请检查路径，或不写路径以收取 inbox/。")
     duty = load_duty_table(settings)
     directory = load_unit_directory(settings)
     outcome = collect.collect(

@@ -29,7 +29,7 @@ _RESERVED_SHEET_NAMES = {"history", layout.IDENTITY_SHEET.lower()}
 
 # Column widths in Excel character units, in layout.COLUMNS order: wide for
 # the texts people read and write, narrow for codes and numbers.
-_WIDTHS = (9, 42, 7, 14, 14, 12, 11, 9, 11, 30, 20, 20)
+_WIDTHS = (9, 42, 10, 14, 14, 12, 11, 9, 11, 30, 20, 20)
 _LAST_COL = len(layout.COLUMNS) - 1
 _COL = {title: i for i, title in enumerate(layout.COLUMNS)}
 _HEADER_ROW = 4  # 1-based: title, unit/due date, instructions, then the header

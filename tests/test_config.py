@@ -124,3 +124,29 @@ def test_usage_error_points_to_the_right_help(capsys):
     with pytest.raises(SystemExit):
         main(["--no-such-option"])
     assert "（pyxl --help 查看用法）" in capsys.readouterr().err
+
+
+def test_outputs_get_the_folder_s_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    from pyxl.files import write_text_atomic
+
+    target = write_text_atomic(tmp_path / "汇总.csv", "a,b\n")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+    os.chmod(target, 0o640)  # a file staff restricted keeps its mode when rewritten
+    write_text_atomic(target, "a,b,c\n")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_a_closed_pipe_is_not_a_bug(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        f"{sys.executable} -m pyxl.cli parse --json | head -c 10",
+        shell=True, capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert "内部错误" not in done.stderr and not (tmp_path / "logs").exists()
