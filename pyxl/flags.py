@@ -23,7 +23,7 @@ import pandas as pd
 
 from pyxl.config import ThresholdSettings
 from pyxl.model import FLAG_COLUMNS, FLAG_KINDS, DutyTable, ReturnRow, UnitReturn
-from pyxl.period import Period
+from pyxl.period import Period, chinese_date
 
 _SPACES = re.compile(r"\s+")
 _LEVEL_ORDER = {"red": 0, "yellow": 1}
@@ -59,10 +59,10 @@ def overdue_returns(returns: pd.DataFrame, as_of: date, due_date: date) -> list[
         if not _missing(row.accepted) and bool(row.accepted):
             continue
         if row.returned:
-            why = f"报送的文件未通过校验（{row.problem_count} 个问题），截至 {as_of.isoformat()} 未重新报送"
+            why = f"报送的文件未通过校验（{row.problem_count} 个问题），截至{chinese_date(as_of)}未重新报送"
         else:
-            why = f"截至 {as_of.isoformat()} 未报送"
-        flags.append(_flag("逾期未报", "red", row.unit, "", f"{why}（报送截止日 {due_date.isoformat()}）。"))
+            why = f"截至{chinese_date(as_of)}未报送"
+        flags.append(_flag("逾期未报", "red", row.unit, "", f"{why}（报送截止日为{chinese_date(due_date)}）。"))
     return flags
 
 
@@ -75,7 +75,7 @@ def overdue_tasks(tasks: pd.DataFrame, as_of: date) -> list[dict]:
             continue
         state = "未报送进展" if row.category == "未报送" else f"目前为「{row.category}」"
         flags.append(
-            _flag("任务逾期", "red", row.lead_units, str(row.number), f"完成时限 {deadline.isoformat()} 已过，任务尚未完成，{state}。")
+            _flag("任务逾期", "red", row.lead_units, str(row.number), f"完成时限{chinese_date(deadline)}已过，任务尚未完成，{state}。")
         )
     return flags
 

@@ -39,7 +39,7 @@ from pyxl.mail_ledger import (
 from pyxl.mail_message import Attachment, MailTemplates, compose, envelope_sender, one_line, to_bytes
 from pyxl.mail_smtp import MailStop, SmtpConnector, quit_quietly, reply_text, smtp_password, transmit
 from pyxl.model import UnitDirectory
-from pyxl.period import Period
+from pyxl.period import Period, chinese_date
 from pyxl.problems import Problem
 
 DISTRIBUTION_FOLDER = "分发"
@@ -112,10 +112,6 @@ class Outgoing:
     body: str
     attachment: ManifestEntry | None
     draft_name: str
-
-
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _unit_values(entry: ManifestEntry, directory: UnitDirectory) -> dict:

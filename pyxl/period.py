@@ -12,6 +12,11 @@ from datetime import date
 
 from pyxl.errors import PyxlError
 
+def chinese_date(day: date) -> str:
+    """A date as Chinese documents write it: 2025年7月5日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 

@@ -20,7 +20,7 @@ from pyxl.config import CONFIG_NAME, Settings
 from pyxl.files import write_text_atomic
 from pyxl.errors import PyxlError
 from pyxl.model import DutyTable, UnitDirectory
-from pyxl.period import Period
+from pyxl.period import Period, chinese_date
 from pyxl.problems import Problem
 
 # progress(done, total, text): terminal line or Excel status bar
@@ -247,7 +247,7 @@ def split_sheets(settings: Settings, period: Period, units: list[str] | None = N
     targets = sum(row.target_index is not None for row in rows)
     summary = [
         f"{period.label}分单位填报表：为 {len(result.written)} 个单位生成了填报表"
-        f"（任务 {len(rows) - targets} 行、指标 {targets} 行），报送截止 {due.year}年{due.month}月{due.day}日。",
+        f"（任务 {len(rows) - targets} 行、指标 {targets} 行），报送截止 {chinese_date(due)}。",
         f"文件在 {settings.relative(out / '分发')}/，分发清单 {split.layout.MANIFEST_NAME}，压缩包 {settings.relative(result.archive)}。",
     ]
     if result.removed:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from pyxl.files import atomic_path
 from pyxl.model import CATEGORIES, LIGHT_LABELS, Consolidation
+from pyxl.period import chinese_date
 
 KEY_SECTION = "一"  # the first section of a duty table holds the key economic targets
 LAGGING = "欠序时进度"
@@ -89,7 +90,7 @@ def format_date(value: object) -> str:
         except ValueError:
             return value
     if isinstance(value, (datetime, pd.Timestamp, date)):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return chinese_date(value)
     return str(value)
 
 

@@ -25,6 +25,7 @@ from pyxl.model import DutyTable, ReturnRow, Target, Task, UnitReturn
 from pyxl.problems import Problem, problem, register_code
 from pyxl.unit_sheet import SheetRow, file_name_part, sheet_name_for, write_unit_workbook
 from pyxl.units import UnitIndex
+from pyxl.period import chinese_date
 
 __all__ = [
     "SheetRow",
@@ -88,21 +89,17 @@ def target_text(target: Target) -> str:
     return text
 
 
-def _day(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def task_deadline_text(task: Task) -> str:
     """完成时限 of a task row: each deadline phrase with its date when it has one."""
     parts = []
     for deadline in task.deadlines:
-        parts.append(f"{deadline.phrase}（{_day(deadline.date)}）" if deadline.date else deadline.phrase)
+        parts.append(f"{deadline.phrase}（{chinese_date(deadline.date)}）" if deadline.date else deadline.phrase)
     return "；".join(parts)
 
 
 def _target_deadline_text(target: Target) -> str:
     if target.deadline is not None:
-        return _day(target.deadline)
+        return chinese_date(target.deadline)
     return "年底（仅年度考核）" if target.annual_only else "年底前"
 
 

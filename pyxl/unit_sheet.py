@@ -18,6 +18,7 @@ import xlsxwriter
 
 from pyxl import layout
 from pyxl.model import STATUSES, ReturnRow
+from pyxl.period import chinese_date
 
 # Sheet names: at most 31 UTF-16 code units, none of these characters, no
 # leading/trailing apostrophe, not "History" (DESIGN.md). Forbidden ASCII
@@ -86,7 +87,7 @@ def instructions(due_date: date, prefilled: bool) -> str:
         "2. 序号带“-”的行（如 43-1）是本单位牵头任务的量化指标：本期完成值填写年初至本期末的累计数（增速类填累计增速），只填数字，不带单位。",
         "3. 完成进度(%) 填 0—100 之间的数字；状态从下拉列表选择：" + "、".join(STATUSES) + "。",
         "4. 请不要增删行列、改动表名或删除隐藏的工作表，否则报回后无法自动识别；用 Excel 或 WPS 填写均可，保存为 .xlsx 格式。",
-        f"5. 请于 {due_date.year}年{due_date.month}月{due_date.day}日（星期{_weekday(due_date)}）前将本文件作为附件回复至督查室邮箱，文件名可不修改。",
+        f"5. 请于 {chinese_date(due_date)}（星期{_weekday(due_date)}）前将本文件作为附件回复至督查室邮箱，文件名可不修改。",
     ]
     if prefilled:
         lines.append("6. 表中已预填本单位上次报送的内容，只需修改有变化的部分。")
@@ -150,7 +151,7 @@ def write_unit_workbook(
     sheet.merge_range(1, 0, 1, 5, f"{layout.UNIT_LABEL}{unit}", fmt["unit"])
     sheet.merge_range(
         1, 6, 1, _LAST_COL,
-        f"报送截止：{due_date.year}年{due_date.month}月{due_date.day}日（星期{_weekday(due_date)}）",
+        f"报送截止：{chinese_date(due_date)}（星期{_weekday(due_date)}）",
         fmt["due"],
     )
     sheet.set_row(1, 22)

@@ -38,7 +38,7 @@ def test_overdue_returns_only_after_the_due_date():
     day_after = run(table, current, as_of=date(2025, 7, 6))
     [flag] = flags_of(day_after, "逾期未报")
     assert (flag["unit"], flag["level"]) == (HOUSING, "red")
-    assert "未报送" in flag["reason"] and "2025-07-05" in flag["reason"]
+    assert "未报送" in flag["reason"] and "2025年7月5日" in flag["reason"]
 
 
 def test_a_rejected_return_is_still_overdue_and_says_why():
@@ -80,7 +80,7 @@ def test_task_overdue_after_its_deadline_without_completion(as_of, status, flagg
     assert bool(found) == flagged
     if flagged:
         assert (found[0]["key"], found[0]["unit"], found[0]["level"]) == ("8", FINANCE, "red")
-        assert "2025-06-30" in found[0]["reason"]
+        assert "2025年6月30日" in found[0]["reason"]
 
 
 def test_task_without_a_report_is_overdue_too():
