@@ -24,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
+from openpyxl.utils.cell import get_column_letter
+
 from pyxl import excel_tables, master, pipeline
 from pyxl.config import CONFIG_NAME, Settings, load_settings
 from pyxl.errors import PyxlError
@@ -100,7 +102,7 @@ def current_period(settings: Settings) -> Period:
 
 
 def _cell(row: int, column: int) -> str:
-    return f"{master._column_letter(column)}{row}"
+    return f"{get_column_letter(column + 1)}{row}"  # column is 0-based
 
 
 def write_consolidation(book: WorkbookAdapter, consolidation: Consolidation) -> None:

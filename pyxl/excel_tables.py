@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Literal, Sequence
 
+from openpyxl.utils.cell import get_column_letter
+
 from pyxl import layout, master
 from pyxl.dashboard import SHEET_NAME, TABLE_CATEGORIES, TABLE_INDICATORS, TABLE_UNITS, dashboard_tables
 from pyxl.model import CATEGORIES, SHEET_NAMES, Consolidation
@@ -49,18 +51,9 @@ class ChartSpec:
     height: float = 240
 
 
-def _column(index: int) -> str:
-    """0-based column index → letters (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _range(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
-    return f"{_column(first_col)}{first_row}:{_column(last_col)}{last_row}"
+    # columns are 0-based here, rows 1-based as Excel shows them
+    return f"{get_column_letter(first_col + 1)}{first_row}:{get_column_letter(last_col + 1)}{last_row}"
 
 
 def _cell(value: Any) -> Any:

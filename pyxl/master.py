@@ -22,6 +22,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Sequence
 
+from openpyxl.utils.cell import get_column_letter
+
 from pyxl.config import Settings
 from pyxl.errors import PyxlError
 from pyxl.model import Deadline, DutyTable, Section, Subsection, Target, Task, Unit, UnitDirectory
@@ -316,15 +318,6 @@ def _header_index(rows: Rows, headers: Sequence[str], sheet: str) -> dict[str, i
     return found
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 @dataclass
 class MasterData:
     """What the staff keep in the master: the rows of its data sheets, as read."""
@@ -363,7 +356,7 @@ class MasterData:
         title = cell_str(values.get("分工文件标题"))
 
         def bad(sheet: str, row: int, column: int, message: str, code: str = MASTER_BAD_CELL) -> None:
-            problems.append(problem(code, message, file=self.file, sheet=sheet, cell=f"{_column_letter(column)}{row}"))
+            problems.append(problem(code, message, file=self.file, sheet=sheet, cell=f"{get_column_letter(column + 1)}{row}"))
 
         rows = self.rows(SHEET_TASKS)
         col = _header_index(rows, TASK_HEADERS, SHEET_TASKS)
@@ -437,7 +430,7 @@ class MasterData:
             kind = cell_str(cell("类别")) or "其他"
             if kind not in UNIT_KINDS:
                 problems.append(problem(MASTER_BAD_CELL, f"单位「{name}」的类别「{kind}」不在可选范围内：请填 {'、'.join(UNIT_KINDS)} 之一。",
-                                        file=self.file, sheet=SHEET_UNITS, cell=f"{_column_letter(col['类别'])}{number_row}"))
+                                        file=self.file, sheet=SHEET_UNITS, cell=f"{get_column_letter(col['类别'] + 1)}{number_row}"))
                 kind = "其他"
             units[name] = Unit(
                 name=name,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import python_calamine
+from openpyxl.utils.cell import get_column_letter
 
 # Limits for one workbook. A 60-row unit sheet is about 20 KB zipped and
 # 150 KB unzipped; these leave a thousand times that room.
@@ -256,17 +257,9 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, sheets: list[Sheet]) -> None:
 # ---------------------------------------------------------------- cells
 
 
-def column_letter(column: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def cell_name(row: int, column: int) -> str:
-    return f"{column_letter(column)}{row}"
+    """A1 name of a cell, both 1-based: (7, 28) → AB7."""
+    return f"{get_column_letter(column)}{row}"
 
 
 def is_blank(value: object) -> bool:
