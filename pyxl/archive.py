@@ -16,30 +16,12 @@ from dataclasses import astuple, fields
 from pathlib import Path
 
 from pyxl.errors import PyxlError
-from pyxl.files import write_bytes_atomic
+from pyxl.files import csv_cell, csv_value, write_bytes_atomic
 from pyxl.model import LedgerEntry
 
 LEDGER_NAME = "回收记录.csv"
 LEDGER_COLUMNS = [f.name for f in fields(LedgerEntry)]
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-# A CSV cell Excel or WPS would run as a formula (=, +, -, @, and tab/CR that
-# Excel strips before looking). Sender addresses, sheet periods and file names
-# come from outside the office, so such a cell gets a leading apostrophe, which
-# Excel shows as text; a leading apostrophe is doubled so reading back is exact.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
-
-
-def csv_cell(value: object) -> str:
-    """`value` as a CSV cell that Excel opens as text, never as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def csv_value(cell: str) -> str:
-    """The value `csv_cell` wrote."""
-    return cell[1:] if cell.startswith("'") else cell
-
-
 def archive_name(sha256: str, name: str) -> str:
     """`<sha256[:16]>_<name>`, with characters Windows refuses replaced."""
     safe = _UNSAFE.sub("_", name).strip(" .") or "file"

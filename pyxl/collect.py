@@ -474,28 +474,6 @@ def _check_sender(check: _Checker, unit: str, sender: str, source: str, lookup: 
 PROBLEMS_CSV = "回收问题_{period}.csv"
 
 
-def problems_csv(problems: list[Problem]) -> str:
-    """The problems as CSV text with Chinese headers, every cell safe to open in Excel.
-
-    File names, sheet names and the values quoted in messages come from the
-    units' files: a cell starting with = + - @ gets a leading apostrophe.
-    """
-    import csv
-    import io
-
-    from pyxl.archive import csv_cell
-    from pyxl.problems import PROBLEM_COLUMNS, PROBLEM_LABELS, SEVERITY_LABELS
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([PROBLEM_LABELS[c] for c in PROBLEM_COLUMNS])
-    for item in problems:
-        values = {c: getattr(item, c) for c in PROBLEM_COLUMNS}
-        values["severity"] = SEVERITY_LABELS.get(item.severity, item.severity)
-        writer.writerow([csv_cell(values[c]) for c in PROBLEM_COLUMNS])
-    return buffer.getvalue()
-
-
 # ---------------------------------------------------------------- collecting a batch
 
 

@@ -70,6 +70,24 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+# A CSV cell Excel or WPS would run as a formula (=, +, -, @, and tab/CR that
+# Excel strips before looking). Sender addresses, sheet periods and file names
+# come from outside the office, so such a cell gets a leading apostrophe, which
+# Excel shows as text; a leading apostrophe is doubled so reading back is exact.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def csv_cell(value: object) -> str:
+    """`value` as a CSV cell that Excel opens as text, never as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_value(cell: str) -> str:
+    """The value `csv_cell` wrote."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def is_lock_file(path: Path) -> bool:
     """Office's lock files (`~$name.xlsx`) and our own temporaries are never inputs."""
     return path.name.startswith(("~$", ".~lock", ".~pyxl-"))

@@ -14,6 +14,8 @@ import os
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
+from pyxl.files import csv_cell, csv_value
+
 LEDGER_NAME = "发送记录.csv"
 LEDGER_COLUMNS = ("类型", "轮次", "单位", "邮箱", "附件", "附件SHA256", "时间", "结果", "服务器回复")
 
@@ -57,7 +59,7 @@ class Ledger:
         lines = []
         for row in rows[1:]:
             if len(row) == len(LEDGER_COLUMNS):  # a line cut by a crash is ignored: its mail is retried
-                lines.append(LedgerLine(*row))
+                lines.append(LedgerLine(*(csv_value(cell) for cell in row)))
         return lines
 
     def succeeded(self, kind: str, round_: str) -> set[tuple[str, str]]:
@@ -72,7 +74,8 @@ class Ledger:
         writer = csv.writer(buffer, lineterminator="\r\n")
         if new:
             writer.writerow(LEDGER_COLUMNS)
-        writer.writerow(astuple(line))
+        # server replies and addresses come from outside: never a formula in Excel
+        writer.writerow([csv_cell(value) for value in astuple(line)])
         text = buffer.getvalue()
         if new:
             text = "\ufeff" + text

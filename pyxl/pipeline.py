@@ -21,7 +21,7 @@ from pyxl.files import write_text_atomic
 from pyxl.errors import PyxlError
 from pyxl.model import DutyTable, UnitDirectory
 from pyxl.period import Period, chinese_date
-from pyxl.problems import Problem
+from pyxl.problems import Problem, problems_to_csv
 
 # progress(done, total, text): terminal line or Excel status bar
 Progress = Callable[[int, int, str], None]
@@ -353,7 +353,7 @@ def collect_returns(settings: Settings, period: Period, paths: list[Path] | None
     listed = list(dict.fromkeys([*outcome.problems, *(p for r in current for p in r.problems)]))
     problems_path = settings.out_dir(period) / collect.PROBLEMS_CSV.format(period=period)
     if listed or problems_path.exists():
-        write_text_atomic(problems_path, collect.problems_csv(listed), encoding="utf-8-sig")
+        write_text_atomic(problems_path, problems_to_csv(listed), encoding="utf-8-sig")
         outputs.append(problems_path)
         summary.append(f"问题清单（{len(listed)} 个）：{settings.relative(problems_path)}")
     return StepResult(summary=summary, outputs=outputs, problems=outcome.problems, data=outcome.returns)

@@ -103,12 +103,20 @@ def problems_to_rows(problems: Iterable[Problem]) -> list[dict]:
 
 
 def problems_to_csv(problems: Iterable[Problem]) -> str:
-    """CSV text with Chinese headers (UTF-8 with BOM when written, so Excel opens it)."""
+    """CSV text with Chinese headers, every cell safe to open in Excel.
+
+    File names, sheet names and the values quoted in messages come from the
+    units' files: a cell starting with = + - @ gets a leading apostrophe.
+    """
+    from pyxl.files import csv_cell
+
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=PROBLEM_COLUMNS)
-    writer.writerow(PROBLEM_LABELS)
-    for row in problems_to_rows(problems):
-        writer.writerow(row)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([PROBLEM_LABELS[c] for c in PROBLEM_COLUMNS])
+    for item in problems:
+        values = asdict(item)
+        values["severity"] = SEVERITY_LABELS.get(item.severity, item.severity)
+        writer.writerow([csv_cell(values[c]) for c in PROBLEM_COLUMNS])
     return buffer.getvalue()
 
 

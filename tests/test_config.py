@@ -150,3 +150,12 @@ def test_a_closed_pipe_is_not_a_bug(tmp_path):
         shell=True, capture_output=True, text=True, cwd=tmp_path,
     )
     assert "内部错误" not in done.stderr and not (tmp_path / "logs").exists()
+
+
+def test_csv_cells_that_excel_would_run_are_written_as_text_and_read_back_exactly():
+    from pyxl.files import csv_cell, csv_value
+
+    for value in ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "'quoted", "普通文字", ""]:
+        cell = csv_cell(value)
+        assert not cell.startswith(("=", "+", "-", "@"))
+        assert csv_value(cell) == value

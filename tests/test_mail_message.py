@@ -61,3 +61,15 @@ def test_ledger_survives_a_line_cut_by_a_crash(tmp_path):
     assert [(l.unit, l.result) for l in lines] == [("甲局", "成功"), ("丙局", "失败")]
     assert ledger.succeeded("分发", "2025-06") == {("甲局", "甲局@cq.example")}
     assert ledger.succeeded("催报", "2025-07-08") == set()
+
+
+def test_ledger_keeps_outside_text_out_of_excel_formulas(tmp_path):
+    from pyxl.mail_ledger import Ledger, LedgerLine
+
+    ledger = Ledger(tmp_path / "发送记录.csv")
+    line = LedgerLine("分发", "2025-06", "区财政局", "=evil@example", "a.xlsx", "ab", "2025-07-01T09:00:00", "失败",
+                      "-ERR =HYPERLINK(\"x\")")
+    ledger.append(line)
+    raw = (tmp_path / "发送记录.csv").read_text(encoding="utf-8-sig")
+    assert ",=" not in raw and ",-" not in raw
+    assert ledger.read() == [line]
