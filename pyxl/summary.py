@@ -10,7 +10,6 @@ holding `=cmd|...` stays text and never becomes a formula or a link.
 from __future__ import annotations
 
 import math
-import unicodedata
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from pyxl.dashboard import add_dashboard
 from pyxl.files import atomic_path
 from pyxl.model import LIGHT_LABELS, SHEET_NAMES, Consolidation
 from pyxl.problems import SEVERITY_LABELS
+from pyxl.sheet_text import display_width, row_height, wrapped_lines
 
 KIND_LABELS = {"growth": "增速", "count": "数量", "amount": "金额", "measure": "实物量", "ratio": "比率", "level": "水平"}
 LEVEL_LABELS = {"red": "红", "yellow": "黄"}
@@ -82,11 +82,6 @@ def _shown(table: str, column: str, value: object) -> object:
     return value
 
 
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def write_summary(path: Path, consolidation: Consolidation) -> Path:
     """Write the summary workbook of `consolidation` to `path` (replaced atomically)."""
     path = Path(path)
@@ -127,8 +122,9 @@ def _write_table(workbook, formats, table: str, frame: pd.DataFrame, labelled: p
     widths = []
     for col, header in enumerate(labelled.columns):
         sheet.write_string(0, col, str(header), formats["header"])
-        widths.append(_width(str(header)) + 2)
+        widths.append(display_width(str(header)) + 2)
     for row_number, record in enumerate(frame.itertuples(index=False), start=1):
+        lines = 1
         for col, (column, raw) in enumerate(zip(columns, record)):
             value = _shown(table, column, raw)
             wide = column in _WIDE
@@ -147,13 +143,22 @@ def _write_table(workbook, formats, table: str, frame: pd.DataFrame, labelled: p
             else:
                 text = str(value)
                 sheet.write_string(row_number, col, text, formats["wrap" if wide else "cell"])
-            widths[col] = max(widths[col], max((_width(line) for line in text.split("\n")), default=0) + 2)
+                if wide:
+                    lines = max(lines, wrapped_lines(text, _WIDE_WIDTH - 1.5))
+            widths[col] = max(widths[col], max((display_width(line) for line in text.split("\n")), default=0) + 2)
+        if lines > 1:  # no spreadsheet program fits wrapped rows of a generated file on opening
+            sheet.set_row(row_number, row_height(lines))
     for col, column in enumerate(columns):
         width = _WIDE_WIDTH if column in _WIDE else min(max(widths[col], _MIN_WIDTH), _MAX_WIDTH)
         sheet.set_column(col, col, width)
     last_row = max(len(frame), 1)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, last_row, max(len(columns) - 1, 0))
+    # printed for a meeting: A4 landscape, all columns on one page width, header on every page
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
     for column, text, colour in _COLOURS.get(table, []):
         if column in columns:
             col = columns.index(column)

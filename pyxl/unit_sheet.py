@@ -19,6 +19,7 @@ import xlsxwriter
 from pyxl import layout
 from pyxl.model import STATUSES, ReturnRow
 from pyxl.period import chinese_date
+from pyxl.sheet_text import row_height, wrapped_lines
 
 # Sheet names: at most 31 UTF-16 code units, none of these characters, no
 # leading/trailing apostrophe, not "History" (DESIGN.md). Forbidden ASCII
@@ -285,16 +286,8 @@ def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_n
     identity.hide()
 
 
-def _text_width(text: str) -> int:
-    # Display width in Excel character units: a CJK character is about two
-    # digits wide; UTF-8 spends 3 bytes on it and 1 on ASCII, so this is
-    # (bytes + characters) / 2 without a per-character loop.
-    return (len(text.encode("utf-8")) + len(text)) // 2
-
-
 # Columns whose text wraps, with their usable width (a little less than the column).
 _WRAPPED = {col: _WIDTHS[col] - 1.5 for col in (1, 3, 4, 5, 9, 10, 11)}
-_LINE_POINTS = 14.5  # one line of 11 pt 宋体
 
 
 def _row_height(texts: Sequence[str]) -> float:
@@ -308,10 +301,10 @@ def _row_height(texts: Sequence[str]) -> float:
     lines = 2  # room to type two lines of 进展情况 without resizing
     for col, text in widths.items():
         if col in _WRAPPED and text:
-            lines = max(lines, sum(-(-_text_width(part) // int(_WRAPPED[col])) or 1 for part in text.split("\n")))
+            lines = max(lines, wrapped_lines(text, int(_WRAPPED[col])))
     for text in texts[5:]:  # pre-filled answers go in the narrower input columns
-        lines = max(lines, sum(-(-_text_width(part) // int(_WRAPPED[11])) or 1 for part in text.split("\n")))
-    return round(min(lines, 27) * _LINE_POINTS + 3, 1)  # Excel's limit is 409 pt
+        lines = max(lines, wrapped_lines(text, int(_WRAPPED[11])))
+    return row_height(lines)
 
 
 def header_row() -> int:
