@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyxl.errors import PyxlError
+from pyxl.parse_numbering import Numbering, numbered_text
 
 SUPPORTED = (".txt", ".md", ".docx")
 
@@ -73,6 +74,9 @@ def _docx_lines(path: Path) -> list[Line]:
         raise PyxlError(
             f"{path.name} 不是有效的 Word 文件（可能已损坏，或是改了扩展名的其他文件）：请在 Word 或 WPS 中打开并另存为 .docx 后重试。"
         ) from None
+    # Word's automatic numbering is not in the text: render "1." / "一、" / "（一）" as Word shows them,
+    # counting every paragraph in document order (body and table cells alike)
+    numbering = Numbering(document)
     lines: list[Line] = []
     for block in document.iter_inner_content():
         if isinstance(block, Table):
@@ -84,10 +88,16 @@ def _docx_lines(path: Path) -> list[Line]:
                     if cell._tc is previous:
                         continue
                     previous = cell._tc
-                    cells.append(cell.text.strip())
+                    # an empty auto-numbered paragraph is the typical 序号 cell: its label is its text
+                    parts = [numbered_text(numbering.label(p), p.text) for p in cell.paragraphs]
+                    cells.append("\n".join(parts).strip())
                 lines.append(Line(len(lines) + 1, " | ".join(cells), tuple(cells)))
         else:
-            for part in block.text.split("\n"):
+            label = numbering.label(block)
+            # an empty numbered paragraph still takes its number (the next one shows it), but alone
+            # it would become an empty task: leave it blank, so a gap in the numbers says so instead
+            text = numbered_text(label, block.text) if block.text.strip() else block.text
+            for part in text.split("\n"):
                 lines.append(Line(len(lines) + 1, part.strip()))
     return lines
 
