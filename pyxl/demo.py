@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pyxl import layout, pipeline
 from pyxl.config import CONFIG_NAME, Settings, load_settings
-from pyxl.demo_clerk import UnitScript, fill_unit_workbook
+from pyxl.demo_clerk import ON_PACE, UnitScript, fill_unit_workbook
 from pyxl.demo_mailserver import LoopbackMailServer
 from pyxl.errors import PyxlError
 from pyxl.files import write_bytes_atomic
@@ -85,7 +85,7 @@ def _script(unit: str, cast: _Cast, rng: random.Random, filled: date) -> UnitScr
     if unit in cast.behind:
         return UnitScript(pace=rng.uniform(0.6, 0.88), status="滞后", filled_date=filled.isoformat())
     return UnitScript(
-        pace=rng.choice([1.0, 1.0, 1.0, 1.05, 1.1, 1.2]), status="按计划推进", typo_in_number=unit == cast.typo, filled_date=filled.isoformat()
+        pace=rng.choice(ON_PACE), status="按计划推进", typo_in_number=unit == cast.typo, filled_date=filled.isoformat()
     )
 
 

@@ -39,6 +39,8 @@ PROGRESS_TEXT = {
 ISSUES_TEXT = {
     "滞后": ["要素保障不足，审批周期较长。", "资金缺口较大，需上级协调。"],
 }
+# Paces of units on schedule: mostly exactly on it, some ahead.
+ON_PACE = (1.0, 1.0, 1.0, 1.05, 1.1, 1.2)
 NEXT_STEPS_TEXT = [
     "加强调度，确保按期完成全年目标。",
     "加大协调力度，倒排工期、挂图作战。",
@@ -98,7 +100,7 @@ def fill_unit_workbook(
         status = script.status
         percent = 100.0 if status == "已完成" else round(min(100.0, 100 * schedule_fraction * script.pace), 1)
         if is_target_row:
-            value = _reported_value(targets[key], schedule_fraction, script, rng)
+            value = _reported_value(key, targets[key], schedule_fraction, script)
             if typo_pending:
                 value, typo_pending = "正在统计", False  # a person's answer where a number belongs
             _type(sheet.cell(row, columns["本期完成值"]), value)
@@ -133,16 +135,24 @@ def _save_at(book: openpyxl.Workbook, target: Path, saved_at: datetime) -> None:
     write_bytes_atomic(target, stamped.getvalue())
 
 
-def _reported_value(target: Target, fraction: float, script: UnitScript, rng: random.Random) -> float:
-    """A plausible year-to-date value for a target, `script.pace` times what is due by now."""
+def _reported_value(key: str, target: Target, fraction: float, script: UnitScript) -> float:
+    """A plausible year-to-date value for the target at row `key`.
+
+    The number comes from the district's statistics, not from the unit: two
+    lead units on schedule report the same figure for a shared target, so
+    the value is drawn from a generator seeded by the row key. A unit that
+    is behind (or finished) reports its own pace instead.
+    """
+    statistics = random.Random(key)
+    pace = statistics.choice(ON_PACE) if script.status == "按计划推进" else script.pace
     if target.kind in ("growth", "ratio", "level"):
         # Rates and levels are compared directly with the target: on pace means at the target.
-        return round(target.value * script.pace + rng.uniform(0, 0.1), 2)
+        return round(target.value * pace + statistics.uniform(0, 0.1), 2)
     due = target.value if script.status == "已完成" else target.value * fraction
     if target.comparator == "<=":
         # A ceiling (不超过): being on pace means staying under it.
-        return round(due / max(script.pace, 0.1), 2)
-    return round(due * script.pace, 2)
+        return round(due / max(pace, 0.1), 2)
+    return round(due * pace, 2)
 
 
 def _fill_footer(sheet, first_row: int, script: UnitScript) -> None:
