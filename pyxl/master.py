@@ -26,7 +26,7 @@ from openpyxl.utils.cell import get_column_letter
 
 from pyxl.config import Settings
 from pyxl.errors import PyxlError
-from pyxl.model import Deadline, DutyTable, Section, Subsection, Target, Task, Unit, UnitDirectory
+from pyxl.model import Deadline, DutyTable, Section, Subsection, Target, Task, Unit, UnitDirectory, stretch_exceeds_in
 from pyxl.problems import Problem, problem, register_code
 
 SHEET_USAGE = "使用说明"
@@ -486,6 +486,7 @@ def _read_target(cell, bad) -> Target | None:
         kind=kind,  # type: ignore[arg-type]
         comparator=comparator,  # type: ignore[arg-type]
         stretch=stretch,
+        stretch_exceeds=stretch is not None and stretch_exceeds_in(cell_str(cell("原文"))),  # 力争超过: kept in the words
         annual_only=annual_only,
         deadline=deadline,
     )

@@ -7,6 +7,7 @@ stage's module.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
@@ -41,6 +42,19 @@ class Target:
     stretch: float | None = None  # the 力争 value, a second, higher bar
     annual_only: bool = False  # exempt from 序时进度 until year end (staff set this in 指标)
     deadline: date | None = None
+    # 力争超过5.6%: the 力争 bar is passed only above `stretch`, not at it (shown as 力争超过5.6%)
+    stretch_exceeds: bool = False
+
+
+_STRETCH_EXCEEDS = re.compile(r"力争\s*(?:超过|高于|突破)")
+
+
+def stretch_exceeds_in(phrase: str) -> bool:
+    """Whether a target's words ask to pass its 力争 value (力争超过5.6%), not only to reach it.
+
+    The parser and the master's 指标 sheet (whose 原文 column keeps the words) both decide it here.
+    """
+    return bool(_STRETCH_EXCEEDS.search(phrase))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pyxl.model import Target
+from pyxl.model import Target, stretch_exceeds_in
 
 # Masked before looking for numbers: these digits name things, they are not targets.
 _NOT_TARGETS = re.compile(
@@ -156,7 +156,11 @@ def find_targets(text: str) -> list[Target]:
             close_half = text.find(")", match.end())
             ends = [c + 1 for c in (close, close_half) if c != -1 and c - match.end() <= 3]
             phrase_end = min(ends) if ends else match.end()
-            targets[-1] = replace(targets[-1], stretch=value, phrase=text[starts[-1] : phrase_end].strip())
+            # 力争超过 5.6%: the same number as the target, but a bar to pass, not to reach
+            exceeds = stretch_exceeds_in(stretch_zone[stretch_zone.rfind("力争") :])
+            targets[-1] = replace(
+                targets[-1], stretch=value, stretch_exceeds=exceeds, phrase=text[starts[-1] : phrase_end].strip()
+            )
             previous_end = phrase_end
             continue
         decrease = any(w in full_before for w in _DECREASE_WORDS) and unit in ("%", "个百分点")

@@ -76,16 +76,19 @@ def _number(value: float) -> str:
 
 
 def target_text(target: Target) -> str:
-    """目标值 in words: 增长5.6%，力争6% · 260家以上 · 不超过0%."""
+    """目标值 in words: 增长5.6%以上，力争6% · 增长5.6%，力争超过5.6% · 260家以上 · 不超过0%."""
     value = f"{_number(target.value)}{target.unit}"
     if target.kind == "growth":
         value = f"增长{value}"
     suffix = {">=": "以上", "<=": "以内"}.get(target.comparator, "")
     if target.kind == "growth" and target.comparator == "<=" and target.value == 0:
         value, suffix = "零增长", ""
+    exceeds = target.stretch_exceeds
+    if exceeds and target.stretch == target.value:
+        suffix = ""  # 增长5.6%以上，力争超过5.6% says the same bar twice: read as the document does
     text = value + suffix
     if target.stretch is not None:
-        text += f"，力争{_number(target.stretch)}{target.unit}"
+        text += f"，力争{'超过' if exceeds else ''}{_number(target.stretch)}{target.unit}"
     return text
 
 

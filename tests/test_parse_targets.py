@@ -64,3 +64,21 @@ def test_the_phrase_is_the_words_the_target_came_from():
 )
 def test_deadlines(text, expected):
     assert [(d.phrase, d.date) for d in find_deadlines(text, 2025)] == expected
+
+
+@pytest.mark.parametrize(
+    "text, stretch, exceeds, shown",
+    [
+        # 力争超过 the target itself: a bar to pass, not the same bar again
+        ("地区生产总值增长 5.6%（力争超过 5.6%）。", 5.6, True, "增长5.6%，力争超过5.6%"),
+        ("一般公共预算收入增长 4%（力争实现 4.5%）。", 4.5, False, "增长4%以上，力争4.5%"),
+        ("外贸进出口总额50亿元（力争突破60亿元）。", 60, True, "50亿元以上，力争超过60亿元"),
+        ("新增就业3000人（力争3500人）。", 3500, False, "3000人以上，力争3500人"),
+    ],
+)
+def test_stretch_that_must_be_exceeded(text, stretch, exceeds, shown):
+    from pyxl.split import target_text
+
+    (target,) = find_targets(text)
+    assert (target.stretch, target.stretch_exceeds) == (stretch, exceeds)
+    assert target_text(target) == shown
