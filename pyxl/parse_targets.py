@@ -19,16 +19,22 @@ _NOT_TARGETS = re.compile(
     r"规模以上|限额以上|省级以上|市级以上|国家级以上|市考以上"
     r"|PM\s*2\.5|PM\s*10|[345]G|12345|\d+\s*分钟|[一二三四五六七八九十\d]+年行动"
     r"|\d+\s*[+＋]\s*\d+|(?:19|20)\d{2}\s*年|\d+\s*号|\d+\s*月份?|\d+\s*日|[一二三四]季度"
-    r"|第[一二三四五六七八九十\d]+"
+    r"|第[一二三四五六七八九十\d]+|每\s*\d+\s*(?:个工作日|工作日|天|周|小时)"
 )
 
 _MONEY = ("亿元", "万元", "元", "亿美元", "万美元", "美元")
-_MEASURE = ("平方公里", "平方米", "立方米", "公里", "千米", "公顷", "亩", "吨", "千瓦时", "千瓦", "兆瓦", "米")
+_MEASURE = (
+    "平方公里", "平方米", "立方米", "公里", "千米", "公顷", "亩", "吨标准煤", "吨标煤", "吨",
+    "千瓦时", "千瓦", "兆瓦时", "兆瓦", "千伏安", "米",
+)
+# A concentration is a level to stay under all year (PM2.5 控制在35微克/立方米以内), never counted up by month.
+_CONCENTRATION = ("微克/立方米", "微克每立方米", "毫克/立方米", "毫克/升", "毫克每升")
 _COUNT = (
     "个百分点", "人次", "家", "个", "人", "所", "处", "张", "条", "项", "名", "座", "户", "套",
-    "间", "台", "辆", "场", "次", "批", "种", "件", "栋", "株", "棵", "位", "强",
+    "间", "台", "辆", "场", "次", "批", "种", "件", "栋", "株", "棵", "位", "强", "个工作日", "工作日", "天",
 )
-_UNITS = sorted(_MONEY + _MEASURE + _COUNT + ("%", "％"), key=len, reverse=True)
+_DAYS = ("天", "工作日", "个工作日")
+_UNITS = sorted(_MONEY + _MEASURE + _CONCENTRATION + _COUNT + ("%", "％"), key=len, reverse=True)
 
 _NUMBER = re.compile(
     r"(?P<num>\d+(?:\.\d+)?)\s*(?P<mag>万|亿)?\s*(?P<approx>余|多)?\s*"
@@ -38,12 +44,12 @@ _NUMBER = re.compile(
 _ZERO_GROWTH = re.compile(r"[“\"‘]?零增长[”\"’]?")
 
 _AT_LEAST = ("超过", "不低于", "不少于", "达到", "达", "突破", "高于", "以上")
-_AT_MOST = ("不超过", "不高于", "控制在", "低于", "以内", "以下")
+_AT_MOST = ("不超过", "不高于", "控制在", "低于", "以内", "以下", "压缩至", "压缩到", "压减至", "缩短至", "缩短到")
 _GROWTH_WORDS = ("增长", "增速", "增幅", "下降", "降低", "减少", "提高", "提升")
 _DECREASE_WORDS = ("下降", "降低", "减少")
 # Verbs and fillers trimmed off a metric's ends: the metric is what is measured.
 _METRIC_TAIL = re.compile(
-    r"(?:分别|进入|前|稳定在|控制在|保持在|不低于|不少于|不超过|超过|达到|实现|增长|增速|增幅|下降|降低|减少|提高|提升|突破|达|在|为|约|共|等)+$"
+    r"(?:分别|进入|前|稳定在|控制在|保持在|压缩至|压缩到|压减至|缩短至|缩短到|不低于|不少于|不超过|超过|达到|实现|增长|增速|增幅|下降|降低|减少|提高|提升|突破|达|在|为|约|共|等)+$"
 )
 _METRIC_HEAD = re.compile(
     r"^(?:争取|确保|力争|全年|今年|年内|年度|全区|其中|实现|并|和|及|、|，"
@@ -60,7 +66,8 @@ _CONNECTOR_ONLY = re.compile(r"^[\s和及与、，,%％]*$")
 _QUOTES = "“”\"‘’「」"
 
 
-_NAME_PARENS = re.compile(r"[（(][^（()）\d，。；;,力争]{1,8}[）)]")
+# 细颗粒物（PM2.5）: a name in brackets, though it holds digits
+_NAME_PARENS = re.compile(r"[（(](?:[^（()）\d，。；;,力争]{1,8}|PM\s*2\.5|PM\s*10)[）)]")
 
 
 def _soften(text: str) -> str:
@@ -82,6 +89,8 @@ def _kind(unit: str, context: str, before: str) -> str:
         return "amount"
     if unit in _MEASURE:
         return "measure"
+    if unit in _CONCENTRATION:
+        return "level"
     if unit in ("%", "％"):
         return "growth" if any(w in context for w in _GROWTH_WORDS) else "ratio"
     if unit == "个百分点":
@@ -184,6 +193,8 @@ def find_targets(text: str) -> list[Target]:
         if decrease:
             value = -value
         comparator = _comparator(between.rstrip(), match["after"] or "", kind, decrease)
+        if unit in _DAYS and comparator == "<=":
+            kind = "level"  # a time limit (压缩至3个工作日) is a level to keep, not days counted up by month
         phrase = text[metric_start:phrase_end].strip()
         targets.append(Target(phrase, metric, value, unit, kind, comparator))  # type: ignore[arg-type]
         starts.append(metric_start)

@@ -82,3 +82,32 @@ def test_stretch_that_must_be_exceeded(text, stretch, exceeds, shown):
     (target,) = find_targets(text)
     assert (target.stretch, target.stretch_exceeds) == (stretch, exceeds)
     assert target_text(target) == shown
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a concentration is a level to stay under; PM2.5 in the metric's name is not a target
+        (
+            "细颗粒物（PM2.5）平均浓度控制在35微克/立方米以内，空气质量优良天数比例达到80%。",
+            [("细颗粒物（PM2.5）平均浓度", 35, "微克/立方米", "level", "<="), ("空气质量优良天数比例", 80, "%", "ratio", ">=")],
+        ),
+        ("PM2.5年均浓度控制在32微克每立方米以内。", [("PM2.5年均浓度", 32, "微克每立方米", "level", "<=")]),
+        ("化学需氧量浓度不超过20毫克/升。", [("化学需氧量浓度", 20, "毫克/升", "level", "<=")]),
+        # energy in 万吨标准煤 (万 applied, the unit kept whole) and capacity in 万千瓦
+        (
+            "能源消费总量控制在260万吨标准煤以内，单位地区生产总值能耗下降3%。",
+            [("能源消费总量", 2_600_000, "吨标准煤", "measure", "<="), ("单位地区生产总值能耗", -3, "%", "growth", "<=")],
+        ),
+        ("新增光伏装机容量10万千瓦。", [("新增光伏装机容量", 100_000, "千瓦", "measure", ">=")]),
+        ("城镇化率提高1个百分点以上。", [("城镇化率", 1, "个百分点", "ratio", ">=")]),
+        ("空气质量优良天数达到260天以上。", [("空气质量优良天数", 260, "天", "count", ">=")]),
+        # a time limit is a ceiling to keep
+        ("企业开办时间压缩至1个工作日以内。", [("企业开办时间", 1, "个工作日", "level", "<=")]),
+        # still not targets: 5G, 12345, 15 分钟, a frequency
+        ("新建5G基站300个，打造“15分钟生活圈”，每15天巡查一次，12345热线满意度达到95%以上。",
+         [("新建5G基站", 300, "个", "count", ">="), ("12345热线满意度", 95, "%", "ratio", ">=")]),
+    ],
+)
+def test_units_other_districts_write(text, expected):
+    assert [(t.metric, t.value, t.unit, t.kind, t.comparator) for t in find_targets(text)] == expected
