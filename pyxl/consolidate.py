@@ -151,11 +151,14 @@ def completion_rate(reported: float, expected: float, comparator: str) -> float 
     return 1 + gap / abs(expected)
 
 
-def meets(reported: float, bar: float, comparator: str) -> bool:
-    """Whether `reported` reaches `bar`: at most it for "<=", at least it otherwise ("=" counts as reaching)."""
+def meets(reported: float, bar: float, comparator: str, strictly: bool = False) -> bool:
+    """Whether `reported` reaches `bar`: at most it for "<=", at least it otherwise ("=" counts as reaching).
+
+    `strictly` is for 力争超过X: reaching X exactly is not beyond it.
+    """
     if comparator == "<=":
-        return reported <= bar + _EPSILON
-    return reported >= bar - _EPSILON
+        return reported < bar - _EPSILON if strictly else reported <= bar + _EPSILON
+    return reported > bar + _EPSILON if strictly else reported >= bar - _EPSILON
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ def judge_target(
     if reported is None:
         return Judgement(expected, None, None, "none", None)
     deviation = _tidy(reported - expected)
-    stretch_met = None if stretch is None else meets(reported, stretch, target.comparator)
+    stretch_met = None if stretch is None else meets(reported, stretch, target.comparator, target.stretch_exceeds)
     if uses_points(target):
         shortfall = (reported - expected) if target.comparator == "<=" else (expected - reported)
         if shortfall <= _EPSILON:
@@ -377,6 +380,7 @@ def _indicator_table(duty, roles, used, period, thresholds) -> pd.DataFrame:
                     "lead_unit": "、".join(task.lead_units),
                     "completion": judgement.completion,
                     "reported_by": reported_by,
+                    "stretch_exceeds": target.stretch_exceeds,
                 }
             )
     return pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))

@@ -273,6 +273,7 @@ INDICATOR_COLUMNS = {
     "lead_unit": "牵头单位",
     "completion": "完成率(%)",  # cumulative and level targets; None for growth rates (points)
     "reported_by": "报送单位",  # the lead unit whose value was used
+    "stretch_exceeds": "力争超过",  # 力争超过X: the stretch is met only above X
 }
 RETURN_COLUMNS = {
     "unit": "单位",

@@ -274,6 +274,12 @@ def flagged_units(flags: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------- the template context
 
 
+def _stretch_word(row) -> str:
+    """超过 for 力争超过X (met only above X); nothing for an ordinary 力争 value."""
+    exceeds = getattr(row, "stretch_exceeds", False)
+    return "超过" if not _missing(exceeds) and bool(exceeds) else ""
+
+
 def _indicator_row(row) -> dict:
     unit = _text(row.unit)
     exempt = _text(row.light) == "exempt"
@@ -281,7 +287,7 @@ def _indicator_row(row) -> dict:
         "key": _text(row.key),
         "metric": _text(row.metric),
         "target": target_text(row),
-        "stretch": "" if _missing(row.stretch) else f"{format_number(row.stretch)}{unit}",
+        "stretch": "" if _missing(row.stretch) else f"{_stretch_word(row)}{format_number(row.stretch)}{unit}",
         "reported": "" if _missing(row.reported) else f"{format_number(row.reported)}{unit}",
         "expected": "年度考核" if exempt else ("" if _missing(row.expected) else f"{format_number(row.expected)}{unit}"),
         "status": indicator_status(row),

@@ -375,3 +375,18 @@ def test_json_has_every_table_as_records_with_iso_dates():
     assert housing["received"].startswith("2025-07-08T00:00") and housing["late"] is True
     assert next(r for r in data["tasks"] if r["number"] == "2")["deadline"] == "2025-06-30"
     assert next(r for r in data["indicators"] if r["key"] == "1-2")["completion"] is None
+
+
+def test_stretch_beyond_a_value_is_met_only_above_it():
+    from dataclasses import replace
+
+    from pyxl.config import ThresholdSettings
+    from pyxl.consolidate import judge_target
+    from pyxl.period import Period
+
+    growth = target(5.6, kind="growth", unit="%", stretch=5.6)
+    beyond = replace(growth, stretch_exceeds=True)
+    june = Period(2025, 6)
+    assert judge_target(growth, 5.6, june, 2025, ThresholdSettings()).stretch_met is True
+    assert judge_target(beyond, 5.6, june, 2025, ThresholdSettings()).stretch_met is False
+    assert judge_target(beyond, 5.7, june, 2025, ThresholdSettings()).stretch_met is True

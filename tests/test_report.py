@@ -458,3 +458,12 @@ def test_libreoffice_notice_with_seven_items_is_one_page(tmp_path, consolidation
     pdf = _to_pdf(out / "督办单" / "区发展改革局.docx", tmp_path)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, timeout=60, check=True).stdout.decode("utf-8")
     assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info
+
+
+def test_stretch_beyond_a_value_reads_chaoguo_in_the_indicator_table():
+    plain = _indicator("1-1", "地区生产总值", "growth", 5.6, "%", 5.7, 5.6, "green", "区发展改革局", stretch=6.0)
+    beyond = {**_indicator("2-1", "一般公共预算收入", "growth", 5.6, "%", 5.7, 5.6, "green", "区财政局", stretch=5.6),
+              "stretch_exceeds": True}
+    rows = list(pd.DataFrame([plain, beyond]).itertuples(index=False))
+    assert report._indicator_row(rows[0])["stretch"] == "6%"
+    assert report._indicator_row(rows[1])["stretch"] == "超过5.6%"
