@@ -264,6 +264,14 @@ def _run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _logs_folder(config: Path) -> Path:
+    """The workspace's logs folder (paths.logs), or logs/ beside config.yaml when the config cannot be read."""
+    try:
+        return load_settings(config).logs_dir
+    except Exception:  # the bug being logged may be in reading the config itself
+        return Path(config).resolve().parent / "logs"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `pyxl` console script."""
     parser = build_parser()
@@ -283,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("pyxl: 已中断。已写出的文件保持完整，重新运行即可继续。", file=sys.stderr)
         return EXIT_FAILED
     except Exception:  # a bug: keep the traceback for us, a sentence for the user
-        log_path = log_exception(args.config.resolve().parent if args.config else Path.cwd())
+        log_path = log_exception(_logs_folder(args.config), " ".join(sys.argv))
         print(f"pyxl: 程序内部错误，详情已记入日志 {log_path}，请把该文件发给维护人员。", file=sys.stderr)
         return 3
 

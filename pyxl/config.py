@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from pyxl.errors import PyxlError
-from pyxl.model import Group, Unit, UnitDirectory
+from pyxl.model import Group, Unit, UnitDirectory, UnitKind
 
 CONFIG_NAME = "config.yaml"
 
@@ -74,7 +74,7 @@ class SplitSettings(_Strict):
 
 class UnitSettings(_Strict):
     name: str = Field(description="单位规范名称")
-    kind: Literal["区直部门", "街镇", "市直派驻机构", "平台公司", "其他"] = Field(description="类别")
+    kind: UnitKind = Field(description="类别")
     aliases: list[str] = Field(default_factory=list, description="文件中出现过的其他写法")
     contact: str = Field("", description="联系人")
     email: list[str] = Field(default_factory=list, description="邮箱（可多个）")

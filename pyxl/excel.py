@@ -243,14 +243,14 @@ def run_button(book: WorkbookAdapter, button_id: str, now: datetime) -> pipeline
     Returns the step's result, or None when it could not run (the message
     box has said why).
     """
-    log_folder = book.folder
+    log_folder = book.folder / "logs"
     try:
         step = STEPS.get(button_id)
         if step is None:
             raise PyxlError(f"按钮「{button_id}」没有对应的功能：请用 pyxl build-workbook --force 重新生成主控工作簿。")
         book.status(f"{TITLE}：正在运行……")
         settings = load_settings(find_config(book.folder))
-        log_folder = settings.root
+        log_folder = settings.logs_dir
         book.save()  # the pipeline reads the saved file: staff edits must be in it
         settings = live_settings(book, settings)
         result = step(book, settings, lambda: current_period(settings), now)
@@ -264,7 +264,7 @@ def run_button(book: WorkbookAdapter, button_id: str, now: datetime) -> pipeline
     except PyxlError as error:
         book.alert(str(error))
     except Exception:  # a bug: the traceback for the maintainer, a sentence for the clerk
-        log_path = log_exception(log_folder)
+        log_path = log_exception(log_folder, f"ribbon button {button_id}")
         book.alert(f"程序内部错误，详情已记入日志 {log_path}，请把该文件发给维护人员。")
     finally:
         book.status(None)

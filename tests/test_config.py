@@ -159,3 +159,20 @@ def test_csv_cells_that_excel_would_run_are_written_as_text_and_read_back_exactl
         cell = csv_cell(value)
         assert not cell.startswith(("=", "+", "-", "@"))
         assert csv_value(cell) == value
+
+
+def test_a_bug_is_logged_in_the_configured_logs_folder_and_told_in_one_line(workspace, monkeypatch, capsys):
+    from pyxl import pipeline
+
+    config = workspace / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  logs: logs", "  logs: 日志"), encoding="utf-8")
+
+    def broken(*args, **kwargs):  # stands for any defect in a step: the shell's boundary is under test
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(pipeline, "parse_document", broken)
+    assert main(["--config", str(config), "parse"]) == 3
+    err = capsys.readouterr().err
+    log = workspace / "日志" / "pyxl.log"
+    assert str(log) in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "ZeroDivisionError" in log.read_text(encoding="utf-8")
