@@ -7,11 +7,11 @@ see them but nothing is ever flagged overdue on a guess.
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date
 
 from pyxl.model import Deadline
+from pyxl.period import Period
 
 _QUARTERS = {"一": 3, "二": 6, "三": 9, "四": 12, "1": 3, "2": 6, "3": 9, "4": 12}
 
@@ -31,17 +31,13 @@ _DEADLINE = re.compile(
 _VERB = re.compile(r"(?:竣工|完工|建成|开工|完成|投用|投产|开业|启用|投入使用)$")
 
 
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
 def _date_of(match: re.Match, year: int) -> date | None:
     if match["explicit_year"]:
         explicit = int(match["y"])
-        return _month_end(explicit, int(match["ym"])) if match["ym"] else date(explicit, 12, 31)
+        return Period(explicit, int(match["ym"])).last_day if match["ym"] else date(explicit, 12, 31)
     if match["day"]:
         month, day = int(match["dm"]), int(match["dd"])
-        if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]:
+        if 1 <= month <= 12 and 1 <= day <= Period(year, month).last_day.day:
             return date(year, month, day)
         return None
     if match["month"]:
@@ -50,10 +46,10 @@ def _date_of(match: re.Match, year: int) -> date | None:
             return None
         if match["mbefore"] and not match["msuffix"]:
             # "6月前" reads "before June": the end of May. "6月底前" is the end of June.
-            return date(year, 1, 1) if month == 1 else _month_end(year, month - 1)
-        return _month_end(year, month)
+            return date(year, 1, 1) if month == 1 else Period(year, month - 1).last_day
+        return Period(year, month).last_day
     if match["quarter"]:
-        return _month_end(year, _QUARTERS[match["q"]])
+        return Period(year, _QUARTERS[match["q"]]).last_day
     if match["half"]:
         return date(year, 6, 30) if match["h"] == "上" else date(year, 12, 31)
     if match["year_end"]:

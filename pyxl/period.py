@@ -12,6 +12,7 @@ from datetime import date
 
 from pyxl.errors import PyxlError
 
+
 def chinese_date(day: date) -> str:
     """A date as Chinese documents write it: 2025年7月5日."""
     return f"{day.year}年{day.month}月{day.day}日"
@@ -56,9 +57,8 @@ class Period:
 
     def due_date(self, due_day: int) -> date:
         """Returns are due on `due_day` of the next month (clamped to its last day)."""
-        following = self.next()
-        last = calendar.monthrange(following.year, following.month)[1]
-        return date(following.year, following.month, min(due_day, last))
+        last_day = self.next().last_day
+        return last_day.replace(day=min(due_day, last_day.day))
 
     def schedule_fraction(self, plan_year: int) -> float:
         """序时进度: share of the plan year elapsed at the end of this period (m/12)."""
