@@ -12,6 +12,7 @@ Every way a file can be unreadable is a `Unreadable` value with a stable code
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -63,10 +64,13 @@ class Sheet:
 
 @dataclass
 class Book:
+    """A readable workbook: its kind by content and its worksheets in file order."""
+
     kind: str  # xlsx, ods, xls
     sheets: list[Sheet]
 
     def sheet(self, name: str) -> Sheet | None:
+        """The sheet called `name` exactly, or None."""
         return next((s for s in self.sheets if s.name == name), None)
 
 
@@ -138,8 +142,6 @@ def read_book(data: bytes) -> Book | Unreadable:
         return Unreadable("file-not-spreadsheet", "文件内容是 PDF，不是电子表格")
     if kind in ("unknown", "zip"):
         return Unreadable("file-not-spreadsheet", "文件内容不是 Excel/WPS/ODS 电子表格")
-    if kind == "corrupt":
-        return Unreadable("file-corrupt", "文件已损坏（压缩结构无法打开）")
     if kind in ("xlsx", "ods"):
         refused = check_zip(data, archive=archive)
         if refused is not None:
@@ -182,8 +184,6 @@ _PERCENT_BUILTIN = {9, 10}  # 0% and 0.00%
 
 def _percent_styles(archive: zipfile.ZipFile) -> set[bytes]:
     """Cell style indices (the s="…" of a cell) whose number format shows a percentage."""
-    import html
-
     try:
         styles = archive.read("xl/styles.xml")
     except KeyError:
@@ -212,8 +212,6 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, sheets: list[Sheet]) -> None:
     there, and only when the file has formulas or percentage formats at all
     (the sheets we send have neither).
     """
-    import html
-
     try:
         workbook_xml = archive.read("xl/workbook.xml")
         rels = archive.read("xl/_rels/workbook.xml.rels")
@@ -263,6 +261,7 @@ def cell_name(row: int, column: int) -> str:
 
 
 def is_blank(value: object) -> bool:
+    """An empty cell, or one holding only spaces."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
