@@ -22,7 +22,7 @@ from pathlib import Path
 from pyxl import layout, pipeline
 from pyxl.config import CONFIG_NAME, Settings, load_settings
 from pyxl.demo_clerk import ON_PACE, UnitScript, fill_unit_workbook
-from pyxl.demo_mailserver import LoopbackMailServer
+from pyxl.demo_mailserver import LoopbackMailServer, MailRecorder
 from pyxl.errors import PyxlError
 from pyxl.files import write_bytes_atomic
 from pyxl.model import CATEGORIES, Consolidation, DutyTable, Target
@@ -153,7 +153,7 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
     as_of = due + timedelta(days=3)
     result = pipeline.StepResult(summary=[f"演示：{settings.district}{settings.year}年，期次 {period}，截止日 {due}，统计至 {as_of}。"])
 
-    with LoopbackMailServer(folder / "邮件服务器") as server:
+    with LoopbackMailServer(MailRecorder(folder / "邮件服务器")) as server:
         settings = _with_mail_server(settings, server.port)
         steps = [
             pipeline.build_workbook(settings, now=sent_at),
@@ -165,7 +165,7 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
         cast, answered = _answer_as_units(settings, period, duty, seed)
         month = pipeline.run_month(settings, period, as_of=as_of, now=datetime.combine(as_of, time(9, 0)), dry_run=False)
         steps.append(month)
-        received = len(server.received())
+        received = len(server.handler.messages)
 
     result.summary.append(
         f"模拟单位：{answered} 个单位报回（{cast.late} 逾期报送，{cast.typo} 在数值栏填了文字，"

@@ -1,27 +1,47 @@
-"""A real SMTP server on loopback for `pyxl demo`: it keeps every message it receives as an .eml file."""
+"""A real SMTP server on loopback, for `pyxl demo` and for the tests of everything that sends mail.
+
+`MailRecorder` keeps every message it accepts (and, given a folder, writes
+each one there as an .eml file, which is what the demo leaves to look at);
+`LoopbackMailServer` runs any aiosmtpd handler on a free port of 127.0.0.1.
+A test that needs a server which refuses, drops or demands a login subclasses
+the recorder and passes aiosmtpd's own options through.
+"""
 
 from __future__ import annotations
 
-import itertools
+import email
+import email.policy
 import socket
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
 from pyxl.files import write_bytes_atomic
 
 
-class _SaveToFolder:
-    """aiosmtpd handler: one numbered .eml per accepted message."""
+class MailRecorder:
+    """aiosmtpd handler: every accepted message as (envelope recipients, bytes), optionally also as a numbered .eml."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.counter = itertools.count(1)
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = None if folder is None else Path(folder)
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        self.messages: list[tuple[list[str], bytes]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        number = next(self.counter)
-        write_bytes_atomic(self.folder / f"{number:04d}.eml", envelope.original_content or envelope.content)
-        return "250 OK"
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        data = envelope.original_content or envelope.content
+        self.messages.append((list(envelope.rcpt_tos), data))
+        number = len(self.messages)
+        if self.folder is not None:
+            write_bytes_atomic(self.folder / f"{number:04d}.eml", data)
+        # the queue id a real server answers with: the send ledger keeps it as proof of delivery
+        return f"250 2.0.0 Ok: queued as Q{number:04d}"
+
+    def received(self) -> list[tuple[list[str], EmailMessage]]:
+        """The messages parsed, each with its envelope recipients."""
+        return [(to, email.message_from_bytes(data, policy=email.policy.default)) for to, data in self.messages]
 
 
 def _free_port() -> int:
@@ -33,20 +53,20 @@ def _free_port() -> int:
 
 
 class LoopbackMailServer:
-    """`with LoopbackMailServer(folder) as server:` — listens on 127.0.0.1:server.port."""
+    """`with LoopbackMailServer(handler) as server:` — listens on 127.0.0.1:server.port.
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+    `options` go to aiosmtpd's Controller as they are (auth_required,
+    authenticator, …).
+    """
+
+    def __init__(self, handler: Any, **options: Any) -> None:
+        self.handler = handler
         self.port = _free_port()
-        self._controller = Controller(_SaveToFolder(self.folder), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(handler, hostname="127.0.0.1", port=self.port, **options)
 
     def __enter__(self) -> "LoopbackMailServer":
         self._controller.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._controller.stop()
-
-    def received(self) -> list[Path]:
-        return sorted(self.folder.glob("*.eml"))

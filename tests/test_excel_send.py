@@ -7,17 +7,14 @@ The master is built from the example, the clerk edits addresses in the live
 from __future__ import annotations
 
 import csv
-import email
-import email.policy
-import socket
 from datetime import datetime
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 
 from pyxl import master, pipeline
 from pyxl.config import Settings, load_settings
+from pyxl.demo_mailserver import LoopbackMailServer, MailRecorder
 from pyxl.excel import run_button
 from pyxl.excel_memory import MemoryBook
 from pyxl.layout import MANIFEST_NAME
@@ -30,27 +27,10 @@ NO_ADDRESS = "区水务局"
 TWO_ADDRESSES = {"区教育体育局": ["jtj@changqing.example", "jtj-bgs@changqing.example"]}
 
 
-class Recorder:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture
 def server():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Recorder()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+    with LoopbackMailServer(MailRecorder()) as running:
+        yield running.handler, running.port
 
 
 @pytest.fixture
@@ -87,10 +67,6 @@ def _expected(settings: Settings, book: MemoryBook, already: set[str] = frozense
     return mailed, sum(len(addresses[u]) for u in mailed)
 
 
-def _received(handler: Recorder) -> list[tuple[list[str], email.message.EmailMessage]]:
-    return [(to, email.message_from_bytes(data, policy=email.policy.default)) for to, data in handler.messages]
-
-
 def test_no_writes_the_drafts_asks_with_the_counts_and_sends_nothing(ready, server):
     settings, book = ready
     handler, _ = server
@@ -118,7 +94,7 @@ def test_yes_sends_each_unit_its_sheet_with_progress_in_the_status_bar(ready, se
     units = len(mailed)
     book.answers = [True]
     result = run_button(book, "send_sheets", NOW)
-    assert sorted(_unit_of(message) for _, message in _received(handler)) == sorted(mailed) == sorted(result.data.sent)
+    assert sorted(_unit_of(message) for _, message in handler.received()) == sorted(mailed) == sorted(result.data.sent)
     assert sum(len(to) for to, _ in handler.messages) == addresses
     assert any(text and "正在发送" in text for text in book.statuses)
     assert "本次发出" in book.alerts[-1]

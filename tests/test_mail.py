@@ -7,22 +7,20 @@ login, as real office servers do.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import email
 import email.policy
-import socket
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from pyxl import pipeline
 from pyxl.cli import main
 from pyxl.config import load_settings
+from pyxl.demo_mailserver import LoopbackMailServer, MailRecorder
 from pyxl.errors import PyxlError
 from pyxl.layout import MANIFEST_NAME
 from pyxl.mail import Ledger, deliver, plan_distribution, read_manifest, templates_from
@@ -40,11 +38,11 @@ USER, PASSWORD = "duchashi@changqing.example", "Right-Passw0rd"
 # ---------------------------------------------------------------- the server
 
 
-class Recorder:
-    """aiosmtpd handler that records messages and misbehaves on request."""
+class Recorder(MailRecorder):
+    """The loopback server's recorder, misbehaving on request."""
 
     def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
+        super().__init__()
         self.refuse: set[str] = set()
         self.drop_after: int | None = None  # drop the connection at MAIL once this many were accepted
         self.drops_left = 0  # how many times to drop (a large number: the server is down)
@@ -63,19 +61,6 @@ class Recorder:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
-        return f"250 2.0.0 Ok: queued as Q{len(self.messages):04d}"
-
-    def received(self) -> list[tuple[list[str], email.message.EmailMessage]]:
-        return [(to, email.message_from_bytes(data, policy=email.policy.default)) for to, data in self.messages]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 def _authenticator(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
@@ -85,24 +70,15 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
 @pytest.fixture
 def server():
     """A plain SMTP server on a free loopback port."""
-    handler = Recorder()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with LoopbackMailServer(Recorder()) as running:
+        yield running.handler, running.port
 
 
 @pytest.fixture
 def auth_server():
     """A server that requires a login (plain AUTH allowed without TLS on loopback)."""
-    handler = Recorder()
-    controller = Controller(
-        handler, hostname="127.0.0.1", port=_free_port(),
-        auth_required=True, auth_require_tls=False, authenticator=_authenticator,
-    )
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with LoopbackMailServer(Recorder(), auth_required=True, auth_require_tls=False, authenticator=_authenticator) as running:
+        yield running.handler, running.port
 
 
 # ---------------------------------------------------------------- the workspace
