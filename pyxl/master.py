@@ -20,13 +20,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Sequence, get_args
 
 from openpyxl.utils.cell import get_column_letter
 
 from pyxl.config import Settings
 from pyxl.errors import PyxlError
-from pyxl.model import Deadline, DutyTable, Section, Subsection, Target, Task, Unit, UnitDirectory, stretch_exceeds_in
+from pyxl.model import (
+    Deadline, DutyTable, Section, Subsection, Target, Task, Unit, UnitDirectory, UnitKind, stretch_exceeds_in,
+)
 from pyxl.problems import Problem, problem, register_code
 
 SHEET_USAGE = "使用说明"
@@ -44,7 +46,7 @@ INDICATOR_HEADERS = (
 UNIT_HEADERS = ("单位", "类别", "别名", "联系人", "邮箱", "电话")
 SETTING_HEADERS = ("项目", "值", "说明")
 
-UNIT_KINDS = ("区直部门", "街镇", "市直派驻机构", "平台公司", "其他")  # as config.yaml's units.kind
+UNIT_KINDS: tuple[str, ...] = get_args(UnitKind)  # the kinds config.yaml's units.kind accepts
 LIST_SEPARATOR = "、"
 DEADLINE_SEPARATOR = "；"
 YES, NO = "是", "否"
