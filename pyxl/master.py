@@ -308,6 +308,12 @@ def _data_rows(rows: Rows) -> list[tuple[int, list[Any]]]:
     return result
 
 
+def _cell(row: list[Any], columns: dict[str, int], header: str) -> Any:
+    """The cell under `header` in `row`; None when the sheet lacks the column or the row is short."""
+    index = columns.get(header)
+    return row[index] if index is not None and index < len(row) else None
+
+
 def _header_index(rows: Rows, headers: Sequence[str], sheet: str) -> dict[str, int]:
     if not rows:
         raise PyxlError(f"主控工作簿的「{sheet}」表是空的：请用 pyxl build-workbook --force 重新生成，或从备份中恢复。")
@@ -365,7 +371,7 @@ class MasterData:
         sections: dict[str, Section] = {}
         tasks: dict[str, Task] = {}
         for number_row, row in _data_rows(rows):
-            cell = lambda header: row[col[header]] if col[header] < len(row) else None  # noqa: E731
+            cell = lambda header: _cell(row, col, header)  # noqa: E731
             number = cell_str(cell("序号"))
             if not number:
                 bad(SHEET_TASKS, number_row, col["序号"], "这一行有内容但没有序号：请填写任务序号，或删除整行。")
@@ -402,7 +408,7 @@ class MasterData:
         rows = self.rows(SHEET_INDICATORS)
         col = _header_index(rows, INDICATOR_HEADERS[:-1], SHEET_INDICATORS)
         for number_row, row in _data_rows(rows):
-            cell = lambda header: row[col[header]] if header in col and col[header] < len(row) else None  # noqa: E731
+            cell = lambda header: _cell(row, col, header)  # noqa: E731
             number = cell_str(cell("任务序号"))
             task = tasks.get(number)
             if task is None:
@@ -422,7 +428,7 @@ class MasterData:
         units: dict[str, Unit] = {}
         problems: list[Problem] = []
         for number_row, row in _data_rows(rows):
-            cell = lambda header: row[col[header]] if col[header] < len(row) else None  # noqa: E731
+            cell = lambda header: _cell(row, col, header)  # noqa: E731
             name = cell_str(cell("单位"))
             if not name or name in units:
                 message = "这一行没有单位名称：请填写单位名称，或删除整行。" if not name else f"单位「{name}」重复：请合并为一行。"
