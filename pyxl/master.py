@@ -23,12 +23,15 @@ from pathlib import Path
 from typing import Any, Sequence, get_args
 
 from openpyxl.utils.cell import get_column_letter
+from pydantic import ValidationError
+from python_calamine import CalamineWorkbook
 
-from pyxl.config import Settings
+from pyxl.config import Settings, expected_value
 from pyxl.errors import PyxlError
 from pyxl.model import (
     Deadline, DutyTable, Section, Subsection, Target, Task, Unit, UnitDirectory, UnitKind, stretch_exceeds_in,
 )
+from pyxl.period import Period
 from pyxl.problems import Problem, problem, register_code
 
 SHEET_USAGE = "使用说明"
@@ -524,11 +527,6 @@ def apply_master_settings(settings: Settings, values: dict[str, Any]) -> Setting
     right (回收截止日 40, 黄灯比例 90, 当前期次 2025年6月) raises PyxlError naming
     the row, so no step runs on a setting the clerk did not mean.
     """
-    from pydantic import ValidationError
-
-    from pyxl.config import expected_value
-    from pyxl.period import Period
-
     updates: dict[str, dict[str, Any]] = {}
     labels: dict[tuple[str, str], str] = {}
     for label, (path, _) in SETTING_ROWS.items():
@@ -571,8 +569,6 @@ def apply_master_settings(settings: Settings, values: dict[str, Any]) -> Setting
 
 def read_master(path: Path, file_label: str = "") -> MasterData:
     """The data sheets (and xlwings.conf) of a saved master workbook, read with python-calamine."""
-    from python_calamine import CalamineWorkbook
-
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own error types for damaged files
