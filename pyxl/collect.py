@@ -20,6 +20,7 @@ Nothing here writes except `collect`, which stores files through
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -75,7 +76,6 @@ FORMULA_NO_VALUE = _code("formula-no-value", "error", "单元格是公式但没�
 FORMULA_TEXT = _code("formula-text", "warning", "单元格文字以 = + - @ 开头、形如公式（如 =HYPERLINK(...) 或 DDE 命令 =cmd…）：只按文字保存，不会执行；请核对内容。")
 RETURN_EMPTY = _code("return-empty", "error", "报表中所有填报栏都是空的：请填写后重发。")
 
-_UNREADABLE_CODES = {FILE_CORRUPT, FILE_NOT_SHEET, FILE_TOO_LARGE, FILE_ENCRYPTED}
 _PERIOD_IN_TITLE = re.compile(r"[（(]\s*(\d{4}-\d{2})\s*[)）]")
 _HEADER_SEARCH_ROWS = 30
 _COLUMN_OF = {title: i for i, title in enumerate(layout.COLUMNS)}
@@ -107,6 +107,12 @@ def _identity(book: Book) -> dict[str, str] | None:
     return pairs if pairs.get(layout.ID_UNIT) else None
 
 
+def _header_hint(ident: dict[str, str] | None) -> int | None:
+    """The header row the identity sheet records, when it records one."""
+    written = (ident or {}).get(layout.ID_HEADER_ROW) or ""
+    return int(written) if written.isdigit() else None
+
+
 def _find_header(sheet: Sheet, hint: int | None) -> int | None:
     """1-based row holding the header titles: the identity's row if it still is, else the first that looks like it."""
     def is_header(row: int) -> bool:
@@ -133,9 +139,7 @@ def _footer(sheet: Sheet, after: int) -> tuple[int | None, dict[str, str]]:
 
 
 class _Lookup:
-    """The directory's spellings and addresses, built once per directory (not once per return)."""
-
-    _cache: dict[int, tuple[UnitDirectory, "_Lookup"]] = {}
+    """The directory's spellings and addresses (built once per directory by `_lookup`, not once per return)."""
 
     def __init__(self, directory: UnitDirectory) -> None:
         self.index = UnitIndex(directory)
@@ -148,13 +152,10 @@ class _Lookup:
             key=lambda pair: -len(pair[0]),
         )
 
-    @classmethod
-    def of(cls, directory: UnitDirectory) -> "_Lookup":
-        known = cls._cache.get(id(directory))
-        if known is None or known[0] is not directory:
-            known = (directory, cls(directory))
-            cls._cache = {id(directory): known}  # keep one: a run uses one directory
-        return known[1]
+
+@functools.lru_cache(maxsize=1)  # a run uses one directory
+def _lookup(directory: UnitDirectory) -> _Lookup:
+    return _Lookup(directory)
 
 
 def _split_key(key: str) -> tuple[str, int | None]:
@@ -187,7 +188,7 @@ class SentCopies:
         sheet = book.sheet(ident.get(layout.ID_SHEET, "")) if ident else None
         if ident is None or sheet is None:
             return
-        header = _find_header(sheet, int(ident.get(layout.ID_HEADER_ROW) or 0) or None)
+        header = _find_header(sheet, _header_hint(ident))
         if header is None:
             return
         rows = {}
@@ -232,8 +233,7 @@ def read_return(
         check.add(TABLE_NOT_FOUND, "找不到填报表的表头（序号、任务内容……下步措施）：请在下发的原表上填写后重发。")
         return result
     check.sheet = sheet.name
-    hint = int(ident.get(layout.ID_HEADER_ROW) or 0) if ident and (ident.get(layout.ID_HEADER_ROW) or "").isdigit() else None
-    header = _find_header(sheet, hint)
+    header = _find_header(sheet, _header_hint(ident))
     if header is None:
         check.add(TABLE_NOT_FOUND, "找不到填报表的表头（序号、任务内容……下步措施）：请勿删除或改动表头行。")
         return result
@@ -255,7 +255,7 @@ def read_return(
             check.add(UNIT_UNRECOGNISED, "隐藏识别表和 A2「填报单位：」都没有，无法确定是哪个单位的报表：请在下发的原表上填写后重发。", cell="A2")
             return result
         check.add(IDENTITY_MISSING, f"隐藏识别表 {layout.IDENTITY_SHEET} 不见了，已按标题和 A2 识别为「{written_unit}」「{written_period or '期次不明'}」：请核对，今后请在下发的原表上填写。", cell="A2")
-    lookup = _Lookup.of(directory)
+    lookup = _lookup(directory)
     resolved = lookup.index.resolve(written_unit)
     if resolved.canonical is None or resolved.is_group:
         hint_text = f"（是不是「{resolved.suggestion}」？）" if resolved.suggestion else ""
@@ -263,8 +263,8 @@ def read_return(
         result.unit = None
     else:
         result.unit = check.unit = resolved.canonical
-        for item in check.problems:  # problems found before we knew the unit
-            check.problems[check.problems.index(item)] = replace(item, unit=result.unit)
+        # problems found before we knew the unit (in place: result.problems is this list)
+        check.problems[:] = [replace(item, unit=result.unit) for item in check.problems]
     result.period = written_period or None
     if written_period != period:
         check.add(PERIOD_MISMATCH, f"这是「{written_period or '期次不明'}」的报表，本次收取的是 {period}：请用本期下发的表重新填报。", cell=None if ident else "A1")
@@ -293,7 +293,7 @@ def read_return(
     result.filled_date = footer.get("填报日期", "")
 
     # ---- rows
-    expected = [k for k in (ident.get(layout.ID_KEYS, "") if ident else "").split(layout.KEY_SEPARATOR) if k] if ident else None
+    expected = [k for k in ident.get(layout.ID_KEYS, "").split(layout.KEY_SEPARATOR) if k] if ident else None
     expected_set = set(expected or [])
     key_column = columns["序号"]
     found: dict[str, int] = {}
