@@ -12,6 +12,7 @@ Exit codes a monthly script can trust: 0 done, 1 done with problems or flags
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from datetime import date, datetime
@@ -256,8 +257,6 @@ def _run(args: argparse.Namespace) -> int:
             settings = pipeline.workspace_settings(settings)
         result = args.handler(settings, args)
         if getattr(args, "json", False):
-            import json
-
             print(json.dumps(result.data_json(), ensure_ascii=False, indent=1))
             return result.exit_code
     print_result(result)

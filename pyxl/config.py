@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from pyxl.errors import PyxlError
+from pyxl.example import example_document
 from pyxl.model import Group, Unit, UnitDirectory, UnitKind
 
 CONFIG_NAME = "config.yaml"
@@ -132,8 +133,6 @@ class Settings(_Strict):
     def document_path(self) -> Path:
         if self.paths.document:
             return self.path(self.paths.document)
-        from pyxl.example import example_document
-
         return example_document()
 
     @property

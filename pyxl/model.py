@@ -7,12 +7,13 @@ stage's module.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
-from pyxl.problems import Problem
+from pyxl.problems import PROBLEM_LABELS, Problem
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -326,8 +327,6 @@ class Consolidation:
 
     def labelled(self) -> dict[str, "pd.DataFrame"]:
         """Sheet name → table with Chinese headers, in workbook order."""
-        from pyxl.problems import PROBLEM_LABELS
-
         labels = {
             "tasks": TASK_COLUMNS,
             "indicators": INDICATOR_COLUMNS,
@@ -341,8 +340,6 @@ class Consolidation:
 
     def to_json(self) -> dict:
         """The `pyxl consolidate --json` shape: each table as records, dates ISO, no NaN."""
-        import math
-
         def convert(value):
             if value is None:
                 return None

@@ -19,9 +19,11 @@ from typing import Callable
 from pyxl.config import CONFIG_NAME, Settings
 from pyxl.files import write_text_atomic
 from pyxl.errors import PyxlError
-from pyxl.model import DutyTable, UnitDirectory
+from pyxl.example import example_config
+from pyxl.model import CATEGORIES, FLAG_KINDS, LIGHT_LABELS, LIGHTS, Consolidation, DutyTable, UnitDirectory
 from pyxl.period import Period, chinese_date
 from pyxl.problems import Problem, problems_to_csv
+from pyxl.units import UnitIndex
 
 # progress(done, total, text): terminal line or Excel status bar
 Progress = Callable[[int, int, str], None]
@@ -213,7 +215,6 @@ def excel_setup(settings: Settings, now: datetime | None = None) -> StepResult:
 def split_sheets(settings: Settings, period: Period, units: list[str] | None = None) -> StepResult:
     """Write one protected workbook per unit for the period (out/<period>/分发/), the manifest and a zip."""
     from pyxl import collect, split
-    from pyxl.units import UnitIndex
 
     duty = load_duty_table(settings)
     directory, unit_problems = load_units(settings)
@@ -400,10 +401,8 @@ def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepR
     )
 
 
-def _consolidation_summary(result, period: Period) -> list[str]:
+def _consolidation_summary(result: Consolidation, period: Period) -> list[str]:
     """Chinese summary lines of a consolidation: categories, lights, returns, flags."""
-    from pyxl.model import CATEGORIES, FLAG_KINDS, LIGHT_LABELS, LIGHTS
-
     def counted(values, order, labels=None) -> str:
         counts = values.value_counts()
         parts = [f"{(labels or {}).get(key, key)} {int(counts[key])}" for key in order if counts.get(key, 0)]
@@ -492,8 +491,6 @@ def run_month(settings: Settings, period: Period, as_of: date, now: datetime, dr
 
 def init_workspace(folder: Path) -> StepResult:
     """Create a new workspace: the example config.yaml (with comments) and empty folders."""
-    from pyxl.example import example_config
-
     folder = Path(folder)
     config = folder / CONFIG_NAME
     if config.exists():

@@ -17,6 +17,8 @@ import io
 from dataclasses import asdict, dataclass, fields
 from typing import Iterable, Literal
 
+from pyxl.files import csv_cell
+
 Severity = Literal["error", "warning"]
 
 
@@ -108,8 +110,6 @@ def problems_to_csv(problems: Iterable[Problem]) -> str:
     File names, sheet names and the values quoted in messages come from the
     units' files: a cell starting with = + - @ gets a leading apostrophe.
     """
-    from pyxl.files import csv_cell
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([PROBLEM_LABELS[c] for c in PROBLEM_COLUMNS])

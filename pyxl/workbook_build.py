@@ -11,12 +11,14 @@ workbook exactly as it was.
 from __future__ import annotations
 
 import shutil
+import sys
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
+import pyxl
 from pyxl import master
 from pyxl.config import Settings
 from pyxl.errors import PyxlError
@@ -272,10 +274,6 @@ def write_master(target: Path, content: MasterContent, now: datetime, force: boo
 def machine_conf(executable: str | None = None, platform: str | None = None) -> dict[str, str]:
     """xlwings.conf values for this machine: its Python (pythonw.exe on Windows, so no console
     window flashes) and the folder pyxl is imported from."""
-    import sys
-
-    import pyxl
-
     executable = executable or sys.executable
     platform = platform or sys.platform
     if platform == "darwin":
