@@ -22,6 +22,8 @@ from pyxl.model import LedgerEntry
 LEDGER_NAME = "回收记录.csv"
 LEDGER_COLUMNS = [f.name for f in fields(LedgerEntry)]
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
 def archive_name(sha256: str, name: str) -> str:
     """`<sha256[:16]>_<name>`, with characters Windows refuses replaced."""
     safe = _UNSAFE.sub("_", name).strip(" .") or "file"
@@ -84,11 +86,16 @@ def latest_states(entries: list[LedgerEntry]) -> dict[str, LedgerEntry]:
     return states
 
 
+def is_unit_return(entry: LedgerEntry, period: str) -> bool:
+    """A unit's return for `period` still in the running (accepted or rejected, not superseded)."""
+    return entry.status in ("accepted", "rejected") and bool(entry.unit) and entry.period == period
+
+
 def current_by_unit(entries: list[LedgerEntry], period: str) -> dict[str, LedgerEntry]:
     """unit → its current return of `period`: the latest received, not superseded."""
     current: dict[str, LedgerEntry] = {}
     for entry in latest_states(entries).values():
-        if entry.status not in ("accepted", "rejected") or not entry.unit or entry.period != period:
+        if not is_unit_return(entry, period):
             continue
         known = current.get(entry.unit)
         if known is None or entry.received >= known.received:

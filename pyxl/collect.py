@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from pyxl import layout
-from pyxl.archive import append_ledger, current_by_unit, latest_states, read_ledger, store
+from pyxl.archive import append_ledger, current_by_unit, is_unit_return, latest_states, read_ledger, store
 from pyxl.intake import gather
 from pyxl.model import STATUSES, DutyTable, LedgerEntry, ReturnRow, UnitDirectory, UnitReturn
 from pyxl.problems import Problem, has_errors, problem, register_code
@@ -554,14 +554,12 @@ def collect(
 def _supersede(ledger: list[LedgerEntry], new: list[LedgerEntry], period: str) -> list[LedgerEntry]:
     """New lines, with a `superseded` line for every return that is no longer its unit's current one."""
     current = {e.sha256 for e in current_by_unit(ledger + new, period).values()}
-    lines = []
-    for entry in latest_states(ledger).values():
-        if entry.status in ("accepted", "rejected") and entry.unit and entry.period == period and entry.sha256 not in current:
-            lines.append(replace(entry, status="superseded"))
-    for entry in new:
-        if entry.status in ("accepted", "rejected") and entry.unit and entry.period == period and entry.sha256 not in current:
-            entry = replace(entry, status="superseded")
-        lines.append(entry)
+
+    def outrun(entry: LedgerEntry) -> bool:
+        return is_unit_return(entry, period) and entry.sha256 not in current
+
+    lines = [replace(entry, status="superseded") for entry in latest_states(ledger).values() if outrun(entry)]
+    lines += [replace(entry, status="superseded") if outrun(entry) else entry for entry in new]
     return lines
 
 
