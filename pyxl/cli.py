@@ -66,7 +66,7 @@ def _resolve_period(settings: Settings, given: Period | None) -> Period:
     raise PyxlError("没有指定期次：请加 --period 2025-06，或在 config.yaml 的 period.current 中设置当前期次。")
 
 
-def _as_of(args: argparse.Namespace, period: Period, settings: Settings) -> date:
+def _as_of(args: argparse.Namespace, period: Period) -> date:
     """Default 'as of' date: today, but no later than the end of the month after the period.
 
     The clock is read only here, in the shell. A bulletin for June is written
@@ -111,7 +111,7 @@ def cmd_send(settings: Settings, args: argparse.Namespace) -> pipeline.StepResul
 def cmd_remind(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
     period = _resolve_period(settings, args.period)
     return pipeline.send_reminders(
-        settings, period, as_of=_as_of(args, period, settings), now=datetime.now(), dry_run=args.dry_run,
+        settings, period, as_of=_as_of(args, period), now=datetime.now(), dry_run=args.dry_run,
         progress=_terminal_progress,
     )
 
@@ -122,17 +122,17 @@ def cmd_collect(settings: Settings, args: argparse.Namespace) -> pipeline.StepRe
 
 def cmd_consolidate(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
     period = _resolve_period(settings, args.period)
-    return pipeline.consolidate_period(settings, period, as_of=_as_of(args, period, settings))
+    return pipeline.consolidate_period(settings, period, as_of=_as_of(args, period))
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
     period = _resolve_period(settings, args.period)
-    return pipeline.write_report(settings, period, as_of=_as_of(args, period, settings))
+    return pipeline.write_report(settings, period, as_of=_as_of(args, period))
 
 
 def cmd_month(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
     period = args.period_positional
-    return pipeline.run_month(settings, period, as_of=_as_of(args, period, settings), now=datetime.now(), dry_run=args.dry_run)
+    return pipeline.run_month(settings, period, as_of=_as_of(args, period), now=datetime.now(), dry_run=args.dry_run)
 
 
 def _add_period(parser: argparse.ArgumentParser) -> None:
