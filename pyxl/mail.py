@@ -21,6 +21,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
+from openpyxl import load_workbook
+
 from pyxl.config import Settings
 from pyxl.errors import PyxlError
 from pyxl.files import write_bytes_atomic
@@ -41,10 +43,12 @@ from pyxl.mail_smtp import MailStop, SmtpConnector, quit_quietly, reply_text, sm
 from pyxl.model import UnitDirectory
 from pyxl.period import Period, chinese_date
 from pyxl.problems import Problem
+from pyxl.units import UnitIndex
 
 DISTRIBUTION_FOLDER = "分发"
 OUTBOX_FOLDER = "outbox"
-TEMPLATE_NAMES = ("send_subject", "send_body", "remind_subject", "remind_body")
+# Each kind of mail has a subject and a body template: templates/mail/<prefix>_subject.txt.j2, <prefix>_body.txt.j2.
+TEMPLATE_PREFIX = {KIND_SEND: "send", KIND_REMIND: "remind"}
 # Two dropped connections in a row: the server is gone or throttling us; stop and resume later.
 MAX_DROPS_IN_A_ROW = 2
 
@@ -94,7 +98,8 @@ def read_manifest(folder: Path, period: object, root: Path | None = None) -> lis
 
 def templates_from(template_path: Callable[[str], Path]) -> MailTemplates:
     """The four mail templates, each found through the workspace (else the bundled default)."""
-    return MailTemplates({name: template_path(f"mail/{name}.txt.j2") for name in TEMPLATE_NAMES})
+    names = [f"{prefix}_{part}" for prefix in TEMPLATE_PREFIX.values() for part in ("subject", "body")]
+    return MailTemplates({name: template_path(f"mail/{name}.txt.j2") for name in names})
 
 
 # ---------------------------------------------------------------- what to send
@@ -114,15 +119,36 @@ class Outgoing:
     draft_name: str
 
 
-def _unit_values(entry: ManifestEntry, directory: UnitDirectory) -> dict:
+def _outgoing(
+    kind: str,
+    round_: str,
+    entry: ManifestEntry,
+    directory: UnitDirectory,
+    templates: MailTemplates,
+    values: Mapping[str, object],
+    attach: bool,
+) -> Outgoing:
+    """The message of `kind` to `entry`'s unit: the templates of that kind rendered with `values` and the unit's own."""
     unit = directory.unit(entry.unit)
-    return {
+    values = {
+        **values,
         "unit": entry.unit,
         "contact": unit.contact if unit else "",
         "task_count": entry.task_count,
         "indicator_count": entry.indicator_count,
         "attachment": entry.path.name,
     }
+    prefix = TEMPLATE_PREFIX[kind]
+    return Outgoing(
+        kind=kind,
+        round=round_,
+        unit=entry.unit,
+        addresses=tuple(unit.emails) if unit else (),
+        subject=one_line(templates.render(f"{prefix}_subject", **values)),
+        body=templates.render(f"{prefix}_body", **values),
+        attachment=entry if attach else None,
+        draft_name=f"{kind}_{entry.path.stem}.eml",
+    )
 
 
 def plan_distribution(
@@ -133,23 +159,8 @@ def plan_distribution(
     `context` holds the values shared by every mail (district, year, period,
     period_code, due_date, sender_name, reply_to).
     """
-    planned = []
-    for entry in entries:
-        values = {**context, **_unit_values(entry, directory)}
-        unit = directory.unit(entry.unit)
-        planned.append(
-            Outgoing(
-                kind=KIND_SEND,
-                round=str(context["period_code"]),
-                unit=entry.unit,
-                addresses=tuple(unit.emails) if unit else (),
-                subject=one_line(templates.render("send_subject", **values)),
-                body=templates.render("send_body", **values),
-                attachment=entry,
-                draft_name=f"{KIND_SEND}_{entry.path.stem}.eml",
-            )
-        )
-    return planned
+    round_ = str(context["period_code"])
+    return [_outgoing(KIND_SEND, round_, entry, directory, templates, context, attach=True) for entry in entries]
 
 
 def plan_reminders(
@@ -171,31 +182,18 @@ def plan_reminders(
     for entry in entries:
         if entry.unit in accepted:
             continue
-        problems = list(rejected.get(entry.unit, []))
         returned = entry.unit in rejected
         values = {
             **context,
-            **_unit_values(entry, directory),
             "as_of": chinese_date(as_of),
             "returned": returned,
             # the unit knows its sheet and cells, not where its file sits in our archive
             "problems": [
-                {"where": replace(p, file=None).where(), "message": p.message, "code": p.code} for p in problems if p.is_error
+                {"where": replace(p, file=None).where(), "message": p.message, "code": p.code}
+                for p in rejected.get(entry.unit, []) if p.is_error
             ],
         }
-        unit = directory.unit(entry.unit)
-        planned.append(
-            Outgoing(
-                kind=KIND_REMIND,
-                round=as_of.isoformat(),
-                unit=entry.unit,
-                addresses=tuple(unit.emails) if unit else (),
-                subject=one_line(templates.render("remind_subject", **values)),
-                body=templates.render("remind_body", **values),
-                attachment=None if returned else entry,
-                draft_name=f"{KIND_REMIND}_{entry.path.stem}.eml",
-            )
-        )
+        planned.append(_outgoing(KIND_REMIND, as_of.isoformat(), entry, directory, templates, values, attach=not returned))
     return planned
 
 
@@ -220,8 +218,7 @@ def load_attachment(entry: ManifestEntry) -> tuple[Attachment | None, str]:
 
 
 def _identity_unit(data: bytes) -> str | None:
-    from openpyxl import load_workbook
-
+    """The unit the workbook's identity sheet names (None when it names none or is no workbook)."""
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # not a workbook at all: reported as a mismatch by the caller
@@ -262,8 +259,9 @@ class Delivery:
         return not (self.partly or self.failed or self.no_address or self.bad_attachment or self.not_attempted or self.stopped)
 
 
-def _pending(item: Outgoing, done: set[tuple[str, str]], force: bool) -> list[str]:
-    return [a for a in item.addresses if force or (item.unit, a) not in done]
+def _pending(item: Outgoing, done: set[tuple[str, str, str, str]], force: bool) -> list[str]:
+    """The item's addresses still to mail: those the ledger (`Ledger.succeeded`) has not seen reached, or all when forced."""
+    return [a for a in item.addresses if force or (item.kind, item.round, item.unit, a) not in done]
 
 
 def deliver(
@@ -288,7 +286,8 @@ def deliver(
     """
     report = Delivery()
     envelope_from = envelope_sender(sender)
-    done_by_round: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    # Taken at the start: what this run appends is never asked about again (one message per unit and round).
+    done = ledger.succeeded()
     sent_hashes = {(l.kind, l.round, l.unit): l.sha256 for l in ledger.read() if l.ok}
     interval = 60.0 / per_minute if per_minute else 0.0
     smtp: smtplib.SMTP | None = None
@@ -306,15 +305,12 @@ def deliver(
                 report.not_attempted.append(item.unit)
                 continue
             progress(index, total, f"{item.kind}：{item.unit}")
-            key = (item.kind, item.round)
-            if key not in done_by_round:
-                done_by_round[key] = ledger.succeeded(*key)
             if not item.addresses:
                 record(item, "", item.attachment.sha256 if item.attachment else "", RESULT_NO_ADDRESS, "")
                 report.no_address.append(item.unit)
                 report.notes.append(f"{item.unit}：没有邮箱，未发送（请在单位名录中填写邮箱后重新运行）")
                 continue
-            pending = _pending(item, done_by_round[key], item.unit in force_units)
+            pending = _pending(item, done, item.unit in force_units)
             if not pending:
                 report.already.append(item.unit)
                 previous = sent_hashes.get((item.kind, item.round, item.unit))
@@ -404,13 +400,10 @@ def write_drafts(
         if old.name.split("_", 1)[0] in kinds:
             old.unlink()
     paths, lines = [], []
-    done_by_round: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    done = ledger.succeeded()
     for index, item in enumerate(outgoing):
         progress(index, len(outgoing), f"草稿：{item.unit}")
-        key = (item.kind, item.round)
-        if key not in done_by_round:
-            done_by_round[key] = ledger.succeeded(*key)
-        pending = _pending(item, done_by_round[key], item.unit in force_units)
+        pending = _pending(item, done, item.unit in force_units)
         if item.addresses and not pending:
             lines.append(f"  {item.unit}：已发送过，不再发送")
             report.already.append(item.unit)
@@ -476,10 +469,9 @@ class MailRun:
 
 
 def _select(entries: list[ManifestEntry], directory: UnitDirectory, names: list[str] | None) -> list[ManifestEntry]:
+    """The entries of the units named with --unit (any spelling the directory knows), in the order asked; all when none."""
     if not names:
         return entries
-    from pyxl.units import UnitIndex
-
     index = UnitIndex(directory)
     by_unit = {entry.unit: entry for entry in entries}
     chosen: list[ManifestEntry] = []

@@ -52,6 +52,7 @@ class Ledger:
         self.path = Path(path)
 
     def read(self) -> list[LedgerLine]:
+        """Every whole line of the ledger, oldest first; [] before the first mail."""
         if not self.path.exists():
             return []
         with self.path.open(encoding="utf-8-sig", newline="") as handle:
@@ -62,9 +63,9 @@ class Ledger:
                 lines.append(LedgerLine(*(csv_value(cell) for cell in row)))
         return lines
 
-    def succeeded(self, kind: str, round_: str) -> set[tuple[str, str]]:
-        """(unit, address) pairs that already went out for this kind and round."""
-        return {(l.unit, l.address) for l in self.read() if l.ok and l.kind == kind and l.round == round_}
+    def succeeded(self) -> set[tuple[str, str, str, str]]:
+        """(kind, round, unit, address) of every address a mail already reached: what a re-run must not send again."""
+        return {(l.kind, l.round, l.unit, l.address) for l in self.read() if l.ok}
 
     def append(self, line: LedgerLine) -> None:
         """Append one line and make it durable before the next mail goes out."""

@@ -59,8 +59,7 @@ def test_ledger_survives_a_line_cut_by_a_crash(tmp_path):
     ledger.append(_line("丙局", "失败"))
     lines = ledger.read()
     assert [(l.unit, l.result) for l in lines] == [("甲局", "成功"), ("丙局", "失败")]
-    assert ledger.succeeded("分发", "2025-06") == {("甲局", "甲局@cq.example")}
-    assert ledger.succeeded("催报", "2025-07-08") == set()
+    assert ledger.succeeded() == {("分发", "2025-06", "甲局", "甲局@cq.example")}  # no 催报 round, nothing of 丙局
 
 
 def test_ledger_keeps_outside_text_out_of_excel_formulas(tmp_path):
