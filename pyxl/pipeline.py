@@ -144,12 +144,8 @@ def build_workbook(
     if now is None:
         raise TypeError("build_workbook needs `now` (the time of the backup's name)")
     target = settings.workbook_path
-    workbook_build.check_not_open(target)
-    if target.exists() and not force:
-        raise PyxlError(
-            f"主控工作簿 {settings.relative(target)} 已存在：要重新生成请加 --force（保留各表中的修改并留备份），"
-            "要按分工文件重新导入请加 --force --reimport。"
-        )
+    # checked before parsing, so a refusal costs nothing; write_master checks again before writing
+    workbook_build.check_replaceable(target, force, settings.relative(target))
     saved = master.read_master(target, settings.relative(target)) if target.exists() else None
     summary: list[str] = []
     problems: list[Problem] = []

@@ -237,10 +237,25 @@ def lock_file(workbook: Path) -> Path:
 
 
 def check_not_open(workbook: Path) -> None:
-    if lock_file(workbook).exists():
+    """Raise PyxlError while Excel holds `workbook` (its `~$` lock file exists)."""
+    lock = lock_file(workbook)
+    if lock.exists():
         raise PyxlError(
-            f"主控工作簿 {workbook.name} 正在 Excel 中打开（发现锁定文件 {lock_file(workbook).name}）：请先在 Excel 中保存并关闭它再运行；"
+            f"主控工作簿 {workbook.name} 正在 Excel 中打开（发现锁定文件 {lock.name}）：请先在 Excel 中保存并关闭它再运行；"
             "如果 Excel 已关闭，锁定文件是上次异常退出留下的，删除它即可。"
+        )
+
+
+def check_replaceable(target: Path, force: bool, shown: str | None = None) -> None:
+    """Raise PyxlError while Excel holds `target` and, without `force`, when it exists.
+
+    `shown` is how the message names the workbook (default: its path).
+    """
+    check_not_open(target)
+    if target.exists() and not force:
+        raise PyxlError(
+            f"主控工作簿 {shown or target} 已存在：要重新生成请加 --force（保留各表中的修改并留备份），"
+            "要按分工文件重新导入请加 --force --reimport。"
         )
 
 
@@ -251,12 +266,7 @@ def write_master(target: Path, content: MasterContent, now: datetime, force: boo
     Everything is built before anything on disk changes.
     """
     target = Path(target)
-    check_not_open(target)
-    if target.exists() and not force:
-        raise PyxlError(
-            f"主控工作簿 {target} 已存在：要重新生成请加 --force（保留各表中的修改并留备份），"
-            "要按分工文件重新导入请加 --force --reimport。"
-        )
+    check_replaceable(target, force)
     data = build_package(content.sheets(), created=now)
     backup = None
     if target.exists():
