@@ -172,16 +172,7 @@ def build_unit_rows(duty: DutyTable, index: UnitIndex, unit: str) -> list[SheetR
     `unit` is a canonical unit name; groups in the duty table are expanded
     with `index`. Unassigned groups are reported by `plan_split`.
     """
-    expander = _Expander(index)
-    lead: list[SheetRow] = []
-    responsible: list[SheetRow] = []
-    for task in duty.tasks:
-        role = expander.roles(task)[0].get(unit)
-        if role == layout.ROLE_LEAD:
-            lead.extend(task_rows(task, role))
-        elif role == layout.ROLE_RESPONSIBLE:
-            responsible.extend(task_rows(task, role))
-    return lead + responsible
+    return plan_split(duty, index).rows.get(unit, [])
 
 
 # ---------------------------------------------------------------- the plan
@@ -212,21 +203,17 @@ def plan_split(duty: DutyTable, index: UnitIndex, source: str | None = None) -> 
     expander = _Expander(index, source)
     lead: dict[str, list[Task]] = {}
     responsible: dict[str, list[Task]] = {}
+    owners: dict[str, None] = {}  # every unit with a task, in order of first appearance
     problems: list[Problem] = []
     for task in duty.tasks:
         roles, found = expander.roles(task)
         problems.extend(found)
         for unit, role in roles.items():
             (lead if role == layout.ROLE_LEAD else responsible).setdefault(unit, []).append(task)
+            owners.setdefault(unit)
 
-    owners = set(lead) | set(responsible)
-    order = [u.name for u in index.directory.units if u.name in owners]
-    seen = set(order)
-    for task in duty.tasks:
-        for unit in expander.roles(task)[0]:
-            if unit not in seen:
-                seen.add(unit)
-                order.append(unit)
+    known = {u.name for u in index.directory.units}
+    order = [u.name for u in index.directory.units if u.name in owners] + [unit for unit in owners if unit not in known]
 
     rows: dict[str, list[SheetRow]] = {}
     for unit in order:
@@ -236,11 +223,12 @@ def plan_split(duty: DutyTable, index: UnitIndex, source: str | None = None) -> 
         for task in responsible.get(unit, ()):
             unit_rows.extend(task_rows(task, layout.ROLE_RESPONSIBLE))
         rows[unit] = unit_rows
-        if sheet_name_for(unit) != unit:
+        sheet_name = sheet_name_for(unit)
+        if sheet_name != unit:
             problems.append(
                 problem(
                     SHEET_NAME_CHANGED,
-                    f"单位「{unit}」不能直接用作工作表名（不允许 []:*?/\\ 等字符或超过 31 个字符），已改为「{sheet_name_for(unit)}」；"
+                    f"单位「{unit}」不能直接用作工作表名（不允许 []:*?/\\ 等字符或超过 31 个字符），已改为「{sheet_name}」；"
                     "报回仍按隐藏的识别信息认单位，如需要可在单位名录中改用简称。",
                     unit=unit,
                 )
