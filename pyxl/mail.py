@@ -256,6 +256,7 @@ class Delivery:
 
     @property
     def complete(self) -> bool:
+        """Every unit was served (now or earlier): nothing refused, failed, skipped or left for the next run."""
         return not (self.partly or self.failed or self.no_address or self.bad_attachment or self.not_attempted or self.stopped)
 
 

@@ -30,6 +30,8 @@ RESULT_BAD_ATTACHMENT = "附件不符"
 
 @dataclass(frozen=True)
 class LedgerLine:
+    """One attempt to mail one address, as a row of the ledger (LEDGER_COLUMNS, in order)."""
+
     kind: str  # 分发 / 催报
     round: str  # 分发: the period (2025-06); 催报: the as-of date (2025-07-08)
     unit: str

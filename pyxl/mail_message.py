@@ -66,6 +66,8 @@ def one_line(text: str) -> str:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file to attach: its name, its bytes and its MIME type."""
+
     name: str  # as the unit sees it, Chinese
     data: bytes
     mimetype: str = XLSX_TYPE

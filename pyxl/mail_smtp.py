@@ -47,6 +47,7 @@ class MailStop(Exception):
 
 
 def reply_text(code: int, message: bytes | str) -> str:
+    """A server reply as one line for the ledger and the summary: `550 5.1.1 … User unknown`."""
     text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
     return f"{code} {' '.join(text.split())}"
 
@@ -99,6 +100,7 @@ class SmtpConnector:
 
 
 def quit_quietly(smtp: smtplib.SMTP) -> None:
+    """Say QUIT, or just close when the server is already gone: ending a batch never raises."""
     try:
         smtp.quit()
     except (OSError, smtplib.SMTPException):
