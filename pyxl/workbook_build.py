@@ -195,9 +195,10 @@ class MasterContent:
         with units or aliases added to config.yaml since merged in (`notes` says which).
         """
         units, notes = merge_units(saved.rows(master.SHEET_UNITS), settings.unit_directory())
-        values = _merge_settings(saved.rows(master.SHEET_SETTINGS), master.setting_rows(settings, table))
+        setting_rows = master.setting_rows(settings, table)
+        values = _merge_settings(saved.rows(master.SHEET_SETTINGS), setting_rows)
         if table is not None:  # the document's title and year replace the old document's
-            fresh = {row[0]: row[1] for row in master.setting_rows(settings, table)[1:]}
+            fresh = {row[0]: row[1] for row in setting_rows[1:]}
             values = [[row[0], fresh[row[0]], *row[2:]] if row[0] in ("计划年度", "分工文件标题") else row
                       for row in values]
         content = cls(
@@ -286,9 +287,10 @@ def machine_conf(executable: str | None = None, platform: str | None = None) -> 
     window flashes) and the folder pyxl is imported from."""
     executable = executable or sys.executable
     platform = platform or sys.platform
+    python_path = str(Path(pyxl.__file__).resolve().parent.parent)
     if platform == "darwin":
-        return {"Interpreter_Mac": executable, "PYTHONPATH": str(Path(pyxl.__file__).resolve().parent.parent)}
+        return {"Interpreter_Mac": executable, "PYTHONPATH": python_path}
     windowed = Path(executable).with_name("pythonw.exe")
     if platform == "win32" and windowed.exists():
         executable = str(windowed)
-    return {"Interpreter_Win": executable, "PYTHONPATH": str(Path(pyxl.__file__).resolve().parent.parent)}
+    return {"Interpreter_Win": executable, "PYTHONPATH": python_path}
