@@ -33,6 +33,9 @@ NOW = datetime(2025, 6, 28, 9, 30)
 # A few units of the example directory: enough for every failure, fast to split.
 UNITS = ["区发展改革局", "区财政局", "区工业信息化和科技局", "区教育体育局", "区水务局"]
 USER, PASSWORD = "duchashi@changqing.example", "Right-Passw0rd"
+# What run_mail passes every template, for the tests that plan mail themselves.
+CONTEXT = {"district": "长清区", "year": 2025, "period": PERIOD.label, "period_code": str(PERIOD),
+           "due_date": "2025年7月5日", "sender_name": "督查室", "reply_to": "duchashi@changqing.example"}
 
 
 # ---------------------------------------------------------------- the server
@@ -288,9 +291,7 @@ def test_pace_sleeps_between_messages(split_workspace, server):
     settings = _settings(split_workspace, port, per_minute=30)
     out = settings.out_dir(PERIOD)
     entries = read_manifest(out / "分发", PERIOD)
-    context = {"district": "长清区", "year": 2025, "period": PERIOD.label, "period_code": str(PERIOD),
-               "due_date": "2025年7月5日", "sender_name": "督查室", "reply_to": "duchashi@changqing.example"}
-    planned = plan_distribution(entries, settings.unit_directory(), templates_from(settings.template_path), context)
+    planned = plan_distribution(entries, settings.unit_directory(), templates_from(settings.template_path), CONTEXT)
     slept: list[float] = []
     delivery = deliver(planned, Ledger(out / LEDGER_NAME), SmtpConnector(settings.mail, None), settings.mail.sender,
                        clock=lambda: NOW, sleep=slept.append, per_minute=30, progress=lambda *a: None)
@@ -394,12 +395,10 @@ def test_reminders_chase_missing_and_rejected_units_only(split_workspace, server
     settings = _settings(split_workspace, port)
     out = settings.out_dir(PERIOD)
     entries = read_manifest(out / "分发", PERIOD)
-    context = {"district": "长清区", "year": 2025, "period": PERIOD.label, "period_code": str(PERIOD),
-               "due_date": "2025年7月5日", "sender_name": "督查室", "reply_to": "duchashi@changqing.example"}
     problems = [Problem("collect-bad-status", "状态「完成了」不是可选的状态，应为 已完成/按计划推进/滞后/未启动，请从下拉列表中选择。",
                         file="returns/2025-06/a.xlsx", sheet="填报表", cell="I7")]
     planned = plan_reminders(entries, settings.unit_directory(), {"区发展改革局"}, {"区财政局": problems},
-                             templates_from(settings.template_path), context, date(2025, 7, 8))
+                             templates_from(settings.template_path), CONTEXT, date(2025, 7, 8))
     assert [item.unit for item in planned] == UNITS[1:]
     deliver(planned, Ledger(out / LEDGER_NAME), SmtpConnector(settings.mail, None), settings.mail.sender,
             clock=lambda: NOW, sleep=lambda s: None, per_minute=0, progress=lambda *a: None)
