@@ -20,15 +20,14 @@ from datetime import date
 
 import pandas as pd
 
-from pyxl import flags as flag_rules
 from pyxl.config import ThresholdSettings
+from pyxl.flags import compute_flags, return_row
 from pyxl.model import (
     INDICATOR_COLUMNS,
     RETURN_COLUMNS,
     TASK_COLUMNS,
     Consolidation,
     DutyTable,
-    ReturnRow,
     Target,
     Task,
     UnitDirectory,
@@ -97,12 +96,6 @@ def returns_by_unit(returns: list[UnitReturn]) -> tuple[dict[str, UnitReturn], d
         if accepted:
             used[unit] = accepted[-1]
     return used, everything
-
-
-def _row(item: UnitReturn | None, key: str) -> ReturnRow | None:
-    if item is None:
-        return None
-    return next((row for row in item.rows if row.key == key), None)
 
 
 # ---------------------------------------------------------------- 序时进度
@@ -275,7 +268,7 @@ def _lead_summary(task: Task, roles: Roles, used: dict[str, UnitReturn], period:
     in 回收情况 and 逾期未报); only when no lead reported is the task 未报送.
     """
     fraction = deadline_fraction(task.deadline, period, year)
-    reports = [(unit, _row(used.get(unit), task.number)) for unit in roles.leads]
+    reports = [(unit, return_row(used.get(unit), task.number)) for unit in roles.leads]
     reports = [(unit, row) for unit, row in reports if row is not None]
     if not reports:
         return {"category": "未报送", "status": None, "percent": None, "progress": "", "issues": "", "fraction": fraction}
@@ -302,7 +295,7 @@ def _responsible_reports(task: Task, roles: Roles, used: dict[str, UnitReturn], 
     """Each responsible unit's short report: status, percentage and the start of its progress text."""
     lines = []
     for unit in roles.responsible:
-        row = _row(used.get(unit), task.number)
+        row = return_row(used.get(unit), task.number)
         if row is None:
             lines.append(f"{unit}：{'报送未通过校验' if unit in everything else '未报送'}")
             continue
@@ -356,7 +349,7 @@ def _indicator_table(duty, roles, used, period, thresholds) -> pd.DataFrame:
             key = task.target_key(position)
             reported, reported_by = None, None
             for unit in roles[task.number].leads:
-                row = _row(used.get(unit), key)
+                row = return_row(used.get(unit), key)
                 if row is not None and row.value is not None:
                     reported, reported_by = row.value, unit
                     break
@@ -458,7 +451,7 @@ def consolidate(
     tasks = _task_table(duty, roles, used, everything, previous_categories, period)
     indicators = _indicator_table(duty, roles, used, period, thresholds)
     returns = _return_table(duty, roles, index.directory, used, everything, due)
-    flags = flag_rules.compute_flags(
+    flags = compute_flags(
         duty=duty,
         roles={number: (r.leads, r.responsible) for number, r in roles.items()},
         used=used,

@@ -44,7 +44,8 @@ def _number(value: float | None) -> str:
     return f"{value:,.4f}".rstrip("0").rstrip(".")
 
 
-def _row(item: UnitReturn | None, key: str) -> ReturnRow | None:
+def return_row(item: UnitReturn | None, key: str) -> ReturnRow | None:
+    """The row `key` (43 or 43-1) of a unit's return; None without a return or without that row."""
     if item is None:
         return None
     return next((row for row in item.rows if row.key == key), None)
@@ -116,7 +117,7 @@ def data_conflicts(
         leads, responsible = roles[task.number]
         units = leads + responsible
         # status: 已完成 against 未启动 on the task row
-        statuses = {unit: row.status for unit in units if (row := _row(used.get(unit), task.number)) is not None}
+        statuses = {unit: row.status for unit in units if (row := return_row(used.get(unit), task.number)) is not None}
         done = [u for u, s in statuses.items() if s == "已完成"]
         not_started = [u for u, s in statuses.items() if s == "未启动"]
         if done and not_started:
@@ -131,7 +132,7 @@ def data_conflicts(
             )
         for position, target in enumerate(task.targets):
             key = task.target_key(position)
-            values = [(u, row.value) for u in units if (row := _row(used.get(u), key)) is not None and row.value is not None]
+            values = [(u, row.value) for u in units if (row := return_row(used.get(u), key)) is not None and row.value is not None]
             for i, (first, a) in enumerate(values):
                 if first not in leads:
                     continue  # every pair with at least one lead, each pair once
@@ -171,12 +172,12 @@ def stale_progress(
     for task in duty.tasks:
         leads, responsible = roles[task.number]
         for unit in leads + responsible:
-            row = _row(used.get(unit), task.number)
+            row = return_row(used.get(unit), task.number)
             if row is None or row.status == "已完成" or not _same_text(row.progress):
                 continue
             text, run, earlier = _same_text(row.progress), 1, period.previous()
             while run < stale_periods:
-                before = _row(used_history.get(str(earlier), {}).get(unit), task.number)
+                before = return_row(used_history.get(str(earlier), {}).get(unit), task.number)
                 if before is None or _same_text(before.progress) != text:
                     break
                 run, earlier = run + 1, earlier.previous()
