@@ -144,6 +144,7 @@ def _add_as_of(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `pyxl` argument parser: one sub-command per pipeline step, plus init and demo."""
     parser = _Parser(prog="pyxl", description="政府工作报告重点工作督查督办：分工、分发、回收、汇总、预警、通报。")
     parser.add_argument("--version", action="version", version=f"pyxl {__version__}")
     parser.add_argument("--config", type=Path, default=Path(CONFIG_NAME), help="配置文件（默认 ./config.yaml）")

@@ -123,14 +123,17 @@ class Settings(_Strict):
     # ---- paths, resolved against the folder of config.yaml
     @property
     def root(self) -> Path:
+        """The workspace: the folder holding config.yaml."""
         return self._root
 
     def path(self, relative: str) -> Path:
+        """A path from config.yaml, resolved against the workspace unless absolute."""
         candidate = Path(relative)
         return candidate if candidate.is_absolute() else self._root / candidate
 
     @property
     def document_path(self) -> Path:
+        """The duty document: paths.document, else the bundled example."""
         if self.paths.document:
             return self.path(self.paths.document)
         return example_document()
@@ -148,9 +151,11 @@ class Settings(_Strict):
         return self.path(self.paths.logs)
 
     def returns_dir(self, period: object) -> Path:
+        """returns/<period>/: the period's archive of returned files."""
         return self.path(self.paths.returns) / str(period)
 
     def out_dir(self, period: object) -> Path:
+        """out/<period>/: everything generated for the period."""
         return self.path(self.paths.out) / str(period)
 
     def template_path(self, relative: str) -> Path:
@@ -171,6 +176,7 @@ class Settings(_Strict):
             return str(path)
 
     def unit_directory(self) -> UnitDirectory:
+        """config.yaml's units and groups as the model's UnitDirectory."""
         units = tuple(
             Unit(u.name, u.kind, tuple(u.aliases), u.contact, tuple(u.email), u.phone) for u in self.units
         )

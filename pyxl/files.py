@@ -53,16 +53,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> Path:
+    """Write `data` to `target` atomically (see atomic_path); returns `target`."""
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
     return Path(target)
 
 
 def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write `text` to `target` atomically in `encoding` (utf-8-sig for CSV Excel opens); returns `target`."""
     return write_bytes_atomic(target, text.encode(encoding))
 
 
 def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

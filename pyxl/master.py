@@ -223,6 +223,7 @@ def section_label(section: Section | None, section_id: str) -> str:
 
 
 def subsection_label(subsection: Subsection | None, subsection_id: str | None) -> str:
+    """分节 cell: `（一）强化创新驱动` (the id alone when the title is unknown, empty without one)."""
     if not subsection_id:
         return ""
     if subsection is None or not subsection.title:
@@ -337,6 +338,7 @@ class MasterData:
     file: str = ""  # how problems name the workbook
 
     def rows(self, sheet: str) -> Rows:
+        """The rows of `sheet` as read (header first), empty when the workbook lacks it."""
         return self.sheets.get(sheet, [])
 
     def settings_values(self) -> dict[str, Any]:

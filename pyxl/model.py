@@ -116,6 +116,7 @@ class DutyTable:
     problems: list[Problem] = field(default_factory=list)
 
     def task(self, number: str) -> Task:
+        """The task numbered `number`; KeyError when there is none."""
         for task in self.tasks:
             if task.number == number:
                 return task
@@ -167,9 +168,11 @@ class UnitDirectory:
     groups: tuple[Group, ...] = ()
 
     def unit(self, name: str) -> Unit | None:
+        """The unit with canonical name `name`, None when there is none."""
         return next((u for u in self.units if u.name == name), None)
 
     def group(self, name: str) -> Group | None:
+        """The group with canonical name `name`, None when there is none."""
         return next((g for g in self.groups if g.name == name), None)
 
 

@@ -28,6 +28,7 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> "Period":
+        """`2025-06` as a Period; PyxlError with an example of the right form otherwise."""
         match = _PERIOD.match(str(text).strip())
         if not match:
             raise PyxlError(f"期次「{text}」格式不对：请写成 年-月，例如 2025-06。")
@@ -43,16 +44,20 @@ class Period:
 
     @property
     def first_day(self) -> date:
+        """The 1st of the month."""
         return date(self.year, self.month, 1)
 
     @property
     def last_day(self) -> date:
+        """The last day of the month (29 February in a leap year)."""
         return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
     def next(self) -> "Period":
+        """The following month (2025-12 → 2026-01)."""
         return Period(self.year + (self.month == 12), self.month % 12 + 1)
 
     def previous(self) -> "Period":
+        """The month before (2025-01 → 2024-12)."""
         return Period(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
     def due_date(self, due_day: int) -> date:

@@ -62,6 +62,7 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
+        """Whether the problem stops the file's values being used (a warning does not)."""
         return self.severity == "error"
 
     def where(self) -> str:
@@ -101,6 +102,7 @@ SEVERITY_LABELS = {"error": "错误", "warning": "提示"}
 
 
 def problems_to_rows(problems: Iterable[Problem]) -> list[dict]:
+    """One dict per problem, keyed by PROBLEM_COLUMNS (the rows of a problems table)."""
     return [asdict(p) for p in problems]
 
 
@@ -121,4 +123,5 @@ def problems_to_csv(problems: Iterable[Problem]) -> str:
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:
+    """Whether any of `problems` is an error rather than a warning."""
     return any(p.is_error for p in problems)

@@ -182,6 +182,7 @@ class MasterContent:
     @classmethod
     def fresh(cls, settings: Settings, table: DutyTable, directory: UnitDirectory,
               conf: dict[str, Any] | None = None) -> "MasterContent":
+        """The sheets of a new master: the duty table, the unit directory and config.yaml's settings."""
         return cls(master.task_rows(table), master.indicator_rows(table), master.unit_rows(directory),
                    master.setting_rows(settings, table), conf_rows(conf))
 
@@ -217,6 +218,7 @@ class MasterContent:
         return master.MasterData({master.SHEET_UNITS: self.units}).unit_directory(settings)[0]
 
     def sheets(self) -> list[SheetSpec]:
+        """Every sheet of the workbook in tab order: 使用说明, the data sheets, extras, hidden xlwings.conf."""
         def table(name: str, rows: master.Rows, text_columns: set[int] = frozenset()) -> SheetSpec:  # type: ignore[assignment]
             widths = list(WIDTHS[name]) + [16] * max(0, len(rows[0]) - len(WIDTHS[name]))
             return SheetSpec(name, rows, widths, text_columns=set(text_columns))
