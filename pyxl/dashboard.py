@@ -21,6 +21,13 @@ SHEET_NAME = "仪表盘"
 TABLE_CATEGORIES = "类别分布"
 TABLE_UNITS = "各单位任务类别"
 TABLE_INDICATORS = "主要指标序时完成"
+# The chart drawn over each table, in the xlsx summary and in the live master alike.
+CHART_TITLES = {
+    TABLE_CATEGORIES: "重点任务类别分布",
+    TABLE_INDICATORS: "主要经济指标完成序时目标情况",
+    TABLE_UNITS: "各牵头单位任务推进情况",
+}
+NO_INDICATOR_DATA = "主要经济指标本期暂无可与序时目标比较的报送数据。"
 
 
 def _schedule_percent(reported: object, expected: object) -> float | None:
@@ -64,6 +71,11 @@ def dashboard_tables(consolidation: Consolidation) -> dict[str, pd.DataFrame]:
     return {TABLE_CATEGORIES: counts, TABLE_UNITS: units, TABLE_INDICATORS: indicators}
 
 
+def dashboard_heading(consolidation: Consolidation) -> str:
+    """The 仪表盘's first line: the year, the period and the share of the year gone by."""
+    return f"{consolidation.year}年重点工作推进情况仪表盘（{consolidation.period}，序时进度 {consolidation.schedule_fraction:.1%}）"
+
+
 def _write_table(worksheet, row: int, title: str, table: pd.DataFrame, formats: dict) -> int:
     """Write a titled table at `row` (0-based, column A); return the row after it."""
     worksheet.write_string(row, 0, title, formats["title"])
@@ -97,12 +109,7 @@ def add_dashboard(workbook, consolidation: Consolidation) -> None:
         "header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
         "percent": workbook.add_format({"num_format": "0.0%"}),
     }
-    sheet.write_string(
-        0,
-        0,
-        f"{consolidation.year}年重点工作推进情况仪表盘（{consolidation.period}，序时进度 {consolidation.schedule_fraction:.1%}）",
-        formats["heading"],
-    )
+    sheet.write_string(0, 0, dashboard_heading(consolidation), formats["heading"])
     sheet.set_column(0, 0, 24)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)  # printed for a meeting: one page wide
@@ -127,7 +134,7 @@ def add_dashboard(workbook, consolidation: Consolidation) -> None:
             "data_labels": {"value": True, "percentage": False},
         }
     )
-    doughnut.set_title({"name": "重点任务类别分布"})
+    doughnut.set_title({"name": CHART_TITLES[TABLE_CATEGORIES]})
     sheet.insert_chart(2, 10, doughnut, {"x_scale": 1.1, "y_scale": 1.1})
 
     # Key indicators as a share of what is expected by now, against the 100% line.
@@ -157,12 +164,12 @@ def add_dashboard(workbook, consolidation: Consolidation) -> None:
             }
         )
         columns.combine(schedule)
-        columns.set_title({"name": "主要经济指标完成序时目标情况"})
+        columns.set_title({"name": CHART_TITLES[TABLE_INDICATORS]})
         columns.set_y_axis({"name": "%", "min": 0})
         columns.set_legend({"position": "bottom"})
         sheet.insert_chart(2, 19, columns, {"x_scale": 1.4, "y_scale": 1.5})
     else:
-        sheet.write_string(2, 19, "主要经济指标本期暂无可与序时目标比较的报送数据。", formats["title"])
+        sheet.write_string(2, 19, NO_INDICATOR_DATA, formats["title"])
 
     # Units by category: stacked horizontal bars, the unit with most tasks on top.
     units = tables[TABLE_UNITS]
@@ -180,7 +187,7 @@ def add_dashboard(workbook, consolidation: Consolidation) -> None:
                     "gap": 50,
                 }
             )
-        bars.set_title({"name": "各牵头单位任务推进情况"})
+        bars.set_title({"name": CHART_TITLES[TABLE_UNITS]})
         # Category axis of a bar chart: first row on top, values axis kept at the bottom.
         bars.set_y_axis({"reverse": True, "crossing": "max"})
         bars.set_x_axis({"min": 0, "major_unit": max(1, math.ceil(units["合计"].max() / 10))})

@@ -18,7 +18,16 @@ from typing import Any, Iterator, Literal, Sequence
 from openpyxl.utils.cell import get_column_letter
 
 from pyxl import layout, master
-from pyxl.dashboard import SHEET_NAME, TABLE_CATEGORIES, TABLE_INDICATORS, TABLE_UNITS, dashboard_tables
+from pyxl.dashboard import (
+    CHART_TITLES,
+    NO_INDICATOR_DATA,
+    SHEET_NAME,
+    TABLE_CATEGORIES,
+    TABLE_INDICATORS,
+    TABLE_UNITS,
+    dashboard_heading,
+    dashboard_tables,
+)
 from pyxl.model import CATEGORIES, SHEET_NAMES, Consolidation
 from pyxl.problems import PROBLEM_COLUMNS, PROBLEM_LABELS, SEVERITY_LABELS, Problem
 from pyxl.unit_sheet import SheetRow, header_row, sheet_name_for
@@ -74,10 +83,7 @@ def dashboard_block(consolidation: Consolidation) -> tuple[Rows, list[ChartSpec]
     against 序时进度 (columns; left out when no indicator can be compared yet).
     """
     tables = dashboard_tables(consolidation)
-    rows: Rows = [
-        [f"{consolidation.year}年重点工作推进情况仪表盘（{consolidation.period}，序时进度 {consolidation.schedule_fraction:.1%}）"],
-        [],
-    ]
+    rows: Rows = [[dashboard_heading(consolidation)], []]
     header_at: dict[str, int] = {}  # table → 1-based row of its header
     for name, table in tables.items():
         headers = [SHARE_HEADER if column == "占比" else str(column) for column in table.columns]
@@ -91,14 +97,14 @@ def dashboard_block(consolidation: Consolidation) -> tuple[Rows, list[ChartSpec]
                 values[share] = None if values[share] is None else round(float(values[share]) * 100, 1)
             rows.append(values)
         if name == TABLE_INDICATORS and not len(table):
-            rows.append(["主要经济指标本期暂无可与序时目标比较的报送数据。"])
+            rows.append([NO_INDICATOR_DATA])
         rows += [[] for _ in range(_GAP)]
 
     charts: list[ChartSpec] = []
     top = f"{_CHART_COLUMN}{_FIRST_TABLE_ROW}"
     header = header_at[TABLE_CATEGORIES]
     last = header + len(tables[TABLE_CATEGORIES])
-    charts.append(ChartSpec("pie", "重点任务类别分布", _range(header, 1, last, 1), _range(header + 1, 0, last, 0), top))
+    charts.append(ChartSpec("pie", CHART_TITLES[TABLE_CATEGORIES], _range(header, 1, last, 1), _range(header + 1, 0, last, 0), top))
 
     indicators = tables[TABLE_INDICATORS]
     if len(indicators):
@@ -106,7 +112,7 @@ def dashboard_block(consolidation: Consolidation) -> tuple[Rows, list[ChartSpec]
         last = header + len(indicators)
         percent = list(indicators.columns).index("完成序时目标(%)")
         charts.append(ChartSpec(
-            "column", "主要经济指标完成序时目标情况", _range(header, percent, last, percent + 1),
+            "column", CHART_TITLES[TABLE_INDICATORS], _range(header, percent, last, percent + 1),
             _range(header + 1, 0, last, 0), f"R{_FIRST_TABLE_ROW}", width=460,
         ))
 
@@ -115,7 +121,7 @@ def dashboard_block(consolidation: Consolidation) -> tuple[Rows, list[ChartSpec]
         header = header_at[TABLE_UNITS]
         last = header + len(units)
         charts.append(ChartSpec(
-            "bar_stacked", "各牵头单位任务推进情况", _range(header, 1, last, len(CATEGORIES)),
+            "bar_stacked", CHART_TITLES[TABLE_UNITS], _range(header, 1, last, len(CATEGORIES)),
             _range(header + 1, 0, last, 0), f"{_CHART_COLUMN}{_FIRST_TABLE_ROW + 18}",
             width=680, height=max(240, 16 * len(units) + 90),
         ))
