@@ -291,7 +291,9 @@ def _lead_summary(task: Task, roles: Roles, used: dict[str, UnitReturn], period:
     }
 
 
-def _responsible_reports(task: Task, roles: Roles, used: dict[str, UnitReturn], everything: dict) -> str:
+def _responsible_reports(
+    task: Task, roles: Roles, used: dict[str, UnitReturn], everything: dict[str, list[UnitReturn]]
+) -> str:
     """Each responsible unit's short report: status, percentage and the start of its progress text."""
     lines = []
     for unit in roles.responsible:
@@ -313,7 +315,15 @@ def _percent_text(percent: float | None) -> str:
     return "" if percent is None else f"{percent:g}%"
 
 
-def _task_table(duty, roles, used, everything, previous_categories, period) -> pd.DataFrame:
+def _task_table(
+    duty: DutyTable,
+    roles: dict[str, Roles],
+    used: dict[str, UnitReturn],
+    everything: dict[str, list[UnitReturn]],
+    previous_categories: dict[str, str] | None,
+    period: Period,
+) -> pd.DataFrame:
+    """One row per task: the lead units' report, the others' short reports, the category and its change."""
     rows = []
     for task in duty.tasks:
         lead = _lead_summary(task, roles[task.number], used, period, duty.year)
@@ -340,7 +350,9 @@ def _task_table(duty, roles, used, everything, previous_categories, period) -> p
     return pd.DataFrame(rows, columns=list(TASK_COLUMNS))
 
 
-def _indicator_table(duty, roles, used, period, thresholds) -> pd.DataFrame:
+def _indicator_table(
+    duty: DutyTable, roles: dict[str, Roles], used: dict[str, UnitReturn], period: Period, thresholds: ThresholdSettings
+) -> pd.DataFrame:
     """One row per target. With several lead units the first lead (in the document's order)
     that reported a value supplies it; disagreements between units are 数据冲突 flags."""
     rows = []
@@ -379,7 +391,14 @@ def _indicator_table(duty, roles, used, period, thresholds) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
 
 
-def _return_table(duty, roles, directory: UnitDirectory, used, everything, due: date) -> pd.DataFrame:
+def _return_table(
+    duty: DutyTable,
+    roles: dict[str, Roles],
+    directory: UnitDirectory,
+    used: dict[str, UnitReturn],
+    everything: dict[str, list[UnitReturn]],
+    due: date,
+) -> pd.DataFrame:
     """One row per unit that owns tasks, in the directory's order, then in order of first mention."""
     task_count: dict[str, int] = {}
     for task in duty.tasks:
