@@ -12,6 +12,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+from docx.table import Table
+
 from pyxl.errors import PyxlError
 from pyxl.parse_numbering import Numbering, numbered_text
 
@@ -63,10 +67,6 @@ def text_lines(text: str) -> list[Line]:
 
 
 def _docx_lines(path: Path) -> list[Line]:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table
-
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
