@@ -123,12 +123,22 @@ def _comparator(before: str, after: str, kind: str, decrease: bool) -> str:
 _TAIL_BREAK = re.compile(r"[，。；;,：:！？!?、（(]|并")
 
 
+def _clause_start(soft: str, at: int) -> int:
+    """Where the clause holding position `at` starts (`soft`: the text with name brackets filled in)."""
+    return max((m.end() for m in _CLAUSE_BREAK.finditer(soft, 0, at)), default=0)
+
+
+def _trim_metric(words: str) -> str:
+    """`words` without the fillers before a metric (全年, 力争 …) and the verbs after it (增长, 达到 …)."""
+    return _METRIC_TAIL.sub("", _METRIC_HEAD.sub("", words))
+
+
 def _metric(text: str, start: int, end: int, match_end: int) -> tuple[str, int, int]:
     """The metric of a number at text[start:end], where its phrase starts and ends in `text`."""
     head = text[start:end]
     # the words right after the number when the words before are only a verb (推进45个重点项目)
     tail = text[match_end:][: len(_TAIL_BREAK.split(_soften(text[match_end:]), maxsplit=1)[0])]
-    cleaned = _unquote(_METRIC_TAIL.sub("", _METRIC_HEAD.sub("", head.strip())))
+    cleaned = _unquote(_trim_metric(head.strip()))
     lead = len(head) - len(head.lstrip())
     offset = start + lead + (len(head.strip()) - len(_METRIC_HEAD.sub("", head.strip())))
     tail_clean = re.sub(r"^(?:及以上|以上|以内|以下|左右)", "", tail).strip()
@@ -147,7 +157,7 @@ def find_targets(text: str) -> list[Target]:
     starts: list[int] = []  # where each target's phrase starts
     previous_end = 0
     for match in _NUMBER.finditer(masked):
-        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(soft, 0, match.start())), default=0)
+        clause_start = _clause_start(soft, match.start())
         start = max(clause_start, previous_end)
         between = text[start : match.start()]
         full_before = text[clause_start : match.start()]
@@ -200,8 +210,8 @@ def find_targets(text: str) -> list[Target]:
         starts.append(metric_start)
         previous_end = match.end()
     for zero in _ZERO_GROWTH.finditer(text):
-        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(soft, 0, zero.start())), default=0)
+        clause_start = _clause_start(soft, zero.start())
         head = text[clause_start : zero.start()]
-        metric = _METRIC_TAIL.sub("", _METRIC_HEAD.sub("", re.sub(r"^(?:实现|推动|确保)", "", head.strip())))
+        metric = _trim_metric(re.sub(r"^(?:实现|推动|确保)", "", head.strip()))
         targets.append(Target(text[clause_start : zero.end()].strip(), _unquote(metric) or "增长", 0.0, "%", "growth", "<="))
     return targets
