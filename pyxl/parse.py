@@ -363,4 +363,4 @@ def parse_document(path: Path, directory: UnitDirectory, default_year: int) -> D
     return parse_lines(read_lines(path), directory, default_year, path.name)
 
 
-__all__ = ["parse_document", "parse_text", "parse_lines", "split_labels"]
+__all__ = ["parse_document", "parse_text", "parse_lines"]
