@@ -299,9 +299,8 @@ class _Parser:
                 f"第 {item.number} 项在「…{tail}」处中断，文件可能不完整：请核对原文件，补全后重新导入。",
                 item.line,
             )
-        if not lead_raw:
-            lead_raw = self.defaults.get(f"{item.section}{item.subsection or ''}") or self.defaults.get(item.section, [])
-            lead_raw = list(lead_raw)
+        if not lead_raw:  # the lead unit its subsection's or section's heading names
+            lead_raw = list(self.defaults.get(f"{item.section}{item.subsection or ''}") or self.defaults.get(item.section, []))
         lead = self.resolve(lead_raw, item, "牵头单位", truncated and not responsible_raw)
         responsible = self.resolve(responsible_raw, item, "责任单位", truncated)
         if not lead and not truncated:
@@ -311,9 +310,9 @@ class _Parser:
                 item.line,
             )
         deadlines = find_deadlines(text, self.year)
-        for extra in parse_deadline_cell(item.deadline_cell, self.year):
-            if extra.phrase not in {d.phrase for d in deadlines}:
-                deadlines.append(extra)
+        in_text = {d.phrase for d in deadlines}
+        # a 完成时限 cell's deadlines (each phrase once already) after the ones the text names
+        deadlines += [extra for extra in parse_deadline_cell(item.deadline_cell, self.year) if extra.phrase not in in_text]
         return Task(
             number=item.number,
             section=item.section,

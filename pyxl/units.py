@@ -25,6 +25,8 @@ def normalise_name(raw: str) -> str:
 
 @dataclass(frozen=True)
 class Resolution:
+    """What a unit name as written resolves to."""
+
     raw: str
     canonical: str | None  # a unit or group name, None when unknown
     is_group: bool = False
