@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, Mapping, Sequence
 
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pyxl import layout
 from pyxl.model import STATUSES, ReturnRow
@@ -35,6 +36,11 @@ _WIDTHS = (9, 42, 10, 14, 14, 12, 11, 9, 11, 30, 20, 20)
 _LAST_COL = len(layout.COLUMNS) - 1
 _COL = {title: i for i, title in enumerate(layout.COLUMNS)}
 _HEADER_ROW = 4  # 1-based: title, unit/due date, instructions, then the header
+# Cell format of each locked column (SheetRow.locked_values order); a target row uses its "_target" twin.
+_LOCKED_STYLES = ("key", "text", "center", "text", "text", "center")
+# Cell format of each input column: numbers right-aligned, the status centred, texts left.
+_INPUT_STYLES = {title: {"本期完成值": "input_number", "完成进度(%)": "input_number", "状态": "input_center"}.get(title, "input")
+                 for title in layout.INPUT_COLUMNS}
 _NUMBER_LIMIT = 999_999_999_999  # any realistic year-to-date value, negative growth included
 
 
@@ -141,12 +147,12 @@ def write_unit_workbook(
     book = xlsxwriter.Workbook(path if hasattr(path, "write") else str(path), {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
     # A fixed creation time keeps the bytes reproducible (XlsxWriter would use the clock).
     first_day = datetime(int(period[:4]), int(period[5:7]), 1, tzinfo=timezone.utc)
-    book.set_properties({"title": layout.TITLE_TEMPLATE.format(year=year, period=period), "author": "pyxl", "created": first_day})
+    title = layout.TITLE_TEMPLATE.format(year=year, period=period)
+    book.set_properties({"title": title, "author": "pyxl", "created": first_day})
     fmt = _formats(book)
     sheet = book.add_worksheet(sheet_name)
 
     # ---- title block
-    title = layout.TITLE_TEMPLATE.format(year=year, period=period)
     sheet.merge_range(0, 0, 0, _LAST_COL, title, fmt["title"])
     sheet.set_row(0, 30)
     sheet.merge_range(1, 0, 1, 5, f"{layout.UNIT_LABEL}{unit}", fmt["unit"])
@@ -174,24 +180,20 @@ def write_unit_workbook(
     for offset, row in enumerate(rows):
         r = first + offset
         is_target = row.target_index is not None
-        sheet.write_string(r, 0, row.key, fmt["key_target" if is_target else "key"])
-        sheet.write_string(r, 1, row.text, fmt["text_target" if is_target else "text"])
-        sheet.write_string(r, 2, row.role, fmt["center_target" if is_target else "center"])
-        sheet.write_string(r, 3, row.metric, fmt["text_target" if is_target else "text"])
-        sheet.write_string(r, 4, row.target, fmt["text_target" if is_target else "text"])
-        sheet.write_string(r, 5, row.deadline, fmt["center_target" if is_target else "center"])
+        for col, (text, style) in enumerate(zip(row.locked_values, _LOCKED_STYLES)):
+            sheet.write_string(r, col, text, fmt[f"{style}_target" if is_target else style])
         values = _prefill(previous.get(row.key))
         for title_text in layout.INPUT_COLUMNS:
             col = _COL[title_text]
             value = values.get(title_text)
-            style = fmt["input_number"] if col in (6, 7) else fmt["input_center"] if col == 8 else fmt["input"]
+            style = fmt[_INPUT_STYLES[title_text]]
             if value is None:
                 sheet.write_blank(r, col, None, style)
             elif isinstance(value, (int, float)):
                 sheet.write_number(r, col, value, style)
             else:
                 sheet.write_string(r, col, value, style)
-        (value_target_cells if is_target else value_task_cells).append(f"G{r + 1}")
+        (value_target_cells if is_target else value_task_cells).append(xl_rowcol_to_cell(r, _COL["本期完成值"]))
         sheet.set_row(r, _row_height((*row.locked_values[1:], *(v for v in values.values() if isinstance(v, str)))))
     last = first + len(rows) - 1
 
@@ -223,7 +225,7 @@ def write_unit_workbook(
                 },
             )
         sheet.data_validation(
-            first, 7, last, 7,
+            first, _COL["完成进度(%)"], last, _COL["完成进度(%)"],
             {
                 "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
                 "input_title": "完成进度(%)",
@@ -233,7 +235,7 @@ def write_unit_workbook(
             },
         )
         sheet.data_validation(
-            first, 8, last, 8,
+            first, _COL["状态"], last, _COL["状态"],
             {
                 "validate": "list", "source": list(STATUSES),
                 "input_title": "状态", "input_message": "请从下拉列表选择：" + "、".join(STATUSES) + "。",
