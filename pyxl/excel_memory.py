@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from pyxl import master
-from pyxl.excel_tables import ChartSpec
+from pyxl.excel_tables import BUILT_SHEETS, ChartSpec
 from pyxl.files import write_bytes_atomic
 from pyxl.workbook_build import MasterContent
 from pyxl.xlsm import SheetSpec, build_package
 
 Rows = list[list[Any]]
-_OWN_SHEETS = {master.SHEET_USAGE, *master.DATA_SHEETS, master.SHEET_CONF}
 
 
 def _trim(rows: Rows) -> Rows:
@@ -107,6 +106,6 @@ class MemoryBook:
         content = MasterContent.from_rows(data)
         # the sheets the buttons added are plain blocks: an empty header cell stays empty
         content.extra = [SheetSpec(name, rows or [[""]], [16] * max(len(rows[0]) if rows else 1, 1), table=False)
-                         for name, rows in self.sheets.items() if name not in _OWN_SHEETS]
+                         for name, rows in self.sheets.items() if name not in BUILT_SHEETS]
         write_bytes_atomic(self.path, build_package(content.sheets()))
         self.saves += 1

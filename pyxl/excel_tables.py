@@ -10,11 +10,11 @@ lines and all of this is tested without Excel.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Literal, Sequence
 
+import pandas as pd
 from openpyxl.utils.cell import get_column_letter
 
 from pyxl import layout, master
@@ -65,9 +65,14 @@ def _range(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
     return f"{get_column_letter(first_col + 1)}{first_row}:{get_column_letter(last_col + 1)}{last_row}"
 
 
-def _cell(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _plain(value: Any) -> Any:
+    """A pandas cell as Excel takes it: missing (NaN, NaT, None) → None, numpy scalar → Python, lists joined."""
+    if isinstance(value, (list, tuple)):
+        return master.join_list([str(v) for v in value])
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         return value.item()  # numpy scalar → Python
     return value
@@ -90,11 +95,11 @@ def dashboard_block(consolidation: Consolidation) -> tuple[Rows, list[ChartSpec]
         rows.append([name])
         header_at[name] = len(rows) + 1
         rows.append(headers)
+        share = list(table.columns).index("占比") if "占比" in table.columns else None
         for record in table.itertuples(index=False):
-            values = [_cell(v) for v in record]
-            if "占比" in table.columns:
-                share = list(table.columns).index("占比")
-                values[share] = None if values[share] is None else round(float(values[share]) * 100, 1)
+            values = [_plain(v) for v in record]
+            if share is not None and values[share] is not None:
+                values[share] = round(float(values[share]) * 100, 1)
             rows.append(values)
         if name == TABLE_INDICATORS and not len(table):
             rows.append([NO_INDICATOR_DATA])
@@ -131,25 +136,9 @@ def dashboard_block(consolidation: Consolidation) -> tuple[Rows, list[ChartSpec]
 # ---------------------------------------------------------------- the period's tables
 
 
-def frame_rows(frame: Any) -> Rows:
+def frame_rows(frame: pd.DataFrame) -> Rows:
     """A pandas table as header + rows of plain cell values (NaN → empty)."""
-    import pandas as pd
-
-    rows: Rows = [[str(column) for column in frame.columns]]
-    for record in frame.itertuples(index=False):
-        row = []
-        for value in record:
-            if isinstance(value, (list, tuple)):
-                value = master.join_list([str(v) for v in value])
-            elif value is None or (not isinstance(value, str) and pd.isna(value)):
-                value = None
-            elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
-                value = value.item()  # numpy scalar → Python
-            elif isinstance(value, pd.Timestamp):
-                value = value.to_pydatetime()
-            row.append(value)
-        rows.append(row)
-    return rows
+    return [[str(column) for column in frame.columns]] + [[_plain(v) for v in record] for record in frame.itertuples(index=False)]
 
 
 def problem_rows(problems: Sequence[Problem]) -> Rows:
@@ -164,10 +153,10 @@ def problem_rows(problems: Sequence[Problem]) -> Rows:
 
 # ---------------------------------------------------------------- unit sheets in the master
 
+# The sheets `pyxl build-workbook` makes; the buttons add the rest.
+BUILT_SHEETS = (master.SHEET_USAGE, *master.DATA_SHEETS, master.SHEET_CONF)
 # Sheets of the master a unit's sheet must never replace.
-_TAKEN = {name.lower() for name in (
-    "使用说明", "任务清单", "指标", "单位", "设置", "xlwings.conf", DASHBOARD_SHEET, *SHEET_NAMES.values(),
-)}
+_TAKEN = {name.lower() for name in (*BUILT_SHEETS, DASHBOARD_SHEET, *SHEET_NAMES.values())}
 
 
 def master_sheet_name(unit: str) -> str | None:
