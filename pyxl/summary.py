@@ -13,8 +13,11 @@ import math
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
 
 from pyxl.dashboard import add_dashboard
 from pyxl.files import atomic_path
@@ -72,7 +75,7 @@ def _shown(table: str, column: str, value: object) -> object:
     """A value as the sheet shows it: Chinese labels, 是/否, None for empty."""
     if value is None or (not isinstance(value, (str, list, tuple)) and pd.isna(value)):
         return None
-    if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):
         return YES if value else NO
     labels = _VALUE_LABELS.get(table, {}).get(column)
     if labels and value in labels:
@@ -116,7 +119,8 @@ def write_summary(path: Path, consolidation: Consolidation) -> Path:
     return path
 
 
-def _write_table(workbook, formats, table: str, frame: pd.DataFrame, labelled: pd.DataFrame) -> None:
+def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, frame: pd.DataFrame, labelled: pd.DataFrame) -> None:
+    """One table on its own sheet: labelled headers, values as shown, widths, filter, print setup, colours."""
     sheet = workbook.add_worksheet(SHEET_NAMES[table])
     columns = list(frame.columns)
     widths = []
