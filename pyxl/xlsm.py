@@ -30,6 +30,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Sequence
 
+import xlsxwriter
+from pyopenvba import ExcelFile, VBAModuleKind
+from pyopenvba.cfb import CFB
+
 CUSTOM_UI_14 = "customUI/customUI14.xml"
 CUSTOM_UI_12 = "customUI/customUI.xml"
 NS_UI_14 = "http://schemas.microsoft.com/office/2009/07/customui"
@@ -101,8 +105,6 @@ def custom_ui_parts() -> dict[str, bytes]:
 
 
 def _write_sheets(sheets: Sequence[SheetSpec], created: datetime | None) -> bytes:
-    import xlsxwriter
-
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
                                         "strings_to_urls": False})
@@ -155,8 +157,6 @@ def _write_sheets(sheets: Sequence[SheetSpec], created: datetime | None) -> byte
 
 def _add_vba_project(xlsx: bytes) -> bytes:
     """The package with a VBA project holding our modules and xlwings', source only."""
-    from pyopenvba import ExcelFile, VBAModuleKind
-
     with tempfile.TemporaryDirectory(prefix="pyxl-build-") as folder:
         plain = Path(folder) / "sheets.xlsm"  # pyOpenVBA adds projects to .xlsm names only
         plain.write_bytes(xlsx)
@@ -174,8 +174,6 @@ def _add_vba_project(xlsx: bytes) -> bytes:
 
 
 def _source_only_project(vba_bin: bytes) -> bytes:
-    from pyopenvba.cfb import CFB
-
     cfb = CFB.from_bytes(vba_bin)
     cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_STREAM)
     return cfb.to_bytes()
