@@ -18,9 +18,11 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr
 from pathlib import Path, PurePosixPath
+from typing import Callable, Iterator
 
 from pyxl.files import is_lock_file
 from pyxl.problems import Problem, problem, register_code
@@ -77,28 +79,37 @@ def _kind(name: str, data: bytes) -> str:
     return "other"
 
 
-def gather(paths: list[Path], relative) -> list[Item]:
+def gather(paths: list[Path], relative: Callable[[Path], str]) -> list[Item]:
     """Read `paths` (files or folders, recursively, sorted) and unpack their containers.
 
     `relative(path)` turns a path into the text the user knows (relative to
-    the workspace). Lock files (`~$x.xlsx`) are skipped.
+    the workspace). Lock files (`~$x.xlsx`), system files and hidden folders
+    inside a given folder are skipped.
     """
     items: list[Item] = []
     for path in paths:
         path = Path(path)
         if not path.exists():
+            shown = relative(path)
             items.append(
-                Item(path.name, relative(path), b"", "missing",
-                     problems=[problem(PATH_MISSING, f"找不到「{relative(path)}」：请检查路径是否写对。", file=relative(path))])
+                Item(path.name, shown, b"", "missing",
+                     problems=[problem(PATH_MISSING, f"找不到「{shown}」：请检查路径是否写对。", file=shown)])
             )
             continue
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        if path.is_dir():
+            files = [p for p in sorted(path.rglob("*")) if p.is_file() and not _in_hidden_folder(p, path)]
+        else:
+            files = [path]
         for file in files:
-            if is_lock_file(file) or file.name.lower() in SYSTEM_FILES or any(part.startswith(".") for part in file.relative_to(path).parts[:-1] if path.is_dir()):
+            if is_lock_file(file) or file.name.lower() in SYSTEM_FILES:
                 continue
-            data = file.read_bytes()
-            items.extend(expand(file.name, relative(file), data))
+            items.extend(expand(file.name, relative(file), file.read_bytes()))
     return items
+
+
+def _in_hidden_folder(file: Path, folder: Path) -> bool:
+    """Whether `file` sits in a hidden folder (.git, .Trashes) below `folder`."""
+    return any(part.startswith(".") for part in file.relative_to(folder).parts[:-1])
 
 
 def expand(name: str, source: str, data: bytes, *, sender: str = "", received: datetime | None = None,
@@ -192,7 +203,7 @@ def _unmail(item: Item, depth: int) -> list[Item]:
         return []
 
 
-def _attachments(message):
+def _attachments(message: EmailMessage) -> Iterator[EmailMessage]:
     """Attachments, including those of forwarded messages; inline parts with a file name count too."""
     for part in message.walk():
         if part.is_multipart():
