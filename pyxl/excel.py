@@ -22,7 +22,7 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -33,6 +33,10 @@ from pyxl.excel_tables import ChartSpec, frame_rows, problem_rows
 from pyxl.logs import log_exception
 from pyxl.model import LIGHT_LABELS, SHEET_NAMES, Consolidation
 from pyxl.period import Period
+
+if TYPE_CHECKING:  # the button that needs them imports them through the pipeline
+    from pyxl.mail import Delivery
+    from pyxl.split import SplitPlan
 
 TITLE = "督查督办"
 LIGHT_COLORS = {"green": "#C6EFCE", "yellow": "#FFEB9C", "red": "#FFC7CE"}
@@ -96,6 +100,7 @@ def live_settings(book: WorkbookAdapter, settings: Settings) -> Settings:
 
 
 def current_period(settings: Settings) -> Period:
+    """The period the buttons work on: 当前期次 of the 设置 sheet; none set stops the step."""
     if not settings.period.current:
         raise PyxlError("没有设置当前期次：请在「设置」表的「当前期次」填写期次（如 2025-06），保存后再点按钮。")
     return Period.parse(settings.period.current)
@@ -148,11 +153,12 @@ def _parse_document(book: WorkbookAdapter, settings: Settings, period: Callable[
 
 
 def _names(units: Sequence[str], most: int = 5) -> str:
+    """Units for a message box: the first few by name, then how many in all."""
     return "、".join(units[:most]) + (f"等 {len(units)} 个" if len(units) > most else "")
 
 
-def _left_out(preview: Any) -> list[str]:
-    """The units a send leaves out, named: no address, sent before, wrong attachment (a mail.Delivery)."""
+def _left_out(preview: Delivery) -> list[str]:
+    """The units a send leaves out, named: no address, sent before, wrong attachment."""
     lines = []
     if preview.no_address:
         lines.append(f"没有邮箱、不会发送 {len(preview.no_address)} 个单位：{_names(preview.no_address)}（请在「单位」表填写邮箱）。")
@@ -163,8 +169,8 @@ def _left_out(preview: Any) -> list[str]:
     return lines
 
 
-def send_question(chosen: Period, preview: Any) -> str:
-    """The question before a real send, with the counts the dry run planned (a mail.Delivery)."""
+def send_question(chosen: Period, preview: Delivery) -> str:
+    """The question before a real send, with the counts the dry run planned."""
     planned = preview.planned
     return "\n".join([
         f"已生成{chosen.label}的邮件草稿（.eml，可在输出文件夹的 outbox 中打开预览）。",
@@ -200,8 +206,8 @@ def _split(book: WorkbookAdapter, settings: Settings, period: Callable[[], Perio
     return result
 
 
-def write_unit_sheets(book: WorkbookAdapter, plan: Any, folder: Path) -> str:
-    """One sheet per unit of a split.SplitPlan, whole rows per sheet; the line for the message box."""
+def write_unit_sheets(book: WorkbookAdapter, plan: SplitPlan, folder: Path) -> str:
+    """One sheet per unit of the split plan, whole rows per sheet; the line for the message box."""
     written, skipped = 0, []
     for unit, name, rows in excel_tables.unit_sheets(plan, folder):
         if rows is None:

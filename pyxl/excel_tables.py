@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
 
 import pandas as pd
 from openpyxl.utils.cell import get_column_letter
@@ -31,6 +31,9 @@ from pyxl.dashboard import (
 from pyxl.model import CATEGORIES, SHEET_NAMES, Consolidation
 from pyxl.problems import PROBLEM_COLUMNS, PROBLEM_LABELS, SEVERITY_LABELS, Problem
 from pyxl.unit_sheet import SheetRow, header_row, sheet_name_for
+
+if TYPE_CHECKING:
+    from pyxl.split import SplitPlan
 
 Rows = list[list[Any]]
 ChartKind = Literal["pie", "bar_stacked", "column"]
@@ -181,8 +184,8 @@ def unit_sheet_rows(path: Path, unit: str, rows: Sequence[SheetRow]) -> Rows:
     return [list(layout.COLUMNS)] + [[None if value == "" else value for value in row] for row in body]
 
 
-def unit_sheets(plan: Any, folder: Path) -> Iterator[tuple[str, str, Rows | None]]:
-    """(unit, sheet name, rows) for each unit of a split.SplitPlan whose workbook is in `folder`.
+def unit_sheets(plan: SplitPlan, folder: Path) -> Iterator[tuple[str, str, Rows | None]]:
+    """(unit, sheet name, rows) for each unit of the split plan whose workbook is in `folder`.
 
     rows is None when the unit gets no sheet: its name is one of the master's
     own sheets or, cut to 31 characters, another unit's, or its workbook was
