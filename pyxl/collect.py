@@ -34,7 +34,7 @@ from pyxl.model import STATUSES, DutyTable, LedgerEntry, ReturnRow, UnitDirector
 from pyxl.problems import Problem, has_errors, problem, register_code
 from pyxl.readers import Book, Sheet, Unreadable, as_text, cell_name, is_blank, read_book
 from pyxl.units import UnitIndex, normalise_name
-from pyxl.values import Reading, looks_like_formula, read_number
+from pyxl.values import Reading, is_percent_unit, looks_like_formula, read_number
 
 STAGE = "collect"
 
@@ -391,7 +391,7 @@ class PercentCell(float):
 def _read_percent_cell(raw: PercentCell, target_unit: str) -> Reading:
     """What the clerk saw ("60%") read like typed text; noted only when the unit is not a percentage."""
     reading = read_number(raw.shown, target_unit)
-    if target_unit.strip() in ("%", "％") and not reading.error:
+    if is_percent_unit(target_unit) and not reading.error:
         return Reading(reading.value)
     return reading
 

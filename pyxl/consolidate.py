@@ -36,6 +36,7 @@ from pyxl.model import (
 from pyxl.period import Period
 from pyxl.problems import PROBLEM_COLUMNS, problems_to_rows
 from pyxl.units import UnitIndex
+from pyxl.values import is_percent_unit
 
 CUMULATIVE_KINDS = ("count", "amount", "measure")
 # Least advanced first: combining several lead units keeps the least advanced.
@@ -123,7 +124,7 @@ def deadline_fraction(deadline: date | None, period: Period, year: int) -> float
 
 def uses_points(target: Target) -> bool:
     """Growth rates and percentage ratios are judged by the gap in percentage points."""
-    return target.kind == "growth" or (target.kind == "ratio" and target.unit.strip() in ("%", "％"))
+    return target.kind == "growth" or (target.kind == "ratio" and is_percent_unit(target.unit))
 
 
 def completion_rate(reported: float, expected: float, comparator: str) -> float | None:

@@ -23,10 +23,13 @@ _NUMBER = re.compile(
 _NOTHING = {"无", "暂无", "没有", "/", "-", "--", "—", "——", "-—", "不适用", "n/a", "na", "空"}
 # What may follow the number: a percent sign or a unit word (元, 人, 家, 公里 …); never digits.
 _REST = re.compile(r"^(?:%|个百分点|百分点|[^\d.,+\-=]{1,6})?$")
+_FORMULA_LIKE = re.compile(r"^[=+\-@]\s*[A-Za-z_][\w.]*\s*[(|!]")
 
 
 @dataclass(frozen=True)
 class Reading:
+    """What a cell was read as: a number or None (nothing to report), or an error when it is no number."""
+
     value: float | None
     note: str | None = None  # set when the text was interpreted: what we read it as
     error: bool = False
@@ -48,7 +51,7 @@ def read_number(value: object, target_unit: str = "") -> Reading:
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return Reading(None)
-    if isinstance(value, bool) or isinstance(value, (datetime, date, time)):
+    if isinstance(value, (bool, datetime, date, time)):
         return Reading(None, error=True)
     if isinstance(value, (int, float)):
         return Reading(float(value))
@@ -77,5 +80,9 @@ def read_number(value: object, target_unit: str = "") -> Reading:
 
 def looks_like_formula(text: str) -> bool:
     """Text a spreadsheet would run if it were pasted as a formula (=HYPERLINK(...), =cmd|...)."""
-    stripped = text.lstrip()
-    return bool(re.match(r"^[=+\-@]\s*[A-Za-z_][\w.]*\s*[(|!]", stripped))
+    return bool(_FORMULA_LIKE.match(text.lstrip()))
+
+
+def is_percent_unit(unit: str) -> bool:
+    """Whether a target's unit is a percentage (half- or full-width sign)."""
+    return unit.strip() in ("%", "％")
