@@ -250,6 +250,8 @@ def plan_split(duty: DutyTable, index: UnitIndex, source: str | None = None) -> 
 
 @dataclass
 class SplitOutput:
+    """What `write_unit_files` wrote, and the stale workbooks it removed."""
+
     written: list[Path]  # the unit workbooks written by this run
     manifest: Path
     archive: Path  # the zip of every unit workbook in the folder

@@ -314,7 +314,7 @@ def header_row() -> int:
     return _HEADER_ROW
 
 
-def _formats(book: "xlsxwriter.Workbook") -> dict:
+def _formats(book: "xlsxwriter.Workbook") -> dict[str, "xlsxwriter.format.Format"]:
     base = {"font_name": "宋体", "font_size": 11, "valign": "top", "text_wrap": True}
     cell = {**base, "border": 1}
     target = {"bg_color": "#F2F2F2"}  # target rows shaded, so they read as belonging to the task above
