@@ -19,13 +19,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from pyxl import layout, pipeline
+from pyxl import layout, pipeline, report
 from pyxl.config import CONFIG_NAME, Settings, load_settings
 from pyxl.demo_clerk import ON_PACE, UnitScript, fill_unit_workbook
 from pyxl.demo_mailserver import LoopbackMailServer, MailRecorder
 from pyxl.errors import PyxlError
 from pyxl.files import write_bytes_atomic
-from pyxl.model import CATEGORIES, Consolidation, DutyTable, Target
+from pyxl.model import Consolidation, DutyTable, Target
 from pyxl.period import Period
 
 DEMO_MARKER = ".pyxl-demo"
@@ -182,19 +182,17 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
 
 
 def month_summary(consolidation: Consolidation) -> list[str]:
-    """A few Chinese lines read straight off the consolidated tables."""
-    returns = consolidation.returns
-    returned = returns["returned"].astype(bool)
-    accepted = returns["accepted"].astype(bool)
-    late = returns["late"].astype(bool)
-    categories = consolidation.tasks["category"].value_counts()
+    """A few Chinese lines read off the consolidated tables, counted as the bulletin counts them."""
+    returns = report.return_summary(consolidation.returns)
+    returned = returns["on_time"] + returns["late"]
+    categories = report.category_counts(consolidation.tasks)
     red = consolidation.flags[consolidation.flags["level"] == "red"]
-    lines = [
-        f"回执：应报 {len(returns)} 个单位，已报 {int(returned.sum())}，采用 {int(accepted.sum())}，"
-        f"退回 {int((returned & ~accepted).sum())}，未报送 {int((~returned).sum())}，逾期报送 {int((returned & late).sum())}。",
-        "任务：" + "，".join(f"{name} {int(categories.get(name, 0))}" for name in CATEGORIES) + "。",
+    return [
+        # a return is accepted or rejected, so 采用 is what came back and was not rejected
+        f"回执：应报 {returns['total']} 个单位，已报 {returned}，采用 {returned - returns['rejected']}，"
+        f"退回 {returns['rejected']}，未报送 {returns['missing']}，逾期报送 {returns['late']}。",
+        "任务：" + "，".join(f"{row.category} {row.count}" for row in categories.itertuples(index=False)) + "。",
         f"红色预警 {len(red)} 条："
         + "，".join(f"{kind} {count}" for kind, count in red["flag"].value_counts().items())
         + "。",
     ]
-    return lines

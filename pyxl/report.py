@@ -158,11 +158,14 @@ def light_counts(indicators: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _return_masks(returns: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(returned, late, accepted) per unit; a blank (late and accepted of a unit that sent nothing) is False."""
+    return tuple(returns[column].fillna(False).astype(bool) for column in ("returned", "late", "accepted"))  # type: ignore[return-value]
+
+
 def return_summary(returns: pd.DataFrame) -> dict[str, int]:
     """How many units were due, returned on time, late, not at all, and how many returns were not accepted."""
-    returned = returns["returned"].fillna(False).astype(bool)
-    late = returns["late"].fillna(False).astype(bool)
-    accepted = returns["accepted"].fillna(False).astype(bool)
+    returned, late, accepted = _return_masks(returns)
     return {
         "total": int(len(returns)),
         "on_time": int((returned & ~late).sum()),
@@ -232,9 +235,7 @@ def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
 
 def reporting_gaps(returns: pd.DataFrame) -> dict[str, list[dict]]:
     """Units that did not report, reported late, or sent a return that could not be used."""
-    returned = returns["returned"].fillna(False).astype(bool)
-    late = returns["late"].fillna(False).astype(bool)
-    accepted = returns["accepted"].fillna(False).astype(bool)
+    returned, late, accepted = _return_masks(returns)
 
     def rows(mask: pd.Series) -> list[dict]:
         return [
