@@ -10,7 +10,6 @@ the CLI call.
 
 from __future__ import annotations
 
-import csv
 import random
 import shutil
 from dataclasses import dataclass
@@ -19,12 +18,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from pyxl import layout, pipeline, report
+from pyxl import pipeline, report
 from pyxl.config import CONFIG_NAME, Settings, load_settings
 from pyxl.demo_clerk import ON_PACE, UnitScript, fill_unit_workbook
 from pyxl.demo_mailserver import LoopbackMailServer, MailRecorder
 from pyxl.errors import PyxlError
 from pyxl.files import write_bytes_atomic
+from pyxl.mail import DISTRIBUTION_FOLDER, read_manifest
 from pyxl.model import Consolidation, DutyTable, Target
 from pyxl.period import Period
 
@@ -60,12 +60,6 @@ def _with_mail_server(settings: Settings, port: int) -> Settings:
     changed = settings.model_copy(update={"mail": mail})
     changed._root = settings.root
     return changed
-
-
-def _manifest(settings: Settings, period: Period) -> list[dict[str, str]]:
-    path = settings.out_dir(period) / "分发" / layout.MANIFEST_NAME
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 def _cast(units: list[str], with_targets: list[str], rng: random.Random) -> _Cast:
@@ -112,9 +106,9 @@ def _return_mail(sender: str, recipient: str, unit: str, period: Period, sent: d
 def _answer_as_units(settings: Settings, period: Period, duty: DutyTable, seed: int) -> tuple[_Cast, int]:
     """Every unit but one fills its own sheet and e-mails it back into the inbox."""
     rng = random.Random(seed)
-    manifest = _manifest(settings, period)
-    files = {row["单位"]: settings.out_dir(period) / "分发" / row["文件"] for row in manifest}
-    cast = _cast(sorted(files), [row["单位"] for row in manifest if int(row["指标数"])], rng)
+    manifest = read_manifest(settings.out_dir(period) / DISTRIBUTION_FOLDER, period, settings.root)
+    files = {entry.unit: entry.path for entry in manifest}
+    cast = _cast(sorted(files), [entry.unit for entry in manifest if entry.indicator_count], rng)
     directory = pipeline.load_unit_directory(settings)
     due = period.due_date(settings.period.return_due_day)
     fraction = period.schedule_fraction(settings.year)
