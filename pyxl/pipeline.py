@@ -128,7 +128,7 @@ def parse_document(settings: Settings, document: Path | None = None) -> StepResu
 
 
 def build_workbook(
-    settings: Settings, document: Path | None = None, force: bool = False, reimport: bool = False, now: datetime | None = None
+    settings: Settings, document: Path | None = None, force: bool = False, reimport: bool = False, *, now: datetime
 ) -> StepResult:
     """Create workbook/Responsibilities.xlsm from a duty document.
 
@@ -137,12 +137,10 @@ def build_workbook(
     carried over from the saved file; `reimport` takes 任务清单 and 指标 from
     the document again (单位 and 设置 stay). Units and aliases added to
     config.yaml since are merged into 单位. Either way the old file is backed
-    up and replaced atomically.
+    up (named by `now`, passed in like all time) and replaced atomically.
     """
     from pyxl import master, workbook_build
 
-    if now is None:
-        raise TypeError("build_workbook needs `now` (the time of the backup's name)")
     target = settings.workbook_path
     # checked before parsing, so a refusal costs nothing; write_master checks again before writing
     workbook_build.check_replaceable(target, force, settings.relative(target))
@@ -180,7 +178,7 @@ def build_workbook(
     return StepResult(summary=summary, outputs=[target], problems=problems)
 
 
-def excel_setup(settings: Settings, now: datetime | None = None) -> StepResult:
+def excel_setup(settings: Settings, *, now: datetime) -> StepResult:
     """Write this machine's interpreter and PYTHONPATH into the workbook's xlwings.conf sheet.
 
     The workbook is rebuilt through the same path as `build_workbook --force`
@@ -188,8 +186,6 @@ def excel_setup(settings: Settings, now: datetime | None = None) -> StepResult:
     """
     from pyxl import master, workbook_build
 
-    if now is None:
-        raise TypeError("excel_setup needs `now` (the time of the backup's name)")
     target = settings.workbook_path
     if not target.exists():
         raise PyxlError(f"找不到主控工作簿 {settings.relative(target)}：请先运行 pyxl build-workbook。")
