@@ -113,8 +113,12 @@ def _figure(width: float, height: float):
 
 
 def _png(figure) -> bytes:
+    """The figure as PNG bytes, drawn in the style it was built in (fonts and minus signs are resolved when drawing)."""
+    import matplotlib
+
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
+    with matplotlib.rc_context(_style()):
+        figure.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
     return buffer.getvalue()
 
 
@@ -174,10 +178,7 @@ def category_share_figure(counts: pd.DataFrame):
 
 def category_share_png(counts: pd.DataFrame) -> bytes:
     """The category pie as PNG bytes."""
-    import matplotlib
-
-    with matplotlib.rc_context(_style()):
-        return _png(category_share_figure(counts))
+    return _png(category_share_figure(counts))
 
 
 def unit_categories_figure(table: pd.DataFrame):
@@ -215,7 +216,4 @@ def unit_categories_figure(table: pd.DataFrame):
 
 def unit_categories_png(table: pd.DataFrame) -> bytes:
     """The units-by-category bars as PNG bytes."""
-    import matplotlib
-
-    with matplotlib.rc_context(_style()):
-        return _png(unit_categories_figure(table))
+    return _png(unit_categories_figure(table))
