@@ -31,7 +31,7 @@ from pyxl.config import CONFIG_NAME, Settings, load_settings
 from pyxl.errors import PyxlError
 from pyxl.excel_tables import ChartSpec, frame_rows, problem_rows
 from pyxl.logs import log_exception
-from pyxl.model import LIGHT_LABELS, SHEET_NAMES, Consolidation
+from pyxl.model import SHEET_NAMES, Consolidation
 from pyxl.period import Period
 
 if TYPE_CHECKING:  # the button that needs them imports them through the pipeline

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import jinja2
 import pandas as pd
 
 from pyxl.files import atomic_path
-from pyxl.model import CATEGORIES, LIGHT_LABELS, Consolidation
+from pyxl.model import CATEGORIES, Consolidation
 from pyxl.period import chinese_date
 
 KEY_SECTION = "一"  # the first section of a duty table holds the key economic targets
@@ -476,8 +477,6 @@ def render_docx(template: Path, context: dict, target: Path, images: dict[str, b
 
 def render_html(template: Path, context: dict, target: Path, images: dict[str, bytes] | None = None) -> Path:
     """Render the jinja2 HTML template; images are embedded as data: URIs so the page is one file."""
-    import jinja2
-
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(template).parent)), autoescape=True, undefined=jinja2.StrictUndefined
     )

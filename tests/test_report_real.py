@@ -9,8 +9,10 @@ import pytest
 import xlsxwriter
 
 from pyxl import report
+from pyxl.config import load_settings
 from pyxl.consolidate import consolidate, task_roles
 from pyxl.dashboard import add_dashboard
+from pyxl.example import example_config
 from pyxl.model import ReturnRow, UnitReturn
 from pyxl.parse import parse_document
 from pyxl.period import Period
@@ -56,10 +58,6 @@ def _returns(duty, directory) -> list[UnitReturn]:
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    from pyxl.config import Settings
-    from pyxl.example import example_config
-    from pyxl.config import load_settings
-
     settings = load_settings(example_config())
     directory = settings.unit_directory()
     duty = parse_document(settings.document_path, directory, settings.year)
