@@ -11,11 +11,13 @@ from __future__ import annotations
 import io
 import random
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from pyxl import layout
@@ -57,7 +59,6 @@ class UnitScript:
     filled_by: str = "张敏"
     phone: str = "0531-87200000"
     filled_date: str = ""
-    notes: dict = field(default_factory=dict)
 
 
 def _identity(book: openpyxl.Workbook) -> dict[str, str]:
@@ -69,7 +70,7 @@ def _identity(book: openpyxl.Workbook) -> dict[str, str]:
     }
 
 
-def _type(cell, value) -> None:
+def _type(cell: Cell, value: object) -> None:
     """Type into a cell the clerk may edit; refusing a locked cell is what Excel would do."""
     if cell.protection.locked:
         raise PermissionError(f"单元格 {cell.coordinate} 受保护，填报员无法输入")
@@ -84,15 +85,14 @@ def fill_unit_workbook(
     schedule_fraction: float,
     rng: random.Random,
     saved_at: datetime,
-) -> int:
-    """Fill the unit workbook at `source` as `script` says and save it to `target`; returns rows filled."""
+) -> None:
+    """Fill the unit workbook at `source` as `script` says and save it to `target`."""
     book = openpyxl.load_workbook(source)
     identity = _identity(book)
     sheet = book[identity[layout.ID_SHEET]]
     header_row = int(identity[layout.ID_HEADER_ROW])
     columns = {layout.cell_text(cell.value): cell.column for cell in sheet[header_row]}
     keys = identity[layout.ID_KEYS].split(layout.KEY_SEPARATOR) if identity[layout.ID_KEYS] else []
-    filled = 0
     typo_pending = script.typo_in_number
     for offset, key in enumerate(keys):
         row = header_row + 1 + offset
@@ -110,10 +110,8 @@ def fill_unit_workbook(
         if status in ISSUES_TEXT:
             _type(sheet.cell(row, columns["存在问题"]), rng.choice(ISSUES_TEXT[status]))
         _type(sheet.cell(row, columns["下步措施"]), rng.choice(NEXT_STEPS_TEXT))
-        filled += 1
     _fill_footer(sheet, header_row + len(keys) + 1, script)
     _save_at(book, target, saved_at)
-    return filled
 
 
 def _save_at(book: openpyxl.Workbook, target: Path, saved_at: datetime) -> None:
@@ -155,7 +153,8 @@ def _reported_value(key: str, target: Target, fraction: float, script: UnitScrip
     return round(due * pace, 2)
 
 
-def _fill_footer(sheet, first_row: int, script: UnitScript) -> None:
+def _fill_footer(sheet: Worksheet, first_row: int, script: UnitScript) -> None:
+    """填报人, 联系电话 and 填报日期 typed into the cell right of each label below the table."""
     values = {"填报人": script.filled_by, "联系电话": script.phone, "填报日期": script.filled_date}
     for row in sheet.iter_rows(min_row=first_row, max_row=sheet.max_row):
         for cell in row:
