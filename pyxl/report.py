@@ -455,6 +455,8 @@ def notice_context(notice: Notice, consolidation: Consolidation, district: str, 
 
 @dataclass(frozen=True)
 class ReportTemplates:
+    """The three report templates of a workspace (its own copy, else the bundled one)."""
+
     bulletin_docx: Path
     bulletin_html: Path
     notice_docx: Path
