@@ -65,19 +65,9 @@ def task_roles(duty: DutyTable, index: UnitIndex) -> dict[str, Roles]:
     """Task number → its units; a unit named both lead and responsible counts as lead."""
     roles = {}
     for task in duty.tasks:
-        leads = _expand(index, task.lead_units)
-        responsible = [u for u in _expand(index, task.responsible_units) if u not in leads]
+        leads, responsible = index.task_units(task)
         roles[task.number] = Roles(tuple(leads), tuple(responsible))
     return roles
-
-
-def _expand(index: UnitIndex, names: list[str]) -> list[str]:
-    units: list[str] = []
-    for name in names:
-        for unit in index.expand(name)[0]:
-            if unit not in units:
-                units.append(unit)
-    return units
 
 
 def returns_by_unit(returns: list[UnitReturn]) -> tuple[dict[str, UnitReturn], dict[str, list[UnitReturn]]]:

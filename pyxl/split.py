@@ -120,34 +120,17 @@ def task_rows(task: Task, role: str) -> list[SheetRow]:
     return rows
 
 
-class _Expander:
-    """Group expansion with a cache, and the problems an unassigned group causes."""
-
-    def __init__(self, index: UnitIndex, source: str | None = None) -> None:
-        self.index = index
-        self.source = source
-        self._cache: dict[str, tuple[list[str], bool]] = {}
-
-    def __call__(self, name: str) -> tuple[list[str], bool]:
-        if name not in self._cache:
-            self._cache[name] = self.index.expand(name)
-        return self._cache[name]
-
-    def roles(self, task: Task) -> tuple[dict[str, str], list[Problem]]:
-        """Unit → its role in `task` (lead wins over responsible), and unassigned-group problems."""
-        roles: dict[str, str] = {}
-        problems: list[Problem] = []
-        for role, names, label in (
-            (layout.ROLE_LEAD, task.lead_units, "牵头单位"),
-            (layout.ROLE_RESPONSIBLE, task.responsible_units, "责任单位"),
-        ):
-            for name in names:
-                members, is_open = self(name)
-                if not members:
-                    problems.append(_group_problem(task, name, label, is_open, self.source))
-                for unit in members:
-                    roles.setdefault(unit, role)
-        return roles, problems
+def _task_roles(index: UnitIndex, task: Task, source: str | None) -> tuple[dict[str, str], list[Problem]]:
+    """Unit → its role in `task` (lead wins over responsible), and the problems of groups nobody is in."""
+    leads, responsible = index.task_units(task)
+    roles = {**dict.fromkeys(leads, layout.ROLE_LEAD), **dict.fromkeys(responsible, layout.ROLE_RESPONSIBLE)}
+    problems = []
+    for names, label in ((task.lead_units, "牵头单位"), (task.responsible_units, "责任单位")):
+        for name in names:
+            members, is_open = index.expand(name)
+            if not members:
+                problems.append(_group_problem(task, name, label, is_open, source))
+    return roles, problems
 
 
 def _group_problem(task: Task, name: str, label: str, is_open: bool, source: str | None) -> Problem:
@@ -200,13 +183,12 @@ def plan_split(duty: DutyTable, index: UnitIndex, source: str | None = None) -> 
     directory does not know in order of first appearance, so a unit keeps
     its number whichever units a run selects.
     """
-    expander = _Expander(index, source)
     lead: dict[str, list[Task]] = {}
     responsible: dict[str, list[Task]] = {}
     owners: dict[str, None] = {}  # every unit with a task, in order of first appearance
     problems: list[Problem] = []
     for task in duty.tasks:
-        roles, found = expander.roles(task)
+        roles, found = _task_roles(index, task, source)
         problems.extend(found)
         for unit, role in roles.items():
             (lead if role == layout.ROLE_LEAD else responsible).setdefault(unit, []).append(task)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
-from pyxl.model import UnitDirectory
+from pyxl.model import Task, UnitDirectory
 
 _SPACES = re.compile(r"\s+")
 
@@ -45,6 +46,7 @@ class UnitIndex:
         for group in directory.groups:
             for spelling in (group.name, *group.aliases):
                 self._by_spelling[normalise_name(spelling)] = (group.name, True)
+        self._expanded: dict[str, tuple[list[str], bool]] = {}
 
     def resolve(self, raw: str) -> Resolution:
         """Canonical name of `raw`, or a suggestion when it is unknown."""
@@ -62,14 +64,30 @@ class UnitIndex:
         A unit stands for itself; 各街镇 for its members; an open group
         (相关部门) for nobody until staff assign units, which the caller reports.
         """
-        group = self.directory.group(name)
-        if group is None:
-            return [name], False
-        if group.open:
-            return list(group.members), True
-        members: list[str] = []
-        for member in group.members:  # groups may nest (各部门 → 各区直部门 …)
-            for unit in self.expand(member)[0]:
-                if unit not in members:
-                    members.append(unit)
-        return members, False
+        if name not in self._expanded:  # every task names 各街镇 again: expand each name once
+            group = self.directory.group(name)
+            if group is None:
+                self._expanded[name] = ([name], False)
+            elif group.open:
+                self._expanded[name] = (list(group.members), True)
+            else:  # groups may nest (各部门 → 各区直部门 …)
+                self._expanded[name] = (self.units_of(group.members), False)
+        members, is_open = self._expanded[name]
+        return list(members), is_open
+
+    def units_of(self, names: Iterable[str]) -> list[str]:
+        """The units `names` stand for, groups expanded, each unit once, in order."""
+        units: dict[str, None] = {}
+        for name in names:
+            units.update(dict.fromkeys(self.expand(name)[0]))
+        return list(units)
+
+    def task_units(self, task: Task) -> tuple[list[str], list[str]]:
+        """(lead units, responsible units) of a task, groups expanded.
+
+        A unit named both lead and responsible (directly or through a group)
+        counts as lead only: it reports once, with the lead's targets.
+        """
+        leads = self.units_of(task.lead_units)
+        responsible = [unit for unit in self.units_of(task.responsible_units) if unit not in leads]
+        return leads, responsible

@@ -53,3 +53,13 @@ def test_kinds_and_placeholder_contacts():
     assert len(emails) == len(set(emails)) == len(directory.units)
     assert all(re.fullmatch(r"[a-z]+@changqing\.example", e) for e in emails)
     assert all(u.contact == "待填写" for u in directory.units)
+
+
+def test_a_street_named_lead_and_through_各街镇_responsible_is_lead_once():
+    from pyxl.model import Task
+
+    task = Task("19", "二", None, "高铁片区", lead_units=["文昌街道"], responsible_units=["区投资促进局", "各街镇", "文昌街道"])
+    leads, responsible = _index().task_units(task)
+    assert leads == ["文昌街道"]
+    assert responsible[0] == "区投资促进局" and "文昌街道" not in responsible
+    assert len(responsible) == 1 + 9 and len(set(responsible)) == len(responsible)
