@@ -28,7 +28,7 @@ from pyxl.dashboard import (
     dashboard_heading,
     dashboard_tables,
 )
-from pyxl.model import CATEGORIES, SHEET_NAMES, Consolidation
+from pyxl.model import CATEGORIES, SHEET_NAMES, Consolidation, is_missing
 from pyxl.problems import PROBLEM_COLUMNS, PROBLEM_LABELS, SEVERITY_LABELS, Problem
 from pyxl.unit_sheet import SheetRow, header_row, sheet_name_for
 
@@ -72,7 +72,7 @@ def _plain(value: Any) -> Any:
     """A pandas cell as Excel takes it: missing (NaN, NaT, None) → None, numpy scalar → Python, lists joined."""
     if isinstance(value, (list, tuple)):
         return master.join_list([str(v) for v in value])
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if is_missing(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()

@@ -22,7 +22,7 @@ from datetime import date
 import pandas as pd
 
 from pyxl.config import ThresholdSettings
-from pyxl.model import FLAG_COLUMNS, FLAG_KINDS, DutyTable, ReturnRow, UnitReturn
+from pyxl.model import FLAG_COLUMNS, FLAG_KINDS, DutyTable, ReturnRow, UnitReturn, is_missing
 from pyxl.period import Period, chinese_date
 
 _SPACES = re.compile(r"\s+")
@@ -33,13 +33,8 @@ def _flag(kind: str, level: str, unit: str, key: str, reason: str) -> dict:
     return {"flag": kind, "level": level, "unit": unit, "key": key, "reason": reason}
 
 
-def _missing(value) -> bool:
-    """None, NaN or NaT: pandas turns a missing value into any of these."""
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
-
-
 def _number(value: float | None) -> str:
-    if _missing(value):
+    if is_missing(value):
         return "—"
     return f"{value:,.4f}".rstrip("0").rstrip(".")
 
@@ -57,7 +52,7 @@ def overdue_returns(returns: pd.DataFrame, as_of: date, due_date: date) -> list[
         return []
     flags = []
     for row in returns.itertuples(index=False):
-        if not _missing(row.accepted) and bool(row.accepted):
+        if not is_missing(row.accepted) and bool(row.accepted):
             continue
         if row.returned:
             why = f"报送的文件未通过校验（{row.problem_count} 个问题），截至{chinese_date(as_of)}未重新报送"
@@ -72,7 +67,7 @@ def overdue_tasks(tasks: pd.DataFrame, as_of: date) -> list[dict]:
     flags = []
     for row in tasks.itertuples(index=False):
         deadline = row.deadline
-        if _missing(deadline) or not (deadline < as_of) or row.category == "已完成":
+        if is_missing(deadline) or not (deadline < as_of) or row.category == "已完成":
             continue
         state = "未报送进展" if row.category == "未报送" else f"目前为「{row.category}」"
         flags.append(
@@ -85,14 +80,14 @@ def lagging_indicators(indicators: pd.DataFrame) -> list[dict]:
     """指标滞后: red and yellow lights, and targets met below their 力争 value."""
     flags = []
     for row in indicators.itertuples(index=False):
-        unit = row.lead_unit if _missing(row.reported_by) else row.reported_by
-        below_stretch = not _missing(row.stretch_met) and not bool(row.stretch_met)
+        unit = row.lead_unit if is_missing(row.reported_by) else row.reported_by
+        below_stretch = not is_missing(row.stretch_met) and not bool(row.stretch_met)
         stretch_note = ""
         if below_stretch:
             stretch_note = f"，也低于力争值（序时 {_number(_scaled_stretch(row))}{row.unit}）"
         head = f"{row.metric}：本期完成 {_number(row.reported)}{row.unit}，序时目标 {_number(row.expected)}{row.unit}"
         if row.light in ("red", "yellow"):
-            points = _missing(row.completion)
+            points = is_missing(row.completion)
             rate = "" if points else f"，完成率 {row.completion:g}%"
             gap = f"，偏差 {_number(row.deviation)}{'个百分点' if points else row.unit}"
             flags.append(_flag("指标滞后", row.light, unit, row.key, f"{head}{rate}{gap}，未达序时目标{stretch_note}。"))
@@ -103,7 +98,7 @@ def lagging_indicators(indicators: pd.DataFrame) -> list[dict]:
 
 def _scaled_stretch(row) -> float | None:
     """The 力争 value at this point of the year, scaled like the target."""
-    if _missing(row.stretch) or _missing(row.expected) or not row.target:
+    if is_missing(row.stretch) or is_missing(row.expected) or not row.target:
         return row.stretch
     return round(row.stretch * row.expected / row.target, 6)
 

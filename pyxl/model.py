@@ -137,6 +137,20 @@ class DutyTable:
         return convert(asdict(self))
 
 
+def is_missing(value: object) -> bool:
+    """None, NaN, NaT or pd.NA: the ways a cell of a pandas table is empty.
+
+    Text, lists and other containers are never missing. Kept free of pandas
+    so that importing the model stays cheap.
+    """
+    if value is None or isinstance(value, (str, bytes, list, tuple, dict, set)):
+        return value is None
+    try:
+        return bool(value != value)  # NaN and NaT are the only values unequal to themselves
+    except TypeError:  # pd.NA refuses to be a truth value
+        return True
+
+
 # ---------------------------------------------------------------- units
 
 UnitKind = Literal["区直部门", "街镇", "市直派驻机构", "平台公司", "其他"]

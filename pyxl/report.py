@@ -25,7 +25,7 @@ import jinja2
 import pandas as pd
 
 from pyxl.files import atomic_path
-from pyxl.model import CATEGORIES, Consolidation
+from pyxl.model import CATEGORIES, Consolidation, is_missing
 from pyxl.period import chinese_date
 
 KEY_SECTION = "一"  # the first section of a duty table holds the key economic targets
@@ -43,18 +43,9 @@ LIGHT_STATUS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "exempt"
 # ---------------------------------------------------------------- small helpers
 
 
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists and other containers
-        return False
-
-
 def units_of(value: object) -> list[str]:
     """A cell of unit names (a list, or text joined by 、 or commas) as a list."""
-    if _missing(value):
+    if is_missing(value):
         return []
     if isinstance(value, (list, tuple, set)):
         return [str(v).strip() for v in value if str(v).strip()]
@@ -63,7 +54,7 @@ def units_of(value: object) -> list[str]:
 
 def format_number(value: object) -> str:
     """6.0 → 6, 12.345 → 12.35, missing → —."""
-    if _missing(value) or value == "":
+    if is_missing(value) or value == "":
         return "—"
     try:
         number = float(value)
@@ -83,7 +74,7 @@ def format_share(share: float) -> str:
 
 def format_date(value: object) -> str:
     """A date (or date-time, or ISO text) as 2025年7月10日; text that is no date stays as it is."""
-    if _missing(value) or value == "":
+    if is_missing(value) or value == "":
         return ""
     if isinstance(value, str):
         try:
@@ -107,7 +98,7 @@ def _closed(value: object) -> str:
 
 
 def _text(value: object) -> str:
-    if _missing(value):
+    if is_missing(value):
         return ""
     if isinstance(value, (list, tuple)):
         return "、".join(str(v) for v in value)
@@ -207,7 +198,7 @@ def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
     issues_by_task = dict(zip(tasks["number"].astype(str), tasks["lead_issues"].map(_text)))
     rows = []
     for task in tasks[tasks["category"] == LAGGING].itertuples(index=False):
-        percent = "" if _missing(task.lead_percent) else f"完成进度{format_number(task.lead_percent)}%"
+        percent = "" if is_missing(task.lead_percent) else f"完成进度{format_number(task.lead_percent)}%"
         rows.append(
             {
                 "kind": "任务",
@@ -258,7 +249,7 @@ def target_text(row) -> str:
 def indicator_status(row) -> str:
     """The light in words, with 达到力争值 when the stretch value is reached."""
     status = LIGHT_STATUS.get(_text(row.light), _text(row.light))
-    if not _missing(row.stretch_met) and bool(row.stretch_met):
+    if not is_missing(row.stretch_met) and bool(row.stretch_met):
         status += "（达到力争值）"
     return status
 
@@ -279,7 +270,7 @@ def flagged_units(flags: pd.DataFrame) -> list[str]:
 def _stretch_word(row) -> str:
     """超过 for 力争超过X (met only above X); nothing for an ordinary 力争 value."""
     exceeds = getattr(row, "stretch_exceeds", False)
-    return "超过" if not _missing(exceeds) and bool(exceeds) else ""
+    return "超过" if not is_missing(exceeds) and bool(exceeds) else ""
 
 
 def _indicator_row(row) -> dict:
@@ -289,9 +280,9 @@ def _indicator_row(row) -> dict:
         "key": _text(row.key),
         "metric": _text(row.metric),
         "target": target_text(row),
-        "stretch": "" if _missing(row.stretch) else f"{_stretch_word(row)}{format_number(row.stretch)}{unit}",
-        "reported": "" if _missing(row.reported) else f"{format_number(row.reported)}{unit}",
-        "expected": "年度考核" if exempt else ("" if _missing(row.expected) else f"{format_number(row.expected)}{unit}"),
+        "stretch": "" if is_missing(row.stretch) else f"{_stretch_word(row)}{format_number(row.stretch)}{unit}",
+        "reported": "" if is_missing(row.reported) else f"{format_number(row.reported)}{unit}",
+        "expected": "年度考核" if exempt else ("" if is_missing(row.expected) else f"{format_number(row.expected)}{unit}"),
         "status": indicator_status(row),
         "light": _text(row.light),
         "lead_unit": _text(row.lead_unit),
@@ -304,7 +295,7 @@ def _task_row(row) -> dict:
         "text": _text(row.text),
         "lead_units": "、".join(units_of(row.lead_units)),
         "deadline": format_date(row.deadline),
-        "percent": "" if _missing(row.lead_percent) else f"{format_number(row.lead_percent)}%",
+        "percent": "" if is_missing(row.lead_percent) else f"{format_number(row.lead_percent)}%",
         "progress": _text(row.lead_progress),
         "issues": _text(row.lead_issues),
         "category": _text(row.category),
@@ -415,7 +406,7 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
             key = str(task.number)
             if unit not in units_of(task.lead_units) or key in flagged_keys:
                 continue
-            percent = "未填写完成进度" if _missing(task.lead_percent) else f"完成进度{format_number(task.lead_percent)}%"
+            percent = "未填写完成进度" if is_missing(task.lead_percent) else f"完成进度{format_number(task.lead_percent)}%"
             issues = _text(task.lead_issues)
             ordered.append(
                 (

@@ -21,7 +21,7 @@ from xlsxwriter.workbook import Workbook
 
 from pyxl.dashboard import add_dashboard
 from pyxl.files import atomic_path
-from pyxl.model import LIGHT_LABELS, SHEET_NAMES, Consolidation
+from pyxl.model import LIGHT_LABELS, SHEET_NAMES, Consolidation, is_missing
 from pyxl.problems import SEVERITY_LABELS
 from pyxl.sheet_text import display_width, row_height, wrapped_lines
 
@@ -73,7 +73,7 @@ _MIN_WIDTH, _MAX_WIDTH, _WIDE_WIDTH = 6, 40, 50
 
 def _shown(table: str, column: str, value: object) -> object:
     """A value as the sheet shows it: Chinese labels, 是/否, None for empty."""
-    if value is None or (not isinstance(value, (str, list, tuple)) and pd.isna(value)):
+    if is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
         return YES if value else NO
