@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from pyxl.errors import PyxlError
+from pyxl.layout import DISTRIBUTION_FOLDER
 from pyxl.example import example_document
 from pyxl.model import Group, Unit, UnitDirectory, UnitKind
 
@@ -153,6 +154,10 @@ class Settings(_Strict):
     def returns_dir(self, period: object) -> Path:
         """returns/<period>/: the period's archive of returned files."""
         return self.path(self.paths.returns) / str(period)
+
+    def distribution_dir(self, period: object) -> Path:
+        """out/<period>/分发/: the unit workbooks of a period and their manifest."""
+        return self.out_dir(period) / DISTRIBUTION_FOLDER
 
     def out_dir(self, period: object) -> Path:
         """out/<period>/: everything generated for the period."""

@@ -24,7 +24,7 @@ from pyxl.demo_clerk import ON_PACE, UnitScript, fill_unit_workbook
 from pyxl.demo_mailserver import LoopbackMailServer, MailRecorder
 from pyxl.errors import PyxlError
 from pyxl.files import write_bytes_atomic
-from pyxl.mail import DISTRIBUTION_FOLDER, read_manifest
+from pyxl.mail import read_manifest
 from pyxl.model import Consolidation, DutyTable, Target
 from pyxl.period import Period
 
@@ -106,7 +106,7 @@ def _return_mail(sender: str, recipient: str, unit: str, period: Period, sent: d
 def _answer_as_units(settings: Settings, period: Period, duty: DutyTable, seed: int) -> tuple[_Cast, int]:
     """Every unit but one fills its own sheet and e-mails it back into the inbox."""
     rng = random.Random(seed)
-    manifest = read_manifest(settings.out_dir(period) / DISTRIBUTION_FOLDER, period, settings.root)
+    manifest = read_manifest(settings.distribution_dir(period), period, settings.root)
     files = {entry.unit: entry.path for entry in manifest}
     cast = _cast(sorted(files), [entry.unit for entry in manifest if entry.indicator_count], rng)
     directory = pipeline.load_unit_directory(settings)

@@ -202,7 +202,7 @@ def _split(book: WorkbookAdapter, settings: Settings, period: Callable[[], Perio
     chosen = period()
     result = pipeline.split_sheets(settings, chosen)
     if settings.split.master_sheets:
-        result.summary.append(write_unit_sheets(book, result.data, settings.out_dir(chosen) / "分发"))
+        result.summary.append(write_unit_sheets(book, result.data, settings.distribution_dir(chosen)))
     return result
 
 

@@ -54,6 +54,7 @@ FOOTER_LABELS: tuple[str, ...] = ("填报人", "联系电话", "填报日期")
 
 # The list of files that `split` writes beside the unit workbooks
 # (out/<period>/分发/分发清单.csv, UTF-8 with BOM), read by `mail`.
+DISTRIBUTION_FOLDER = "分发"  # out/<period>/分发/: the unit workbooks and the manifest
 MANIFEST_NAME = "分发清单.csv"
 MANIFEST_COLUMNS: tuple[str, ...] = ("单位", "文件", "任务数", "指标数", "SHA256")
 

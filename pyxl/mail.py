@@ -45,7 +45,6 @@ from pyxl.period import Period, chinese_date
 from pyxl.problems import Problem
 from pyxl.units import UnitIndex
 
-DISTRIBUTION_FOLDER = "分发"
 OUTBOX_FOLDER = "outbox"
 # Each kind of mail has a subject and a body template: templates/mail/<prefix>_subject.txt.j2, <prefix>_body.txt.j2.
 TEMPLATE_PREFIX = {KIND_SEND: "send", KIND_REMIND: "remind"}
@@ -511,7 +510,7 @@ def run_mail(
     if resend and not units:
         raise PyxlError("--resend 须与 --unit 一起使用，指明要补发的单位，以免把全部邮件重发一遍。")
     out = settings.out_dir(period)
-    entries = _select(read_manifest(out / DISTRIBUTION_FOLDER, period, settings.root), directory, units)
+    entries = _select(read_manifest(settings.distribution_dir(period), period, settings.root), directory, units)
     due = period.due_date(settings.period.return_due_day)
     sender_name, reply_to = parseaddr(settings.mail.sender)
     context = {

@@ -226,13 +226,13 @@ def split_sheets(settings: Settings, period: Period, units: list[str] | None = N
                 return
             folder = settings.returns_dir(earlier)
             if folder.is_dir():
-                yield collect.read_archive(folder, settings.root, duty, directory, sent_dir=settings.out_dir(earlier) / "分发")
+                yield collect.read_archive(folder, settings.root, duty, directory, sent_dir=settings.distribution_dir(earlier))
             earlier = earlier.previous()
 
     wanted = only if only is not None else list(plan.rows)
     previous = split.latest_answers(returns_newest_first(), wanted)
     result = split.write_unit_files(
-        out / "分发", out / f"分单位表_{period}.zip", plan, str(period), due, duty.year,
+        settings.distribution_dir(period), out / f"分单位表_{period}.zip", plan, str(period), due, duty.year,
         password=settings.split.sheet_password, previous=previous, only=only,
     )
     chosen = only if only is not None else list(plan.rows)
@@ -249,7 +249,7 @@ def split_sheets(settings: Settings, period: Period, units: list[str] | None = N
         summary.append(f"其中 {len(previous)} 个单位的表已预填该单位上次报送的内容。")
     return StepResult(
         summary=summary,
-        outputs=[out / "分发", result.manifest, result.archive],
+        outputs=[settings.distribution_dir(period), result.manifest, result.archive],
         problems=[*unit_problems, *plan.problems],
         data=plan,
     )
@@ -300,7 +300,7 @@ def _return_status(settings: Settings, period: Period) -> tuple[set[str], dict[s
 
     returns = collect.read_archive(
         settings.returns_dir(period), settings.root, load_duty_table(settings), load_unit_directory(settings),
-        sent_dir=settings.out_dir(period) / "分发",
+        sent_dir=settings.distribution_dir(period),
     )
     accepted = {r.unit for r in returns if r.unit and r.accepted}
     rejected = {r.unit: list(r.problems) for r in returns if r.unit and not r.accepted}
@@ -328,10 +328,10 @@ def collect_returns(settings: Settings, period: Period, paths: list[Path] | None
     directory = load_unit_directory(settings)
     outcome = collect.collect(
         [Path(p) for p in paths], returns_dir=settings.returns_dir(period), workspace=settings.root, period=str(period),
-        duty=duty, directory=directory, now=now, sent_dir=settings.out_dir(period) / "分发",
+        duty=duty, directory=directory, now=now, sent_dir=settings.distribution_dir(period),
     )
     current = collect.read_archive(settings.returns_dir(period), settings.root, duty, directory,
-                                   sent_dir=settings.out_dir(period) / "分发")
+                                   sent_dir=settings.distribution_dir(period))
     accepted = sum(r.accepted for r in current)
     summary = [
         f"{period} 回收：本次新收文件 {len(outcome.returns)} 份填报表"
@@ -367,7 +367,7 @@ def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepR
 
     def archived(earlier: Period) -> list:
         return collect.read_archive(
-            settings.returns_dir(earlier), settings.root, duty, directory, sent_dir=settings.out_dir(earlier) / "分发"
+            settings.returns_dir(earlier), settings.root, duty, directory, sent_dir=settings.distribution_dir(earlier)
         )
 
     current = archived(period) if settings.returns_dir(period).is_dir() else []
