@@ -469,20 +469,17 @@ class MailRun:
 
 
 def _select(entries: list[ManifestEntry], directory: UnitDirectory, names: list[str] | None) -> list[ManifestEntry]:
-    """The entries of the units named with --unit (any spelling the directory knows), in the order asked; all when none."""
+    """The entries of the units named with --unit (any spelling the directory knows, a group for its members), in the order asked; all when none."""
     if not names:
         return entries
-    index = UnitIndex(directory)
     by_unit = {entry.unit: entry for entry in entries}
-    chosen: list[ManifestEntry] = []
-    for name in names:
-        resolution = index.resolve(name)
-        canonical = resolution.canonical or name.strip()
-        if canonical not in by_unit:
-            raise PyxlError(f"单位「{name}」不在本期的分发清单中：请检查 --unit 的写法，或先运行 pyxl split --unit {name}。")
-        if by_unit[canonical] not in chosen:
-            chosen.append(by_unit[canonical])
-    return chosen
+    chosen, unmatched = UnitIndex(directory).pick(names, by_unit)
+    if unmatched:
+        resolution = unmatched[0]
+        raise PyxlError(
+            f"单位「{resolution.raw}」不在本期的分发清单中：请检查 --unit 的写法，或先运行 pyxl split --unit {resolution.raw}。"
+        )
+    return [by_unit[unit] for unit in chosen]
 
 
 def run_mail(

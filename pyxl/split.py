@@ -318,23 +318,13 @@ def _write_zip(target: Path, files: Sequence[Path], period: str) -> None:
 
 def select_units(plan: SplitPlan, index: UnitIndex, names: Sequence[str]) -> list[str]:
     """Canonical names of the units asked for with `--unit`; a name that owns no task stops the step."""
-    chosen: list[str] = []
-    for name in names:
-        resolution = index.resolve(name)
-        canonical = resolution.canonical or name.strip()
-        if canonical not in plan.rows:
-            if resolution.is_group:
-                members, _ = index.expand(canonical)
-                found = [m for m in members if m in plan.rows]
-                if found:
-                    chosen.extend(m for m in found if m not in chosen)
-                    continue
-            hint = f"（是不是「{resolution.suggestion}」？）" if resolution.suggestion and resolution.canonical is None else ""
-            raise PyxlError(
-                f"单位「{name}」本期没有任何任务，或不在单位名录中{hint}：请检查 --unit 的写法，或先在分工表中为它分配任务。"
-            )
-        if canonical not in chosen:
-            chosen.append(canonical)
+    chosen, unmatched = index.pick(names, plan.rows)
+    if unmatched:
+        resolution = unmatched[0]
+        hint = f"（是不是「{resolution.suggestion}」？）" if resolution.suggestion and resolution.canonical is None else ""
+        raise PyxlError(
+            f"单位「{resolution.raw}」本期没有任何任务，或不在单位名录中{hint}：请检查 --unit 的写法，或先在分工表中为它分配任务。"
+        )
     return chosen
 
 

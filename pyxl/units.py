@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Collection, Iterable
 
 from pyxl.model import Task, UnitDirectory
 
@@ -81,6 +81,26 @@ class UnitIndex:
         for name in names:
             units.update(dict.fromkeys(self.expand(name)[0]))
         return list(units)
+
+    def pick(self, names: Iterable[str], available: Collection[str]) -> tuple[list[str], list[Resolution]]:
+        """The units among `available` that `names` ask for (`--unit`), and the names that match none.
+
+        Any spelling the directory knows is accepted, and a group stands for
+        its members that are available. Units come once, in the order asked.
+        """
+        chosen: dict[str, None] = {}
+        unmatched: list[Resolution] = []
+        for name in names:
+            resolution = self.resolve(name)
+            canonical = resolution.canonical or name.strip()
+            found = [canonical] if canonical in available else []
+            if not found and resolution.is_group:
+                found = [member for member in self.expand(canonical)[0] if member in available]
+            if found:
+                chosen.update(dict.fromkeys(found))
+            else:
+                unmatched.append(resolution)
+        return list(chosen), unmatched
 
     def task_units(self, task: Task) -> tuple[list[str], list[str]]:
         """(lead units, responsible units) of a task, groups expanded.

@@ -63,3 +63,10 @@ def test_a_street_named_lead_and_through_各街镇_responsible_is_lead_once():
     assert leads == ["文昌街道"]
     assert responsible[0] == "区投资促进局" and "文昌街道" not in responsible
     assert len(responsible) == 1 + 9 and len(set(responsible)) == len(responsible)
+
+
+def test_pick_takes_any_spelling_and_a_group_for_its_available_members():
+    available = ["区工业信息化和科技局", "文昌街道", "崮云湖街道", "区财政局"]
+    chosen, unmatched = _index().pick(["区工业和信息化和科技局", "各街镇", "区财政局", "区财政局", "区财正局"], available)
+    assert chosen == ["区工业信息化和科技局", "文昌街道", "崮云湖街道", "区财政局"]
+    assert [(r.raw, r.suggestion) for r in unmatched] == [("区财正局", "区财政局")]
