@@ -78,6 +78,21 @@ def append_ledger(returns_dir: Path, entries: list[LedgerEntry]) -> Path:
     return path
 
 
+def collected_in_other_periods(returns_dir: Path) -> dict[str, str]:
+    """sha256 → period, for every file already collected into another period's archive.
+
+    The inbox is not emptied between months: last month's e-mails are still
+    there when this month is collected. They were recorded then, and must
+    not come back as wrong-period returns now.
+    """
+    returns_dir = Path(returns_dir)
+    found: dict[str, str] = {}
+    for other in sorted(returns_dir.parent.glob(f"*/{LEDGER_NAME}")):
+        if other.parent.resolve() != returns_dir.resolve():
+            found.update(dict.fromkeys((entry.sha256 for entry in read_ledger(other.parent)), other.parent.name))
+    return found
+
+
 def latest_states(entries: list[LedgerEntry]) -> dict[str, LedgerEntry]:
     """sha256 → its last ledger line (its current state), in first-seen order."""
     states: dict[str, LedgerEntry] = {}

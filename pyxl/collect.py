@@ -28,7 +28,15 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from pyxl import layout
-from pyxl.archive import append_ledger, current_by_unit, is_unit_return, latest_states, read_ledger, store
+from pyxl.archive import (
+    append_ledger,
+    collected_in_other_periods,
+    current_by_unit,
+    is_unit_return,
+    latest_states,
+    read_ledger,
+    store,
+)
 from pyxl.intake import gather
 from pyxl.model import STATUSES, DutyTable, LedgerEntry, ReturnRow, UnitDirectory, UnitReturn
 from pyxl.problems import Problem, has_errors, problem, register_code
@@ -486,6 +494,7 @@ class Collected:
     entries: list[LedgerEntry]  # ledger lines appended
     duplicates: int = 0  # files already collected before (not recorded again)
     ledger: Path | None = None
+    earlier: int = 0  # files collected into another period before (last month's mail left in the inbox)
 
 
 def collect(
@@ -517,17 +526,21 @@ def collect(
 
     ledger = read_ledger(returns_dir)
     known = latest_states(ledger)
+    elsewhere = collected_in_other_periods(returns_dir)
     sent = SentCopies(sent_dir)
     items = gather(paths, relative)
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
     problems: list[Problem] = []
-    duplicates = 0
+    duplicates = earlier = 0
     for item in items:
+        digest = "" if item.kind == "missing" else hashlib.sha256(item.data).hexdigest()
+        if digest in elsewhere and digest not in known:
+            earlier += 1  # recorded, with its problems, when that period was collected
+            continue
         problems.extend(item.problems)
         if item.kind == "missing":
             continue
-        digest = hashlib.sha256(item.data).hexdigest()
         if digest in known:
             duplicates += 1
             continue
@@ -548,7 +561,7 @@ def collect(
         new.append(entry)
     appended = _supersede(ledger, new, period)
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
-    return Collected(returns, problems, appended, duplicates, ledger_path)
+    return Collected(returns, problems, appended, duplicates, ledger_path, earlier)
 
 
 def _supersede(ledger: list[LedgerEntry], new: list[LedgerEntry], period: str) -> list[LedgerEntry]:

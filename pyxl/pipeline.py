@@ -336,6 +336,8 @@ def collect_returns(settings: Settings, period: Period, paths: list[Path] | None
     summary = [
         f"{period} 回收：本次新收文件 {len(outcome.returns)} 份填报表"
         f"（另有 {sum(e.status == 'container' for e in outcome.entries)} 个压缩包/邮件），已收过而跳过 {outcome.duplicates} 个。",
+        *([f"另有 {outcome.earlier} 个文件（邮件、压缩包及其中的表格）已在以前的期次收取过（如上月留在收件箱中的），本期不再收取；可以把它们移出收件箱。"]
+          if outcome.earlier else []),
         f"目前共有 {len(current)} 个单位报送，其中 {accepted} 个采用、{len(current) - accepted} 个退回待改。",
     ]
     outputs = [outcome.ledger] if outcome.ledger else []

@@ -301,3 +301,20 @@ def test_every_problem_is_listed_in_a_csv_that_excel_opens_as_text(ws, capsys):
     before = path.read_bytes()
     assert cli.main(["--config", config, "collect", "--period", "2025-06"]) == 0  # nothing new
     assert path.read_bytes() == before  # what is still to be fixed stays listed
+
+
+def test_last_months_mail_left_in_the_inbox_is_not_collected_again_next_month(ws):
+    inbox = ws.inbox_dir
+    june = filled(sent_file(ws, UNIT), ws.root / "tmp" / "6月.xlsx").read_bytes()
+    (inbox / "财政局6月.eml").write_bytes(mail("czj@changqing.example", "Thu, 03 Jul 2025 10:00:00 +0800", {"6月.xlsx": june}))
+    assert pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW).exit_code == 0
+
+    july = pipeline.collect_returns(ws, Period(2025, 7), None, now=datetime(2025, 8, 3, 9, 0))
+    assert july.exit_code == 0 and july.problems == []
+    assert any("以前的期次" in line and "2 个文件" in line for line in july.summary)  # the mail and its sheet
+    assert [p.name for p in ws.returns_dir(Period(2025, 7)).iterdir()] == [LEDGER_NAME]
+
+    # a June sheet a unit sends again as its July return is still a wrong-period return
+    resent = filled(sent_file(ws, UNIT), ws.root / "tmp" / "重发.xlsx", lambda b: b.worksheets[0].__setitem__("G6", 1))
+    again = pipeline.collect_returns(ws, Period(2025, 7), [resent], now=datetime(2025, 8, 3, 10, 0))
+    assert [p.code for p in again.problems] == ["period-mismatch"]
