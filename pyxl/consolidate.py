@@ -43,6 +43,9 @@ CUMULATIVE_KINDS = ("count", "amount", "measure")
 CATEGORY_RANK = {"未报送": 0, "未启动": 1, "欠序时进度": 2, "达序时进度": 3, "超序时进度": 4, "已完成": 5}
 STATUS_RANK = {"未启动": 0, "滞后": 1, "按计划推进": 2, "已完成": 3}
 _EPSILON = 1e-9  # a value met exactly must count as met despite float arithmetic
+# Percentages are compared as people read them, to one decimal: 序时进度 for July
+# is quoted as 58.3%, and a unit that reports 58.3 is on schedule, not behind.
+PERCENT_DIGITS = 1
 _SHORT_REPORT = 60  # characters of a responsible unit's progress text shown in 任务进度
 
 
@@ -195,7 +198,7 @@ def judge_target(
     rate = completion_rate(reported, expected, target.comparator)
     if rate is None:
         light = "green" if meets(reported, expected, target.comparator) else "red"
-    elif rate >= 1 - _EPSILON:
+    elif round(rate * 100, PERCENT_DIGITS) >= 100:  # 1983 of 1983.33 is 100.0% as the table shows it
         light = "green"
     elif rate >= thresholds.yellow_ratio - _EPSILON:
         light = "yellow"
@@ -215,7 +218,8 @@ def task_category(status: str | None, percent: float | None, expected_fraction: 
     已完成 when the status says so (or, without a status, at 100%); 未启动 when it
     says so (or 0% without a status); 滞后 is 欠序时进度 whatever the percentage
     (the unit itself says it is behind); otherwise the percentage is compared
-    with the 序时进度: above → 超, equal → 达, below → 欠. 按计划推进 without a
+    with the 序时进度 as bulletins quote it, to one decimal (July: 58.3%):
+    above → 超, equal → 达, below → 欠. 按计划推进 without a
     percentage counts as 达序时进度. Nothing filled in counts as 未报送.
     """
     if status == "已完成" or (status is None and percent is not None and percent >= 100 - _EPSILON):
@@ -226,10 +230,10 @@ def task_category(status: str | None, percent: float | None, expected_fraction: 
         return "欠序时进度"
     if percent is None:
         return "达序时进度" if status == "按计划推进" else "未报送"
-    share = percent / 100
-    if share > expected_fraction + _EPSILON:
+    reported, due = round(percent, PERCENT_DIGITS), round(expected_fraction * 100, PERCENT_DIGITS)
+    if reported > due:
         return "超序时进度"
-    if share >= expected_fraction - _EPSILON:
+    if reported == due:
         return "达序时进度"
     return "欠序时进度"
 

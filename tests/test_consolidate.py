@@ -390,3 +390,20 @@ def test_stretch_beyond_a_value_is_met_only_above_it():
     assert judge_target(growth, 5.6, june, 2025, ThresholdSettings()).stretch_met is True
     assert judge_target(beyond, 5.6, june, 2025, ThresholdSettings()).stretch_met is False
     assert judge_target(beyond, 5.7, june, 2025, ThresholdSettings()).stretch_met is True
+
+
+def test_percentages_compare_as_the_bulletin_quotes_them_to_one_decimal():
+    july = 7 / 12  # 序时进度 58.333…%, quoted as 58.3%
+    assert task_category("按计划推进", 58.3, july) == "达序时进度"
+    assert task_category("按计划推进", 58.33, july) == "达序时进度"
+    assert task_category("按计划推进", 58.2, july) == "欠序时进度"
+    assert task_category("按计划推进", 58.4, july) == "超序时进度"
+
+
+def test_a_cumulative_target_short_by_a_rounding_is_green():
+    from pyxl.config import ThresholdSettings
+    from pyxl.consolidate import judge_target
+
+    jobs = target(3400, unit="人")  # 新增城镇就业3400人: 1983.33 due by July
+    assert judge_target(jobs, 1983, Period(2025, 7), 2025, ThresholdSettings()).light == "green"
+    assert judge_target(jobs, 1980, Period(2025, 7), 2025, ThresholdSettings()).light == "yellow"
