@@ -71,3 +71,15 @@ def test_as_of_defaults_to_the_month_after_a_past_period(built, capsys):
 
     assert main(["--config", str(built / "config.yaml"), "consolidate", "--period", "2025-06", "--json"]) in (0, 1)
     assert json.loads(capsys.readouterr().out)["as_of"] == "2025-07-31"
+
+
+def test_an_indicator_staff_mark_annual_only_in_the_master_is_exempt_until_december(built, settings):
+    def first_is_annual(rows):
+        column = rows[0].index("是否仅年度考核")
+        rows[1][column] = "是"
+
+    _edit(built, "指标", first_is_annual)
+    june = pipeline.consolidate_period(pipeline.workspace_settings(settings), pipeline.Period(2025, 6), as_of=NOW.date())
+    lights = dict(zip(june.data.indicators["key"], june.data.indicators["light"]))
+    assert lights["1-1"] == "exempt"
+    assert lights["2-1"] == "none"  # not reported, and not exempt
