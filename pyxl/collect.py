@@ -396,6 +396,11 @@ class PercentCell(float):
         return format(float(self) * 100, ".12g") + "%"
 
 
+def _reading(raw: object, unit: str) -> Reading:
+    """A number cell as the clerk meant it: a percent-formatted cell as shown, anything else by `read_number`."""
+    return _read_percent_cell(raw, unit) if isinstance(raw, PercentCell) else read_number(raw, unit)
+
+
 def _read_percent_cell(raw: PercentCell, target_unit: str) -> Reading:
     """What the clerk saw ("60%") read like typed text; noted only when the unit is not a percentage."""
     reading = read_number(raw.shown, target_unit)
@@ -410,7 +415,7 @@ def _read_input(check: _Checker, row: ReturnRow, title_text: str, raw: object, p
         raw = raw.shown  # a text column: keep the text the clerk sees
     if title_text == "本期完成值":
         row.value_text = raw.shown if isinstance(raw, PercentCell) else as_text(raw)
-        reading = _read_percent_cell(raw, target_unit) if isinstance(raw, PercentCell) else read_number(raw, target_unit)
+        reading = _reading(raw, target_unit)
         if reading.error:
             check.add(VALUE_NOT_NUMBER, f"「本期完成值」填的是「{row.value_text[:40]}」，不是数字：请只填数字，文字说明写在「进展情况」中。", cell=place)
         else:
@@ -418,7 +423,7 @@ def _read_input(check: _Checker, row: ReturnRow, title_text: str, raw: object, p
             if reading.note:
                 check.add(VALUE_READ_AS, f"「本期完成值」{reading.note}：如不对请改成数字重报。", cell=place)
     elif title_text == "完成进度(%)":
-        reading = _read_percent_cell(raw, "%") if isinstance(raw, PercentCell) else read_number(raw, "%")
+        reading = _reading(raw, "%")
         if reading.error:
             check.add(PERCENT_NOT_NUMBER, f"「完成进度(%)」填的是「{as_text(raw)[:40]}」，不是数字：请填 0 到 100 之间的数字。", cell=place)
         elif reading.value is None:  # 无, —: nothing to report, as if left blank
