@@ -402,16 +402,16 @@ def _consolidation_summary(result: Consolidation, period: Period) -> list[str]:
         parts = [f"{(labels or {}).get(key, key)} {int(counts[key])}" for key in order if counts.get(key, 0)]
         return "、".join(parts) or "无"
 
-    returns = result.returns
-    accepted = int((returns["accepted"] == True).sum())  # noqa: E712 (object column: True, False or None)
-    rejected = int((returns["accepted"] == False).sum())  # noqa: E712
-    missing = int((~returns["returned"].astype(bool)).sum())
+    from pyxl.report import return_summary  # the bulletin's own count, so the two never disagree
+
+    returns = return_summary(result.returns)
+    accepted = returns["total"] - returns["missing"] - returns["rejected"]
     red = int((result.flags["level"] == "red").sum())
     return [
         f"{period.label}汇总（截至 {result.as_of.isoformat()}，序时进度 {result.schedule_fraction:.1%}）："
         f"重点任务 {len(result.tasks)} 项——{counted(result.tasks['category'], CATEGORIES)}。",
         f"指标 {len(result.indicators)} 个——{counted(result.indicators['light'], LIGHTS, LIGHT_LABELS)}。",
-        f"回收：应报 {len(returns)} 个单位，采用 {accepted} 个，退回待改 {rejected} 个，未报送 {missing} 个"
+        f"回收：应报 {returns['total']} 个单位，采用 {accepted} 个，退回待改 {returns['rejected']} 个，未报送 {returns['missing']} 个"
         f"（截止 {result.due_date.isoformat()}）。",
         f"预警 {len(result.flags)} 条（红色 {red} 条）：{counted(result.flags['flag'], FLAG_KINDS)}。",
     ]
