@@ -24,9 +24,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from pyxl import collect, layout
-from pyxl.model import Unit, UnitDirectory
-from pyxl.unit_sheet import SheetRow, write_unit_workbook
+from pyxl.common.model import Unit, UnitDirectory
+from pyxl.distribution import layout
+from pyxl.distribution.unit_sheet import SheetRow, write_unit_workbook
+from pyxl.returns import collect
 
 ROWS = 20
 

@@ -30,11 +30,11 @@ import openpyxl  # noqa: E402
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side  # noqa: E402
 from openpyxl.worksheet.datavalidation import DataValidation  # noqa: E402
 
-from pyxl import layout  # noqa: E402
-from pyxl.model import STATUSES, DutyTable, Target, Task, Unit, UnitDirectory  # noqa: E402
-from pyxl.split import plan_split, write_unit_files  # noqa: E402
-from pyxl.unit_sheet import SheetRow, instructions, sheet_name_for, write_unit_workbook  # noqa: E402
-from pyxl.units import UnitIndex  # noqa: E402
+from pyxl.common.model import STATUSES, DutyTable, Target, Task, Unit, UnitDirectory  # noqa: E402
+from pyxl.common.units import UnitIndex  # noqa: E402
+from pyxl.distribution import layout  # noqa: E402
+from pyxl.distribution.split import plan_split, write_unit_files  # noqa: E402
+from pyxl.distribution.unit_sheet import SheetRow, instructions, sheet_name_for, write_unit_workbook  # noqa: E402
 
 PERIOD, DUE = "2025-06", date(2025, 7, 5)
 TEXT = "围绕产业链构建人才链，鼓励政校企共建人才培养体系，扩展招才引智渠道，加快重点项目建设，推动项目早日竣工投产。"

@@ -1,9 +1,11 @@
 """pyxl — 政府工作报告重点工作督查督办.
 
-The package is a pure core (one module per stage of the monthly loop: parse,
-units, split, mail, collect, consolidate, flags, report) and two thin shells
-over it: the command line (`pyxl.cli`) and the Excel ribbon (`pyxl.excel`).
-`pyxl.pipeline` chains the stages; the shells only call the pipeline.
+The folder tree is the monthly loop: one subpackage per stage (document →
+distribution → mail → returns → judgement → outputs, with the master workbook
+beside them and `common` under all of them), `workspace` and `pipeline`
+chaining them, and three thin shells on top: the command line (`pyxl.cli`),
+the Excel ribbon (`pyxl.excel`) and the demo (`pyxl.demo`). The README's
+"Architecture" section draws it.
 """
 
 __version__ = "0.1.0"

@@ -20,15 +20,14 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from pyxl import __version__, pipeline
-from pyxl.config import CONFIG_NAME, Settings, load_settings
-from pyxl.errors import PyxlError
-from pyxl.logs import log_exception
-from pyxl.period import Period
-from pyxl.problems import Problem
+from pyxl.common.config import CONFIG_NAME, Settings, load_settings
+from pyxl.common.errors import PyxlError
+from pyxl.common.logs import log_exception
+from pyxl.common.period import Period
+from pyxl.workspace import Workspace
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
 # Commands of the month run with the master's 设置 sheet over config.yaml, as the ribbon does.
-MONTHLY_COMMANDS = {"split", "send", "remind", "collect", "consolidate", "report", "month"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,29 +76,29 @@ def _as_of(args: argparse.Namespace, period: Period) -> date:
 
 
 # ---------------------------------------------------------------- commands
-# Each takes (settings, args) and returns a StepResult.
+# Each takes (workspace, args) and returns a StepResult: the workspace is loaded once per command.
 
 
-def cmd_parse(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
-    return pipeline.parse_document(settings, args.document)
+def cmd_parse(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    return pipeline.parse_document(workspace, args.document)
 
 
-def cmd_build_workbook(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
-    return pipeline.build_workbook(settings, args.document, force=args.force, reimport=args.reimport, now=datetime.now())
+def cmd_build_workbook(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    return pipeline.build_workbook(workspace, args.document, force=args.force, reimport=args.reimport, now=datetime.now())
 
 
-def cmd_excel_setup(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
-    return pipeline.excel_setup(settings, now=datetime.now())
+def cmd_excel_setup(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    return pipeline.excel_setup(workspace, now=datetime.now())
 
 
-def cmd_split(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
-    return pipeline.split_sheets(settings, _resolve_period(settings, args.period), units=args.unit or None)
+def cmd_split(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    return pipeline.split_sheets(workspace, _resolve_period(workspace.settings, args.period), units=args.unit or None)
 
 
-def cmd_send(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
+def cmd_send(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
     return pipeline.send_sheets(
-        settings,
-        _resolve_period(settings, args.period),
+        workspace,
+        _resolve_period(workspace.settings, args.period),
         now=datetime.now(),
         dry_run=args.dry_run,
         units=args.unit or None,
@@ -108,31 +107,31 @@ def cmd_send(settings: Settings, args: argparse.Namespace) -> pipeline.StepResul
     )
 
 
-def cmd_remind(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
-    period = _resolve_period(settings, args.period)
+def cmd_remind(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    period = _resolve_period(workspace.settings, args.period)
     return pipeline.send_reminders(
-        settings, period, as_of=_as_of(args, period), now=datetime.now(), dry_run=args.dry_run,
+        workspace, period, as_of=_as_of(args, period), now=datetime.now(), dry_run=args.dry_run,
         progress=_terminal_progress,
     )
 
 
-def cmd_collect(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
-    return pipeline.collect_returns(settings, _resolve_period(settings, args.period), args.paths or None, now=datetime.now())
+def cmd_collect(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    return pipeline.collect_returns(workspace, _resolve_period(workspace.settings, args.period), args.paths or None, now=datetime.now())
 
 
-def cmd_consolidate(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
-    period = _resolve_period(settings, args.period)
-    return pipeline.consolidate_period(settings, period, as_of=_as_of(args, period))
+def cmd_consolidate(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    period = _resolve_period(workspace.settings, args.period)
+    return pipeline.consolidate_period(workspace, period, as_of=_as_of(args, period))
 
 
-def cmd_report(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
-    period = _resolve_period(settings, args.period)
-    return pipeline.write_report(settings, period, as_of=_as_of(args, period))
+def cmd_report(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    period = _resolve_period(workspace.settings, args.period)
+    return pipeline.write_report(workspace, period, as_of=_as_of(args, period))
 
 
-def cmd_month(settings: Settings, args: argparse.Namespace) -> pipeline.StepResult:
+def cmd_month(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
     period = args.period_positional
-    return pipeline.run_month(settings, period, as_of=_as_of(args, period), now=datetime.now(), dry_run=args.dry_run)
+    return pipeline.run_month(workspace, period, as_of=_as_of(args, period), now=datetime.now(), dry_run=args.dry_run)
 
 
 def _add_period(parser: argparse.ArgumentParser) -> None:
@@ -249,14 +248,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "init":
         result = pipeline.init_workspace(args.dir)
     elif args.command == "demo":
-        from pyxl.demo import run_demo
+        from pyxl.demo.run import run_demo
 
         result = run_demo(args.dir, args.period)
     else:
-        settings = load_settings(args.config)
-        if args.command in MONTHLY_COMMANDS:
-            settings = pipeline.workspace_settings(settings)
-        result = args.handler(settings, args)
+        result = args.handler(Workspace.load(load_settings(args.config)), args)
         if getattr(args, "json", False):
             print(json.dumps(result.data_json(), ensure_ascii=False, indent=1))
             return result.exit_code

@@ -10,9 +10,9 @@ it is; anything else is a bug, logged with its traceback, and the message
 box says where the log is.
 
 The rows and chart specifications written (period tables, the 仪表盘, the
-per-unit sheets) are built in pyxl.excel_tables. This is the only module that
+per-unit sheets) are built in pyxl.master.live. This is the only module that
 imports xlwings, and only inside the real adapter, so everything else (and
-the tests, through pyxl.excel_memory) runs without Excel.
+the tests, through pyxl.master.memory) runs without Excel.
 """
 
 from __future__ import annotations
@@ -26,17 +26,20 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from openpyxl.utils.cell import get_column_letter
 
-from pyxl import excel_tables, master, pipeline
-from pyxl.config import CONFIG_NAME, Settings, load_settings
-from pyxl.errors import PyxlError
-from pyxl.excel_tables import ChartSpec, frame_rows, problem_rows
-from pyxl.logs import log_exception
-from pyxl.model import SHEET_NAMES, Consolidation
-from pyxl.period import Period
+from pyxl import pipeline
+from pyxl.common.config import CONFIG_NAME, Settings, load_settings
+from pyxl.common.errors import PyxlError
+from pyxl.common.logs import log_exception
+from pyxl.common.model import SHEET_NAMES, Consolidation
+from pyxl.common.period import Period
+from pyxl.master import live as excel_tables
+from pyxl.master import rows as master
+from pyxl.master.live import ChartSpec, frame_rows, problem_rows
+from pyxl.workspace import Workspace
 
 if TYPE_CHECKING:  # the button that needs them imports them through the pipeline
-    from pyxl.mail import Delivery
-    from pyxl.split import SplitPlan
+    from pyxl.distribution.split import SplitPlan
+    from pyxl.mail.deliver import Delivery
 
 TITLE = "督查督办"
 LIGHT_COLORS = {"green": "#C6EFCE", "yellow": "#FFEB9C", "red": "#FFC7CE"}
@@ -93,12 +96,6 @@ def find_config(folder: Path) -> Path:
     )
 
 
-def live_settings(book: WorkbookAdapter, settings: Settings) -> Settings:
-    """config.yaml overlaid with what the staff set in the live 设置 sheet."""
-    values = master.MasterData({master.SHEET_SETTINGS: book.read_table(master.SHEET_SETTINGS)}).settings_values()
-    return master.apply_master_settings(settings, values)
-
-
 def current_period(settings: Settings) -> Period:
     """The period the buttons work on: 当前期次 of the 设置 sheet; none set stops the step."""
     if not settings.period.current:
@@ -139,8 +136,8 @@ def _message(result: pipeline.StepResult, settings: Settings) -> str:
     return "\n".join(lines) or "完成。"
 
 
-def _parse_document(book: WorkbookAdapter, settings: Settings, period: Callable[[], Period], now: datetime):
-    result = pipeline.parse_document(settings)
+def _parse_document(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
+    result = pipeline.parse_document(workspace)
     existing = master.MasterData({master.SHEET_TASKS: book.read_table(master.SHEET_TASKS)})
     if len(existing.rows(master.SHEET_TASKS)) > 1 and not book.confirm(
         f"导入会用分工文件重新填写「{master.SHEET_TASKS}」和「{master.SHEET_INDICATORS}」两张表，"
@@ -181,28 +178,28 @@ def send_question(chosen: Period, preview: Delivery) -> str:
     ])
 
 
-def _send(book: WorkbookAdapter, settings: Settings, period: Callable[[], Period], now: datetime):
+def _send(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
     """Dry run first (the drafts are the preview), then ask with its counts, and send only on yes."""
     chosen = period()
 
     def progress(verb: str) -> Callable[[int, int, str], None]:
         return lambda done, total, text: book.status(f"{TITLE}：正在{verb} {done}/{total} {text}")
 
-    preview = pipeline.send_sheets(settings, chosen, now=now, dry_run=True, progress=progress("生成草稿"))
+    preview = pipeline.send_sheets(workspace, chosen, now=now, dry_run=True, progress=progress("生成草稿"))
     delivery = preview.data
     if not delivery.planned:
         return pipeline.StepResult(summary=["没有需要发送的邮件。", *_left_out(delivery), preview.summary[0]], outputs=preview.outputs)
     if not book.confirm(send_question(chosen, delivery)):
         return pipeline.StepResult(summary=["已取消发送，只生成了邮件草稿：", *preview.summary], outputs=preview.outputs)
-    return pipeline.send_sheets(settings, chosen, now=now, dry_run=False, progress=progress("发送"))
+    return pipeline.send_sheets(workspace, chosen, now=now, dry_run=False, progress=progress("发送"))
 
 
-def _split(book: WorkbookAdapter, settings: Settings, period: Callable[[], Period], now: datetime):
+def _split(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
     """The unit workbooks; with split.master_sheets, one sheet per unit in the live master too."""
     chosen = period()
-    result = pipeline.split_sheets(settings, chosen)
-    if settings.split.master_sheets:
-        result.summary.append(write_unit_sheets(book, result.data, settings.distribution_dir(chosen)))
+    result = pipeline.split_sheets(workspace, chosen)
+    if workspace.settings.split.master_sheets:
+        result.summary.append(write_unit_sheets(book, result.data, workspace.settings.distribution_dir(chosen)))
     return result
 
 
@@ -222,20 +219,20 @@ def write_unit_sheets(book: WorkbookAdapter, plan: SplitPlan, folder: Path) -> s
     return line
 
 
-def _open_folder(book: WorkbookAdapter, settings: Settings, period: Callable[[], Period], now: datetime):
-    result = pipeline.open_output_folder(settings, period())
+def _open_folder(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
+    result = pipeline.open_output_folder(workspace, period())
     book.open_folder(result.outputs[0])
     return result
 
 
-# button id → what it runs: (book, settings, period, now) → StepResult
+# button id → what it runs: (book, workspace, period, now) → StepResult
 STEPS: dict[str, Callable[..., pipeline.StepResult]] = {
     "parse_document": _parse_document,
     "split_sheets": _split,
     "send_sheets": _send,
-    "collect_returns": lambda book, settings, period, now: pipeline.collect_returns(settings, period(), None, now=now),
-    "consolidate_period": lambda book, settings, period, now: pipeline.consolidate_period(settings, period(), as_of=now.date()),
-    "write_report": lambda book, settings, period, now: pipeline.write_report(settings, period(), as_of=now.date()),
+    "collect_returns": lambda book, workspace, period, now: pipeline.collect_returns(workspace, period(), None, now=now),
+    "consolidate_period": lambda book, workspace, period, now: pipeline.consolidate_period(workspace, period(), as_of=now.date()),
+    "write_report": lambda book, workspace, period, now: pipeline.write_report(workspace, period(), as_of=now.date()),
     "open_output_folder": _open_folder,
 }
 
@@ -257,15 +254,15 @@ def run_button(book: WorkbookAdapter, button_id: str, now: datetime) -> pipeline
         book.status(f"{TITLE}：正在运行……")
         settings = load_settings(find_config(book.folder))
         log_folder = settings.logs_dir
-        book.save()  # the pipeline reads the saved file: staff edits must be in it
-        settings = live_settings(book, settings)
-        result = step(book, settings, lambda: current_period(settings), now)
+        book.save()  # the workspace reads the saved file: staff edits must be in it
+        workspace = Workspace.load(settings)
+        result = step(book, workspace, lambda: current_period(workspace.settings), now)
         if isinstance(result.data, Consolidation):
             write_consolidation(book, result.data)
         elif button_id in PROBLEM_STEPS:
             book.write_table(SHEET_NAMES["problems"], problem_rows(result.problems))
         book.save()
-        book.alert(_message(result, settings))
+        book.alert(_message(result, workspace.settings))
         return result
     except PyxlError as error:
         book.alert(str(error))

@@ -2,10 +2,11 @@
 
 One ribbon button = one CLI command = one function here, with one name:
 the button id is the function name (`collect_returns`), the command is its
-short form (`pyxl collect`). Each function opens what it needs from the
-workspace (settings), chains the pure stages, writes its outputs atomically
-and returns a StepResult. Stages never import each other; this module and
-the shells are the only places that know the order of the loop.
+short form (`pyxl collect`). Each function takes the command's loaded
+`Workspace` (settings, the master read once, duty table, units), chains the
+stages, writes its outputs atomically and returns a StepResult. Stages never
+import a later stage; this module and the shells are the only places that
+know the order of the loop.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from pyxl.config import CONFIG_NAME, Settings
-from pyxl.files import write_text_atomic
-from pyxl.errors import PyxlError
+from pyxl.common.config import CONFIG_NAME
+from pyxl.common.errors import PyxlError
+from pyxl.common.files import write_text_atomic
+from pyxl.common.model import CATEGORIES, FLAG_KINDS, LIGHT_LABELS, LIGHTS, Consolidation
+from pyxl.common.period import Period, chinese_date
+from pyxl.common.problems import Problem, problems_to_csv
+from pyxl.document import parse
 from pyxl.example import example_config
-from pyxl.model import CATEGORIES, FLAG_KINDS, LIGHT_LABELS, LIGHTS, Consolidation, DutyTable, UnitDirectory
-from pyxl.period import Period, chinese_date
-from pyxl.problems import Problem, problems_to_csv
-from pyxl.units import UnitIndex
+from pyxl.workspace import Workspace
 
 # progress(done, total, text): terminal line or Excel status bar
 Progress = Callable[[int, int, str], None]
@@ -59,64 +61,9 @@ class StepResult:
 # ---------------------------------------------------------------- duty table
 
 
-def load_duty_table(settings: Settings, document: Path | None = None) -> DutyTable:
-    """The duty table: the saved master workbook when it exists (staff edits count), else the document.
-
-    An explicit `document` is always parsed. Cells of the master that cannot
-    be read are in the table's `problems`.
-    """
-    from pyxl import master
-
-    workbook = settings.workbook_path
-    if document is None and workbook.exists():
-        return master.read_master(workbook, settings.relative(workbook)).duty_table(settings.year)
-    from pyxl import parse
-
-    path = Path(document) if document is not None else settings.document_path
-    return parse.parse_document(path, settings.unit_directory(), settings.year)
-
-
-def load_units(settings: Settings) -> tuple[UnitDirectory, list[Problem]]:
-    """The unit directory and the problems of the cells it was read from.
-
-    The master's 单位 sheet when the workbook exists (staff keep e-mails
-    there), else config.yaml's units; groups (各街镇 …) always come from
-    config.yaml.
-    """
-    from pyxl import master
-
-    workbook = settings.workbook_path
-    if workbook.exists():
-        return master.read_master(workbook, settings.relative(workbook)).unit_directory(settings)
-    return settings.unit_directory(), []
-
-
-def load_unit_directory(settings: Settings) -> UnitDirectory:
-    """The unit directory alone (see load_units for its problems)."""
-    return load_units(settings)[0]
-
-
-def workspace_settings(settings: Settings) -> Settings:
-    """config.yaml overlaid with the 设置 sheet of the saved master workbook.
-
-    The ribbon runs with what the clerk sees in 设置 (当前期次, 回收截止日,
-    thresholds); the CLI's monthly commands must run with the same values.
-    """
-    from pyxl import master
-
-    workbook = settings.workbook_path
-    if not workbook.exists():
-        return settings
-    values = master.read_master(workbook, settings.relative(workbook)).settings_values()
-    return master.apply_master_settings(settings, values)
-
-
-def parse_document(settings: Settings, document: Path | None = None) -> StepResult:
+def parse_document(workspace: Workspace, document: Path | None = None) -> StepResult:
     """Parse a duty document (default: the configured one, else the bundled example)."""
-    from pyxl import parse
-
-    path = Path(document) if document is not None else settings.document_path
-    duty = parse.parse_document(path, settings.unit_directory(), settings.year)
+    duty = workspace.parse_document(document)
     units = {name for task in duty.tasks for name in (*task.lead_units, *task.responsible_units)}
     summary = [
         f"「{duty.title}」（{duty.year} 年）：{len(duty.sections)} 个部分、"
@@ -128,7 +75,7 @@ def parse_document(settings: Settings, document: Path | None = None) -> StepResu
 
 
 def build_workbook(
-    settings: Settings, document: Path | None = None, force: bool = False, reimport: bool = False, *, now: datetime
+    workspace: Workspace, document: Path | None = None, force: bool = False, reimport: bool = False, *, now: datetime
 ) -> StepResult:
     """Create workbook/Responsibilities.xlsm from a duty document.
 
@@ -139,12 +86,13 @@ def build_workbook(
     config.yaml since are merged into 单位. Either way the old file is backed
     up (named by `now`, passed in like all time) and replaced atomically.
     """
-    from pyxl import master, workbook_build
+    from pyxl.master import build as workbook_build
 
+    settings = workspace.config
     target = settings.workbook_path
     # checked before parsing, so a refusal costs nothing; write_master checks again before writing
     workbook_build.check_replaceable(target, force, settings.relative(target))
-    saved = master.read_master(target, settings.relative(target)) if target.exists() else None
+    saved = workspace.saved
     summary: list[str] = []
     problems: list[Problem] = []
     if saved is not None and not reimport:
@@ -154,8 +102,6 @@ def build_workbook(
         if document is not None:
             summary.append(f"未重新导入 {document}：要按这个分工文件重新导入任务清单和指标（丢弃这两表中的修改），请加 --reimport。")
     else:
-        from pyxl import parse
-
         # a re-import rewrites 任务清单 and 指标 only (as the ribbon's 导入分工文件 does): the
         # 单位 sheet's e-mails and aliases and the 设置 sheet stay, and names resolve through them
         directory = (workbook_build.MasterContent.carried_over(saved, settings).unit_directory(settings)
@@ -178,19 +124,20 @@ def build_workbook(
     return StepResult(summary=summary, outputs=[target], problems=problems)
 
 
-def excel_setup(settings: Settings, *, now: datetime) -> StepResult:
+def excel_setup(workspace: Workspace, *, now: datetime) -> StepResult:
     """Write this machine's interpreter and PYTHONPATH into the workbook's xlwings.conf sheet.
 
     The workbook is rebuilt through the same path as `build_workbook --force`
     (never saved with openpyxl), keeping every edit the staff made.
     """
-    from pyxl import master, workbook_build
+    from pyxl.master import build as workbook_build
 
+    settings = workspace.config
     target = settings.workbook_path
-    if not target.exists():
+    if workspace.saved is None:
         raise PyxlError(f"找不到主控工作簿 {settings.relative(target)}：请先运行 pyxl build-workbook。")
     workbook_build.check_not_open(target)
-    saved = master.read_master(target, settings.relative(target))
+    saved = workspace.saved
     conf = workbook_build.machine_conf()
     content = workbook_build.MasterContent.carried_over(saved, settings, conf)
     backup = workbook_build.write_master(target, content, now, force=True)
@@ -204,13 +151,12 @@ def excel_setup(settings: Settings, *, now: datetime) -> StepResult:
 # ---------------------------------------------------------------- the month
 
 
-def split_sheets(settings: Settings, period: Period, units: list[str] | None = None) -> StepResult:
+def split_sheets(workspace: Workspace, period: Period, units: list[str] | None = None) -> StepResult:
     """Write one protected workbook per unit for the period (out/<period>/分发/), the manifest and a zip."""
-    from pyxl import collect, split
+    from pyxl.distribution import split
+    from pyxl.returns import collect
 
-    duty = load_duty_table(settings)
-    directory, unit_problems = load_units(settings)
-    index = UnitIndex(directory)
+    settings, duty, directory, index = workspace.settings, workspace.duty, workspace.directory, workspace.index
     source = settings.workbook_path if settings.workbook_path.exists() else settings.document_path
     plan = split.plan_split(duty, index, settings.relative(source))
     only = split.select_units(plan, index, units) if units else None
@@ -250,13 +196,13 @@ def split_sheets(settings: Settings, period: Period, units: list[str] | None = N
     return StepResult(
         summary=summary,
         outputs=[settings.distribution_dir(period), result.manifest, result.archive],
-        problems=[*unit_problems, *plan.problems],
+        problems=[*workspace.unit_problems, *plan.problems],
         data=plan,
     )
 
 
 def send_sheets(
-    settings: Settings,
+    workspace: Workspace,
     period: Period,
     now: datetime,
     dry_run: bool = False,
@@ -264,11 +210,11 @@ def send_sheets(
     resend: bool = False,
     progress: Progress = no_progress,
 ) -> StepResult:
-    """Mail each unit its own sheet (or write .eml drafts with dry_run); see pyxl.mail."""
-    from pyxl import mail
+    """Mail each unit its own sheet (or write .eml drafts with dry_run); see pyxl.mail.deliver."""
+    from pyxl.mail import deliver as mail
 
     run = mail.run_mail(
-        settings, period, mail.KIND_SEND, load_unit_directory(settings), _clock_from(now), time.sleep, progress,
+        workspace.settings, period, mail.KIND_SEND, workspace.directory, _clock_from(now), time.sleep, progress,
         dry_run=dry_run, units=units, resend=resend,
     )
     return StepResult(summary=run.summary, outputs=run.outputs, attention=run.attention, data=run.delivery)
@@ -281,25 +227,26 @@ def _clock_from(now: datetime) -> Callable[[], datetime]:
 
 
 def send_reminders(
-    settings: Settings, period: Period, as_of: date, now: datetime, dry_run: bool = False, progress: Progress = no_progress
+    workspace: Workspace, period: Period, as_of: date, now: datetime, dry_run: bool = False, progress: Progress = no_progress
 ) -> StepResult:
-    """Mail the units whose return has not been accepted after the due date (催报); see pyxl.mail."""
-    from pyxl import mail
+    """Mail the units whose return has not been accepted after the due date (催报); see pyxl.mail.deliver."""
+    from pyxl.mail import deliver as mail
 
-    accepted, rejected = _return_status(settings, period)
+    accepted, rejected = _return_status(workspace, period)
     run = mail.run_mail(
-        settings, period, mail.KIND_REMIND, load_unit_directory(settings), _clock_from(now), time.sleep, progress,
+        workspace.settings, period, mail.KIND_REMIND, workspace.directory, _clock_from(now), time.sleep, progress,
         dry_run=dry_run, as_of=as_of, accepted=accepted, rejected=rejected,
     )
     return StepResult(summary=run.summary, outputs=run.outputs, attention=run.attention, data=run.delivery)
 
 
-def _return_status(settings: Settings, period: Period) -> tuple[set[str], dict[str, list[Problem]]]:
+def _return_status(workspace: Workspace, period: Period) -> tuple[set[str], dict[str, list[Problem]]]:
     """Units whose current return was accepted, and the problems of those whose return was rejected."""
-    from pyxl import collect
+    from pyxl.returns import collect
 
+    settings = workspace.settings
     returns = collect.read_archive(
-        settings.returns_dir(period), settings.root, load_duty_table(settings), load_unit_directory(settings),
+        settings.returns_dir(period), settings.root, workspace.duty, workspace.directory,
         sent_dir=settings.distribution_dir(period),
     )
     accepted = {r.unit for r in returns if r.unit and r.accepted}
@@ -307,15 +254,16 @@ def _return_status(settings: Settings, period: Period) -> tuple[set[str], dict[s
     return accepted, rejected
 
 
-def collect_returns(settings: Settings, period: Period, paths: list[Path] | None, now: datetime) -> StepResult:
+def collect_returns(workspace: Workspace, period: Period, paths: list[Path] | None, now: datetime) -> StepResult:
     """Archive, recognise and validate returned sheets (default: the inbox).
 
     Every file given is archived byte for byte under returns/<period>/ and
     recorded once in its ledger; the problems of the files new in this run
     are returned. `data` is the list of UnitReturn read in this run.
     """
-    from pyxl import collect
+    from pyxl.returns import collect
 
+    settings = workspace.settings
     if paths is None:
         inbox = settings.inbox_dir
         if not inbox.is_dir():
@@ -324,8 +272,7 @@ def collect_returns(settings: Settings, period: Period, paths: list[Path] | None
     missing = [str(p) for p in paths if not Path(p).exists()]
     if len(missing) == len(paths):
         raise PyxlError(f"找不到要收取的文件或文件夹：{'、'.join(missing)}。请检查路径，或不写路径以收取 inbox/。")
-    duty = load_duty_table(settings)
-    directory = load_unit_directory(settings)
+    duty, directory = workspace.duty, workspace.directory
     outcome = collect.collect(
         [Path(p) for p in paths], returns_dir=settings.returns_dir(period), workspace=settings.root, period=str(period),
         duty=duty, directory=directory, now=now, sent_dir=settings.distribution_dir(period),
@@ -354,7 +301,7 @@ def collect_returns(settings: Settings, period: Period, paths: list[Path] | None
     return StepResult(summary=summary, outputs=outputs, problems=outcome.problems, data=outcome.returns)
 
 
-def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepResult:
+def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> StepResult:
     """Consolidate the archive into 汇总_<period>.xlsx with flags.
 
     Reads only the duty table and the archive (this period, and as many
@@ -362,10 +309,11 @@ def consolidate_period(settings: Settings, period: Period, as_of: date) -> StepR
     连续未更新 flag need), so a re-run gives the same tables. `data` is the
     Consolidation; `attention` is set when there are flags (exit code 1).
     """
-    from pyxl import collect, consolidate, summary
+    from pyxl.judgement import consolidate
+    from pyxl.outputs import summary
+    from pyxl.returns import collect
 
-    duty = load_duty_table(settings)
-    directory = load_unit_directory(settings)
+    settings, duty, directory = workspace.settings, workspace.duty, workspace.directory
 
     def archived(earlier: Period) -> list:
         return collect.read_archive(
@@ -402,7 +350,7 @@ def _consolidation_summary(result: Consolidation, period: Period) -> list[str]:
         parts = [f"{(labels or {}).get(key, key)} {int(counts[key])}" for key in order if counts.get(key, 0)]
         return "、".join(parts) or "无"
 
-    from pyxl.report import return_summary  # the bulletin's own count, so the two never disagree
+    from pyxl.outputs.report import return_summary  # the bulletin's own count, so the two never disagree
 
     returns = return_summary(result.returns)
     accepted = returns["total"] - returns["missing"] - returns["rejected"]
@@ -417,7 +365,7 @@ def _consolidation_summary(result: Consolidation, period: Period) -> list[str]:
     ]
 
 
-def write_report(settings: Settings, period: Period, as_of: date) -> StepResult:
+def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResult:
     """Write the bulletin (督查通报, DOCX and HTML) and the per-unit 督办单.
 
     Consolidates first (so the bulletin always shows the tables of the same
@@ -426,9 +374,10 @@ def write_report(settings: Settings, period: Period, as_of: date) -> StepResult:
     date is five working days after `as_of`.
     """
     # Imported here: docxtpl and matplotlib are only loaded by the steps that draw.
-    from pyxl import report
+    from pyxl.outputs import report
 
-    consolidated = consolidate_period(settings, period, as_of)
+    settings = workspace.settings
+    consolidated = consolidate_period(workspace, period, as_of)
     consolidation = consolidated.data
     templates = report.ReportTemplates(
         bulletin_docx=settings.template_path("report/bulletin.docx"),
@@ -457,7 +406,7 @@ def write_report(settings: Settings, period: Period, as_of: date) -> StepResult:
     )
 
 
-def run_month(settings: Settings, period: Period, as_of: date, now: datetime, dry_run: bool = True) -> StepResult:
+def run_month(workspace: Workspace, period: Period, as_of: date, now: datetime, dry_run: bool = True) -> StepResult:
     """The monthly run: collect the inbox, consolidate, write the report, send reminders (drafts with dry_run).
 
     write_report consolidates first and writes 汇总_<period>.xlsx besides the
@@ -465,14 +414,15 @@ def run_month(settings: Settings, period: Period, as_of: date, now: datetime, dr
     reason to stop: the month still consolidates what the archive holds.
     Exit code 1 when any step found problems or there are red flags.
     """
+    settings = workspace.settings
     steps = []
     if settings.inbox_dir.is_dir():
-        steps.append(collect_returns(settings, period, None, now))
+        steps.append(collect_returns(workspace, period, None, now))
     else:
         steps.append(StepResult(summary=[f"收件箱 {settings.relative(settings.inbox_dir)} 不存在，本次不收取新文件。"]))
-    reported = write_report(settings, period, as_of)
+    reported = write_report(workspace, period, as_of)
     steps.append(reported)
-    steps.append(send_reminders(settings, period, as_of, now, dry_run=dry_run))
+    steps.append(send_reminders(workspace, period, as_of, now, dry_run=dry_run))
     return StepResult(
         summary=[line for step in steps for line in step.summary],
         outputs=[path for step in steps for path in step.outputs],
@@ -501,8 +451,8 @@ def init_workspace(folder: Path) -> StepResult:
     )
 
 
-def open_output_folder(settings: Settings, period: Period) -> StepResult:
+def open_output_folder(workspace: Workspace, period: Period) -> StepResult:
     """The folder of the period's outputs (the ribbon opens it in Explorer)."""
-    folder = settings.out_dir(period)
+    folder = workspace.settings.out_dir(period)
     folder.mkdir(parents=True, exist_ok=True)
     return StepResult(summary=[f"输出文件夹：{folder}"], outputs=[folder])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pyxl.config import Settings, load_settings
+from pyxl.common.config import Settings, load_settings
 from pyxl.example import example_config
 
 REPO = Path(__file__).resolve().parent.parent

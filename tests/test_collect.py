@@ -11,12 +11,14 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-
-from pyxl import cli, collect, pipeline
-from pyxl.archive import LEDGER_NAME, read_ledger
-from pyxl.period import Period
-from pyxl.values import read_number
 from test_collect_support import OTHER, PERIOD, UNIT, filled, make_sent, workspace_from
+
+from pyxl import cli, pipeline
+from pyxl.common.period import Period
+from pyxl.common.values import read_number
+from pyxl.returns import collect
+from pyxl.returns.archive import LEDGER_NAME, read_ledger
+from pyxl.workspace import Workspace
 
 NOW = datetime(2025, 7, 3, 9, 0)
 
@@ -68,7 +70,7 @@ def test_inbox_of_files_zips_and_mails_is_archived_validated_and_rerun_changes_n
     (inbox / "~$财政局6月.xlsx").write_bytes(b"lock")  # Excel's lock file: never an input
     before = snapshot(inbox)
 
-    result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+    result = pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), None, now=NOW)
     assert result.exit_code == 0, [(p.file, p.code) for p in result.problems]
     units = {r.unit: r for r in result.data}
     assert set(units) == {UNIT, OTHER, "文昌街道"}
@@ -91,7 +93,7 @@ def test_inbox_of_files_zips_and_mails_is_archived_validated_and_rerun_changes_n
     assert snapshot(inbox) == before
 
     archive_before = snapshot(returns_dir)
-    again = pipeline.collect_returns(ws, Period(2025, 6), None, now=datetime(2025, 7, 9))
+    again = pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), None, now=datetime(2025, 7, 9))
     assert again.exit_code == 0 and again.data == []
     assert snapshot(returns_dir) == archive_before
     assert snapshot(inbox) == before
@@ -102,8 +104,8 @@ def test_newer_return_supersedes_older_and_both_stay(ws):
     first = filled(source, ws.root / "a" / "v1.xlsx")
     second = filled(source, ws.root / "b" / "v2.xlsx", lambda b: b.worksheets[0].__setitem__("G6", 3600))
     returns_dir = ws.returns_dir(PERIOD)
-    pipeline.collect_returns(ws, Period(2025, 6), [first], now=datetime(2025, 7, 2))
-    pipeline.collect_returns(ws, Period(2025, 6), [second], now=datetime(2025, 7, 3))
+    pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), [first], now=datetime(2025, 7, 2))
+    pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), [second], now=datetime(2025, 7, 3))
     states = {e.sha256: e.status for e in read_ledger(returns_dir)}
     assert sorted(states.values()) == ["accepted", "superseded"]
     current = collect.read_archive(returns_dir, ws.root, None, ws.unit_directory())
@@ -116,7 +118,7 @@ def test_newer_return_supersedes_older_and_both_stay(ws):
     old_mail.parent.mkdir()
     old_data = filled(source, ws.root / "c" / "v0.xlsx", lambda b: b.worksheets[0].__setitem__("G6", 1000)).read_bytes()
     old_mail.write_bytes(mail("czj@changqing.example", "Tue, 01 Jul 2025 08:00:00 +0800", {"v0.xlsx": old_data}))
-    pipeline.collect_returns(ws, Period(2025, 6), [old_mail], now=datetime(2025, 7, 4))
+    pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), [old_mail], now=datetime(2025, 7, 4))
     current = collect.read_archive(returns_dir, ws.root, None, ws.unit_directory())
     assert next(r.value for r in current[0].rows if r.key == "2-1") == 3600
     assert read_ledger(returns_dir)[-1].status == "superseded"
@@ -124,10 +126,10 @@ def test_newer_return_supersedes_older_and_both_stay(ws):
 
 def test_a_wrong_period_file_does_not_supersede_the_units_return(ws, tmp_path):
     good = filled(sent_file(ws, UNIT), ws.root / "a" / "good.xlsx")
-    pipeline.collect_returns(ws, Period(2025, 6), [good], now=datetime(2025, 7, 2))
+    pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), [good], now=datetime(2025, 7, 2))
     may = make_sent(tmp_path / "may", period="2025-05", only=[UNIT])
     old = filled(may.files[UNIT], ws.root / "b" / "may.xlsx")
-    result = pipeline.collect_returns(ws, Period(2025, 6), [old], now=datetime(2025, 7, 3))
+    result = pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), [old], now=datetime(2025, 7, 3))
     assert result.exit_code == 1 and [p.code for p in result.problems] == ["period-mismatch"]
     current = collect.read_archive(ws.returns_dir(PERIOD), ws.root, None, ws.unit_directory())
     assert [(r.source, r.accepted) for r in current] == [("a/good.xlsx", True)]
@@ -135,8 +137,8 @@ def test_a_wrong_period_file_does_not_supersede_the_units_return(ws, tmp_path):
 
 def test_read_archive_gives_the_same_answer_as_collect(ws):
     bad = filled(sent_file(ws, UNIT), ws.inbox_dir / "bad.xlsx", lambda b: b.worksheets[0].__setitem__("H7", 150))
-    result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
-    duty = pipeline.load_duty_table(ws)
+    result = pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), None, now=NOW)
+    duty = Workspace.load(ws).duty
     first = collect.read_archive(ws.returns_dir(PERIOD), ws.root, duty, ws.unit_directory())
     second = collect.read_archive(ws.returns_dir(PERIOD), ws.root, duty, ws.unit_directory())
     assert first == second
@@ -193,7 +195,7 @@ def test_returns_filled_in_libreoffice_are_collected_with_their_values(ws):
     values = {"G6": 3400.5, "H6": 48, "I6": "按计划推进", "J5": "=HYPERLINK(\"x\") 照常推进", "I9": "已完成", "B11": "李四"}
     fill_workbooks([FillJob(sent_file(ws, UNIT), values, saved)])
     outcome = collect.collect(saved, returns_dir=ws.returns_dir(PERIOD), workspace=ws.root, period=PERIOD,
-                              duty=pipeline.load_duty_table(ws), directory=ws.unit_directory(), now=NOW)
+                              duty=Workspace.load(ws).duty, directory=ws.unit_directory(), now=NOW)
     assert len(outcome.returns) == 3
     for unit_return in outcome.returns:
         assert unit_return.unit == UNIT and unit_return.accepted, unit_return.problems
@@ -218,7 +220,7 @@ def test_ledger_opened_in_excel_never_runs_what_a_sender_wrote(ws):
     good = filled(source, ws.root / "tmp" / "good.xlsx")
     (ws.inbox_dir / "a.eml").write_bytes(mail("=1+2@evil.example", "Thu, 03 Jul 2025 10:00:00 +0800", {"a.xlsx": bad.read_bytes()}))
     (ws.inbox_dir / "b.eml").write_bytes(mail("-2+3@evil.example", "Thu, 03 Jul 2025 11:00:00 +0800", {"b.xlsx": good.read_bytes()}))
-    pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+    pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), None, now=NOW)
 
     path = ws.returns_dir(PERIOD) / LEDGER_NAME
     import csv as csv_module
@@ -239,7 +241,7 @@ def test_a_percentage_typed_with_its_sign_reads_as_the_clerk_sees_it(ws):
             sheet[address].number_format = shown
 
     path = filled(sent_file(ws, UNIT), ws.inbox_dir / "pct.xlsx", typed_with_percent_sign)
-    result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+    result = pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), None, now=NOW)
     assert [(p.cell, p.code) for p in result.problems] == []
     [unit_return] = result.data
     rows = {r.key: r for r in unit_return.rows}
@@ -254,7 +256,7 @@ def test_a_dash_or_none_in_a_number_cell_is_read_as_nothing_to_report(ws, typed)
     """On a task row 本期完成值 is optional: 无 or — means blank, said as a warning, and the return is used."""
     filled(sent_file(ws, UNIT), ws.inbox_dir / "x.xlsx", lambda b: (b.worksheets[0].__setitem__("G7", typed),
                                                                      b.worksheets[0].__setitem__("H8", typed)))
-    result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+    result = pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), None, now=NOW)
     assert [(p.cell, p.code) for p in result.problems] == [("G7", "value-interpreted"), ("H8", "value-interpreted")]
     assert "按未填写读取" in result.problems[0].message
     [unit_return] = result.data
@@ -271,7 +273,7 @@ def test_files_windows_and_macos_leave_behind_are_not_returns(ws):
         archive.writestr("报表/Thumbs.db", b"x")
         archive.writestr("报表/财政局.xlsx", filled(sent_file(ws, UNIT), ws.root / "tmp" / "f.xlsx").read_bytes())
     (ws.inbox_dir / "打包.zip").write_bytes(buffer.getvalue())
-    result = pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW)
+    result = pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), None, now=NOW)
     assert result.exit_code == 0, [(p.file, p.code) for p in result.problems]
     assert sorted(e.source for e in read_ledger(ws.returns_dir(PERIOD))) == ["inbox/打包.zip", "inbox/打包.zip!报表/财政局.xlsx"]
 
@@ -307,14 +309,14 @@ def test_last_months_mail_left_in_the_inbox_is_not_collected_again_next_month(ws
     inbox = ws.inbox_dir
     june = filled(sent_file(ws, UNIT), ws.root / "tmp" / "6月.xlsx").read_bytes()
     (inbox / "财政局6月.eml").write_bytes(mail("czj@changqing.example", "Thu, 03 Jul 2025 10:00:00 +0800", {"6月.xlsx": june}))
-    assert pipeline.collect_returns(ws, Period(2025, 6), None, now=NOW).exit_code == 0
+    assert pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), None, now=NOW).exit_code == 0
 
-    july = pipeline.collect_returns(ws, Period(2025, 7), None, now=datetime(2025, 8, 3, 9, 0))
+    july = pipeline.collect_returns(Workspace.load(ws), Period(2025, 7), None, now=datetime(2025, 8, 3, 9, 0))
     assert july.exit_code == 0 and july.problems == []
     assert any("以前的期次" in line and "2 个文件" in line for line in july.summary)  # the mail and its sheet
     assert [p.name for p in ws.returns_dir(Period(2025, 7)).iterdir()] == [LEDGER_NAME]
 
     # a June sheet a unit sends again as its July return is still a wrong-period return
     resent = filled(sent_file(ws, UNIT), ws.root / "tmp" / "重发.xlsx", lambda b: b.worksheets[0].__setitem__("G6", 1))
-    again = pipeline.collect_returns(ws, Period(2025, 7), [resent], now=datetime(2025, 8, 3, 10, 0))
+    again = pipeline.collect_returns(Workspace.load(ws), Period(2025, 7), [resent], now=datetime(2025, 8, 3, 10, 0))
     assert [p.code for p in again.problems] == ["period-mismatch"]

@@ -12,7 +12,6 @@ expected (file, cell, code) tuples.
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,10 +21,10 @@ from typing import Callable
 
 import openpyxl
 import pytest
+from test_collect_support import OTHER, PERIOD, UNIT, filled, make_sent
 
-from pyxl import collect
-from pyxl.unit_sheet import SheetRow, write_unit_workbook
-from test_collect_support import OTHER, PERIOD, UNIT, data_rows, filled, make_sent
+from pyxl.distribution.unit_sheet import SheetRow, write_unit_workbook
+from pyxl.returns import collect
 
 NOW = datetime(2025, 7, 3, 9, 30)
 HEADER = 4
@@ -254,7 +253,7 @@ def test_what_was_read_is_what_a_person_meant(corpus_run):
 
 def test_every_file_is_archived_and_recorded_once(corpus_run):
     root, _, outcome = corpus_run
-    from pyxl.archive import read_ledger
+    from pyxl.returns.archive import read_ledger
 
     ledger = read_ledger(root / "returns" / PERIOD)
     sources = [e.source for e in ledger]

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import openpyxl
 
-from pyxl import parse, split
-from pyxl.config import Settings, load_settings
+from pyxl.common.config import Settings, load_settings
+from pyxl.common.model import DutyTable, UnitDirectory
+from pyxl.common.units import UnitIndex
+from pyxl.distribution import split
+from pyxl.document import parse
 from pyxl.example import example_config
-from pyxl.model import DutyTable, UnitDirectory
-from pyxl.units import UnitIndex
 
 PERIOD = "2025-06"
 UNIT = "区财政局"  # leads tasks with targets and is responsible for others

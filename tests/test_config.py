@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from pyxl.cli import main
-from pyxl.config import load_settings
-from pyxl.errors import PyxlError
+from pyxl.common.config import load_settings
+from pyxl.common.errors import PyxlError
 from pyxl.example import example_document
-
-from conftest import REPO
 
 
 def test_repository_config_is_the_bundled_example():
@@ -130,7 +129,7 @@ def test_outputs_get_the_folder_s_normal_permissions(tmp_path):
     import os
     import stat
 
-    from pyxl.files import write_text_atomic
+    from pyxl.common.files import write_text_atomic
 
     target = write_text_atomic(tmp_path / "汇总.csv", "a,b\n")
     mask = os.umask(0)
@@ -153,7 +152,7 @@ def test_a_closed_pipe_is_not_a_bug(tmp_path):
 
 
 def test_csv_cells_that_excel_would_run_are_written_as_text_and_read_back_exactly():
-    from pyxl.files import csv_cell, csv_value
+    from pyxl.common.files import csv_cell, csv_value
 
     for value in ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "'quoted", "普通文字", ""]:
         cell = csv_cell(value)

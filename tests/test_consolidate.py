@@ -8,10 +8,6 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-
-from pyxl.consolidate import completion_rate, deadline_fraction, task_category
-from pyxl.period import Period
-
 from test_consolidate_support import (
     DEVELOPMENT,
     FINANCE,
@@ -32,6 +28,9 @@ from test_consolidate_support import (
     unit_return,
     value_row,
 )
+
+from pyxl.common.period import Period
+from pyxl.judgement.consolidate import completion_rate, deadline_fraction, task_category
 
 # ---------------------------------------------------------------- indicators
 
@@ -380,9 +379,9 @@ def test_json_has_every_table_as_records_with_iso_dates():
 def test_stretch_beyond_a_value_is_met_only_above_it():
     from dataclasses import replace
 
-    from pyxl.config import ThresholdSettings
-    from pyxl.consolidate import judge_target
-    from pyxl.period import Period
+    from pyxl.common.config import ThresholdSettings
+    from pyxl.common.period import Period
+    from pyxl.judgement.consolidate import judge_target
 
     growth = target(5.6, kind="growth", unit="%", stretch=5.6)
     beyond = replace(growth, stretch_exceeds=True)
@@ -401,8 +400,8 @@ def test_percentages_compare_as_the_bulletin_quotes_them_to_one_decimal():
 
 
 def test_a_cumulative_target_short_by_a_rounding_is_green():
-    from pyxl.config import ThresholdSettings
-    from pyxl.consolidate import judge_target
+    from pyxl.common.config import ThresholdSettings
+    from pyxl.judgement.consolidate import judge_target
 
     jobs = target(3400, unit="人")  # 新增城镇就业3400人: 1983.33 due by July
     assert judge_target(jobs, 1983, Period(2025, 7), 2025, ThresholdSettings()).light == "green"

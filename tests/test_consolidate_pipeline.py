@@ -9,14 +9,14 @@ from datetime import date, datetime
 import openpyxl
 import pandas as pd
 import pytest
+from test_collect_support import data_rows
 
 from pyxl import pipeline
 from pyxl.cli import main
-from pyxl.config import load_settings
+from pyxl.common.config import load_settings
+from pyxl.common.period import Period
 from pyxl.example import example_config
-from pyxl.period import Period
-
-from test_collect_support import data_rows
+from pyxl.workspace import Workspace
 
 JUNE = Period(2025, 6)
 FINANCE = "区财政局"  # leads task 2: 一般公共预算收入增长 4%（力争实现 4.5%）
@@ -46,7 +46,7 @@ def month(tmp_path_factory):
     root.mkdir()
     shutil.copy(example_config(), root / "config.yaml")
     settings = load_settings(root / "config.yaml")
-    split = pipeline.split_sheets(settings, JUNE, units=[FINANCE, DEVELOPMENT])
+    split = pipeline.split_sheets(Workspace.load(settings), JUNE, units=[FINANCE, DEVELOPMENT])
     sent = {p.name: p for p in (settings.out_dir(JUNE) / "分发").glob("*.xlsx")}
     finance = next(p for name, p in sent.items() if FINANCE in name)
     development = next(p for name, p in sent.items() if DEVELOPMENT in name)
@@ -57,8 +57,8 @@ def month(tmp_path_factory):
         "2-1": {7: 3.8},
     })
     _fill(development, inbox / "发改局6月.xlsx", {"1": {8: 55, 9: "按计划推进", 10: "一季度增长5.8%"}, "1-1": {7: 5.9}})
-    collected = pipeline.collect_returns(settings, JUNE, None, now=datetime(2025, 7, 4, 16, 0))
-    result = pipeline.consolidate_period(settings, JUNE, AS_OF)
+    collected = pipeline.collect_returns(Workspace.load(settings), JUNE, None, now=datetime(2025, 7, 4, 16, 0))
+    result = pipeline.consolidate_period(Workspace.load(settings), JUNE, AS_OF)
     return settings, split, collected, result
 
 
@@ -96,7 +96,7 @@ def test_summary_workbook_is_written_and_keeps_text_as_text(month):
 
 def test_rerunning_consolidate_gives_identical_tables(month):
     settings, _, _, result = month
-    again = pipeline.consolidate_period(settings, JUNE, AS_OF).data
+    again = pipeline.consolidate_period(Workspace.load(settings), JUNE, AS_OF).data
     for name in ("tasks", "indicators", "returns", "flags", "problems"):
         pd.testing.assert_frame_equal(getattr(result.data, name), getattr(again, name))
 
@@ -104,11 +104,11 @@ def test_rerunning_consolidate_gives_identical_tables(month):
 def test_rerunning_consolidate_rewrites_the_same_bytes(month):
     settings, *_ = month
     path = settings.out_dir(JUNE) / "汇总_2025-06.xlsx"
-    pipeline.consolidate_period(settings, JUNE, AS_OF)
+    pipeline.consolidate_period(Workspace.load(settings), JUNE, AS_OF)
     first = path.read_bytes()
     # dated by the as-of date, never by the clock (a re-run a second later would differ)
     assert openpyxl.load_workbook(path).properties.created == datetime(2025, 7, 10)
-    pipeline.consolidate_period(settings, JUNE, AS_OF)
+    pipeline.consolidate_period(Workspace.load(settings), JUNE, AS_OF)
     assert path.read_bytes() == first
 
 
@@ -123,7 +123,7 @@ def test_cli_json_prints_the_same_tables(month, capsys):
 
 def test_month_collects_consolidates_reports_and_drafts_reminders(month):
     settings, *_ = month
-    result = pipeline.run_month(settings, JUNE, AS_OF, now=datetime(2025, 7, 10, 9, 0), dry_run=True)
+    result = pipeline.run_month(Workspace.load(settings), JUNE, AS_OF, now=datetime(2025, 7, 10, 9, 0), dry_run=True)
     names = {p.name for p in result.outputs}
     assert "汇总_2025-06.xlsx" in names
     assert any(name.startswith("督查通报") for name in names)
@@ -137,14 +137,14 @@ def test_exit_code_is_0_when_clean_and_1_for_a_yellow_flag_alone(tmp_path):
     shutil.copy(example_config(), root / "config.yaml")
     settings = load_settings(root / "config.yaml")
     january, as_of = Period(2025, 1), date(2025, 1, 25)  # before the due date, no deadline passed yet
-    clean = pipeline.consolidate_period(settings, january, as_of)
+    clean = pipeline.consolidate_period(Workspace.load(settings), january, as_of)
     assert clean.data.flags.empty and clean.exit_code == 0
 
-    pipeline.split_sheets(settings, january, units=[DEVELOPMENT])
+    pipeline.split_sheets(Workspace.load(settings), january, units=[DEVELOPMENT])
     [sent] = (settings.out_dir(january) / "分发").glob("*.xlsx")
     settings.inbox_dir.mkdir(exist_ok=True)
     _fill(sent, settings.inbox_dir / "发改局1月.xlsx", {"1": {8: 10, 9: "按计划推进", 10: "一月开局平稳"}, "1-1": {7: 5.0}})
-    assert pipeline.collect_returns(settings, january, None, now=datetime(2025, 2, 1, 9, 0)).exit_code == 0
-    result = pipeline.consolidate_period(settings, january, as_of)
+    assert pipeline.collect_returns(Workspace.load(settings), january, None, now=datetime(2025, 2, 1, 9, 0)).exit_code == 0
+    result = pipeline.consolidate_period(Workspace.load(settings), january, as_of)
     assert list(zip(result.data.flags["flag"], result.data.flags["level"])) == [("指标滞后", "yellow")]  # 5.0 against 5.6
     assert result.exit_code == 1

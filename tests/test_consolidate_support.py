@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pyxl.config import ThresholdSettings
-from pyxl.consolidate import consolidate
-from pyxl.model import Deadline, DutyTable, Group, ReturnRow, Section, Target, Task, Unit, UnitDirectory, UnitReturn
-from pyxl.period import Period
-from pyxl.problems import Problem
+from pyxl.common.config import ThresholdSettings
+from pyxl.common.model import Deadline, DutyTable, Group, ReturnRow, Section, Target, Task, Unit, UnitDirectory, UnitReturn
+from pyxl.common.period import Period
+from pyxl.common.problems import Problem
+from pyxl.judgement.consolidate import consolidate
 
 FINANCE = "区财政局"
 DEVELOPMENT = "区发展改革局"

@@ -11,11 +11,10 @@ import openpyxl
 import pytest
 import xlsxwriter
 from openpyxl.utils import range_boundaries
-
-from pyxl.dashboard import SHEET_NAME, add_dashboard, dashboard_tables
-from pyxl.model import CATEGORIES
-
 from test_report import sample_consolidation
+
+from pyxl.common.model import CATEGORIES
+from pyxl.outputs.dashboard import SHEET_NAME, add_dashboard, dashboard_tables
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 
@@ -133,7 +132,7 @@ def test_dashboard_tables_are_what_the_sheet_shows(consolidation):
 
 
 def test_empty_consolidation_still_gives_a_dashboard(tmp_path, consolidation):
-    from pyxl.model import Consolidation
+    from pyxl.common.model import Consolidation
 
     empty = Consolidation(
         **{

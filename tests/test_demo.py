@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 
 from pyxl.cli import main
-from pyxl.demo import DEMO_MARKER, run_demo
-from pyxl.model import SHEET_NAMES
-from pyxl.period import Period
+from pyxl.common.model import SHEET_NAMES
+from pyxl.common.period import Period
+from pyxl.demo.run import DEMO_MARKER, run_demo
 
 pytestmark = pytest.mark.slow
 

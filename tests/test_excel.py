@@ -7,19 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from pyxl import master, pipeline
-from pyxl.config import Settings
+from pyxl import pipeline
+from pyxl.common.config import Settings
+from pyxl.common.model import SHEET_NAMES
 from pyxl.excel import STEPS, find_config, run_button
-from pyxl.excel_memory import MemoryBook
-from pyxl.model import SHEET_NAMES
-from pyxl.workbook_build import ribbon_buttons
+from pyxl.master import rows as master
+from pyxl.master.build import ribbon_buttons
+from pyxl.master.memory import MemoryBook
+from pyxl.workspace import Workspace
 
 NOW = datetime(2025, 7, 10, 9, 0, 0)
 
 
 @pytest.fixture
 def book(settings: Settings) -> MemoryBook:
-    pipeline.build_workbook(settings, now=datetime(2025, 7, 1, 8, 0, 0))
+    pipeline.build_workbook(Workspace.load(settings), now=datetime(2025, 7, 1, 8, 0, 0))
     return MemoryBook.open(settings.workbook_path)
 
 
@@ -60,7 +62,7 @@ def test_import_asks_before_overwriting_and_writes_both_tables(settings, book):
     problems = book.read_table(SHEET_NAMES["problems"])
     assert problems[0][0] == "代码" and len(problems) == 1 + len(result.problems)
     # what the button wrote is in the saved file the CLI reads
-    assert pipeline.load_duty_table(settings).tasks[0].note == ""
+    assert Workspace.load(settings).duty.tasks[0].note == ""
 
 
 def test_button_saves_the_staff_edits_before_the_step_reads_the_file(settings, book):
@@ -68,7 +70,7 @@ def test_button_saves_the_staff_edits_before_the_step_reads_the_file(settings, b
     tasks[1][7] = "先保存再运行"
     book.write_table(master.SHEET_TASKS, tasks)
     run_button(book, "open_output_folder", NOW)
-    assert pipeline.load_duty_table(settings).tasks[0].note == "先保存再运行"
+    assert Workspace.load(settings).duty.tasks[0].note == "先保存再运行"
 
 
 def test_the_period_comes_from_the_live_settings_sheet(settings, book):
@@ -97,7 +99,7 @@ def test_consolidation_tables_go_into_their_sheets_whole(settings, book):
     assert SHEET_NAMES["indicators"] not in book.marks
     saved = MemoryBook.open(settings.workbook_path)
     assert saved.read_table(SHEET_NAMES["returns"]) == book.read_table(SHEET_NAMES["returns"])
-    assert pipeline.load_duty_table(settings).tasks  # the data sheets survived the save
+    assert Workspace.load(settings).duty.tasks  # the data sheets survived the save
 
 
 def test_split_then_preview_mail_reports_progress_in_the_status_bar(settings, book):

@@ -12,14 +12,16 @@ from datetime import datetime
 import pytest
 import yaml
 
-from pyxl import master, pipeline
-from pyxl.config import Settings, load_settings
-from pyxl.demo_mailserver import LoopbackMailServer, MailRecorder
+from pyxl import pipeline
+from pyxl.common.config import Settings, load_settings
+from pyxl.common.period import Period
+from pyxl.demo.mailserver import LoopbackMailServer, MailRecorder
+from pyxl.distribution.layout import MANIFEST_NAME
 from pyxl.excel import run_button
-from pyxl.excel_memory import MemoryBook
-from pyxl.layout import MANIFEST_NAME
-from pyxl.mail_ledger import LEDGER_NAME
-from pyxl.period import Period
+from pyxl.mail.ledger import LEDGER_NAME
+from pyxl.master import rows as master
+from pyxl.master.memory import MemoryBook
+from pyxl.workspace import Workspace
 
 NOW = datetime(2025, 6, 28, 9, 30)
 PERIOD = Period(2025, 6)
@@ -42,7 +44,7 @@ def ready(settings: Settings, server) -> tuple[Settings, MemoryBook]:
     data["mail"].update({"host": "127.0.0.1", "port": port, "per_minute": 0, "timeout": 5})
     config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     settings = load_settings(config)
-    pipeline.build_workbook(settings, now=datetime(2025, 6, 1, 8, 0, 0))
+    pipeline.build_workbook(Workspace.load(settings), now=datetime(2025, 6, 1, 8, 0, 0))
     book = MemoryBook.open(settings.workbook_path)
     units = book.read_table(master.SHEET_UNITS)
     column = units[0].index("邮箱")
@@ -117,7 +119,7 @@ def test_units_already_sent_are_named_and_not_counted(ready, server):
     settings, book = ready
     handler, _ = server
     first = "区财政局"
-    pipeline.send_sheets(settings, PERIOD, now=NOW, units=[first])
+    pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW, units=[first])
     assert len(handler.messages) == 1
     mailed, addresses = _expected(settings, book, already={first})
     units = len(mailed)

@@ -7,25 +7,27 @@ from datetime import date, datetime
 
 import yaml
 from openpyxl.utils.cell import range_boundaries
-
-from pyxl import layout, master, pipeline
-from pyxl.config import Settings, load_settings
-from pyxl.dashboard import SHEET_NAME, TABLE_CATEGORIES, TABLE_INDICATORS, TABLE_UNITS, dashboard_tables
-from pyxl.excel import run_button, write_consolidation
-from pyxl.excel_memory import MemoryBook
-from pyxl.excel_tables import master_sheet_name, unit_sheet_rows
-from pyxl.model import CATEGORIES, SHEET_NAMES, ReturnRow
-from pyxl.split import build_unit_rows
-from pyxl.unit_sheet import sheet_name_for, write_unit_workbook
-from pyxl.units import UnitIndex
-
 from test_report import sample_consolidation
+
+from pyxl import pipeline
+from pyxl.common.config import Settings, load_settings
+from pyxl.common.model import CATEGORIES, SHEET_NAMES, ReturnRow
+from pyxl.common.units import UnitIndex
+from pyxl.distribution import layout
+from pyxl.distribution.split import build_unit_rows
+from pyxl.distribution.unit_sheet import sheet_name_for, write_unit_workbook
+from pyxl.excel import run_button, write_consolidation
+from pyxl.master import rows as master
+from pyxl.master.live import master_sheet_name, unit_sheet_rows
+from pyxl.master.memory import MemoryBook
+from pyxl.outputs.dashboard import SHEET_NAME, TABLE_CATEGORIES, TABLE_INDICATORS, TABLE_UNITS, dashboard_tables
+from pyxl.workspace import Workspace
 
 NOW = datetime(2025, 7, 10, 9, 0, 0)
 
 
 def _book(settings: Settings) -> MemoryBook:
-    pipeline.build_workbook(settings, now=datetime(2025, 7, 1, 8, 0, 0))
+    pipeline.build_workbook(Workspace.load(settings), now=datetime(2025, 7, 1, 8, 0, 0))
     return MemoryBook.open(settings.workbook_path)
 
 
@@ -120,8 +122,8 @@ def test_split_button_places_one_sheet_per_unit_when_the_setting_is_on(settings)
     before = set(book.sheets)
     run_button(book, "split_sheets", NOW)
 
-    duty = pipeline.load_duty_table(settings)
-    index = UnitIndex(pipeline.load_unit_directory(settings))
+    duty = Workspace.load(settings).duty
+    index = UnitIndex(Workspace.load(settings).directory)
     with (settings.out_dir("2025-06") / "分发" / layout.MANIFEST_NAME).open(encoding="utf-8-sig", newline="") as handle:
         units = [row["单位"] for row in csv.DictReader(handle)]
     # every unit of the directory that owns a task (groups expanded) has a file, and a sheet
@@ -141,7 +143,7 @@ def test_split_button_places_one_sheet_per_unit_when_the_setting_is_on(settings)
             assert got[6:] == [None] * len(layout.INPUT_COLUMNS), unit  # nothing returned before June
     # the unit sheets are in the saved master, and the pipeline still reads its own sheets
     assert set(MemoryBook.open(settings.workbook_path).sheets) >= added
-    assert pipeline.load_duty_table(settings).tasks
+    assert Workspace.load(settings).duty.tasks
 
 
 def test_split_button_leaves_the_master_alone_when_the_setting_is_off(settings):
@@ -160,7 +162,7 @@ def test_a_unit_named_like_a_master_sheet_gets_no_sheet():
 
 
 def test_a_unit_sheet_shows_the_answers_its_workbook_was_prefilled_with(settings, tmp_path):
-    duty = pipeline.load_duty_table(settings)
+    duty = Workspace.load(settings).duty
     unit = "区财政局"
     rows = build_unit_rows(duty, UnitIndex(settings.unit_directory()), unit)
     first = rows[0]

@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_report import sample_consolidation
 
 from pyxl.excel import XlwingsBook
-from pyxl.excel_tables import DASHBOARD_SHEET, dashboard_block
-
-from test_report import sample_consolidation
+from pyxl.master.live import DASHBOARD_SHEET, dashboard_block
 
 
 @pytest.fixture

@@ -5,10 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-
-from pyxl.config import ThresholdSettings
-from pyxl.period import Period
-
 from test_consolidate_support import (
     DEVELOPMENT,
     FINANCE,
@@ -26,6 +22,9 @@ from test_consolidate_support import (
     unit_return,
     value_row,
 )
+
+from pyxl.common.config import ThresholdSettings
+from pyxl.common.period import Period
 
 # ---------------------------------------------------------------- 逾期未报
 

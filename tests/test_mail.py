@@ -19,14 +19,15 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from pyxl import pipeline
 from pyxl.cli import main
-from pyxl.config import load_settings
-from pyxl.demo_mailserver import LoopbackMailServer, MailRecorder
-from pyxl.errors import PyxlError
-from pyxl.layout import MANIFEST_NAME
-from pyxl.mail import Ledger, deliver, plan_distribution, read_manifest, templates_from
-from pyxl.mail_ledger import LEDGER_COLUMNS, LEDGER_NAME
-from pyxl.mail_smtp import SmtpConnector
-from pyxl.period import Period
+from pyxl.common.config import load_settings
+from pyxl.common.errors import PyxlError
+from pyxl.common.period import Period
+from pyxl.demo.mailserver import LoopbackMailServer, MailRecorder
+from pyxl.distribution.layout import MANIFEST_NAME
+from pyxl.mail.deliver import Ledger, deliver, plan_distribution, read_manifest, templates_from
+from pyxl.mail.ledger import LEDGER_COLUMNS, LEDGER_NAME
+from pyxl.mail.smtp import SmtpConnector
+from pyxl.workspace import Workspace
 
 PERIOD = Period(2025, 6)
 NOW = datetime(2025, 6, 28, 9, 30)
@@ -103,7 +104,7 @@ def _configure(workspace: Path, port: int, **mail) -> None:
 def split_workspace(workspace: Path) -> Path:
     """The example workspace with the sheets of UNITS split for 2025-06 (the real split step)."""
     _configure(workspace, 25)
-    pipeline.split_sheets(load_settings(workspace / "config.yaml"), PERIOD, units=UNITS)
+    pipeline.split_sheets(Workspace.load(load_settings(workspace / "config.yaml")), PERIOD, units=UNITS)
     return workspace
 
 
@@ -146,7 +147,7 @@ def test_each_unit_receives_exactly_its_own_sheet(split_workspace, server):
     handler, port = server
     settings = _settings(split_workspace, port)
     steps = []
-    result = pipeline.send_sheets(settings, PERIOD, now=NOW, progress=lambda d, t, text: steps.append((d, t)))
+    result = pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW, progress=lambda d, t, text: steps.append((d, t)))
 
     manifest = _manifest(split_workspace)
     folder = split_workspace / "out" / str(PERIOD) / "分发"
@@ -179,14 +180,14 @@ def test_each_unit_receives_exactly_its_own_sheet(split_workspace, server):
     assert steps[-1] == (len(UNITS), len(UNITS))
 
     # A second run sends nothing again.
-    again = pipeline.send_sheets(settings, PERIOD, now=NOW)
+    again = pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert len(handler.messages) == 4
     assert any("此前已发 4 个" in line for line in again.summary)
 
 
 def test_attachment_name_is_readable_by_2047_and_2231_readers(split_workspace, server):
     handler, port = server
-    pipeline.send_sheets(_settings(split_workspace, port), PERIOD, now=NOW, units=["区工业信息化和科技局"])
+    pipeline.send_sheets(Workspace.load(_settings(split_workspace, port)), PERIOD, now=NOW, units=["区工业信息化和科技局"])
     [(_, raw)] = handler.messages
     text = raw.decode("ascii")  # every header and body line is 7-bit
     assert 'name="=?UTF-8?B?' in text and 'filename="=?UTF-8?B?' in text and "filename*0*=utf-8''" in text
@@ -218,13 +219,13 @@ def test_refused_recipient_is_recorded_and_resent_next_run_only(split_workspace,
     handler, port = server
     settings = _settings(split_workspace, port)
     handler.refuse = {"jtj-bgs@changqing.example"}
-    first = pipeline.send_sheets(settings, PERIOD, now=NOW)
+    first = pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert any("区教育体育局" in line and "部分邮箱被拒收" in line for line in first.summary)
     refused = [r for r in _ledger(split_workspace) if r["邮箱"] == "jtj-bgs@changqing.example"]
     assert [(r["结果"], r["服务器回复"][:3]) for r in refused] == [("失败", "550")]
 
     handler.refuse = set()  # the office had the mailbox fixed
-    pipeline.send_sheets(settings, PERIOD, now=NOW)
+    pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert _addresses_received(handler) == _all_addresses(settings)  # each address exactly once
     assert handler.messages[-1][0] == ["jtj-bgs@changqing.example"]
 
@@ -233,13 +234,13 @@ def test_dropped_connection_is_resumed_without_duplicates(split_workspace, serve
     handler, port = server
     settings = _settings(split_workspace, port)
     handler.drop_after, handler.drops_left = 2, 1
-    first = pipeline.send_sheets(settings, PERIOD, now=NOW)
+    first = pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert len(handler.messages) == 3  # the third unit's mail was lost with the connection, the rest carried on
     dropped = [r for r in _ledger(split_workspace) if r["结果"] == "失败"]
     assert [r["单位"] for r in dropped] == ["区工业信息化和科技局"] and "连接中断" in dropped[0]["服务器回复"]
     assert first.exit_code == 1
 
-    second = pipeline.send_sheets(settings, PERIOD, now=NOW)
+    second = pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert _addresses_received(handler) == _all_addresses(settings)
     assert any("本次发出 1 个单位" in line for line in second.summary)
 
@@ -248,14 +249,14 @@ def test_server_going_down_stops_the_batch_and_the_next_run_finishes_it(split_wo
     handler, port = server
     settings = _settings(split_workspace, port)
     handler.drop_after, handler.drops_left = 1, 1000
-    first = pipeline.send_sheets(settings, PERIOD, now=NOW)
+    first = pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert len(handler.messages) == 1
     assert any("已停止发送" in line for line in first.summary)
     # Two failures recorded, the units after them left untouched for the next run.
     assert [r["单位"] for r in _ledger(split_workspace) if r["结果"] == "失败"] == ["区财政局", "区工业信息化和科技局"]
 
     handler.drops_left = 0
-    pipeline.send_sheets(settings, PERIOD, now=NOW)
+    pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert _addresses_received(handler) == _all_addresses(settings)
 
 
@@ -265,12 +266,12 @@ def test_rejected_login_is_recorded_and_the_right_password_completes(split_works
     settings = _settings(split_workspace, port, username=USER, password_env="PYXL_TEST_SMTP_PASSWORD")
     monkeypatch.delenv("PYXL_TEST_SMTP_PASSWORD", raising=False)
     with pytest.raises(PyxlError, match="PYXL_TEST_SMTP_PASSWORD"):  # no password anywhere: nothing attempted
-        pipeline.send_sheets(settings, PERIOD, now=NOW)
+        pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert not (split_workspace / "out" / str(PERIOD) / LEDGER_NAME).exists()
 
     monkeypatch.setenv("PYXL_TEST_SMTP_PASSWORD", "Wrong-Passw0rd")
     with pytest.raises(PyxlError, match="拒绝登录") as stop:
-        pipeline.send_sheets(settings, PERIOD, now=NOW)
+        pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert "Wrong-Passw0rd" not in str(stop.value)  # the password never appears in a message or the ledger
     rows = _ledger(split_workspace)
     assert [(r["单位"], r["结果"], r["服务器回复"][:3]) for r in rows] == [("区发展改革局", "失败", "535")]
@@ -279,10 +280,10 @@ def test_rejected_login_is_recorded_and_the_right_password_completes(split_works
 
     monkeypatch.setenv("PYXL_TEST_SMTP_PASSWORD", "全角口令")  # smtplib logs in with ASCII only: a stop, not a traceback
     with pytest.raises(PyxlError, match="全角"):
-        pipeline.send_sheets(settings, PERIOD, now=NOW)
+        pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
 
     monkeypatch.setenv("PYXL_TEST_SMTP_PASSWORD", PASSWORD)
-    pipeline.send_sheets(settings, PERIOD, now=NOW)
+    pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert _addresses_received(handler) == _all_addresses(settings)
 
 
@@ -301,13 +302,13 @@ def test_pace_sleeps_between_messages(split_workspace, server):
 def test_resend_needs_named_units_and_sends_only_those(split_workspace, server):
     handler, port = server
     settings = _settings(split_workspace, port)
-    pipeline.send_sheets(settings, PERIOD, now=NOW)
+    pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     with pytest.raises(PyxlError, match="--unit"):
-        pipeline.send_sheets(settings, PERIOD, now=NOW, resend=True)
-    pipeline.send_sheets(settings, PERIOD, now=NOW, units=["区财政局"], resend=True)
+        pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW, resend=True)
+    pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW, units=["区财政局"], resend=True)
     assert len(handler.messages) == 5 and handler.messages[-1][0] == ["czj@changqing.example"]
     with pytest.raises(PyxlError, match="不在本期的分发清单"):
-        pipeline.send_sheets(settings, PERIOD, now=NOW, units=["区不存在局"])
+        pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW, units=["区不存在局"])
 
 
 def test_changed_workbook_is_not_sent(split_workspace, server):
@@ -316,7 +317,7 @@ def test_changed_workbook_is_not_sent(split_workspace, server):
     folder = settings.out_dir(PERIOD) / "分发"
     target = folder / _manifest(split_workspace)["区财政局"]["文件"]
     target.write_bytes(target.read_bytes() + b"\0")  # changed after split: the manifest's hash no longer matches
-    result = pipeline.send_sheets(settings, PERIOD, now=NOW)
+    result = pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert "czj@changqing.example" not in _addresses_received(handler)
     assert [r["结果"] for r in _ledger(split_workspace) if r["单位"] == "区财政局"] == ["附件不符"]
     assert any("SHA256" in line for line in result.summary)
@@ -333,7 +334,7 @@ def test_manifest_from_another_unit_is_never_attached(split_workspace, server):
     finance[1], finance[4] = water[1], water[4]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    pipeline.send_sheets(settings, PERIOD, now=NOW)
+    pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert "czj@changqing.example" not in _addresses_received(handler)
     row = next(r for r in _ledger(split_workspace) if r["单位"] == "区财政局")
     assert row["结果"] == "附件不符" and "区水务局" in row["服务器回复"]
@@ -342,7 +343,7 @@ def test_manifest_from_another_unit_is_never_attached(split_workspace, server):
 def test_missing_manifest_says_run_split_first(workspace, server):
     _, port = server
     with pytest.raises(PyxlError, match="pyxl split --period 2025-06"):
-        pipeline.send_sheets(_settings(workspace, port), PERIOD, now=NOW)
+        pipeline.send_sheets(Workspace.load(_settings(workspace, port)), PERIOD, now=NOW)
 
 
 def test_unknown_template_variable_is_an_error(split_workspace, server):
@@ -352,11 +353,11 @@ def test_unknown_template_variable_is_an_error(split_workspace, server):
     local.mkdir(parents=True)
     (local / "send_subject.txt.j2").write_text("{{ unit }} {{ 期限 }}", encoding="utf-8")
     with pytest.raises(PyxlError, match="send_subject.txt.j2.*期限"):
-        pipeline.send_sheets(settings, PERIOD, now=NOW)
+        pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert handler.messages == []
     # A correct local template is used instead of the bundled one.
     (local / "send_subject.txt.j2").write_text("请填报：{{ unit }}（{{ period }}）", encoding="utf-8")
-    pipeline.send_sheets(settings, PERIOD, now=NOW, units=["区财政局"])
+    pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW, units=["区财政局"])
     assert str(handler.received()[0][1]["Subject"]) == "请填报：区财政局（2025年6月）"
 
 
@@ -388,8 +389,8 @@ def test_dry_run_writes_one_draft_per_unit_and_sends_nothing(split_workspace, se
 
 
 def test_reminders_chase_missing_and_rejected_units_only(split_workspace, server):
-    from pyxl.mail import plan_reminders
-    from pyxl.problems import Problem
+    from pyxl.common.problems import Problem
+    from pyxl.mail.deliver import plan_reminders
 
     handler, port = server
     settings = _settings(split_workspace, port)
@@ -418,14 +419,14 @@ def test_reminders_chase_missing_and_rejected_units_only(split_workspace, server
 def test_remind_command_before_and_after_due_date(split_workspace, server):
     handler, port = server
     settings = _settings(split_workspace, port)
-    early = pipeline.send_reminders(settings, PERIOD, as_of=date(2025, 7, 5), now=NOW)
+    early = pipeline.send_reminders(Workspace.load(settings), PERIOD, as_of=date(2025, 7, 5), now=NOW)
     assert "不发催报" in early.summary[0] and handler.messages == []
-    late = pipeline.send_reminders(settings, PERIOD, as_of=date(2025, 7, 8), now=NOW)
+    late = pipeline.send_reminders(Workspace.load(settings), PERIOD, as_of=date(2025, 7, 8), now=NOW)
     assert len(handler.messages) == 4  # nothing returned yet: every unit with an address
     assert late.exit_code == 1  # 区水务局 has no address
-    pipeline.send_reminders(settings, PERIOD, as_of=date(2025, 7, 8), now=NOW)
+    pipeline.send_reminders(Workspace.load(settings), PERIOD, as_of=date(2025, 7, 8), now=NOW)
     assert len(handler.messages) == 4  # the same day's reminder is not sent twice
-    pipeline.send_reminders(settings, PERIOD, as_of=date(2025, 7, 15), now=NOW)
+    pipeline.send_reminders(Workspace.load(settings), PERIOD, as_of=date(2025, 7, 15), now=NOW)
     assert len(handler.messages) == 8  # a week later is a new round
 
 
@@ -436,8 +437,8 @@ def test_remind_reads_the_collect_archive(split_workspace, server):
     sheet = settings.out_dir(PERIOD) / "分发" / _manifest(split_workspace)["区财政局"]["文件"]
     (split_workspace / "inbox").mkdir(exist_ok=True)
     (split_workspace / "inbox" / sheet.name).write_bytes(sheet.read_bytes())
-    pipeline.collect_returns(settings, PERIOD, None, now=NOW)
-    pipeline.send_reminders(settings, PERIOD, as_of=date(2025, 7, 8), now=NOW)
+    pipeline.collect_returns(Workspace.load(settings), PERIOD, None, now=NOW)
+    pipeline.send_reminders(Workspace.load(settings), PERIOD, as_of=date(2025, 7, 8), now=NOW)
     by_address = {to[0]: message for to, message in handler.received()}
     finance = by_address["czj@changqing.example"]
     body = finance.get_body(("plain",)).get_content()
@@ -449,8 +450,8 @@ def test_password_from_the_system_keyring(monkeypatch):
     import keyring
     from keyring.backend import KeyringBackend
 
-    from pyxl.config import MailSettings
-    from pyxl.mail_smtp import KEYRING_SERVICE, smtp_password
+    from pyxl.common.config import MailSettings
+    from pyxl.mail.smtp import KEYRING_SERVICE, smtp_password
 
     class MemoryKeyring(KeyringBackend):
         priority = 1
@@ -481,13 +482,13 @@ def test_password_from_the_system_keyring(monkeypatch):
 def test_resplit_sheet_is_not_sent_again_without_resend(split_workspace, server):
     handler, port = server
     settings = _settings(split_workspace, port)
-    pipeline.send_sheets(settings, PERIOD, now=NOW)
+    pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     config = split_workspace / "config.yaml"
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["split"]["sheet_password"] = "cq2025"  # the office re-splits with a password: every sheet changes
     config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     settings = load_settings(config)
-    pipeline.split_sheets(settings, PERIOD, units=UNITS)
-    result = pipeline.send_sheets(settings, PERIOD, now=NOW)
+    pipeline.split_sheets(Workspace.load(settings), PERIOD, units=UNITS)
+    result = pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)
     assert len(handler.messages) == 4
     assert any("重新生成过" in line and "区财政局" in line for line in result.summary)

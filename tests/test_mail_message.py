@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from pyxl.errors import PyxlError
-from pyxl.mail_ledger import Ledger, LedgerLine
-from pyxl.mail_message import Attachment, compose, envelope_sender, to_bytes
+from pyxl.common.errors import PyxlError
+from pyxl.mail.ledger import Ledger, LedgerLine
+from pyxl.mail.message import Attachment, compose, envelope_sender, to_bytes
 
 NAMES = [
     "plain.xlsx",
@@ -63,7 +63,7 @@ def test_ledger_survives_a_line_cut_by_a_crash(tmp_path):
 
 
 def test_ledger_keeps_outside_text_out_of_excel_formulas(tmp_path):
-    from pyxl.mail_ledger import Ledger, LedgerLine
+    from pyxl.mail.ledger import Ledger, LedgerLine
 
     ledger = Ledger(tmp_path / "发送记录.csv")
     line = LedgerLine("分发", "2025-06", "区财政局", "=evil@example", "a.xlsx", "ab", "2025-07-01T09:00:00", "失败",

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from pyxl.model import is_missing
+from pyxl.common.model import is_missing
 
 
 def test_missing_cells_are_the_ways_pandas_says_empty_and_nothing_else():

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
+from conftest import DATA, REPO
 
 from pyxl.cli import main
-from pyxl.errors import PyxlError
+from pyxl.common.errors import PyxlError
+from pyxl.common.model import UnitDirectory
+from pyxl.document.parse import parse_document, parse_text
 from pyxl.example import example_document
-from pyxl.model import UnitDirectory
-from pyxl.parse import parse_document, parse_text
-
-from conftest import DATA, REPO
 
 PARSE_DATA = DATA / "parse"
 GOLDEN = REPO / "tests" / "golden" / "parse_example.json"
@@ -23,7 +21,7 @@ GOLDEN = REPO / "tests" / "golden" / "parse_example.json"
 
 @pytest.fixture(scope="module")
 def directory():
-    from pyxl.config import load_settings
+    from pyxl.common.config import load_settings
     from pyxl.example import example_config
 
     return load_settings(example_config()).unit_directory()

@@ -11,9 +11,9 @@ import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
-from pyxl.parse import parse_document, parse_text
-from pyxl.parse_numbering import chinese_counting, format_number
-from pyxl.parse_read import read_lines
+from pyxl.document.numbering import chinese_counting, format_number
+from pyxl.document.parse import parse_document, parse_text
+from pyxl.document.read import read_lines
 
 TITLE = "2025年政府工作报告重点工作责任分工"
 # (kind, text): kind "section" / "subsection" / "task" / "plain", text without its number
@@ -45,7 +45,7 @@ TYPED = f"""{TITLE}
 
 @pytest.fixture(scope="module")
 def directory():
-    from pyxl.config import load_settings
+    from pyxl.common.config import load_settings
     from pyxl.example import example_config
 
     return load_settings(example_config()).unit_directory()

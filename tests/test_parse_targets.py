@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from pyxl.parse_deadlines import find_deadlines
-from pyxl.parse_targets import find_targets
+from pyxl.document.deadlines import find_deadlines
+from pyxl.document.targets import find_targets
 
 
 def _rows(text: str) -> list[tuple]:
@@ -77,7 +77,7 @@ def test_deadlines(text, expected):
     ],
 )
 def test_stretch_that_must_be_exceeded(text, stretch, exceeds, shown):
-    from pyxl.split import target_text
+    from pyxl.distribution.split import target_text
 
     (target,) = find_targets(text)
     assert (target.stretch, target.stretch_exceeds) == (stretch, exceeds)

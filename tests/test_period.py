@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from pyxl.errors import PyxlError
-from pyxl.period import Period
+from pyxl.common.errors import PyxlError
+from pyxl.common.period import Period
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from conftest import REPO
+
 from pyxl.cli import build_parser
 from pyxl.codes_doc import code_table, load_all_stages
-from pyxl.problems import registered_codes
-
-from conftest import REPO
+from pyxl.common.problems import registered_codes
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import REPO
 from docx import Document
 
-from pyxl import report
-from pyxl.model import CATEGORIES, FLAG_COLUMNS, INDICATOR_COLUMNS, RETURN_COLUMNS, TASK_COLUMNS, Consolidation
-from pyxl.problems import PROBLEM_COLUMNS
-
-from conftest import REPO
+from pyxl.common.model import CATEGORIES, FLAG_COLUMNS, INDICATOR_COLUMNS, RETURN_COLUMNS, TASK_COLUMNS, Consolidation
+from pyxl.common.problems import PROBLEM_COLUMNS
+from pyxl.outputs import report
 
 TEMPLATES = report.ReportTemplates(
     bulletin_docx=REPO / "templates" / "report" / "bulletin.docx",
@@ -158,7 +157,7 @@ def _html_text(path: Path) -> str:
 
 
 def _headline(consolidation: Consolidation) -> list[str]:
-    """The headline phrases counted straight from the tables, independent of pyxl.report."""
+    """The headline phrases counted straight from the tables, independent of pyxl.outputs.report."""
     tasks = consolidation.tasks
     phrases = [f"确定重点任务{len(tasks)}项"]
     for category in CATEGORIES:

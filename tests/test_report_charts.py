@@ -6,11 +6,10 @@ import warnings
 
 import pytest
 from matplotlib import font_manager
-
-from pyxl import charts, report
-from pyxl.errors import PyxlError
-
 from test_report import sample_consolidation
+
+from pyxl.common.errors import PyxlError
+from pyxl.outputs import charts, report
 
 
 def test_an_installed_cjk_font_is_found_and_draws_the_labels():
@@ -46,9 +45,8 @@ def test_taller_bar_chart_for_more_units():
 
 def _text_boxes(figure):
     """Extents of every visible, non-empty text drawn on the figure (titles, labels, percentages, legend)."""
-    from matplotlib.text import Text
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
 
     canvas = FigureCanvasAgg(figure)
     canvas.draw()

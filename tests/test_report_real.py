@@ -7,19 +7,18 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 import xlsxwriter
-
-from pyxl import report
-from pyxl.config import load_settings
-from pyxl.consolidate import consolidate, task_roles
-from pyxl.dashboard import add_dashboard
-from pyxl.example import example_config
-from pyxl.model import ReturnRow, UnitReturn
-from pyxl.parse import parse_document
-from pyxl.period import Period
-from pyxl.units import UnitIndex
-
 from test_dashboard import _cells, _charts
 from test_report import TEMPLATES, _docx_text, _headline, _html_text
+
+from pyxl.common.config import load_settings
+from pyxl.common.model import ReturnRow, UnitReturn
+from pyxl.common.period import Period
+from pyxl.common.units import UnitIndex
+from pyxl.document.parse import parse_document
+from pyxl.example import example_config
+from pyxl.judgement.consolidate import consolidate, task_roles
+from pyxl.outputs import report
+from pyxl.outputs.dashboard import add_dashboard
 
 JUNE = Period(2025, 6)
 # status and percentage a clerk reports, by task number (deterministic, covers every category)

@@ -12,14 +12,16 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pyxl import layout, pipeline
+from pyxl import pipeline
 from pyxl.cli import main
-from pyxl.errors import PyxlError
-from pyxl.model import DutyTable, Group, ReturnRow, Target, Task, Unit, UnitDirectory
-from pyxl.period import Period
-from pyxl.split import build_unit_rows, plan_split, select_units, write_unit_files
-from pyxl.unit_sheet import SheetRow, sheet_name_for, write_unit_workbook
-from pyxl.units import UnitIndex
+from pyxl.common.errors import PyxlError
+from pyxl.common.model import DutyTable, Group, ReturnRow, Target, Task, Unit, UnitDirectory
+from pyxl.common.period import Period
+from pyxl.common.units import UnitIndex
+from pyxl.distribution import layout
+from pyxl.distribution.split import build_unit_rows, plan_split, select_units, write_unit_files
+from pyxl.distribution.unit_sheet import SheetRow, sheet_name_for, write_unit_workbook
+from pyxl.workspace import Workspace
 
 PERIOD = "2025-06"
 DUE = date(2025, 7, 5)
@@ -352,7 +354,7 @@ def test_one_unit_rerun_keeps_the_others_and_a_full_run_drops_stale_files(tmp_pa
 
 
 def _expand(settings, name: str) -> list[str]:
-    """Group members straight from config.yaml (independent of pyxl.units)."""
+    """Group members straight from config.yaml (independent of pyxl.common.units)."""
     group = settings.groups.get(name)
     if group is None:
         return [name]
@@ -363,8 +365,8 @@ def _expand(settings, name: str) -> list[str]:
 
 
 def test_every_unit_of_the_example_gets_exactly_its_tasks_and_targets(settings):
-    duty = pipeline.load_duty_table(settings)
-    result = pipeline.split_sheets(settings, Period(2025, 6))
+    duty = Workspace.load(settings).duty
+    result = pipeline.split_sheets(Workspace.load(settings), Period(2025, 6))
     folder = settings.out_dir("2025-06") / "分发"
 
     lead: dict[str, list] = {}
@@ -417,7 +419,7 @@ def test_split_prefills_each_unit_from_its_last_accepted_return(settings, worksp
     """May's return, collected through the pipeline, comes back pre-filled in July's sheet (June not returned)."""
     from datetime import datetime
 
-    pipeline.split_sheets(settings, Period(2025, 5), units=["区财政局"])
+    pipeline.split_sheets(Workspace.load(settings), Period(2025, 5), units=["区财政局"])
     sent = next((workspace / "out" / "2025-05" / "分发").glob("*_区财政局.xlsx"))
     header = int(identity_of(sent)[layout.ID_HEADER_ROW])
     rows = data_rows(sent)
@@ -435,10 +437,10 @@ def test_split_prefills_each_unit_from_its_last_accepted_return(settings, worksp
     returned = workspace / "inbox" / "财政局5月.xlsx"
     returned.parent.mkdir(exist_ok=True)
     book.save(returned)
-    collected = pipeline.collect_returns(settings, Period(2025, 5), [returned], now=datetime(2025, 6, 3, 9, 0))
+    collected = pipeline.collect_returns(Workspace.load(settings), Period(2025, 5), [returned], now=datetime(2025, 6, 3, 9, 0))
     assert [r.accepted for r in collected.data] == [True], collected.problems
 
-    result = pipeline.split_sheets(settings, Period(2025, 7), units=["区财政局"])
+    result = pipeline.split_sheets(Workspace.load(settings), Period(2025, 7), units=["区财政局"])
     assert any("预填" in line for line in result.summary)
     july = next((workspace / "out" / "2025-07" / "分发").glob("*_区财政局.xlsx"))
     got = data_rows(july)

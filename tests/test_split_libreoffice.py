@@ -7,11 +7,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from clerk import ClerkError, FillJob, fill_workbooks, require_libreoffice
-from pyxl import layout, pipeline
-from pyxl.period import Period
 from test_split import data_rows, identity_of, read_sheets
+
+from pyxl import pipeline
+from pyxl.common.period import Period
+from pyxl.distribution import layout
+from pyxl.workspace import Workspace
 
 pytestmark = pytest.mark.libreoffice
 
@@ -65,7 +67,7 @@ def _read_back(path: Path) -> dict[tuple[str, str], object]:
 
 def test_clerk_fills_in_libreoffice_and_every_format_reads_back(settings, tmp_path):
     require_libreoffice()
-    pipeline.split_sheets(settings, Period(2025, 6), units=["区财政局", "文昌街道"])
+    pipeline.split_sheets(Workspace.load(settings), Period(2025, 6), units=["区财政局", "文昌街道"])
     folder = settings.out_dir("2025-06") / "分发"
     sources = sorted(folder.glob("*.xlsx"))
     assert len(sources) == 2

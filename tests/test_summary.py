@@ -5,11 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import openpyxl
-
-from pyxl.model import FLAG_COLUMNS, INDICATOR_COLUMNS, RETURN_COLUMNS, SHEET_NAMES, TASK_COLUMNS
-from pyxl.problems import PROBLEM_LABELS, Problem
-from pyxl.summary import write_summary
-
 from test_consolidate_support import (
     DEVELOPMENT,
     FINANCE,
@@ -22,6 +17,10 @@ from test_consolidate_support import (
     unit_return,
     value_row,
 )
+
+from pyxl.common.model import FLAG_COLUMNS, INDICATOR_COLUMNS, RETURN_COLUMNS, SHEET_NAMES, TASK_COLUMNS
+from pyxl.common.problems import PROBLEM_LABELS, Problem
+from pyxl.outputs.summary import write_summary
 
 EVIL = "=cmd|' /C calc'!A0"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from pyxl.config import load_settings
+from pyxl.common.config import load_settings
+from pyxl.common.units import UnitIndex
 from pyxl.example import example_config
-from pyxl.units import UnitIndex
 
 STREETS = ["文昌街道", "崮云湖街道", "平安街道", "五峰山街道", "归德街道", "张夏街道", "万德街道", "孝里街道", "马山镇", "双泉镇"]
 
@@ -56,7 +56,7 @@ def test_kinds_and_placeholder_contacts():
 
 
 def test_a_street_named_lead_and_through_各街镇_responsible_is_lead_once():
-    from pyxl.model import Task
+    from pyxl.common.model import Task
 
     task = Task("19", "二", None, "高铁片区", lead_units=["文昌街道"], responsible_units=["区投资促进局", "各街镇", "文昌街道"])
     leads, responsible = _index().task_units(task)

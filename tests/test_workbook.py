@@ -23,11 +23,15 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pyxl import master, pipeline, workbook_build, xlsm
-from pyxl.config import Settings, load_settings
-from pyxl.errors import PyxlError
-from pyxl.excel_memory import MemoryBook
-from pyxl.parse import parse_document
+from pyxl import pipeline
+from pyxl.common.config import Settings, load_settings
+from pyxl.common.errors import PyxlError
+from pyxl.document.parse import parse_document
+from pyxl.master import build as workbook_build
+from pyxl.master import rows as master
+from pyxl.master import xlsm
+from pyxl.master.memory import MemoryBook
+from pyxl.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 7, 1, 9, 30, 0)
@@ -37,13 +41,14 @@ SHEETS = ["使用说明", "任务清单", "指标", "单位", "设置", "xlwings
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Settings, Path]:
     """A workspace made from the example, with the workbook built once for the read-only tests."""
-    from pyxl.example import example_config
     import shutil
+
+    from pyxl.example import example_config
 
     folder = tmp_path_factory.mktemp("ws")
     shutil.copy(example_config(), folder / "config.yaml")
     settings = load_settings(folder / "config.yaml")
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     return settings, settings.workbook_path
 
 
@@ -88,7 +93,7 @@ def test_calamine_reads_the_same_duty_table_the_parser_makes(built):
     settings, path = built
     book = CalamineWorkbook.from_path(str(path))
     assert book.sheet_names == SHEETS
-    read = pipeline.load_duty_table(settings)  # the saved master
+    read = Workspace.load(settings).duty  # the saved master
     parsed = parse_document(settings.document_path, settings.unit_directory(), settings.year)
     assert len(read.tasks) == len(parsed.tasks) == 89
     assert read.problems == []
@@ -100,7 +105,7 @@ def test_calamine_reads_the_same_duty_table_the_parser_makes(built):
 
 def test_unit_directory_comes_from_the_unit_sheet(built):
     settings, _ = built
-    directory = pipeline.load_unit_directory(settings)
+    directory = Workspace.load(settings).directory
     assert directory == settings.unit_directory()  # fresh build: the sheet holds config.yaml's units
     multi = next(u for u in directory.units if len(u.aliases) > 1)
     assert master.split_list(master.join_list(multi.aliases)) == list(multi.aliases)
@@ -224,7 +229,7 @@ def _content(path: Path) -> dict:
 def test_committed_workbook_is_what_the_build_makes(tmp_path):
     folder = tmp_path / "ws"
     pipeline.init_workspace(folder)
-    pipeline.build_workbook(load_settings(folder / "config.yaml"), now=NOW)
+    pipeline.build_workbook(Workspace.load(load_settings(folder / "config.yaml")), now=NOW)
     committed = REPO / "workbook" / "Responsibilities.xlsm"
     assert committed.exists(), "workbook/Responsibilities.xlsm is missing: build it (see this module's docstring)"
     assert _content(committed) == _content(folder / "workbook" / "Responsibilities.xlsm"), (
@@ -236,21 +241,21 @@ def test_committed_workbook_is_what_the_build_makes(tmp_path):
 
 
 def test_refuses_while_excel_holds_the_workbook(settings):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     before = settings.workbook_path.read_bytes()
     workbook_build.lock_file(settings.workbook_path).write_bytes(b"\x00")
     with pytest.raises(PyxlError, match="正在 Excel 中打开"):
-        pipeline.build_workbook(settings, force=True, now=NOW)
+        pipeline.build_workbook(Workspace.load(settings), force=True, now=NOW)
     with pytest.raises(PyxlError, match="正在 Excel 中打开"):
-        pipeline.excel_setup(settings, now=NOW)
+        pipeline.excel_setup(Workspace.load(settings), now=NOW)
     assert settings.workbook_path.read_bytes() == before
     assert not (settings.workbook_path.parent / workbook_build.BACKUP_FOLDER).exists()
 
 
 def test_refuses_to_replace_without_force(settings):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     with pytest.raises(PyxlError, match="--force"):
-        pipeline.build_workbook(settings, now=NOW)
+        pipeline.build_workbook(Workspace.load(settings), now=NOW)
 
 
 def _edit_like_a_clerk(settings: Settings) -> None:
@@ -267,31 +272,31 @@ def _edit_like_a_clerk(settings: Settings) -> None:
 
 
 def test_force_keeps_staff_edits_and_a_backup(settings):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     _edit_like_a_clerk(settings)
     edited = settings.workbook_path.read_bytes()
-    result = pipeline.build_workbook(settings, force=True, now=datetime(2025, 7, 2, 8, 0, 5))
+    result = pipeline.build_workbook(Workspace.load(settings), force=True, now=datetime(2025, 7, 2, 8, 0, 5))
     backup = settings.workbook_path.parent / "备份" / "Responsibilities-20250702-080005.xlsm"
     assert backup.read_bytes() == edited
     assert any("备份" in line for line in result.summary)
-    duty = pipeline.load_duty_table(settings)
+    duty = Workspace.load(settings).duty
     assert duty.tasks[0].note == "已与区发改局核实"
     assert next(t for t in duty.tasks if t.targets).targets[0].annual_only
-    unit = pipeline.load_unit_directory(settings).units[0]
+    unit = Workspace.load(settings).directory.units[0]
     assert unit.emails == ("new@changqing.example", "second@changqing.example")
     values = master.read_master(settings.workbook_path).settings_values()
     assert values["当前期次"] == "2025-09"
 
 
 def test_reimport_rewrites_the_tasks_but_keeps_the_unit_and_setting_edits(settings):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     _edit_like_a_clerk(settings)
-    result = pipeline.build_workbook(settings, force=True, reimport=True, now=datetime(2025, 7, 2, 8, 0, 0))
-    duty = pipeline.load_duty_table(settings)
+    result = pipeline.build_workbook(Workspace.load(settings), force=True, reimport=True, now=datetime(2025, 7, 2, 8, 0, 0))
+    duty = Workspace.load(settings).duty
     assert duty.tasks[0].note == ""  # 任务清单 and 指标 are the document's again
     assert not any(t.annual_only for task in duty.tasks for t in task.targets)
     # the e-mails the clerk typed into 单位 and the period in 设置 are not the document's to discard
-    unit = pipeline.load_unit_directory(settings).units[0]
+    unit = Workspace.load(settings).directory.units[0]
     assert unit.emails == ("new@changqing.example", "second@changqing.example")
     assert master.read_master(settings.workbook_path).settings_values()["当前期次"] == "2025-09"
     assert any("单位" in line and "保留" in line for line in result.summary)
@@ -306,7 +311,7 @@ def _add_to_config(settings: Settings, text: str) -> Settings:
 
 
 def test_rebuild_takes_in_units_and_aliases_added_to_config_since(settings):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     _edit_like_a_clerk(settings)
     settings = _add_to_config(
         settings,
@@ -316,19 +321,19 @@ def test_rebuild_takes_in_units_and_aliases_added_to_config_since(settings):
     (settings.root / "config.yaml").write_text(config.replace("aliases: [区发改局]", "aliases: [区发改局, 区发展和改革局]"),
                                                encoding="utf-8")
     settings = load_settings(settings.root / "config.yaml")
-    result = pipeline.build_workbook(settings, force=True, now=datetime(2025, 7, 2, 8, 0, 0))
-    units = {u.name: u for u in pipeline.load_unit_directory(settings).units}
+    result = pipeline.build_workbook(Workspace.load(settings), force=True, now=datetime(2025, 7, 2, 8, 0, 0))
+    units = {u.name: u for u in Workspace.load(settings).directory.units}
     assert units["区档案馆"].emails == ("daj@changqing.example",)
     assert units["区发展改革局"].aliases == ("区发改局", "区发展和改革局")
     assert units["区发展改革局"].emails == ("new@changqing.example", "second@changqing.example")  # the clerk's
     assert any("区档案馆" in line for line in result.summary) and any("区发展和改革局" in line for line in result.summary)
     # a second rebuild has nothing new to take in
-    again = pipeline.build_workbook(settings, force=True, now=datetime(2025, 7, 2, 8, 0, 1))
+    again = pipeline.build_workbook(Workspace.load(settings), force=True, now=datetime(2025, 7, 2, 8, 0, 1))
     assert not any("config.yaml" in line for line in again.summary)
 
 
 def test_reimport_resolves_names_through_aliases_typed_into_the_unit_sheet(settings, tmp_path):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     book = MemoryBook.open(settings.workbook_path)
     units = book.read_table("单位")
     units[1][2] = "区发改局、发改委"  # the clerk teaches the master a new spelling
@@ -336,45 +341,45 @@ def test_reimport_resolves_names_through_aliases_typed_into_the_unit_sheet(setti
     book.save()
     document = tmp_path / "分工.txt"
     document.write_text("2025年重点工作责任分工\n一、经济\n1.新增就业100人。（牵头单位：发改委）\n", encoding="utf-8")
-    result = pipeline.build_workbook(settings, document, force=True, reimport=True, now=datetime(2025, 7, 2, 8, 0, 0))
+    result = pipeline.build_workbook(Workspace.load(settings), document, force=True, reimport=True, now=datetime(2025, 7, 2, 8, 0, 0))
     assert result.problems == []
-    assert pipeline.load_duty_table(settings).tasks[0].lead_units == ["区发展改革局"]
+    assert Workspace.load(settings).duty.tasks[0].lead_units == ["区发展改革局"]
 
 
 def test_failed_build_leaves_the_old_workbook_untouched(settings, tmp_path):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     before = settings.workbook_path.read_bytes()
     broken = tmp_path / "分工.docx"
     broken.write_bytes(b"not a zip file")  # a damaged Word file: the import fails
     with pytest.raises(PyxlError):
-        pipeline.build_workbook(settings, broken, force=True, reimport=True, now=NOW)
+        pipeline.build_workbook(Workspace.load(settings), broken, force=True, reimport=True, now=NOW)
     assert settings.workbook_path.read_bytes() == before
     assert not (settings.workbook_path.parent / workbook_build.BACKUP_FOLDER).exists()
     assert [p.name for p in settings.workbook_path.parent.iterdir()] == ["Responsibilities.xlsm"]
 
 
 def test_two_rebuilds_in_one_second_keep_both_backups(settings):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     original = settings.workbook_path.read_bytes()
     same_second = datetime(2025, 7, 2, 8, 0, 0)
-    pipeline.build_workbook(settings, force=True, now=same_second)
+    pipeline.build_workbook(Workspace.load(settings), force=True, now=same_second)
     rebuilt = settings.workbook_path.read_bytes()
     assert rebuilt != original  # the build time is in the file: the two backups are told apart
-    pipeline.build_workbook(settings, force=True, now=same_second)
+    pipeline.build_workbook(Workspace.load(settings), force=True, now=same_second)
     folder = settings.workbook_path.parent / "备份"
     assert (folder / "Responsibilities-20250702-080000.xlsm").read_bytes() == original  # not overwritten
     assert (folder / "Responsibilities-20250702-080000-2.xlsm").read_bytes() == rebuilt
 
 
 def test_renamed_sheet_says_how_to_recover_without_a_dead_end(settings):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     with zipfile.ZipFile(settings.workbook_path) as source:
         parts = {name: source.read(name) for name in source.namelist()}
     parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace("name=\"单位\"".encode(), "name=\"单位名录\"".encode())
     with zipfile.ZipFile(settings.workbook_path, "w") as target:
         for name, data in parts.items():
             target.writestr(name, data)
-    for step in (lambda: pipeline.load_duty_table(settings), lambda: pipeline.build_workbook(settings, force=True, now=NOW)):
+    for step in (lambda: Workspace.load(settings).duty, lambda: pipeline.build_workbook(Workspace.load(settings), force=True, now=NOW)):
         with pytest.raises(PyxlError) as raised:
             step()
         message = str(raised.value)
@@ -385,22 +390,22 @@ def test_damaged_master_is_refused_with_a_message(settings):
     settings.workbook_path.parent.mkdir(parents=True)
     settings.workbook_path.write_bytes(b"PK\x03\x04 broken")
     with pytest.raises(PyxlError, match="无法读取主控工作簿"):
-        pipeline.load_duty_table(settings)
+        Workspace.load(settings).duty
     with pytest.raises(PyxlError, match="无法读取主控工作簿"):
-        pipeline.build_workbook(settings, force=True, now=NOW)
+        pipeline.build_workbook(Workspace.load(settings), force=True, now=NOW)
 
 
 def test_excel_setup_writes_this_python_and_keeps_edits(settings):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     _edit_like_a_clerk(settings)
-    pipeline.excel_setup(settings, now=datetime(2025, 7, 3, 10, 0, 0))
+    pipeline.excel_setup(Workspace.load(settings), now=datetime(2025, 7, 3, 10, 0, 0))
     saved = master.read_master(settings.workbook_path)
     conf = saved.conf_values()
     assert conf["Interpreter_Win" if sys.platform != "darwin" else "Interpreter_Mac"] == sys.executable
     assert Path(conf["PYTHONPATH"], "pyxl", "__init__.py").exists()
-    assert pipeline.load_duty_table(settings).tasks[0].note == "已与区发改局核实"
+    assert Workspace.load(settings).duty.tasks[0].note == "已与区发改局核实"
     # a later rebuild keeps the interpreter
-    pipeline.build_workbook(settings, force=True, reimport=True, now=datetime(2025, 7, 4, 10, 0, 0))
+    pipeline.build_workbook(Workspace.load(settings), force=True, reimport=True, now=datetime(2025, 7, 4, 10, 0, 0))
     assert master.read_master(settings.workbook_path).conf_values()["PYTHONPATH"] == conf["PYTHONPATH"]
 
 
@@ -415,7 +420,7 @@ def test_machine_conf_prefers_pythonw_on_windows(tmp_path):
 
 
 def test_bad_cells_in_the_master_are_problems_with_their_cell(settings):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     book = MemoryBook.open(settings.workbook_path)
     indicators = book.read_table("指标")
     indicators[1][2] = "六"  # 目标值 in words
@@ -426,7 +431,7 @@ def test_bad_cells_in_the_master_are_problems_with_their_cell(settings):
     book.write_table("指标", indicators)
     book.write_table("任务清单", tasks)
     book.save()
-    duty = pipeline.load_duty_table(settings)
+    duty = Workspace.load(settings).duty
     found = {(p.code, p.sheet, p.cell) for p in duty.problems}
     assert found == {
         ("master-bad-cell", "指标", "C2"),
@@ -438,7 +443,7 @@ def test_bad_cells_in_the_master_are_problems_with_their_cell(settings):
 
 
 def test_a_unit_kind_typed_wrong_is_a_problem_with_its_cell(settings):
-    pipeline.build_workbook(settings, now=NOW)
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     book = MemoryBook.open(settings.workbook_path)
     units = book.read_table("单位")
     units[2][1] = "局"
@@ -450,7 +455,7 @@ def test_a_unit_kind_typed_wrong_is_a_problem_with_its_cell(settings):
 
 
 def test_deadline_cells_round_trip():
-    from pyxl.model import Deadline
+    from pyxl.common.model import Deadline
 
     deadlines = [Deadline("6月份竣工", date(2025, 6, 30)), Deadline("尽快", None), Deadline("2025-09-30", date(2025, 9, 30))]
     assert master.parse_deadlines(master.format_deadlines(deadlines)) == deadlines

@@ -1,0 +1,11 @@
+"""Plain data and small pieces every stage shares.
+
+Owns: the duty table and result types (model), problems as data (problems),
+the one user-facing exception (errors), typed settings (config), periods and
+working days (period), number readings (values), unit names (units), atomic
+file writes (files), the bug log (logs) and text sizing for sheets
+(sheet_text).
+
+May import: nothing of pyxl but pyxl.example (the bundled example's data).
+Must not import: any stage, the pipeline or a shell.
+"""

@@ -1,0 +1,271 @@
+"""Settings: config.yaml mapped onto typed settings.
+
+Every setting is declared once here with its default and a help text (the
+`description`), which `pyxl init` and the README show. Unknown keys and wrong
+types are errors that name the key. Paths in the file are relative to the
+folder that holds config.yaml, never to the working folder. The mail password
+is never in the file: only the name of the environment variable holding it.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from pyxl.common.errors import PyxlError
+from pyxl.common.model import Group, Unit, UnitDirectory, UnitKind
+from pyxl.example import example_document
+
+DISTRIBUTION_FOLDER = "分发"  # out/<period>/分发/: the unit workbooks and their manifest (Settings.distribution_dir)
+
+CONFIG_NAME = "config.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PathSettings(_Strict):
+    document: str = Field("", description="责任分工文件（.txt/.md/.docx）；留空使用内置的长清区 2025 年示例")
+    workbook: str = Field("workbook/Responsibilities.xlsm", description="主控工作簿")
+    inbox: str = Field("inbox", description="各单位报回的文件、邮件放在这里")
+    returns: str = Field("returns", description="回收归档（原件只读保存）")
+    out: str = Field("out", description="各期生成的文件")
+    templates: str = Field("templates", description="邮件与通报模板；文件不存在时使用内置模板")
+    logs: str = Field("logs", description="程序日志")
+
+
+class PeriodSettings(_Strict):
+    return_due_day: int = Field(5, ge=1, le=31, description="回收截止日：每期结束后下月的几号")
+    current: str = Field("", description="当前期次（如 2025-06）；留空时命令行须用 --period 指定")
+
+
+class ThresholdSettings(_Strict):
+    yellow_ratio: float = Field(
+        0.9, gt=0, le=1, description="累计指标：完成值达到序时目标的这一比例以上为黄灯，低于为红灯"
+    )
+    growth_yellow_points: float = Field(
+        1.0, ge=0, description="增速指标：低于目标不超过这么多个百分点为黄灯，再低为红灯"
+    )
+    conflict_tolerance: float = Field(
+        0.05, ge=0, description="牵头与责任单位报送同一指标的数值相差超过这一比例视为数据冲突"
+    )
+    stale_periods: int = Field(3, ge=2, description="进展情况连续这么多期相同视为连续未更新")
+
+
+class MailSettings(_Strict):
+    host: str = Field("localhost", description="SMTP 服务器地址")
+    port: int = Field(25, ge=1, le=65535, description="SMTP 端口（SSL 一般 465，STARTTLS 一般 587）")
+    security: Literal["ssl", "starttls", "none"] = Field("none", description="加密方式：ssl / starttls / none")
+    username: str = Field("", description="登录用户名；留空则不登录")
+    password_env: str = Field(
+        "PYXL_SMTP_PASSWORD", description="保存邮箱密码的环境变量名（密码不写在本文件里；也可存入系统钥匙串）"
+    )
+    sender: str = Field("督查室 <duchashi@example.gov.cn>", description="发件人")
+    per_minute: int = Field(20, ge=0, description="每分钟最多发送几封（0 为不限速）")
+    timeout: float = Field(30, gt=0, description="连接超时秒数")
+
+
+class SplitSettings(_Strict):
+    sheet_password: str = Field("", description="分单位表的工作表保护密码；留空则无密码（保护只防误改，不是安全措施）")
+    master_sheets: bool = Field(False, description="生成分单位表时，是否同时在主控工作簿中为每个单位放一张表")
+
+
+class UnitSettings(_Strict):
+    name: str = Field(description="单位规范名称")
+    kind: UnitKind = Field(description="类别")
+    aliases: list[str] = Field(default_factory=list, description="文件中出现过的其他写法")
+    contact: str = Field("", description="联系人")
+    email: list[str] = Field(default_factory=list, description="邮箱（可多个）")
+    phone: str = Field("", description="电话")
+
+
+class GroupSettings(_Strict):
+    members: list[str] = Field(default_factory=list, description="成员单位（规范名称）")
+    open: bool = Field(False, description="开放性表述（如「相关部门」），须由督查室手工指定，程序不猜")
+    aliases: list[str] = Field(default_factory=list, description="其他写法")
+
+
+class Settings(_Strict):
+    district: str = Field("长清区", description="区县名称")
+    year: int = Field(2025, ge=2000, le=2100, description="计划年度")
+    paths: PathSettings = Field(default_factory=PathSettings)
+    period: PeriodSettings = Field(default_factory=PeriodSettings)
+    thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
+    split: SplitSettings = Field(default_factory=SplitSettings)
+    units: list[UnitSettings] = Field(default_factory=list, description="单位名录")
+    groups: dict[str, GroupSettings] = Field(default_factory=dict, description="单位组（如 各街镇）")
+
+    _root: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> "Settings":
+        seen: dict[str, str] = {}
+        owners = [(f"单位「{u.name}」", [u.name, *u.aliases]) for u in self.units]
+        owners += [(f"单位组「{name}」", [name, *g.aliases]) for name, g in self.groups.items()]
+        for owner, names in owners:
+            for name in names:
+                if name in seen and seen[name] != owner:
+                    raise ValueError(f"名称「{name}」同时属于{seen[name]}和{owner}：一个名称或别名只能属于一个单位或单位组，请删去其中一处")
+                seen[name] = owner
+        for name, group in self.groups.items():
+            # a typo here would silently leave a 街道 without its sheet
+            for member in group.members:
+                if member not in self.groups and not any(u.name == member for u in self.units):
+                    raise ValueError(
+                        f"单位组「{name}」的成员「{member}」不是 units 中的单位名称（也不是单位组）：请改成单位的规范名称，或先在 units 中添加该单位"
+                    )
+        return self
+
+    # ---- paths, resolved against the folder of config.yaml
+    @property
+    def root(self) -> Path:
+        """The workspace: the folder holding config.yaml."""
+        return self._root
+
+    def path(self, relative: str) -> Path:
+        """A path from config.yaml, resolved against the workspace unless absolute."""
+        candidate = Path(relative)
+        return candidate if candidate.is_absolute() else self._root / candidate
+
+    @property
+    def document_path(self) -> Path:
+        """The duty document: paths.document, else the bundled example."""
+        if self.paths.document:
+            return self.path(self.paths.document)
+        return example_document()
+
+    @property
+    def workbook_path(self) -> Path:
+        return self.path(self.paths.workbook)
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.path(self.paths.inbox)
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.path(self.paths.logs)
+
+    def returns_dir(self, period: object) -> Path:
+        """returns/<period>/: the period's archive of returned files."""
+        return self.path(self.paths.returns) / str(period)
+
+    def distribution_dir(self, period: object) -> Path:
+        """out/<period>/分发/: the unit workbooks of a period and their manifest."""
+        return self.out_dir(period) / DISTRIBUTION_FOLDER
+
+    def out_dir(self, period: object) -> Path:
+        """out/<period>/: everything generated for the period."""
+        return self.path(self.paths.out) / str(period)
+
+    def template_path(self, relative: str) -> Path:
+        """A template from the workspace's templates/ folder, else the bundled default."""
+        local = self.path(self.paths.templates) / relative
+        if local.exists():
+            return local
+        bundled = Path(str(files("pyxl.templates"))) / relative
+        if bundled.exists():
+            return bundled
+        raise PyxlError(f"找不到模板「{relative}」：请检查 {self.paths.templates}/ 文件夹，或删除它以使用内置模板。")
+
+    def relative(self, path: Path) -> str:
+        """A path as the user knows it: relative to the workspace when inside it."""
+        try:
+            return Path(path).resolve().relative_to(self._root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def unit_directory(self) -> UnitDirectory:
+        """config.yaml's units and groups as the model's UnitDirectory."""
+        units = tuple(
+            Unit(u.name, u.kind, tuple(u.aliases), u.contact, tuple(u.email), u.phone) for u in self.units
+        )
+        groups = tuple(Group(name, tuple(g.members), g.open, tuple(g.aliases)) for name, g in self.groups.items())
+        return UnitDirectory(units, groups)
+
+
+_EXPECTED = {
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数（不带小数）",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文字（数字请加引号，如 \"2025-06\"）",
+    "list_type": "应为列表，如 [甲, 乙]",
+    "dict_type": "应为「键: 值」形式的一组设置",
+    "model_type": "应为「键: 值」形式的一组设置",
+    "model_attributes_type": "应为「键: 值」形式的一组设置",
+}
+_BOUNDS = {"greater_than_equal": ("ge", "不小于"), "less_than_equal": ("le", "不大于"),
+           "greater_than": ("gt", "大于"), "less_than": ("lt", "小于")}
+
+
+def _key_of(loc: tuple, data: object) -> str:
+    """`units 第 3 项（区财政局）.kind`: list positions counted from 1 and named when they can be."""
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            name = node[part].get("name") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''} 第 {part + 1} 项" + (f"（{name}）" if name else "")]
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            parts.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def expected_value(error: dict) -> str:
+    """What a pydantic error says the value should be, in Chinese (应为整数, 应不大于 31 …)."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "literal_error":
+        expected = f"应为以下之一：{ctx.get('expected', '')}".replace("' or '", "'、'").replace("', '", "'、'")
+    elif kind in _BOUNDS:
+        name, words = _BOUNDS[kind]
+        expected = f"应{words} {ctx.get(name)}"
+    else:
+        expected = _EXPECTED.get(kind, error["msg"])
+    return expected
+
+
+def _describe_error(error: dict, data: object = None) -> str:
+    """One Chinese clause per pydantic error, naming the key as the user wrote it."""
+    key = _key_of(tuple(error["loc"]), data) or "(顶层)"
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return f"「{key}」不是可用的设置项（拼写错误？）"
+    if kind == "missing":
+        return f"缺少必填项「{key}」"
+    if kind == "value_error":  # our own checks: the message says it all (the input may be the whole file)
+        return str(ctx.get("error", error["msg"]))
+    return f"「{key}」的值不对：{expected_value(error)}（现在是 {error.get('input')!r}）"
+
+
+def load_settings(path: str | Path = CONFIG_NAME) -> Settings:
+    """Read config.yaml; every problem is one PyxlError naming the key."""
+    config_path = Path(path)
+    if not config_path.exists():
+        raise PyxlError(f"找不到配置文件 {config_path}：请在工作目录运行，或用 --config 指定，或先运行 pyxl init 新建工作目录。")
+    try:
+        data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise PyxlError(f"配置文件 {config_path} 不是有效的 YAML（UTF-8）：{error}") from None
+    if not isinstance(data, dict):
+        raise PyxlError(f"配置文件 {config_path} 的顶层应是「键: 值」的列表。")
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as error:
+        details = "；".join(_describe_error(e, data) for e in error.errors())
+        raise PyxlError(f"配置文件 {config_path} 有误：{details}。") from None
+    settings._root = config_path.resolve().parent
+    return settings

@@ -1,0 +1,384 @@
+"""Plain data shared by the stages: the duty table, units, returns, results.
+
+These are the contracts between stages. A stage takes and returns these
+values (or pandas tables described here) and never reaches into another
+stage's module.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
+
+from pyxl.common.problems import PROBLEM_LABELS, Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# ---------------------------------------------------------------- duty table
+
+TargetKind = Literal["growth", "count", "amount", "measure", "ratio", "level"]
+# growth: 增长X% (compared directly with the year-to-date growth)
+# count: 家、个、人、所… (cumulative, on schedule at m/12)
+# amount: money, keeps 亿元/万元 as its unit
+# measure: length/area/volume (公里、亩、平方米、吨…)
+# ratio: a share or rate that is a level, not a growth (达到95%)
+# level: any other level to reach (排名、等级…)
+Comparator = Literal[">=", "<=", "="]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One quantitative target of a task."""
+
+    phrase: str  # the words it came from, as written
+    metric: str  # what is measured, e.g. 地区生产总值
+    value: float
+    unit: str  # %, 人, 家, 亿元, 公里 …
+    kind: TargetKind
+    comparator: Comparator
+    stretch: float | None = None  # the 力争 value, a second, higher bar
+    annual_only: bool = False  # exempt from 序时进度 until year end (staff set this in 指标)
+    deadline: date | None = None
+    # 力争超过5.6%: the 力争 bar is passed only above `stretch`, not at it (shown as 力争超过5.6%)
+    stretch_exceeds: bool = False
+
+
+_STRETCH_EXCEEDS = re.compile(r"力争\s*(?:超过|高于|突破)")
+
+
+def stretch_exceeds_in(phrase: str) -> bool:
+    """Whether a target's words ask to pass its 力争 value (力争超过5.6%), not only to reach it.
+
+    The parser and the master's 指标 sheet (whose 原文 column keeps the words) both decide it here.
+    """
+    return bool(_STRETCH_EXCEEDS.search(phrase))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    phrase: str  # 6月份竣工, 年底前 …
+    date: date | None  # None for vague phrases (尽快)
+
+
+@dataclass
+class Task:
+    """One numbered task of the duty document."""
+
+    number: str  # "8"; "★3" or "（一）" in other documents
+    section: str  # "二"
+    subsection: str | None  # "（一）"
+    text: str  # without its unit labels, joined across line breaks
+    lead_units: list[str]  # canonical names (or group names such as 各街镇)
+    responsible_units: list[str]
+    lead_units_raw: list[str] = field(default_factory=list)  # as written
+    responsible_units_raw: list[str] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    note: str = ""  # 备注, edited by staff in the master workbook
+    line: int | None = None  # where it starts in the document
+
+    def target_key(self, index: int) -> str:
+        """Row key of target `index` (0-based) on a unit sheet: `43-1`."""
+        return f"{self.number}-{index + 1}"
+
+    @property
+    def deadline(self) -> date | None:
+        """The latest dated deadline: the task is overdue after it without 已完成."""
+        dates = [d.date for d in self.deadlines if d.date is not None]
+        return max(dates) if dates else None
+
+
+@dataclass
+class Subsection:
+    id: str  # "（一）"
+    title: str
+
+
+@dataclass
+class Section:
+    id: str  # "一"
+    title: str
+    subsections: list[Subsection] = field(default_factory=list)
+
+
+@dataclass
+class DutyTable:
+    """The master duty table: what parse produces and the master workbook holds."""
+
+    title: str
+    year: int
+    sections: list[Section]
+    tasks: list[Task]
+    problems: list[Problem] = field(default_factory=list)
+
+    def task(self, number: str) -> Task:
+        """The task numbered `number`; KeyError when there is none."""
+        for task in self.tasks:
+            if task.number == number:
+                return task
+        raise KeyError(number)
+
+    def to_json(self) -> dict:
+        """The `pyxl parse --json` shape (dates as ISO strings)."""
+
+        def convert(value):
+            if isinstance(value, (date, datetime)):
+                return value.isoformat()
+            if isinstance(value, dict):
+                return {k: convert(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [convert(v) for v in value]
+            return value
+
+        return convert(asdict(self))
+
+
+def is_missing(value: object) -> bool:
+    """None, NaN, NaT or pd.NA: the ways a cell of a pandas table is empty.
+
+    Text, lists and other containers are never missing. Kept free of pandas
+    so that importing the model stays cheap.
+    """
+    if value is None or isinstance(value, (str, bytes, list, tuple, dict, set)):
+        return value is None
+    try:
+        return bool(value != value)  # NaN and NaT are the only values unequal to themselves
+    except TypeError:  # pd.NA refuses to be a truth value
+        return True
+
+
+# ---------------------------------------------------------------- units
+
+UnitKind = Literal["区直部门", "街镇", "市直派驻机构", "平台公司", "其他"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str  # canonical
+    kind: str  # one of UnitKind
+    aliases: tuple[str, ...] = ()
+    contact: str = ""
+    emails: tuple[str, ...] = ()
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    """A name that stands for several units (各街镇), or an open one (相关部门)."""
+
+    name: str
+    members: tuple[str, ...] = ()
+    open: bool = False  # needs manual assignment by staff; never guessed
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnitDirectory:
+    units: tuple[Unit, ...]
+    groups: tuple[Group, ...] = ()
+
+    def unit(self, name: str) -> Unit | None:
+        """The unit with canonical name `name`, None when there is none."""
+        return next((u for u in self.units if u.name == name), None)
+
+    def group(self, name: str) -> Group | None:
+        """The group with canonical name `name`, None when there is none."""
+        return next((g for g in self.groups if g.name == name), None)
+
+
+# ---------------------------------------------------------------- returns
+
+STATUSES = ("已完成", "按计划推进", "滞后", "未启动")
+
+
+@dataclass
+class ReturnRow:
+    """One row of a returned unit sheet, values as read and interpreted."""
+
+    key: str  # "43" for a task row, "43-1" for its first target
+    task_number: str
+    target_index: int | None  # 0-based index into Task.targets, None for a task row
+    value: float | None = None  # 本期完成值 as a number
+    value_text: str = ""  # 本期完成值 as typed
+    percent: float | None = None  # 完成进度(%)
+    status: str | None = None  # one of STATUSES
+    progress: str = ""  # 进展情况
+    issues: str = ""  # 存在问题
+    next_steps: str = ""  # 下步措施
+    cell_row: int | None = None  # the Excel row it was read from
+
+
+@dataclass
+class UnitReturn:
+    """One returned file, recognised and validated."""
+
+    unit: str | None  # None when it could not be recognised
+    period: str | None
+    file: str  # archive path relative to the workspace
+    sha256: str
+    received: datetime
+    rows: list[ReturnRow] = field(default_factory=list)
+    accepted: bool = False  # no error-level problems: its values are used
+    problems: list[Problem] = field(default_factory=list)
+    template_version: str | None = None
+    filled_by: str = ""
+    phone: str = ""
+    filled_date: str = ""
+    source: str = ""  # what the user gave us (inbox/x.zip!a.xlsx)
+
+
+# ---------------------------------------------------------------- consolidation
+
+CATEGORIES = ("已完成", "超序时进度", "达序时进度", "欠序时进度", "未启动", "未报送")
+LIGHTS = ("green", "yellow", "red", "exempt", "none")
+LIGHT_LABELS = {"green": "绿", "yellow": "黄", "red": "红", "exempt": "年度考核", "none": "未报送"}
+FLAG_KINDS = ("逾期未报", "任务逾期", "指标滞后", "数据冲突", "连续未更新")
+
+
+@dataclass
+class LedgerEntry:
+    """One line of a period's collect ledger (returns/<period>/回收记录.csv)."""
+
+    file: str  # archived copy, relative to the workspace
+    source: str  # what the user gave us: inbox/x.zip!a.xlsx
+    unit: str | None
+    period: str | None
+    received: str  # ISO date-time
+    sha256: str
+    status: Literal["accepted", "rejected", "superseded", "duplicate", "container"]
+    problem_count: int = 0
+    sender: str = ""  # e-mail address of the sender, from the .eml that carried it
+
+
+# Column ids (English) and their Chinese headers, in sheet order. The
+# consolidated tables use the ids; every output shows the headers.
+TASK_COLUMNS = {
+    "number": "序号",
+    "section": "篇章",
+    "text": "任务内容",
+    "lead_units": "牵头单位",
+    "responsible_units": "责任单位",
+    "deadline": "完成时限",
+    "lead_status": "牵头单位状态",
+    "lead_percent": "完成进度(%)",
+    "lead_progress": "进展情况",
+    "lead_issues": "存在问题",
+    "responsible_reports": "责任单位报送",
+    "category": "类别",
+    "previous_category": "上期类别",
+    "change": "较上期变化",
+    "expected_percent": "序时进度(%)",  # m/12, or relative to the task's own deadline
+}
+INDICATOR_COLUMNS = {
+    "key": "序号",
+    "task_number": "任务序号",
+    "metric": "指标",
+    "kind": "类型",
+    "comparator": "比较",
+    "target": "目标值",
+    "stretch": "力争值",
+    "unit": "单位",
+    "annual_only": "仅年度考核",
+    "reported": "本期完成值",
+    "expected": "序时目标",
+    "deviation": "偏差",
+    "light": "灯号",
+    "stretch_met": "达到力争值",
+    "lead_unit": "牵头单位",
+    "completion": "完成率(%)",  # cumulative and level targets; None for growth rates (points)
+    "reported_by": "报送单位",  # the lead unit whose value was used
+    "stretch_exceeds": "力争超过",  # 力争超过X: the stretch is met only above X
+}
+RETURN_COLUMNS = {
+    "unit": "单位",
+    "kind": "类别",
+    "task_count": "任务数",
+    "returned": "是否报送",
+    "received": "报送时间",
+    "late": "是否逾期",
+    "accepted": "是否采用",
+    "problem_count": "问题数",
+    "file": "文件",
+}
+FLAG_COLUMNS = {
+    "flag": "预警类型",  # one of FLAG_KINDS
+    "level": "级别",  # red / yellow
+    "unit": "单位",
+    "key": "序号",
+    "reason": "原因",
+}
+# Sheet name of each table in 汇总_<period>.xlsx and in the live master.
+SHEET_NAMES = {
+    "tasks": "任务进度",
+    "indicators": "指标进度",
+    "returns": "回收情况",
+    "flags": "预警",
+    "problems": "问题",
+}
+
+
+@dataclass
+class Consolidation:
+    """The consolidated picture of one period: a pure function of (duty table, archive, as_of).
+
+    Each table is a pandas DataFrame whose columns are the ids of the matching
+    *_COLUMNS mapping (problems: pyxl.common.problems.PROBLEM_COLUMNS). The bulletin,
+    the dashboard, the summary workbook and the live master all read these
+    tables: there is no second counting path.
+    """
+
+    period: str
+    as_of: date
+    year: int
+    schedule_fraction: float  # 序时进度 at this period (m/12)
+    due_date: date
+    tasks: "pd.DataFrame"
+    indicators: "pd.DataFrame"
+    returns: "pd.DataFrame"
+    flags: "pd.DataFrame"
+    problems: "pd.DataFrame"
+
+    def labelled(self) -> dict[str, "pd.DataFrame"]:
+        """Sheet name → table with Chinese headers, in workbook order."""
+        labels = {
+            "tasks": TASK_COLUMNS,
+            "indicators": INDICATOR_COLUMNS,
+            "returns": RETURN_COLUMNS,
+            "flags": FLAG_COLUMNS,
+            "problems": PROBLEM_LABELS,
+        }
+        return {
+            SHEET_NAMES[name]: getattr(self, name).rename(columns=labels[name]) for name in SHEET_NAMES
+        }
+
+    def to_json(self) -> dict:
+        """The `pyxl consolidate --json` shape: each table as records, dates ISO, no NaN."""
+        def convert(value):
+            if value is None:
+                return None
+            if isinstance(value, (date, datetime)):  # pandas Timestamp is a datetime
+                return None if value != value else value.isoformat()  # NaT is not equal to itself
+            if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+                value = value.item()  # numpy scalar → Python
+            if isinstance(value, float) and math.isnan(value):
+                return None
+            if isinstance(value, (list, tuple)):
+                return [convert(v) for v in value]
+            return value
+
+        tables = {
+            name: [{k: convert(v) for k, v in row.items()} for row in getattr(self, name).to_dict("records")]
+            for name in SHEET_NAMES
+        }
+        return {
+            "period": self.period,
+            "as_of": self.as_of.isoformat(),
+            "year": self.year,
+            "schedule_fraction": self.schedule_fraction,
+            "due_date": self.due_date.isoformat(),
+            **tables,
+        }

@@ -1,0 +1,195 @@
+"""`pyxl demo`: the whole month on the bundled example district, with nothing mocked.
+
+A shell like the CLI: it creates a fresh workspace, then plays every person
+in the loop — the office clerk (build the master, split, send), a real SMTP
+server on loopback, some sixty unit clerks answering by e-mail (seeded, so
+every run is the same), and the office again (collect, consolidate, flag,
+bulletin, reminders) — through the same pipeline functions the ribbon and
+the CLI call.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+from pyxl import pipeline
+from pyxl.common.config import CONFIG_NAME, Settings, load_settings
+from pyxl.common.errors import PyxlError
+from pyxl.common.files import write_bytes_atomic
+from pyxl.common.model import Consolidation, DutyTable, Target
+from pyxl.common.period import Period
+from pyxl.demo.clerk import ON_PACE, UnitScript, fill_unit_workbook
+from pyxl.demo.mailserver import LoopbackMailServer, MailRecorder
+from pyxl.mail.deliver import read_manifest
+from pyxl.outputs import report
+from pyxl.workspace import Workspace
+
+DEMO_MARKER = ".pyxl-demo"
+DEMO_SEED = 2025
+CHINA_TIME = timezone(timedelta(hours=8), "CST")  # the units' clocks, whatever this machine's zone
+
+
+@dataclass
+class _Cast:
+    """Who does what this month (unit names)."""
+
+    never: str
+    late: str
+    typo: str
+    finished: str
+    wrong_sender: str  # sends `wrong_file_of`'s workbook instead of its own
+    wrong_file_of: str
+    behind: list[str]
+
+
+def _prepare_folder(folder: Path) -> None:
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / DEMO_MARKER).exists():
+            raise PyxlError(f"{folder} 已存在且不是以前的演示目录：请换一个文件夹（--dir），以免覆盖其中的文件。")
+        shutil.rmtree(folder)  # a previous demo: start again from nothing, so runs are identical
+    pipeline.init_workspace(folder)
+    (folder / DEMO_MARKER).write_text("pyxl demo workspace\n", encoding="utf-8")
+
+
+def _with_mail_server(settings: Settings, port: int) -> Settings:
+    mail = settings.mail.model_copy(update={"host": "127.0.0.1", "port": port, "security": "none", "per_minute": 0})
+    changed = settings.model_copy(update={"mail": mail})
+    changed._root = settings.root
+    return changed
+
+
+def _cast(units: list[str], with_targets: list[str], rng: random.Random) -> _Cast:
+    # The clerk who types text into a number cell must have a number cell: a unit leading a target.
+    typo = rng.choice(sorted(with_targets))
+    pool = [unit for unit in units if unit != typo]
+    rng.shuffle(pool)
+    never, late, finished, wrong_sender, wrong_file_of = pool[:5]
+    rest = pool[5:]
+    behind = sorted(rest[: max(1, len(rest) // 6)])
+    return _Cast(never, late, typo, finished, wrong_sender, wrong_file_of, behind)
+
+
+def _script(unit: str, cast: _Cast, rng: random.Random, filled: date) -> UnitScript:
+    if unit == cast.finished:
+        return UnitScript(pace=1.0, status="已完成", filled_date=filled.isoformat())
+    if unit in cast.behind:
+        return UnitScript(pace=rng.uniform(0.6, 0.88), status="滞后", filled_date=filled.isoformat())
+    return UnitScript(
+        pace=rng.choice(ON_PACE), status="按计划推进", typo_in_number=unit == cast.typo, filled_date=filled.isoformat()
+    )
+
+
+def _targets_by_key(duty: DutyTable) -> dict[str, Target]:
+    return {task.target_key(i): target for task in duty.tasks for i, target in enumerate(task.targets)}
+
+
+def _return_mail(sender: str, recipient: str, unit: str, period: Period, sent: datetime, attachment: Path) -> bytes:
+    message = EmailMessage()
+    message["From"] = formataddr((unit, sender))
+    message["To"] = recipient
+    message["Subject"] = f"回复：{unit} {period} 重点工作推进情况"
+    message["Date"] = format_datetime(sent.replace(tzinfo=CHINA_TIME))
+    message.set_content(f"督查室：\n\n附件是{unit}{period.label}重点工作推进情况，请查收。\n")
+    message.add_attachment(
+        attachment.read_bytes(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=attachment.name,
+    )
+    return message.as_bytes()
+
+
+def _answer_as_units(workspace: Workspace, period: Period, seed: int) -> tuple[_Cast, int]:
+    """Every unit but one fills its own sheet and e-mails it back into the inbox."""
+    settings, duty = workspace.settings, workspace.duty
+    rng = random.Random(seed)
+    manifest = read_manifest(settings.distribution_dir(period), period, settings.root)
+    files = {entry.unit: entry.path for entry in manifest}
+    cast = _cast(sorted(files), [entry.unit for entry in manifest if entry.indicator_count], rng)
+    directory = workspace.directory
+    due = period.due_date(settings.period.return_due_day)
+    fraction = period.schedule_fraction(settings.year)
+    targets = _targets_by_key(duty)
+    clerk_desk = settings.root / "单位填报"
+    office = settings.mail.sender
+    sent = 0
+    for number, unit in enumerate(sorted(files)):
+        if unit == cast.never:
+            continue
+        day = due + timedelta(days=2) if unit == cast.late else due - timedelta(days=rng.randint(0, 4))
+        when = datetime.combine(day, time(16, rng.randint(0, 59)))
+        filled = clerk_desk / files[unit].name
+        fill_unit_workbook(files[unit], filled, _script(unit, cast, rng, day), targets, fraction, rng, when)
+        attachment = filled
+        if unit == cast.wrong_sender:
+            other = cast.wrong_file_of
+            attachment = clerk_desk / "错发" / files[other].name
+            fill_unit_workbook(files[other], attachment, _script(other, cast, rng, day), targets, fraction, rng, when)
+        found = directory.unit(unit)
+        address = found.emails[0] if found and found.emails else f"unit{number:02d}@changqing.example"
+        write_bytes_atomic(
+            settings.inbox_dir / f"{number + 1:02d}_{unit}.eml", _return_mail(address, office, unit, period, when, attachment)
+        )
+        sent += 1
+    return cast, sent
+
+
+def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SEED) -> pipeline.StepResult:
+    """Run the whole month for `period` in a fresh workspace at `folder`."""
+    folder = Path(folder)
+    _prepare_folder(folder)
+    settings = load_settings(folder / CONFIG_NAME)
+    due = period.due_date(settings.period.return_due_day)
+    sent_at = datetime.combine(period.next().first_day, time(9, 0))
+    as_of = due + timedelta(days=3)
+    result = pipeline.StepResult(summary=[f"演示：{settings.district}{settings.year}年，期次 {period}，截止日 {due}，统计至 {as_of}。"])
+
+    with LoopbackMailServer(MailRecorder(folder / "邮件服务器")) as server:
+        settings = _with_mail_server(settings, server.port)
+        steps = [pipeline.build_workbook(Workspace.load(settings), now=sent_at)]
+        workspace = Workspace.load(settings)  # the master just built, read once for the rest of the month
+        steps += [
+            pipeline.split_sheets(workspace, period),
+            pipeline.send_sheets(workspace, period, now=sent_at, dry_run=True),
+            pipeline.send_sheets(workspace, period, now=sent_at),
+        ]
+        cast, answered = _answer_as_units(workspace, period, seed)
+        month = pipeline.run_month(workspace, period, as_of=as_of, now=datetime.combine(as_of, time(9, 0)), dry_run=False)
+        steps.append(month)
+        received = len(server.handler.messages)
+
+    result.summary.append(
+        f"模拟单位：{answered} 个单位报回（{cast.late} 逾期报送，{cast.typo} 在数值栏填了文字，"
+        f"{cast.wrong_sender} 错发了{cast.wrong_file_of}的表，{cast.finished} 报告已完成），{cast.never} 未报送。"
+    )
+    result.summary.append(f"回环邮件服务器共收到 {received} 封邮件（分发与催报）。")
+    for step in steps:
+        result.outputs.extend(step.outputs)
+    result.summary.extend(month_summary(month.data))
+    result.summary.append(f"发现问题 {len(month.problems)} 个（均为演示中有意安排的），详见汇总表的「问题」页。")
+    result.data = month.data
+    # The demo's problems and flags are staged on purpose: it succeeded, so it exits 0.
+    return result
+
+
+def month_summary(consolidation: Consolidation) -> list[str]:
+    """A few Chinese lines read off the consolidated tables, counted as the bulletin counts them."""
+    returns = report.return_summary(consolidation.returns)
+    returned = returns["on_time"] + returns["late"]
+    categories = report.category_counts(consolidation.tasks)
+    red = consolidation.flags[consolidation.flags["level"] == "red"]
+    return [
+        # a return is accepted or rejected, so 采用 is what came back and was not rejected
+        f"回执：应报 {returns['total']} 个单位，已报 {returned}，采用 {returned - returns['rejected']}，"
+        f"退回 {returns['rejected']}，未报送 {returns['missing']}，逾期报送 {returns['late']}。",
+        "任务：" + "，".join(f"{row.category} {row.count}" for row in categories.itertuples(index=False)) + "。",
+        f"红色预警 {len(red)} 条："
+        + "，".join(f"{kind} {count}" for kind, count in red["flag"].value_counts().items())
+        + "。",
+    ]

@@ -1,0 +1,101 @@
+"""The per-unit sheet as a contract between `split` (writes it) and `collect` (reads it back).
+
+A unit clerk fills this sheet in Excel or WPS without pyxl, so everything
+`collect` relies on to recognise and check a return is defined here once:
+the header titles, which columns are input, the hidden identity sheet and
+the hash of the locked cells.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable, Sequence
+
+TEMPLATE_VERSION = "1"
+
+# Header titles of the table, exactly these, in this order.
+COLUMNS: tuple[str, ...] = (
+    "序号",
+    "任务内容",
+    "本单位职责",
+    "指标",
+    "目标值",
+    "完成时限",
+    "本期完成值",
+    "完成进度(%)",
+    "状态",
+    "进展情况",
+    "存在问题",
+    "下步措施",
+)
+LOCKED_COLUMNS: tuple[str, ...] = COLUMNS[:6]
+INPUT_COLUMNS: tuple[str, ...] = COLUMNS[6:]
+# ReturnRow field for each input column.
+INPUT_FIELDS = {
+    "本期完成值": "value",
+    "完成进度(%)": "percent",
+    "状态": "status",
+    "进展情况": "progress",
+    "存在问题": "issues",
+    "下步措施": "next_steps",
+}
+ROLE_LEAD = "牵头"
+ROLE_RESPONSIBLE = "责任"
+
+# The title block, from A1 down. The title names the period as `2025-06` and
+# A2 starts with UNIT_LABEL followed by the unit's name, so a return whose
+# identity sheet was lost can still be recognised by its visible text.
+TITLE_TEMPLATE = "{year}年《政府工作报告》重点工作推进情况（{period}）"
+UNIT_LABEL = "填报单位："
+
+# The footer, on rows below the data rows: each label cell holds exactly the
+# label and the clerk types the value into the cell right of it.
+FOOTER_LABELS: tuple[str, ...] = ("填报人", "联系电话", "填报日期")
+
+# The list of files that `split` writes beside the unit workbooks
+# (out/<period>/分发/分发清单.csv, UTF-8 with BOM), read by `mail`.
+MANIFEST_NAME = "分发清单.csv"
+MANIFEST_COLUMNS: tuple[str, ...] = ("单位", "文件", "任务数", "指标数", "SHA256")
+
+# The hidden sheet that identifies a return by content, never by file name.
+# Key/value pairs in columns A:B, one per row, in this order.
+IDENTITY_SHEET = "pyxl_id"
+ID_UNIT = "单位"
+ID_PERIOD = "期次"
+ID_VERSION = "模板版本"
+ID_SHEET = "填报表"  # name of the visible sheet
+ID_HEADER_ROW = "表头行"  # 1-based Excel row of the header titles
+ID_KEYS = "行键"  # row keys (序号) of the data rows, top to bottom, joined by ","
+ID_HASH = "锁定内容哈希"
+IDENTITY_KEYS = (ID_UNIT, ID_PERIOD, ID_VERSION, ID_SHEET, ID_HEADER_ROW, ID_KEYS, ID_HASH)
+KEY_SEPARATOR = ","
+
+
+def cell_text(value: object) -> str:
+    """One cell's content as text, the same whichever program saved the file.
+
+    Spreadsheet programs may turn 3400 into 3400.0 or keep trailing spaces;
+    the hash and the comparisons must not see a change where a person sees none.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(value, ".12g")
+    return str(value).strip()
+
+
+def locked_hash(unit: str, period: str, rows: Iterable[Sequence[object]]) -> str:
+    """SHA-256 over the unit, the period and the locked columns of every data row.
+
+    `rows` holds, for each data row top to bottom, the values of LOCKED_COLUMNS.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{unit}\x1e{period}\x1e".encode("utf-8"))
+    for row in rows:
+        digest.update("\x1f".join(cell_text(v) for v in row).encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()

@@ -1,0 +1,344 @@
+"""Writing one unit's workbook: the sheet a unit clerk fills in Excel or WPS.
+
+The layout follows `pyxl.distribution.layout` exactly (title block, header titles, input
+columns, footer, hidden identity sheet, locked-cell hash), because `collect`
+reads returns back through the same contract. XlsxWriter writes it: it is
+fast, keeps inline list validation as a plain dataValidation that every
+reader understands, and never needs a spreadsheet program.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import BinaryIO, Mapping, Sequence
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from pyxl.common.model import STATUSES, ReturnRow
+from pyxl.common.period import chinese_date
+from pyxl.common.sheet_text import row_height, wrapped_lines
+from pyxl.distribution import layout
+
+# Sheet names: at most 31 UTF-16 code units, none of these characters, no
+# leading/trailing apostrophe, not "History" (DESIGN.md). Forbidden ASCII
+# characters become their full-width twins, which read the same to a person.
+_SHEET_NAME_MAX = 31
+_FULL_WIDTH = str.maketrans({"[": "［", "]": "］", ":": "：", "*": "＊", "?": "？", "/": "／", "\\": "＼"})
+_FILE_FULL_WIDTH = str.maketrans({"<": "＜", ">": "＞", '"': "＂", "|": "｜", "\t": " ", "\n": " ", "\r": " "})
+_RESERVED_SHEET_NAMES = {"history", layout.IDENTITY_SHEET.lower()}
+
+# Column widths in Excel character units, in layout.COLUMNS order: wide for
+# the texts people read and write, narrow for codes and numbers.
+_WIDTHS = (9, 42, 10, 14, 14, 12, 11, 9, 11, 30, 20, 20)
+_LAST_COL = len(layout.COLUMNS) - 1
+_COL = {title: i for i, title in enumerate(layout.COLUMNS)}
+_HEADER_ROW = 4  # 1-based: title, unit/due date, instructions, then the header
+# Cell format of each locked column (SheetRow.locked_values order); a target row uses its "_target" twin.
+_LOCKED_STYLES = ("key", "text", "center", "text", "text", "center")
+# Cell format of each input column: numbers right-aligned, the status centred, texts left.
+_INPUT_STYLES = {title: {"本期完成值": "input_number", "完成进度(%)": "input_number", "状态": "input_center"}.get(title, "input")
+                 for title in layout.INPUT_COLUMNS}
+_NUMBER_LIMIT = 999_999_999_999  # any realistic year-to-date value, negative growth included
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One data row of a unit sheet: the locked columns and what it stands for."""
+
+    key: str  # 序号: "43" for a task, "43-1" for its first target
+    task_number: str
+    target_index: int | None  # 0-based index into Task.targets, None for a task row
+    text: str  # 任务内容 (for a target row: the phrase the target came from)
+    role: str  # 本单位职责: layout.ROLE_LEAD or layout.ROLE_RESPONSIBLE
+    metric: str = ""  # 指标
+    target: str = ""  # 目标值, in words
+    deadline: str = ""  # 完成时限
+
+    @property
+    def locked_values(self) -> tuple[str, ...]:
+        """The values of layout.LOCKED_COLUMNS, as written and as hashed."""
+        return (self.key, self.text, self.role, self.metric, self.target, self.deadline)
+
+
+def sheet_name_for(unit: str) -> str:
+    """A legal, readable sheet name for `unit` (DESIGN.md sheet-name rules)."""
+    name = unit.translate(_FULL_WIDTH).strip().strip("'").strip()
+    encoded = name.encode("utf-16-le")
+    if len(encoded) > 2 * _SHEET_NAME_MAX:
+        # cut at 31 code units, never inside a surrogate pair
+        name = encoded[: 2 * _SHEET_NAME_MAX].decode("utf-16-le", errors="ignore").rstrip().rstrip("'")
+    if not name:
+        name = "填报表"
+    if name.lower() in _RESERVED_SHEET_NAMES:
+        name = f"{name}_"
+    return name
+
+
+def file_name_part(unit: str) -> str:
+    """`unit` made safe as part of a file name on Windows, macOS and Linux."""
+    return unit.translate(_FULL_WIDTH).translate(_FILE_FULL_WIDTH).strip().strip(".") or "单位"
+
+
+def _weekday(day: date) -> str:
+    return "一二三四五六日"[day.weekday()]
+
+
+def instructions(due_date: date, prefilled: bool) -> str:
+    """The how-to-fill text shown above the table."""
+    lines = [
+        "填报说明：",
+        "1. 只需填写浅黄色单元格：本期完成值、完成进度(%)、状态、进展情况、存在问题、下步措施，以及表尾的填报人、联系电话、填报日期；其余内容已锁定，不能修改。",
+        "2. 序号带“-”的行（如 43-1）是本单位牵头任务的量化指标：本期完成值填写年初至本期末的累计数（增速类填累计增速），只填数字，不带单位。",
+        "3. 完成进度(%) 填 0—100 之间的数字；状态从下拉列表选择：" + "、".join(STATUSES) + "。",
+        "4. 请不要增删行列、改动表名或删除隐藏的工作表，否则报回后无法自动识别；用 Excel 或 WPS 填写均可，保存为 .xlsx 格式。",
+        f"5. 请于 {chinese_date(due_date)}（星期{_weekday(due_date)}）前将本文件作为附件回复至督查室邮箱，文件名可不修改。",
+    ]
+    if prefilled:
+        lines.append("6. 表中已预填本单位上次报送的内容，只需修改有变化的部分。")
+    return "\n".join(lines)
+
+
+def _prefill(previous: ReturnRow | None) -> dict[str, object]:
+    """Input column → value to pre-fill from the unit's last accepted answer."""
+    if previous is None:
+        return {}
+    values: dict[str, object] = {}
+    if previous.value is not None:
+        values["本期完成值"] = previous.value
+    if previous.percent is not None:
+        values["完成进度(%)"] = previous.percent
+    if previous.status in STATUSES:
+        values["状态"] = previous.status
+    for title in ("进展情况", "存在问题", "下步措施"):
+        text = getattr(previous, layout.INPUT_FIELDS[title]) or ""
+        if text.strip():
+            values[title] = text
+    return values
+
+
+def write_unit_workbook(
+    path: Path | BinaryIO,
+    unit: str,
+    period: str,
+    rows: Sequence[SheetRow],
+    due_date: date,
+    previous: Mapping[str, ReturnRow] | None = None,
+    password: str = "",
+    year: int | None = None,
+) -> str:
+    """Write the unit's workbook to `path` or a binary file object; return the sheet name.
+
+    Writing to a path is not atomic: pass a temporary path, or a BytesIO
+    and write its bytes atomically (what `pyxl.distribution.split` does).
+
+    `previous` maps row keys to the unit's last returned answers, which are
+    pre-filled so the clerk only changes what moved. `year` is the plan year
+    in the title (default: the period's year). The file's bytes depend only
+    on the arguments, so a re-run gives the same file.
+    """
+    period = str(period)
+    year = year or int(period[:4])
+    previous = previous or {}
+    sheet_name = sheet_name_for(unit)
+
+    book = xlsxwriter.Workbook(path if hasattr(path, "write") else str(path), {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    # A fixed creation time keeps the bytes reproducible (XlsxWriter would use the clock).
+    first_day = datetime(int(period[:4]), int(period[5:7]), 1, tzinfo=timezone.utc)
+    title = layout.TITLE_TEMPLATE.format(year=year, period=period)
+    book.set_properties({"title": title, "author": "pyxl", "created": first_day})
+    fmt = _formats(book)
+    sheet = book.add_worksheet(sheet_name)
+
+    # ---- title block
+    sheet.merge_range(0, 0, 0, _LAST_COL, title, fmt["title"])
+    sheet.set_row(0, 30)
+    sheet.merge_range(1, 0, 1, 5, f"{layout.UNIT_LABEL}{unit}", fmt["unit"])
+    sheet.merge_range(
+        1, 6, 1, _LAST_COL,
+        f"报送截止：{chinese_date(due_date)}（星期{_weekday(due_date)}）",
+        fmt["due"],
+    )
+    sheet.set_row(1, 22)
+    prefilled = any(row.key in previous for row in rows)
+    text = instructions(due_date, prefilled)
+    sheet.merge_range(2, 0, 2, _LAST_COL, text, fmt["help"])
+    sheet.set_row(2, 15 * (text.count("\n") + 1) + 6)  # merged cells never grow by themselves
+
+    # ---- header and data rows
+    header = _HEADER_ROW - 1
+    for col, (title_text, width) in enumerate(zip(layout.COLUMNS, _WIDTHS)):
+        sheet.set_column(col, col, width)
+        sheet.write_string(header, col, title_text, fmt["header"])
+    sheet.set_row(header, 30)
+
+    value_task_cells: list[str] = []
+    value_target_cells: list[str] = []
+    first = header + 1
+    for offset, row in enumerate(rows):
+        r = first + offset
+        is_target = row.target_index is not None
+        for col, (text, style) in enumerate(zip(row.locked_values, _LOCKED_STYLES)):
+            sheet.write_string(r, col, text, fmt[f"{style}_target" if is_target else style])
+        values = _prefill(previous.get(row.key))
+        for title_text in layout.INPUT_COLUMNS:
+            col = _COL[title_text]
+            value = values.get(title_text)
+            style = fmt[_INPUT_STYLES[title_text]]
+            if value is None:
+                sheet.write_blank(r, col, None, style)
+            elif isinstance(value, (int, float)):
+                sheet.write_number(r, col, value, style)
+            else:
+                sheet.write_string(r, col, value, style)
+        (value_target_cells if is_target else value_task_cells).append(xl_rowcol_to_cell(r, _COL["本期完成值"]))
+        sheet.set_row(r, _row_height((*row.locked_values[1:], *(v for v in values.values() if isinstance(v, str)))))
+    last = first + len(rows) - 1
+
+    # ---- validation: only at entry (pasting removes it), collect checks again
+    if rows:
+        number_error = {"error_title": "请填写数字", "error_type": "stop"}
+        if value_target_cells:
+            sheet.data_validation(
+                value_target_cells[0] + ":" + value_target_cells[0],
+                {
+                    "validate": "decimal", "criteria": "between", "minimum": -_NUMBER_LIMIT, "maximum": _NUMBER_LIMIT,
+                    "multi_range": " ".join(value_target_cells),
+                    "input_title": "本期完成值（指标）",
+                    "input_message": "填写年初至本期末的累计完成数（增速类指标填累计增速），只填数字，不带单位。",
+                    "error_message": "本期完成值只能填数字（不带单位、不带%），例如 3400 或 5.2。",
+                    **number_error,
+                },
+            )
+        if value_task_cells:
+            sheet.data_validation(
+                value_task_cells[0] + ":" + value_task_cells[0],
+                {
+                    "validate": "decimal", "criteria": "between", "minimum": -_NUMBER_LIMIT, "maximum": _NUMBER_LIMIT,
+                    "multi_range": " ".join(value_task_cells),
+                    "input_title": "本期完成值",
+                    "input_message": "任务有可量化的累计完成数时填写数字，没有可留空；文字进展请写在“进展情况”。",
+                    "error_message": "本期完成值只能填数字（不带单位），没有可留空。",
+                    **number_error,
+                },
+            )
+        sheet.data_validation(
+            first, _COL["完成进度(%)"], last, _COL["完成进度(%)"],
+            {
+                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+                "input_title": "完成进度(%)",
+                "input_message": "填 0—100 之间的数字，例如 60 表示完成 60%，不带%。",
+                "error_message": "完成进度只能填 0 到 100 之间的数字（不带%）。",
+                **number_error,
+            },
+        )
+        sheet.data_validation(
+            first, _COL["状态"], last, _COL["状态"],
+            {
+                "validate": "list", "source": list(STATUSES),
+                "input_title": "状态", "input_message": "请从下拉列表选择：" + "、".join(STATUSES) + "。",
+                "error_title": "请从列表选择", "error_message": "状态只能是：" + "、".join(STATUSES) + "。",
+            },
+        )
+        # 序号 is text on purpose (43 and 43-1 alike): no green "number stored as text" marks.
+        sheet.ignore_errors({"number_stored_as_text": f"A{first + 1}:A{last + 1}"})
+
+    # ---- footer: label, then the value right of it
+    footer = last + 2
+    for i, label in enumerate(layout.FOOTER_LABELS):
+        sheet.write_string(footer + i, 0, label, fmt["footer_label"])
+        sheet.write_blank(footer + i, 1, None, fmt["footer_date" if label == "填报日期" else "footer_value"])
+
+    # ---- view, print and protection
+    sheet.freeze_panes(header + 1, 2)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.set_footer("&C第 &P 页，共 &N 页")
+    sheet.protect(password or "", {"format_rows": True, "format_columns": True})
+    sheet.activate()
+
+    _write_identity(book, unit, period, sheet_name, rows)
+    book.close()
+    return sheet_name
+
+
+def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_name: str, rows: Sequence[SheetRow]) -> None:
+    """The hidden sheet that recognises a return by content (layout.IDENTITY_KEYS, in A:B)."""
+    identity = book.add_worksheet(layout.IDENTITY_SHEET)
+    values = {
+        layout.ID_UNIT: unit,
+        layout.ID_PERIOD: period,
+        layout.ID_VERSION: layout.TEMPLATE_VERSION,
+        layout.ID_SHEET: sheet_name,
+        layout.ID_HEADER_ROW: str(_HEADER_ROW),
+        layout.ID_KEYS: layout.KEY_SEPARATOR.join(row.key for row in rows),
+        layout.ID_HASH: layout.locked_hash(unit, period, (row.locked_values for row in rows)),
+    }
+    for r, key in enumerate(layout.IDENTITY_KEYS):
+        identity.write_string(r, 0, key)
+        identity.write_string(r, 1, values[key])
+    identity.set_column(0, 0, 14)
+    identity.set_column(1, 1, 60)
+    identity.protect()
+    identity.hide()
+
+
+# Columns whose text wraps, with their usable width (a little less than the column).
+_WRAPPED = {col: _WIDTHS[col] - 1.5 for col in (1, 3, 4, 5, 9, 10, 11)}
+
+
+def _row_height(texts: Sequence[str]) -> float:
+    """Row height that shows the longest wrapped text of the row.
+
+    Neither Excel nor LibreOffice fits row heights when opening a generated
+    file, so the height is set here; the clerk may still resize rows.
+    `texts` are the row's 任务内容, 本单位职责, 指标, 目标值, 完成时限 and any pre-filled texts.
+    """
+    widths = dict(zip((1, 2, 3, 4, 5), texts[:5]))
+    lines = 2  # room to type two lines of 进展情况 without resizing
+    for col, text in widths.items():
+        if col in _WRAPPED and text:
+            lines = max(lines, wrapped_lines(text, int(_WRAPPED[col])))
+    for text in texts[5:]:  # pre-filled answers go in the narrower input columns
+        lines = max(lines, wrapped_lines(text, int(_WRAPPED[11])))
+    return row_height(lines)
+
+
+def header_row() -> int:
+    """1-based Excel row of the header titles (also written to the identity sheet)."""
+    return _HEADER_ROW
+
+
+def _formats(book: "xlsxwriter.Workbook") -> dict[str, "xlsxwriter.format.Format"]:
+    base = {"font_name": "宋体", "font_size": 11, "valign": "top", "text_wrap": True}
+    cell = {**base, "border": 1}
+    target = {"bg_color": "#F2F2F2"}  # target rows shaded, so they read as belonging to the task above
+    unlocked = {**cell, "locked": False, "bg_color": "#FFF2CC"}
+    specs = {
+        "title": {"font_name": "黑体", "font_size": 16, "bold": True, "align": "center", "valign": "vcenter"},
+        "unit": {"font_name": "宋体", "font_size": 12, "bold": True, "valign": "vcenter"},
+        "due": {"font_name": "宋体", "font_size": 12, "bold": True, "font_color": "#C00000", "align": "right", "valign": "vcenter"},
+        "help": {**base, "font_size": 10, "align": "left"},
+        "header": {**cell, "bold": True, "align": "center", "valign": "vcenter", "bg_color": "#D9D9D9"},
+        "key": {**cell, "align": "center", "bold": True},
+        "key_target": {**cell, **target, "align": "center"},
+        "text": cell,
+        "text_target": {**cell, **target, "indent": 1},
+        "center": {**cell, "align": "center"},
+        "center_target": {**cell, **target, "align": "center"},
+        "input": unlocked,
+        "input_center": {**unlocked, "align": "center"},
+        "input_number": {**unlocked, "align": "right"},
+        "footer_label": {"font_name": "宋体", "font_size": 11, "bold": True, "align": "right"},
+        "footer_value": {"font_name": "宋体", "font_size": 11, "locked": False, "bottom": 1, "bg_color": "#FFF2CC"},
+        "footer_date": {
+            "font_name": "宋体", "font_size": 11, "locked": False, "bottom": 1, "bg_color": "#FFF2CC",
+            "num_format": 'yyyy"年"m"月"d"日"', "align": "left",
+        },
+    }
+    return {name: book.add_format(spec) for name, spec in specs.items()}

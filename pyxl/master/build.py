@@ -1,0 +1,298 @@
+"""Building and replacing the master workbook Responsibilities.xlsm.
+
+The master's sheets come from plain values (a DutyTable, a UnitDirectory,
+the settings), or — when it is rebuilt — from the rows staff left in the
+saved file, so their edits survive a rebuild. The file is replaced only
+when Excel does not hold it (no `~$` lock file beside it), after a
+timestamped backup, in one atomic step: a build that fails leaves the old
+workbook exactly as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Sequence
+
+import pyxl
+from pyxl.common.config import Settings
+from pyxl.common.errors import PyxlError
+from pyxl.common.files import write_bytes_atomic
+from pyxl.common.model import DutyTable, UnitDirectory
+from pyxl.master import rows as master
+from pyxl.master.xlsm import NS_UI_14, SheetSpec, build_package, custom_ui_xml
+
+BACKUP_FOLDER = "备份"
+
+# The xlwings.conf sheet as xlwings' standalone template has it; the build
+# leaves the interpreter to the PATH, `pyxl excel-setup` fills in this machine's.
+CONF_DEFAULTS: tuple[tuple[str, Any], ...] = (
+    ("Interpreter_Win", "pythonw"),
+    ("Interpreter_Mac", ""),
+    ("PYTHONPATH", ""),
+    ("Conda Path", ""),
+    ("Conda Env", ""),
+    ("UDF Modules", ""),
+    ("Debug UDFs", False),
+    ("Use UDF Server", False),
+    ("Show Console", False),
+)
+
+WIDTHS = {
+    master.SHEET_TASKS: (7, 22, 22, 70, 24, 36, 24, 20),
+    master.SHEET_INDICATORS: (9, 28, 10, 10, 9, 9, 9, 15, 13, 40),
+    master.SHEET_UNITS: (26, 14, 36, 12, 34, 16),
+    master.SHEET_SETTINGS: (16, 16, 70),
+}
+
+
+@dataclass(frozen=True)
+class RibbonButton:
+    id: str  # the pipeline function it runs
+    label: str
+    description: str
+
+
+def ribbon_buttons() -> list[RibbonButton]:
+    """The buttons of the 督查督办 tab, in order, as workbook/customUI/customUI14.xml declares them."""
+    root = ElementTree.fromstring(custom_ui_xml().encode("utf-8"))
+    return [
+        RibbonButton(element.get("id", ""), element.get("label", ""), element.get("supertip", ""))
+        for element in root.iter(f"{{{NS_UI_14}}}button")
+    ]
+
+
+def usage_rows() -> list[list[Any]]:
+    """使用说明: what each button does, in order, and how to edit the tables."""
+    rows: list[list[Any]] = [["重点工作督查督办主控工作簿 使用说明", ""], ["", ""], ["功能区「督查督办」按钮（按每月顺序）", ""]]
+    for number, button in enumerate(ribbon_buttons(), start=1):
+        rows.append([f"{number}. {button.label}", button.description])
+    rows += [
+        ["", ""],
+        ["工作表", ""],
+        [master.SHEET_TASKS, "分工总表，一行一项任务。可修改任务内容、牵头单位、责任单位、完成时限和备注；多个单位之间用「、」分隔。"],
+        [master.SHEET_INDICATORS, "一行一个量化指标。只在年底考核的指标，请在「是否仅年度考核」列填「是」，平时不按序时进度预警。"],
+        [master.SHEET_UNITS, "单位名录：规范名称、类别、别名、联系人、邮箱、电话。多个别名或邮箱用「、」分隔。"],
+        [master.SHEET_SETTINGS, "当前期次、回收截止日和预警阈值；各按钮按这里的当前期次运行。"],
+        ["", ""],
+        ["注意", "请不要改动工作表名称和第 1 行表头；改完请保存。按钮运行前会自动保存本工作簿。"],
+        ["", "隐藏的 xlwings.conf 表记录本机 Python 的位置，由命令 pyxl excel-setup 填写，请勿手工修改。"],
+        ["", "命令行重新生成本工作簿（pyxl build-workbook --force）会保留以上各表中的修改，并在 workbook/备份/ 中留一份旧文件。"],
+    ]
+    return rows
+
+
+def conf_rows(values: dict[str, Any] | None = None) -> list[list[Any]]:
+    """xlwings.conf: key/value in A:B from A1 down, no header (xlwings reads it that way)."""
+    values = dict(values or {})
+    rows = [[key, values.pop(key, default)] for key, default in CONF_DEFAULTS]
+    rows += [[key, value] for key, value in values.items()]
+    return rows
+
+
+def _remap(rows: master.Rows, headers: Sequence[str]) -> master.Rows:
+    """Saved rows laid out under the current headers; columns staff added are kept after ours."""
+    if not rows:
+        return [list(headers)]
+    saved = [master.cell_str(cell) for cell in rows[0]]
+    extra = [i for i, name in enumerate(saved) if name and name not in headers]
+    where = {name: i for i, name in enumerate(saved) if name}
+    out: master.Rows = [list(headers) + [saved[i] for i in extra]]
+    for row in rows[1:]:
+        if not any(master.cell_str(cell) for cell in row):
+            continue
+        cell = lambda i: row[i] if i is not None and i < len(row) else None  # noqa: E731
+        out.append([cell(where.get(name)) for name in headers] + [cell(i) for i in extra])
+    return out
+
+
+def _merge_settings(saved: master.Rows, fresh: master.Rows) -> master.Rows:
+    """设置 with the values staff set; rows pyxl added since are filled from config.yaml."""
+    values = master.MasterData({master.SHEET_SETTINGS: saved}).settings_values()
+    merged = [list(fresh[0])]
+    for label, value, help_text in fresh[1:]:
+        merged.append([label, values.pop(label) if label in values else value, help_text])
+    merged += [[label, value, ""] for label, value in values.items()]
+    return merged
+
+
+def merge_units(rows: master.Rows, directory: UnitDirectory) -> tuple[master.Rows, list[str]]:
+    """The 单位 sheet's rows (staff edits win) plus what config.yaml has that the sheet lacks.
+
+    A unit added to config.yaml after the master was built gets its row; an
+    alias added there joins the unit's 别名 cell. Returns the rows (under
+    UNIT_HEADERS) and one Chinese note per change.
+    """
+    rows = _remap(rows, master.UNIT_HEADERS)
+    name_col, alias_col = master.UNIT_HEADERS.index("单位"), master.UNIT_HEADERS.index("别名")
+    owner: dict[str, int] = {}  # every spelling in the sheet → its row
+    for index, row in enumerate(rows[1:], start=1):
+        for spelling in (master.cell_str(row[name_col]), *master.split_list(row[alias_col])):
+            owner.setdefault(spelling, index)
+    notes: list[str] = []
+    fresh = master.unit_rows(directory)
+    for unit, row in zip(directory.units, fresh[1:]):
+        index = owner.get(unit.name)
+        if index is None:  # a renamed unit keeps its old name as an alias: then it is there
+            index = next((owner[a] for a in unit.aliases if a in owner), None)
+        if index is None:
+            rows.append(row + [None] * (len(rows[0]) - len(row)))
+            for spelling in (unit.name, *unit.aliases):
+                owner.setdefault(spelling, len(rows) - 1)
+            notes.append(f"从 config.yaml 新增单位「{unit.name}」。")
+            continue
+        new = [a for a in (unit.name, *unit.aliases) if a not in owner]
+        if new:
+            target = rows[index]
+            target[alias_col] = master.join_list([*master.split_list(target[alias_col]), *new])
+            for alias in new:
+                owner[alias] = index
+            notes.append(f"从 config.yaml 为「{master.cell_str(target[name_col])}」新增别名「{master.join_list(new)}」。")
+    return rows, notes
+
+
+@dataclass
+class MasterContent:
+    """The rows of every sheet of the master, before they are written."""
+
+    tasks: master.Rows
+    indicators: master.Rows
+    units: master.Rows
+    settings: master.Rows
+    conf: master.Rows
+    extra: list[SheetSpec] = field(default_factory=list)  # result sheets of the live book (汇总 …)
+    notes: list[str] = field(default_factory=list)  # what was merged in from config.yaml
+
+    @classmethod
+    def from_rows(cls, data: master.MasterData) -> "MasterContent":
+        """The sheets as they stand in a (live or saved) workbook, under the current layout."""
+        settings = data.rows(master.SHEET_SETTINGS)
+        return cls(
+            _remap(data.rows(master.SHEET_TASKS), master.TASK_HEADERS),
+            _remap(data.rows(master.SHEET_INDICATORS), master.INDICATOR_HEADERS),
+            _remap(data.rows(master.SHEET_UNITS), master.UNIT_HEADERS),
+            settings if settings else [list(master.SETTING_HEADERS)],
+            conf_rows(data.conf_values()),
+        )
+
+    @classmethod
+    def fresh(cls, settings: Settings, table: DutyTable, directory: UnitDirectory,
+              conf: dict[str, Any] | None = None) -> "MasterContent":
+        """The sheets of a new master: the duty table, the unit directory and config.yaml's settings."""
+        return cls(master.task_rows(table), master.indicator_rows(table), master.unit_rows(directory),
+                   master.setting_rows(settings, table), conf_rows(conf))
+
+    @classmethod
+    def carried_over(cls, saved: master.MasterData, settings: Settings,
+                     conf: dict[str, Any] | None = None, table: DutyTable | None = None) -> "MasterContent":
+        """The staff's rows from a saved master, under the current layout.
+
+        With `table` (a re-import) 任务清单 and 指标 come from it instead, as the
+        ribbon's 导入分工文件 does; 单位 and 设置 keep the staff's edits either way,
+        with units or aliases added to config.yaml since merged in (`notes` says which).
+        """
+        units, notes = merge_units(saved.rows(master.SHEET_UNITS), settings.unit_directory())
+        setting_rows = master.setting_rows(settings, table)
+        values = _merge_settings(saved.rows(master.SHEET_SETTINGS), setting_rows)
+        if table is not None:  # the document's title and year replace the old document's
+            fresh = {row[0]: row[1] for row in setting_rows[1:]}
+            values = [[row[0], fresh[row[0]], *row[2:]] if row[0] in ("计划年度", "分工文件标题") else row
+                      for row in values]
+        content = cls(
+            master.task_rows(table) if table is not None else _remap(saved.rows(master.SHEET_TASKS), master.TASK_HEADERS),
+            master.indicator_rows(table) if table is not None
+            else _remap(saved.rows(master.SHEET_INDICATORS), master.INDICATOR_HEADERS),
+            units,
+            values,
+            conf_rows({**saved.conf_values(), **(conf or {})}),
+        )
+        content.notes = notes
+        return content
+
+    def unit_directory(self, settings: Settings) -> UnitDirectory:
+        """The unit directory these rows describe (groups from config.yaml)."""
+        return master.MasterData({master.SHEET_UNITS: self.units}).unit_directory(settings)[0]
+
+    def sheets(self) -> list[SheetSpec]:
+        """Every sheet of the workbook in tab order: 使用说明, the data sheets, extras, hidden xlwings.conf."""
+        def table(name: str, rows: master.Rows, text_columns: set[int] = frozenset()) -> SheetSpec:  # type: ignore[assignment]
+            widths = list(WIDTHS[name]) + [16] * max(0, len(rows[0]) - len(WIDTHS[name]))
+            return SheetSpec(name, rows, widths, text_columns=set(text_columns))
+
+        return [
+            SheetSpec(master.SHEET_USAGE, usage_rows(), (34, 110), table=False, tab_color="#4472C4"),
+            table(master.SHEET_TASKS, self.tasks, {0}),
+            table(master.SHEET_INDICATORS, self.indicators, {0}),
+            table(master.SHEET_UNITS, self.units, {5}),
+            table(master.SHEET_SETTINGS, self.settings, {1}),
+            *self.extra,
+            SheetSpec(master.SHEET_CONF, self.conf, (28, 60), table=False, wrap=False, hidden=True),
+        ]
+
+
+def lock_file(workbook: Path) -> Path:
+    """Excel's lock file beside an open workbook: `~$Responsibilities.xlsm`."""
+    return workbook.with_name("~$" + workbook.name)
+
+
+def check_not_open(workbook: Path) -> None:
+    """Raise PyxlError while Excel holds `workbook` (its `~$` lock file exists)."""
+    lock = lock_file(workbook)
+    if lock.exists():
+        raise PyxlError(
+            f"主控工作簿 {workbook.name} 正在 Excel 中打开（发现锁定文件 {lock.name}）：请先在 Excel 中保存并关闭它再运行；"
+            "如果 Excel 已关闭，锁定文件是上次异常退出留下的，删除它即可。"
+        )
+
+
+def check_replaceable(target: Path, force: bool, shown: str | None = None) -> None:
+    """Raise PyxlError while Excel holds `target` and, without `force`, when it exists.
+
+    `shown` is how the message names the workbook (default: its path).
+    """
+    check_not_open(target)
+    if target.exists() and not force:
+        raise PyxlError(
+            f"主控工作簿 {shown or target} 已存在：要重新生成请加 --force（保留各表中的修改并留备份），"
+            "要按分工文件重新导入请加 --force --reimport。"
+        )
+
+
+def write_master(target: Path, content: MasterContent, now: datetime, force: bool = False) -> Path | None:
+    """Write the master workbook; returns the backup of the one it replaced, if any.
+
+    Refuses while Excel holds the file and, without `force`, when it exists.
+    Everything is built before anything on disk changes.
+    """
+    target = Path(target)
+    check_replaceable(target, force)
+    data = build_package(content.sheets(), created=now)
+    backup = None
+    if target.exists():
+        backup = target.parent / BACKUP_FOLDER / f"{target.stem}-{now:%Y%m%d-%H%M%S}{target.suffix}"
+        serial = 1
+        while backup.exists():  # two rebuilds within a second: never overwrite the older backup
+            serial += 1
+            backup = backup.with_name(f"{target.stem}-{now:%Y%m%d-%H%M%S}-{serial}{target.suffix}")
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(target, backup)
+    write_bytes_atomic(target, data)
+    return backup
+
+
+def machine_conf(executable: str | None = None, platform: str | None = None) -> dict[str, str]:
+    """xlwings.conf values for this machine: its Python (pythonw.exe on Windows, so no console
+    window flashes) and the folder pyxl is imported from."""
+    executable = executable or sys.executable
+    platform = platform or sys.platform
+    python_path = str(Path(pyxl.__file__).resolve().parent.parent)
+    if platform == "darwin":
+        return {"Interpreter_Mac": executable, "PYTHONPATH": python_path}
+    windowed = Path(executable).with_name("pythonw.exe")
+    if platform == "win32" and windowed.exists():
+        executable = str(windowed)
+    return {"Interpreter_Win": executable, "PYTHONPATH": python_path}

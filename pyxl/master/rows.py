@@ -1,0 +1,600 @@
+"""The master workbook's data sheets as plain rows, both ways.
+
+Responsibilities.xlsm holds the duty table (任务清单 + 指标), the unit
+directory (单位) and a few settings (设置) that the office staff edit. This
+module turns a DutyTable, a UnitDirectory and the settings into rows of cell
+values (header row first) and reads such rows back — from a saved file with
+python-calamine, or from the live workbook through the Excel adapter. It
+knows nothing about how a workbook file is assembled (pyxl.master.xlsm) or about
+Excel (pyxl.excel).
+
+Several values in one cell (units, aliases, e-mails) are joined with 「、」
+and split back on read. A deadline is written as its phrase with the date it
+means in brackets, 「6月份竣工（2025-06-30）」, so staff see the date pyxl
+will use and can correct either part.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Sequence, get_args
+
+from openpyxl.utils.cell import get_column_letter
+from pydantic import ValidationError
+from python_calamine import CalamineWorkbook
+
+from pyxl.common.config import Settings, expected_value
+from pyxl.common.errors import PyxlError
+from pyxl.common.model import (
+    Deadline,
+    DutyTable,
+    Section,
+    Subsection,
+    Target,
+    Task,
+    Unit,
+    UnitDirectory,
+    UnitKind,
+    stretch_exceeds_in,
+)
+from pyxl.common.period import Period
+from pyxl.common.problems import Problem, problem, register_code
+
+SHEET_USAGE = "使用说明"
+SHEET_TASKS = "任务清单"
+SHEET_INDICATORS = "指标"
+SHEET_UNITS = "单位"
+SHEET_SETTINGS = "设置"
+SHEET_CONF = "xlwings.conf"  # name fixed by xlwings: key/value pairs in A:B, no header
+DATA_SHEETS = (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS, SHEET_SETTINGS)
+
+TASK_HEADERS = ("序号", "篇章", "分节", "任务内容", "牵头单位", "责任单位", "完成时限", "备注")
+INDICATOR_HEADERS = (
+    "任务序号", "指标", "目标值", "力争值", "单位", "类型", "比较", "是否仅年度考核", "完成时限", "原文",
+)
+UNIT_HEADERS = ("单位", "类别", "别名", "联系人", "邮箱", "电话")
+SETTING_HEADERS = ("项目", "值", "说明")
+
+UNIT_KINDS: tuple[str, ...] = get_args(UnitKind)  # the kinds config.yaml's units.kind accepts
+LIST_SEPARATOR = "、"
+DEADLINE_SEPARATOR = "；"
+YES, NO = "是", "否"
+
+KIND_LABELS = {
+    "growth": "增速",
+    "count": "数量",
+    "amount": "金额",
+    "measure": "实物量",
+    "ratio": "比率",
+    "level": "水平",
+}
+COMPARATOR_LABELS = {">=": "不低于", "<=": "不高于", "=": "等于"}
+_COMPARATORS_READ = {**{v: k for k, v in COMPARATOR_LABELS.items()}, ">=": ">=", "<=": "<=", "=": "=", "≥": ">=", "≤": "<="}
+_KINDS_READ = {**{v: k for k, v in KIND_LABELS.items()}, **{k: k for k in KIND_LABELS}}
+
+# 设置 sheet: label → (where it lives in Settings, help text). 计划年度 and 分工文件标题
+# belong to the duty table; the others override config.yaml while the master exists.
+SETTING_ROWS: dict[str, tuple[str, str]] = {
+    "区县": ("district", "区县名称"),
+    "计划年度": ("year", "分工文件的计划年度"),
+    "分工文件标题": ("title", "分工文件的标题"),
+    "当前期次": ("period.current", "本月督办的期次，写成 年-月，如 2025-06；各按钮按这一期次运行"),
+    "回收截止日": ("period.return_due_day", "每期结束后下月的几号前报回"),
+    "黄灯比例": ("thresholds.yellow_ratio", "累计指标：完成值达到序时目标的这一比例以上为黄灯，低于为红灯"),
+    "增速黄灯百分点": ("thresholds.growth_yellow_points", "增速指标：低于目标不超过这么多个百分点为黄灯"),
+    "数据冲突容差": ("thresholds.conflict_tolerance", "牵头与责任单位报送同一指标相差超过这一比例视为数据冲突"),
+    "连续未更新期数": ("thresholds.stale_periods", "进展情况连续这么多期相同视为连续未更新"),
+}
+
+MASTER_BAD_CELL = register_code(
+    "master-bad-cell",
+    "error",
+    "主控工作簿中某个单元格的内容无法识别（如目标值不是数字、日期写法不对、类型或比较方式不在可选范围内）；"
+    "按提示改正该单元格后保存即可。",
+    "主控工作簿",
+)
+MASTER_UNKNOWN_TASK = register_code(
+    "master-unknown-task",
+    "error",
+    "「指标」表中的任务序号在「任务清单」中找不到，这一行指标被忽略；请改成任务清单中已有的序号或删除该行。",
+    "主控工作簿",
+)
+MASTER_DUPLICATE = register_code(
+    "master-duplicate",
+    "error",
+    "「任务清单」中任务序号重复，或「单位」表中单位名称重复，后一行被忽略；请改成唯一的序号或名称。",
+    "主控工作簿",
+)
+
+Rows = list[list[Any]]
+
+
+# ---------------------------------------------------------------- cell helpers
+
+
+def join_list(values: Sequence[str]) -> str:
+    """Several names in one cell: 区发改局、区财政局."""
+    return LIST_SEPARATOR.join(v for v in values if v)
+
+
+def split_list(cell: Any) -> list[str]:
+    """The names in a cell, split on 、 and on the separators people type instead."""
+    text = cell_str(cell)
+    return [part.strip() for part in re.split(r"[、,，;；\n]+", text) if part.strip()]
+
+
+def cell_str(value: Any) -> str:
+    """A cell as text: None is empty, 12.0 is 12, a date is ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _number_cell(value: float | None) -> Any:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def format_deadlines(deadlines: Sequence[Deadline]) -> str:
+    """`6月份竣工（2025-06-30）；尽快` — the phrase and the date pyxl uses."""
+    parts = []
+    for item in deadlines:
+        if item.date is None:
+            parts.append(item.phrase)
+        elif item.phrase == item.date.isoformat() or not item.phrase:
+            parts.append(item.date.isoformat())
+        else:
+            parts.append(f"{item.phrase}（{item.date.isoformat()}）")
+    return DEADLINE_SEPARATOR.join(parts)
+
+
+_DATED = re.compile(r"^(?P<phrase>.*?)[（(]\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})\s*[）)]$")
+_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+def _parse_date(text: str) -> date:
+    year, month, day = (int(part) for part in text.split("-"))
+    return date(year, month, day)
+
+
+def parse_deadlines(cell: Any) -> list[Deadline]:
+    """Inverse of format_deadlines; a real date cell is one dated deadline. Raises ValueError."""
+    if isinstance(cell, datetime):
+        cell = cell.date()
+    if isinstance(cell, date):
+        return [Deadline(cell.isoformat(), cell)]
+    result = []
+    for part in re.split(r"[；;\n]+", cell_str(cell)):
+        part = part.strip()
+        if not part:
+            continue
+        found = _DATED.match(part)
+        if found:
+            result.append(Deadline(found["phrase"].strip() or found["date"], _parse_date(found["date"])))
+        elif _ISO.match(part):
+            result.append(Deadline(part, _parse_date(part)))
+        else:
+            result.append(Deadline(part, None))
+    return result
+
+
+def _optional_date(cell: Any) -> date | None:
+    if cell is None or cell_str(cell) == "":
+        return None
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    text = cell_str(cell)
+    found = _DATED.match(text)
+    return _parse_date(found["date"] if found else text)
+
+
+def _number(cell: Any) -> float | None:
+    if cell is None or cell_str(cell) == "":
+        return None
+    if isinstance(cell, bool):
+        raise ValueError(cell)
+    if isinstance(cell, (int, float)):
+        return float(cell)
+    return float(cell_str(cell).replace(",", "").rstrip("%"))
+
+
+def _yes(cell: Any) -> bool:
+    if isinstance(cell, bool):
+        return cell
+    text = cell_str(cell).lower()
+    if text in ("是", "y", "yes", "true", "1", "√", "✓"):
+        return True
+    if text in ("", "否", "n", "no", "false", "0"):
+        return False
+    raise ValueError(text)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def section_label(section: Section | None, section_id: str) -> str:
+    """篇章 cell: `二、扩大有效需求` (the id alone when the title is unknown)."""
+    if section is None or not section.title:
+        return section_id
+    return f"{section.id}、{section.title}"
+
+
+def subsection_label(subsection: Subsection | None, subsection_id: str | None) -> str:
+    """分节 cell: `（一）强化创新驱动` (the id alone when the title is unknown, empty without one)."""
+    if not subsection_id:
+        return ""
+    if subsection is None or not subsection.title:
+        return subsection_id
+    return f"{subsection.id}{subsection.title}"
+
+
+def task_rows(table: DutyTable) -> Rows:
+    """任务清单: header row, then one row per task."""
+    sections = {s.id: s for s in table.sections}
+    rows: Rows = [list(TASK_HEADERS)]
+    for task in table.tasks:
+        section = sections.get(task.section)
+        subsection = None
+        if section is not None and task.subsection:
+            subsection = next((s for s in section.subsections if s.id == task.subsection), None)
+        rows.append([
+            task.number,
+            section_label(section, task.section),
+            subsection_label(subsection, task.subsection),
+            task.text,
+            join_list(task.lead_units),
+            join_list(task.responsible_units),
+            format_deadlines(task.deadlines),
+            task.note,
+        ])
+    return rows
+
+
+def indicator_rows(table: DutyTable) -> Rows:
+    """指标: header row, then one row per target of every task."""
+    rows: Rows = [list(INDICATOR_HEADERS)]
+    for task in table.tasks:
+        for target in task.targets:
+            rows.append([
+                task.number,
+                target.metric,
+                _number_cell(target.value),
+                _number_cell(target.stretch),
+                target.unit,
+                KIND_LABELS.get(target.kind, target.kind),
+                COMPARATOR_LABELS.get(target.comparator, target.comparator),
+                YES if target.annual_only else NO,
+                target.deadline,
+                target.phrase,
+            ])
+    return rows
+
+
+def unit_rows(directory: UnitDirectory) -> Rows:
+    """单位: header row, then one row per unit (groups stay in config.yaml)."""
+    rows: Rows = [list(UNIT_HEADERS)]
+    for unit in directory.units:
+        rows.append([unit.name, unit.kind, join_list(unit.aliases), unit.contact, join_list(unit.emails), unit.phone])
+    return rows
+
+
+def _setting_value(settings: Settings, table: DutyTable | None, path: str) -> Any:
+    if path == "title":
+        return table.title if table else ""
+    if path == "year":
+        return table.year if table else settings.year
+    value: Any = settings
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def setting_rows(settings: Settings, table: DutyTable | None) -> Rows:
+    """设置: 项目 / 值 / 说明, values from config.yaml and the duty table."""
+    rows: Rows = [list(SETTING_HEADERS)]
+    for label, (path, help_text) in SETTING_ROWS.items():
+        rows.append([label, _setting_value(settings, table, path), help_text])
+    return rows
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _data_rows(rows: Rows) -> list[tuple[int, list[Any]]]:
+    """(Excel row number, cells) of the non-empty rows below the header."""
+    result = []
+    for index, row in enumerate(rows[1:], start=2):
+        if any(cell_str(cell) for cell in row):
+            result.append((index, list(row)))
+    return result
+
+
+def _cell(row: list[Any], columns: dict[str, int], header: str) -> Any:
+    """The cell under `header` in `row`; None when the sheet lacks the column or the row is short."""
+    index = columns.get(header)
+    return row[index] if index is not None and index < len(row) else None
+
+
+def _header_index(rows: Rows, headers: Sequence[str], sheet: str) -> dict[str, int]:
+    if not rows:
+        raise PyxlError(f"主控工作簿的「{sheet}」表是空的：请用 pyxl build-workbook --force 重新生成，或从备份中恢复。")
+    found = {cell_str(cell): i for i, cell in enumerate(rows[0])}
+    missing = [h for h in headers if h not in found]
+    if missing:
+        raise PyxlError(
+            f"主控工作簿的「{sheet}」表缺少表头「{'、'.join(missing)}」：请恢复第 1 行的表头（不要改动表头文字）后保存再试。"
+        )
+    return found
+
+
+@dataclass
+class MasterData:
+    """What the staff keep in the master: the rows of its data sheets, as read."""
+
+    sheets: dict[str, Rows] = field(default_factory=dict)
+    file: str = ""  # how problems name the workbook
+
+    def rows(self, sheet: str) -> Rows:
+        """The rows of `sheet` as read (header first), empty when the workbook lacks it."""
+        return self.sheets.get(sheet, [])
+
+    def settings_values(self) -> dict[str, Any]:
+        """设置 sheet as label → value."""
+        values = {}
+        for _, row in _data_rows(self.rows(SHEET_SETTINGS)):
+            label = cell_str(row[0]) if row else ""
+            if label:
+                values[label] = row[1] if len(row) > 1 else None
+        return values
+
+    def conf_values(self) -> dict[str, Any]:
+        """xlwings.conf sheet as key → value (no header row)."""
+        values = {}
+        for row in self.rows(SHEET_CONF):
+            if row and cell_str(row[0]):
+                values[cell_str(row[0])] = row[1] if len(row) > 1 else None
+        return values
+
+    def duty_table(self, default_year: int) -> DutyTable:
+        """Rebuild the duty table from 任务清单, 指标 and 设置; bad cells become problems."""
+        problems: list[Problem] = []
+        values = self.settings_values()
+        try:
+            year = int(_number(values.get("计划年度")) or default_year)
+        except ValueError:
+            year = default_year
+        title = cell_str(values.get("分工文件标题"))
+
+        def bad(sheet: str, row: int, column: int, message: str, code: str = MASTER_BAD_CELL) -> None:
+            problems.append(problem(code, message, file=self.file, sheet=sheet, cell=f"{get_column_letter(column + 1)}{row}"))
+
+        rows = self.rows(SHEET_TASKS)
+        col = _header_index(rows, TASK_HEADERS, SHEET_TASKS)
+        sections: dict[str, Section] = {}
+        tasks: dict[str, Task] = {}
+        for number_row, row in _data_rows(rows):
+            cell = lambda header: _cell(row, col, header)  # noqa: E731
+            number = cell_str(cell("序号"))
+            if not number:
+                bad(SHEET_TASKS, number_row, col["序号"], "这一行有内容但没有序号：请填写任务序号，或删除整行。")
+                continue
+            if number in tasks:
+                bad(SHEET_TASKS, number_row, col["序号"], f"任务序号「{number}」重复：请改成唯一的序号。", MASTER_DUPLICATE)
+                continue
+            section_id, section_title = _split_section(cell_str(cell("篇章")))
+            section = sections.setdefault(section_id, Section(section_id, section_title))
+            subsection_id, subsection_title = _split_subsection(cell_str(cell("分节")))
+            if subsection_id and all(s.id != subsection_id for s in section.subsections):
+                section.subsections.append(Subsection(subsection_id, subsection_title))
+            try:
+                deadlines = parse_deadlines(cell("完成时限"))
+            except ValueError:
+                bad(SHEET_TASKS, number_row, col["完成时限"],
+                    "完成时限中的日期写法不对：日期请写成「6月底前（2025-06-30）」或 2025-06-30。")
+                deadlines = []
+            lead = split_list(cell("牵头单位"))
+            responsible = split_list(cell("责任单位"))
+            tasks[number] = Task(
+                number=number,
+                section=section_id,
+                subsection=subsection_id or None,
+                text=cell_str(cell("任务内容")),
+                lead_units=lead,
+                responsible_units=responsible,
+                lead_units_raw=list(lead),
+                responsible_units_raw=list(responsible),
+                deadlines=deadlines,
+                note=cell_str(cell("备注")),
+            )
+
+        rows = self.rows(SHEET_INDICATORS)
+        col = _header_index(rows, INDICATOR_HEADERS[:-1], SHEET_INDICATORS)
+        for number_row, row in _data_rows(rows):
+            cell = lambda header: _cell(row, col, header)  # noqa: E731
+            number = cell_str(cell("任务序号"))
+            task = tasks.get(number)
+            if task is None:
+                bad(SHEET_INDICATORS, number_row, col["任务序号"],
+                    f"任务序号「{number}」在「任务清单」中找不到：请改成已有的序号，或删除这一行。", MASTER_UNKNOWN_TASK)
+                continue
+            target = _read_target(cell, lambda header, message: bad(SHEET_INDICATORS, number_row, col[header], message))
+            if target is not None:
+                task.targets.append(target)
+        return DutyTable(title=title, year=year, sections=list(sections.values()), tasks=list(tasks.values()),
+                         problems=problems)
+
+    def unit_directory(self, settings: Settings) -> tuple[UnitDirectory, list[Problem]]:
+        """Units from the 单位 sheet; groups from config.yaml."""
+        rows = self.rows(SHEET_UNITS)
+        col = _header_index(rows, UNIT_HEADERS, SHEET_UNITS)
+        units: dict[str, Unit] = {}
+        problems: list[Problem] = []
+        for number_row, row in _data_rows(rows):
+            cell = lambda header: _cell(row, col, header)  # noqa: E731
+            name = cell_str(cell("单位"))
+            if not name or name in units:
+                message = "这一行没有单位名称：请填写单位名称，或删除整行。" if not name else f"单位「{name}」重复：请合并为一行。"
+                problems.append(problem(MASTER_DUPLICATE if name else MASTER_BAD_CELL, message, file=self.file,
+                                        sheet=SHEET_UNITS, cell=f"A{number_row}"))
+                continue
+            kind = cell_str(cell("类别")) or "其他"
+            if kind not in UNIT_KINDS:
+                problems.append(problem(MASTER_BAD_CELL, f"单位「{name}」的类别「{kind}」不在可选范围内：请填 {'、'.join(UNIT_KINDS)} 之一。",
+                                        file=self.file, sheet=SHEET_UNITS, cell=f"{get_column_letter(col['类别'] + 1)}{number_row}"))
+                kind = "其他"
+            units[name] = Unit(
+                name=name,
+                kind=kind,
+                aliases=tuple(split_list(cell("别名"))),
+                contact=cell_str(cell("联系人")),
+                emails=tuple(split_list(cell("邮箱"))),
+                phone=cell_str(cell("电话")),
+            )
+        return UnitDirectory(tuple(units.values()), settings.unit_directory().groups), problems
+
+
+def _read_target(cell, bad) -> Target | None:
+    try:
+        value = _number(cell("目标值"))
+    except ValueError:
+        bad("目标值", "目标值不是数字：请只填数字（单位写在「单位」列）。")
+        return None
+    if value is None:
+        bad("目标值", "目标值是空的：请填写数字，或删除这一行指标。")
+        return None
+    try:
+        stretch = _number(cell("力争值"))
+    except ValueError:
+        bad("力争值", "力争值不是数字：请只填数字，没有力争值就留空。")
+        stretch = None
+    kind_text = cell_str(cell("类型"))
+    kind = _KINDS_READ.get(kind_text)
+    if kind is None:
+        bad("类型", f"类型「{kind_text}」不在可选范围内：请填 {'、'.join(KIND_LABELS.values())} 之一。")
+        kind = "level"
+    comparator_text = cell_str(cell("比较"))
+    comparator = _COMPARATORS_READ.get(comparator_text or "不低于")
+    if comparator is None:
+        bad("比较", f"比较方式「{comparator_text}」不在可选范围内：请填 不低于、不高于 或 等于。")
+        comparator = ">="
+    try:
+        annual_only = _yes(cell("是否仅年度考核"))
+    except ValueError:
+        bad("是否仅年度考核", "「是否仅年度考核」请填「是」或「否」。")
+        annual_only = False
+    try:
+        deadline = _optional_date(cell("完成时限"))
+    except ValueError:
+        bad("完成时限", "完成时限不是日期：请写成 2025-12-31，没有就留空。")
+        deadline = None
+    metric = cell_str(cell("指标"))
+    return Target(
+        phrase=cell_str(cell("原文")) or metric,
+        metric=metric,
+        value=value,
+        unit=cell_str(cell("单位")),
+        kind=kind,  # type: ignore[arg-type]
+        comparator=comparator,  # type: ignore[arg-type]
+        stretch=stretch,
+        stretch_exceeds=stretch is not None and stretch_exceeds_in(cell_str(cell("原文"))),  # 力争超过: kept in the words
+        annual_only=annual_only,
+        deadline=deadline,
+    )
+
+
+_SUBSECTION = re.compile(r"^(?P<id>[（(][^）)]*[）)])(?P<title>.*)$")
+
+
+def _split_section(text: str) -> tuple[str, str]:
+    if "、" in text:
+        section_id, title = text.split("、", 1)
+        return section_id.strip(), title.strip()
+    return text, ""
+
+
+def _split_subsection(text: str) -> tuple[str, str]:
+    found = _SUBSECTION.match(text)
+    if found:
+        return found["id"].replace("(", "（").replace(")", "）"), found["title"].strip()
+    return text, ""
+
+
+def apply_master_settings(settings: Settings, values: dict[str, Any]) -> Settings:
+    """`settings` with the values staff set in the 设置 sheet (an empty cell keeps config.yaml's).
+
+    Each value is checked as config.yaml's would be: a value that cannot be
+    right (回收截止日 40, 黄灯比例 90, 当前期次 2025年6月) raises PyxlError naming
+    the row, so no step runs on a setting the clerk did not mean.
+    """
+    updates: dict[str, dict[str, Any]] = {}
+    labels: dict[tuple[str, str], str] = {}
+    for label, (path, _) in SETTING_ROWS.items():
+        if "." not in path or label not in values or cell_str(values[label]) == "":
+            continue
+        group, key = path.split(".")
+        raw = values[label]
+        if key == "current":
+            if isinstance(raw, (date, datetime)):
+                raw = f"{raw.year:04d}-{raw.month:02d}"  # Excel turns a typed 2025-06 into a date
+            try:
+                raw = str(Period.parse(cell_str(raw)))
+            except PyxlError:
+                raise PyxlError(
+                    f"「{SHEET_SETTINGS}」表中「{label}」的值「{cell_str(raw)}」不对：请写成 年-月，如 2025-06，保存后再试。"
+                ) from None
+        updates.setdefault(group, {})[key] = cell_str(raw) if isinstance(raw, str) else raw
+        labels[(group, key)] = label
+    if not updates:
+        return settings
+    changed_groups = {}
+    for group, update in updates.items():
+        current = getattr(settings, group)
+        try:
+            changed_groups[group] = type(current).model_validate({**current.model_dump(), **update})
+        except ValidationError as error:
+            first = error.errors()[0]
+            label = labels[(group, str(first["loc"][0]))]
+            raise PyxlError(
+                f"「{SHEET_SETTINGS}」表中「{label}」的值「{cell_str(first.get('input'))}」不对：{expected_value(first)}；"
+                "请改正后保存再试（清空则使用 config.yaml 中的值）。"
+            ) from None
+    changed = settings.model_copy(update=changed_groups)
+    changed._root = settings.root
+    return changed
+
+
+# ---------------------------------------------------------------- the saved file
+
+
+def read_master(path: Path, file_label: str = "") -> MasterData:
+    """The data sheets (and xlwings.conf) of a saved master workbook, read with python-calamine."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception:  # calamine raises its own error types for damaged files
+        raise PyxlError(
+            f"无法读取主控工作簿 {path}（文件已损坏或不是 Excel 工作簿）：请从 workbook/备份/ 中恢复最近的备份；"
+            "没有备份时把这个文件移走，再运行 pyxl build-workbook 重新生成。"
+        ) from None
+    data = MasterData(file=file_label or Path(path).name)
+    for name in (*DATA_SHEETS, SHEET_CONF):
+        if name in book.sheet_names:
+            data.sheets[name] = [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+    missing = [name for name in (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS) if name not in data.sheets]
+    if missing:
+        raise PyxlError(
+            f"主控工作簿 {path} 缺少工作表「{'、'.join(missing)}」：请把这些表的名称改回来，或从 workbook/备份/ 中恢复；"
+            "也可以把这个文件移走后运行 pyxl build-workbook 重新生成。"
+        )
+    return data

@@ -1,0 +1,219 @@
+"""PNG charts for the bulletin (matplotlib, drawn with an installed CJK font).
+
+A chart drawn without a Chinese font shows every label as a box, so the font
+is looked up among the installed fonts and checked to hold the characters we
+draw; when none is found the step stops with a PyxlError that says what to
+install, instead of writing a bulletin full of boxes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from pyxl.common.errors import PyxlError
+from pyxl.common.model import CATEGORIES
+
+# One colour per category, shared with the dashboard so both read alike.
+CATEGORY_COLORS = {
+    "已完成": "#2E7D32",
+    "超序时进度": "#66BB6A",
+    "达序时进度": "#42A5F5",
+    "欠序时进度": "#EF6C00",
+    "未启动": "#9E9E9E",
+    "未报送": "#C62828",
+}
+
+# Preferred families first (sans for charts), then any family that looks CJK.
+_PREFERRED = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Microsoft YaHei",
+    "SimHei",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "PingFang SC",
+    "Noto Sans SC",
+    "Sarasa Gothic SC",
+    "Noto Serif CJK SC",
+    "SimSun",
+    "AR PL UMing CN",
+)
+_PROBE = "督查通报已完成欠序时进度未报送单位"
+
+
+def _covers(path: str) -> bool:
+    from matplotlib import font_manager
+
+    try:
+        font = font_manager.get_font(path)
+    except (OSError, RuntimeError):
+        return False
+    return all(font.get_char_index(ord(char)) for char in _PROBE)
+
+
+def find_cjk_font(entries: list | None = None) -> str:
+    """The family name of a font among `entries` (default: matplotlib's installed fonts) that draws Chinese.
+
+    Raises PyxlError, saying what to install, when there is none.
+    """
+    from matplotlib import font_manager
+
+    if entries is None:
+        entries = font_manager.fontManager.ttflist
+    by_name: dict[str, str] = {}
+    for entry in entries:
+        by_name.setdefault(entry.name, entry.fname)
+    candidates = [name for name in _PREFERRED if name in by_name]
+    candidates += sorted(name for name in by_name if ("CJK" in name or name.endswith((" SC", " CN"))) and name not in candidates)
+    for name in candidates:
+        if _covers(by_name[name]):
+            return name
+    raise PyxlError(
+        "找不到能显示中文的字体，图表会显示成方框：请安装中文字体（Debian/Ubuntu：apt-get install fonts-noto-cjk；"
+        "Windows 自带微软雅黑/黑体），然后删除 matplotlib 的字体缓存（~/.cache/matplotlib）再运行。"
+    )
+
+
+_CJK_FILE = re.compile(r"cjk|sourcehan|wqy|simhei|simsun|msyh|droidsansfallback", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def cjk_font_family() -> str:
+    """The installed CJK font the charts use (looked up once per process).
+
+    matplotlib lists fonts from a cache built when it was first imported, so a
+    CJK font installed afterwards is missing from it: such files are added
+    from the system font folders before giving up.
+    """
+    from matplotlib import font_manager
+
+    try:
+        return find_cjk_font()
+    except PyxlError:
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILE.search(Path(path).name):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        return find_cjk_font()
+
+
+def _figure(width: float, height: float):
+    # Figure without pyplot: no global state, safe inside Excel's long-running Python.
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=150)
+
+
+def _png(figure) -> bytes:
+    """The figure as PNG bytes, drawn in the style it was built in (fonts and minus signs are resolved when drawing)."""
+    import matplotlib
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(_style()):
+        figure.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _style() -> dict:
+    return {"font.family": [cjk_font_family()], "axes.unicode_minus": False, "font.size": 10}
+
+
+# Below this share a slice is too thin to hold its percentage: the legend carries it.
+_SMALL_SLICE = 0.06
+
+
+def category_share_figure(counts: pd.DataFrame):
+    """The pie of tasks by category (columns category, count) as a matplotlib Figure; zero categories left out.
+
+    Small slices sit side by side, so labels drawn around the pie or inside
+    thin slices run into each other: each category is named with its count
+    and share in a legend beside the pie, and only slices wide enough for it
+    carry their percentage inside.
+    """
+    import matplotlib
+
+    shown = counts[counts["count"] > 0]
+    total = int(shown["count"].sum())
+    with matplotlib.rc_context(_style()):
+        figure = _figure(6, 3.6)
+        axes = figure.subplots()
+        if total:
+            wedges, _texts, percents = axes.pie(
+                shown["count"],
+                colors=[CATEGORY_COLORS.get(c, "#777777") for c in shown["category"]],
+                autopct=lambda pct: f"{pct:.1f}%" if pct >= _SMALL_SLICE * 100 else "",
+                pctdistance=0.7,
+                startangle=90,
+                counterclock=False,
+                wedgeprops={"linewidth": 1, "edgecolor": "white"},
+                textprops={"fontsize": 9},
+            )
+            for wedge, text in zip(wedges, percents):
+                # white on the dark slices, dark on the light ones
+                red, green, blue, _ = wedge.get_facecolor()
+                text.set_color("white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.55 else "#222222")
+            axes.legend(
+                wedges,
+                [f"{c}　{n}项（{n / total:.1%}）" for c, n in zip(shown["category"], shown["count"])],
+                loc="center left",
+                bbox_to_anchor=(1.0, 0.5),
+                frameon=False,
+                fontsize=9,
+            )
+        else:
+            axes.text(0.5, 0.5, "暂无任务", ha="center", va="center")
+            axes.axis("off")
+        axes.set_title("重点任务推进情况（按类别）")
+        axes.set_aspect("equal")
+        return figure
+
+
+def category_share_png(counts: pd.DataFrame) -> bytes:
+    """The category pie as PNG bytes."""
+    return _png(category_share_figure(counts))
+
+
+def unit_categories_figure(table: pd.DataFrame):
+    """Horizontal stacked bars as a Figure: tasks by category for each unit, most tasks on top, total at the end."""
+    import matplotlib
+
+    columns = [c for c in CATEGORIES if c in table.columns]
+    units = list(table.index)
+    with matplotlib.rc_context(_style()):
+        figure = _figure(7, max(2.5, 0.28 * len(units) + 1.2))
+        axes = figure.subplots()
+        left = pd.Series(0, index=table.index, dtype=float)
+        positions = range(len(units))
+        for column in columns:
+            values = table[column].astype(float)
+            if values.sum() == 0:
+                continue
+            axes.barh(positions, values, left=left, color=CATEGORY_COLORS.get(column), label=column, height=0.7)
+            left = left + values
+        for position, total in zip(positions, left):
+            axes.text(total + 0.15, position, f"{int(total)}", va="center", fontsize=8)
+        axes.set_yticks(list(positions), labels=units, fontsize=8)
+        axes.invert_yaxis()  # sorted table: the unit with most tasks on top
+        axes.set_xlabel("任务数（项）")
+        axes.set_title("各牵头单位任务推进情况", pad=24)
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        if len(units):
+            # room for the total after the longest bar
+            axes.set_xlim(0, float(left.max()) * 1.08 + 0.5)
+            # One row above the bars, under the title: inside it would cover the longest bars.
+            axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=6, fontsize=8, frameon=False)
+        axes.spines[["top", "right"]].set_visible(False)
+        return figure
+
+
+def unit_categories_png(table: pd.DataFrame) -> bytes:
+    """The units-by-category bars as PNG bytes."""
+    return _png(unit_categories_figure(table))

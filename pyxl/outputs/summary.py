@@ -1,0 +1,171 @@
+"""汇总_<period>.xlsx: the consolidated tables as a workbook for the office and leadership.
+
+One sheet per table (任务进度 · 指标进度 · 回收情况 · 预警 · 问题) with Chinese
+headers and values, red/yellow/green conditional formatting, frozen headers,
+filters and sensible widths, then the 仪表盘 (pyxl.outputs.dashboard). Written with
+XlsxWriter, atomically. Text a unit typed is always written as text: a cell
+holding `=cmd|...` stays text and never becomes a formula or a link.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+
+from pyxl.common.files import atomic_path
+from pyxl.common.model import LIGHT_LABELS, SHEET_NAMES, Consolidation, is_missing
+from pyxl.common.problems import SEVERITY_LABELS
+from pyxl.common.sheet_text import display_width, row_height, wrapped_lines
+from pyxl.outputs.dashboard import add_dashboard
+
+KIND_LABELS = {"growth": "增速", "count": "数量", "amount": "金额", "measure": "实物量", "ratio": "比率", "level": "水平"}
+LEVEL_LABELS = {"red": "红", "yellow": "黄"}
+YES, NO = "是", "否"
+# column id → how its values are shown, per table
+_VALUE_LABELS = {
+    "indicators": {"light": LIGHT_LABELS, "kind": KIND_LABELS},
+    "flags": {"level": LEVEL_LABELS},
+    "problems": {"severity": SEVERITY_LABELS},
+}
+# (column id, shown text, colour) for the conditional formats of each table
+_COLOURS = {
+    "tasks": [
+        ("category", "已完成", "green"),
+        ("category", "超序时进度", "green"),
+        ("category", "达序时进度", "green"),
+        ("category", "欠序时进度", "red"),
+        ("category", "未报送", "red"),
+        ("category", "未启动", "yellow"),
+        ("change", "下降", "red"),
+        ("change", "上升", "green"),
+    ],
+    "indicators": [
+        ("light", "红", "red"),
+        ("light", "黄", "yellow"),
+        ("light", "绿", "green"),
+        ("stretch_met", NO, "yellow"),
+        ("stretch_met", YES, "green"),
+    ],
+    "returns": [
+        ("returned", NO, "red"),
+        ("accepted", NO, "red"),
+        ("accepted", YES, "green"),
+        ("late", YES, "yellow"),
+    ],
+    "flags": [("level", "红", "red"), ("level", "黄", "yellow")],
+    "problems": [("severity", "错误", "red"), ("severity", "提示", "yellow")],
+}
+_FILLS = {  # Excel's own "light red fill with dark red text" family
+    "red": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
+    "yellow": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
+    "green": {"bg_color": "#C6EFCE", "font_color": "#006100"},
+}
+_WIDE = {"text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message"}  # wrapped, fixed width
+_MIN_WIDTH, _MAX_WIDTH, _WIDE_WIDTH = 6, 40, 50
+
+
+def _shown(table: str, column: str, value: object) -> object:
+    """A value as the sheet shows it: Chinese labels, 是/否, None for empty."""
+    if is_missing(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return YES if value else NO
+    labels = _VALUE_LABELS.get(table, {}).get(column)
+    if labels and value in labels:
+        return labels[value]
+    if hasattr(value, "item") and not isinstance(value, (str, date)):
+        return value.item()  # numpy scalar
+    return value
+
+
+def write_summary(path: Path, consolidation: Consolidation) -> Path:
+    """Write the summary workbook of `consolidation` to `path` (replaced atomically)."""
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        workbook = xlsxwriter.Workbook(
+            str(temporary),
+            # a unit's text is never turned into a formula, a link or a number
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        )
+        as_of = consolidation.as_of
+        workbook.set_properties(
+            {
+                "title": f"重点工作推进情况汇总（{consolidation.period}）",
+                "comments": f"统计截至 {as_of.isoformat()}",
+                # the as-of date, not the clock: a re-run on the same archive gives the same bytes
+                "created": datetime(as_of.year, as_of.month, as_of.day, tzinfo=timezone.utc),
+            }
+        )
+        formats = {
+            "header": workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"}),
+            "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
+            "cell": workbook.add_format({"valign": "top"}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"}),
+            "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm", "valign": "top"}),
+            **{colour: workbook.add_format(fill) for colour, fill in _FILLS.items()},
+        }
+        labelled = consolidation.labelled()
+        for table, sheet_name in SHEET_NAMES.items():
+            _write_table(workbook, formats, table, getattr(consolidation, table), labelled[sheet_name])
+        add_dashboard(workbook, consolidation)
+        workbook.close()
+    return path
+
+
+def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, frame: pd.DataFrame, labelled: pd.DataFrame) -> None:
+    """One table on its own sheet: labelled headers, values as shown, widths, filter, print setup, colours."""
+    sheet = workbook.add_worksheet(SHEET_NAMES[table])
+    columns = list(frame.columns)
+    widths = []
+    for col, header in enumerate(labelled.columns):
+        sheet.write_string(0, col, str(header), formats["header"])
+        widths.append(display_width(str(header)) + 2)
+    for row_number, record in enumerate(frame.itertuples(index=False), start=1):
+        lines = 1
+        for col, (column, raw) in enumerate(zip(columns, record)):
+            value = _shown(table, column, raw)
+            wide = column in _WIDE
+            if value is None:
+                continue
+            if isinstance(value, datetime):
+                sheet.write_datetime(row_number, col, value, formats["datetime"])
+                text = "0000-00-00 00:00"
+            elif isinstance(value, date):
+                sheet.write_datetime(row_number, col, value, formats["date"])
+                text = "0000-00-00"
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                if math.isfinite(value):
+                    sheet.write_number(row_number, col, value, formats["cell"])
+                text = f"{value:g}"
+            else:
+                text = str(value)
+                sheet.write_string(row_number, col, text, formats["wrap" if wide else "cell"])
+                if wide:
+                    lines = max(lines, wrapped_lines(text, _WIDE_WIDTH - 1.5))
+            widths[col] = max(widths[col], max((display_width(line) for line in text.split("\n")), default=0) + 2)
+        if lines > 1:  # no spreadsheet program fits wrapped rows of a generated file on opening
+            sheet.set_row(row_number, row_height(lines))
+    for col, column in enumerate(columns):
+        width = _WIDE_WIDTH if column in _WIDE else min(max(widths[col], _MIN_WIDTH), _MAX_WIDTH)
+        sheet.set_column(col, col, width)
+    last_row = max(len(frame), 1)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, last_row, max(len(columns) - 1, 0))
+    # printed for a meeting: A4 landscape, all columns on one page width, header on every page
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    for column, text, colour in _COLOURS.get(table, []):
+        if column in columns:
+            col = columns.index(column)
+            sheet.conditional_format(
+                1, col, last_row, col, {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": formats[colour]}
+            )

@@ -1,0 +1,10 @@
+"""The returns: what the units send back, from the inbox to the archive.
+
+Owns: unpacking what was received — files, zips, saved e-mails (intake);
+reading spreadsheets of every format with limits (readers); recognising and
+validating a return (collect); the archive of originals and its ledger
+(archive).
+
+May import: pyxl.common, pyxl.document, pyxl.distribution (the sheet layout).
+Must not import: judgement, outputs, master, the pipeline or a shell.
+"""

@@ -1,0 +1,613 @@
+"""Collect: recognise, validate and archive the sheets the units sent back.
+
+A return is recognised by its content (the hidden identity sheet of
+`pyxl.distribution.layout`), never by its file name; when the identity sheet is gone (a
+clerk copied the rows into a new file) the visible title, the unit line in A2
+and the rows' 序号 are used instead, with a warning. Every check yields
+Problem values; a return with an error is archived and reported but its
+values are not used, one with only warnings is used.
+
+Who sent it. A unit's return sent from another unit's known e-mail address is
+an error: its numbers may have been filled by someone else, so staff must
+confirm before it counts (a lead unit forwarding its partners' returns should
+forward the original e-mails, or the office re-collects the bare files, which
+carry no sender). A file name that names another unit only is a warning: clerks
+rename files, and the content decides.
+
+Nothing here writes except `collect`, which stores files through
+`pyxl.returns.archive` and never touches what it was given.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from pyxl.common.model import STATUSES, DutyTable, LedgerEntry, ReturnRow, UnitDirectory, UnitReturn
+from pyxl.common.problems import Problem, has_errors, problem, register_code
+from pyxl.common.units import UnitIndex, normalise_name
+from pyxl.common.values import Reading, is_percent_unit, looks_like_formula, read_number
+from pyxl.distribution import layout
+from pyxl.returns.archive import (
+    append_ledger,
+    collected_in_other_periods,
+    current_by_unit,
+    is_unit_return,
+    latest_states,
+    read_ledger,
+    store,
+)
+from pyxl.returns.intake import gather
+from pyxl.returns.readers import Book, Sheet, Unreadable, as_text, cell_name, is_blank, read_book
+
+STAGE = "collect"
+
+
+def _code(code: str, severity: str, description: str) -> str:
+    return register_code(code, severity, description, STAGE)  # type: ignore[arg-type]
+
+
+# Unreadable files (codes shared with pyxl.returns.readers)
+FILE_CORRUPT = _code("file-corrupt", "error", "文件已损坏，无法打开：请对方用 Excel 或 WPS 重新保存后发送。")
+FILE_NOT_SHEET = _code("file-not-spreadsheet", "error", "文件扩展名是表格但内容不是（如改了扩展名的 PDF）或是空文件：请对方发送填报表本身。")
+FILE_TOO_LARGE = _code("file-too-large", "error", "文件过大或解压后过大（疑似压缩炸弹），未读取：请对方发送原填报表。")
+FILE_ENCRYPTED = _code("file-encrypted", "error", "工作簿设置了打开密码，无法读取：请对方取消密码后重发。")
+# Recognition
+IDENTITY_MISSING = _code("identity-missing", "warning", "隐藏的识别表 pyxl_id 不见了（可能把内容复制到了新文件），已按标题、填报单位和序号识别：请核对，今后请在下发的原表上填写。")
+TABLE_NOT_FOUND = _code("table-not-found", "error", "找不到填报表（表头行「序号……下步措施」）：请在下发的原表上填写后重发。")
+UNIT_UNRECOGNISED = _code("unit-unrecognised", "error", "无法确定是哪个单位的报表（识别表和 A2「填报单位」都没有）：请在下发的原表上填写后重发。")
+UNIT_UNKNOWN = _code("unit-unknown", "error", "报表中的单位不在单位名录中：请核对单位名称，或在单位名录中补充该单位（或别名）。")
+PERIOD_MISMATCH = _code("period-mismatch", "error", "报表的期次与本次收取的期次不同（报错了月份或用了旧表）：请对方用本期下发的表重新填报。")
+TEMPLATE_VERSION = _code("template-version", "warning", "报表模板版本与当前版本不同：数据照常读取，请核对。")
+SHEET_RENAMED = _code("sheet-renamed", "warning", "填报表的工作表被改了名，已按内容找到并读取：今后请勿改工作表名。")
+SENT_BY_OTHER = _code("sent-by-other-unit", "error", "报表由另一个单位的邮箱发来：请与该单位核实后，由本单位重新报送。")
+NAMED_OTHER = _code("file-names-other-unit", "warning", "文件名写的是另一个单位，内容是本单位的报表：以内容为准，请核对是否发错。")
+# Structure
+COLUMN_MISSING = _code("column-missing", "error", "表头缺少某一列或列名被改：请在下发的原表上填写，勿改表头。")
+COLUMN_MOVED = _code("column-moved", "warning", "表头各列的顺序被调整，已按列名读取：今后请勿移动列。")
+ROW_DELETED = _code("row-deleted", "error", "下发表中的某一行（任务或指标）被删除：请恢复该行并填报。")
+ROW_INSERTED = _code("row-inserted", "error", "表中多出了下发时没有的行（或序号被改、重复）：请删除多出的行，其内容写在对应任务的「进展情况」中。")
+ROW_REORDERED = _code("row-reordered", "warning", "行的顺序被调整，已按序号读取：今后请勿排序或移动行。")
+LOCKED_CHANGED = _code("locked-changed", "error", "锁定的任务内容、职责、指标、目标值或时限被改动：请恢复原文，意见写在「存在问题」中。")
+TASK_UNKNOWN = _code("task-unknown", "error", "序号在分工表中找不到对应的任务或指标：请用本期下发的表重新填报。")
+# Values
+VALUE_NOT_NUMBER = _code("value-not-number", "error", "「本期完成值」不是数字：请只填数字（如 1200 或 12.5），文字说明写在「进展情况」中。")
+VALUE_READ_AS = _code("value-interpreted", "warning", "「本期完成值」或「完成进度(%)」填的是文字（如 1,200、1.2万、约60%、全角数字），已按其含义读成数字；填「无」「—」「/」的按未填处理：请核对读取结果。")
+PERCENT_NOT_NUMBER = _code("percent-not-number", "error", "「完成进度(%)」不是数字：请填 0 到 100 之间的数字。")
+PERCENT_RANGE = _code("percent-out-of-range", "error", "「完成进度(%)」不在 0 到 100 之间：请填 0 到 100 之间的数字。")
+STATUS_INVALID = _code("status-invalid", "error", "「状态」不是可选的四项之一（已完成、按计划推进、滞后、未启动）：请从下拉列表中选择。")
+FORMULA_NO_VALUE = _code("formula-no-value", "error", "单元格是公式但没有保存计算结果：请在 Excel/WPS 中打开、重新计算并保存，或直接填数值。")
+FORMULA_TEXT = _code("formula-text", "warning", "单元格文字以 = + - @ 开头、形如公式（如 =HYPERLINK(...) 或 DDE 命令 =cmd…）：只按文字保存，不会执行；请核对内容。")
+RETURN_EMPTY = _code("return-empty", "error", "报表中所有填报栏都是空的：请填写后重发。")
+
+_PERIOD_IN_TITLE = re.compile(r"[（(]\s*(\d{4}-\d{2})\s*[)）]")
+_HEADER_SEARCH_ROWS = 30
+_COLUMN_OF = {title: i for i, title in enumerate(layout.COLUMNS)}
+
+
+# ---------------------------------------------------------------- reading one return
+
+
+@dataclass
+class _Checker:
+    """Collects the problems of one file, all with the same position prefix."""
+
+    file: str
+    sheet: str | None = None
+    unit: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, code: str, message: str, cell: str | None = None, sheet: str | None = "") -> None:
+        self.problems.append(
+            problem(code, message, file=self.file, sheet=self.sheet if sheet == "" else sheet, cell=cell, unit=self.unit)
+        )
+
+
+def _identity(book: Book) -> dict[str, str] | None:
+    sheet = book.sheet(layout.IDENTITY_SHEET)
+    if sheet is None:
+        return None
+    pairs = {as_text(row[0]): as_text(row[1]) for row in sheet.rows if len(row) >= 2 and not is_blank(row[0])}
+    return pairs if pairs.get(layout.ID_UNIT) else None
+
+
+def _header_hint(ident: dict[str, str] | None) -> int | None:
+    """The header row the identity sheet records, when it records one."""
+    written = (ident or {}).get(layout.ID_HEADER_ROW) or ""
+    return int(written) if written.isdigit() else None
+
+
+def _find_header(sheet: Sheet, hint: int | None) -> int | None:
+    """1-based row holding the header titles: the identity's row if it still is, else the first that looks like it."""
+    def is_header(row: int) -> bool:
+        texts = {as_text(v) for v in sheet.rows[row - 1]} if 0 < row <= len(sheet.rows) else set()
+        return "序号" in texts and ("本期完成值" in texts or "进展情况" in texts)
+
+    if hint and is_header(hint):
+        return hint
+    return next((r for r in range(1, min(len(sheet.rows), _HEADER_SEARCH_ROWS) + 1) if is_header(r)), None)
+
+
+def _footer(sheet: Sheet, after: int) -> tuple[int | None, dict[str, str]]:
+    """First footer row below the header and the values typed right of each label."""
+    first, values = None, {}
+    for r in range(after + 1, len(sheet.rows) + 1):
+        for c, value in enumerate(sheet.rows[r - 1], start=1):
+            if not isinstance(value, str) or not value:
+                continue
+            label = value.strip().rstrip("：:")
+            if label in layout.FOOTER_LABELS and label not in values:
+                first = first or r
+                values[label] = as_text(sheet.value(r, c + 1))
+    return first, values
+
+
+class _Lookup:
+    """The directory's spellings and addresses (built once per directory by `_lookup`, not once per return)."""
+
+    def __init__(self, directory: UnitDirectory) -> None:
+        self.index = UnitIndex(directory)
+        self.owners: dict[str, list[str]] = {}
+        for unit in directory.units:
+            for address in unit.emails:
+                self.owners.setdefault(address.lower(), []).append(unit.name)
+        self.spellings = sorted(
+            ((normalise_name(s), u.name) for u in directory.units for s in (u.name, *u.aliases) if len(normalise_name(s)) >= 3),
+            key=lambda pair: -len(pair[0]),
+        )
+
+
+@functools.lru_cache(maxsize=1)  # a run uses one directory
+def _lookup(directory: UnitDirectory) -> _Lookup:
+    return _Lookup(directory)
+
+
+def _split_key(key: str) -> tuple[str, int | None]:
+    task, _, index = key.partition("-")
+    if index.isdigit():
+        return task, int(index) - 1
+    return key, None
+
+
+class SentCopies:
+    """The locked cells of the sheets we sent, by identity hash: to say which cell was changed."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._by_hash: dict[str, dict[str, tuple[str, ...]]] | None = None
+
+    def locked(self, digest: str) -> dict[str, tuple[str, ...]] | None:
+        if self._by_hash is None:
+            self._by_hash = {}
+            if self.folder is not None and self.folder.is_dir():
+                for path in sorted(self.folder.glob("*.xlsx")):
+                    self._index(path.read_bytes())
+        return self._by_hash.get(digest)
+
+    def _index(self, data: bytes) -> None:
+        book = read_book(data)
+        if isinstance(book, Unreadable):
+            return
+        ident = _identity(book)
+        sheet = book.sheet(ident.get(layout.ID_SHEET, "")) if ident else None
+        if ident is None or sheet is None:
+            return
+        header = _find_header(sheet, _header_hint(ident))
+        if header is None:
+            return
+        rows = {}
+        for r in range(header + 1, len(sheet.rows) + 1):
+            locked = tuple(layout.cell_text(sheet.value(r, c + 1)) for c in range(len(layout.LOCKED_COLUMNS)))
+            if locked[0]:
+                rows[locked[0]] = locked
+        self._by_hash[ident.get(layout.ID_HASH, "")] = rows
+
+
+def read_return(
+    data: bytes,
+    *,
+    file: str,
+    source: str,
+    sha256: str,
+    received: datetime,
+    period: str,
+    duty: DutyTable | None,
+    directory: UnitDirectory,
+    sender: str = "",
+    sent: SentCopies | None = None,
+) -> UnitReturn:
+    """Recognise and validate one returned workbook; problems name `source` as the file."""
+    result = UnitReturn(unit=None, period=None, file=file, sha256=sha256, received=received, source=source)
+    check = _Checker(source)
+    result.problems = check.problems
+    book = read_book(data)
+    if isinstance(book, Unreadable):
+        check.add(book.code, f"「{PurePosixPath(source).name}」无法读取：{book.reason}。请对方用 Excel 或 WPS 打开确认后，另存为 .xlsx 重发。")
+        return result
+    ident = _identity(book)
+    sheet = book.sheet(ident.get(layout.ID_SHEET, "")) if ident else None
+    if ident is not None and sheet is None:
+        visible = [s for s in book.sheets if s.visible and s.name != layout.IDENTITY_SHEET]
+        sheet = next((s for s in visible if _find_header(s, None)), None)
+        if sheet is not None:
+            check.add(SHEET_RENAMED, f"工作表「{ident.get(layout.ID_SHEET)}」被改名为「{sheet.name}」，已按内容读取：今后请勿改工作表名。", sheet=sheet.name)
+    if ident is None:
+        sheet = next((s for s in book.sheets if s.visible and _find_header(s, None)), None)
+    if sheet is None:
+        check.add(TABLE_NOT_FOUND, "找不到填报表的表头（序号、任务内容……下步措施）：请在下发的原表上填写后重发。")
+        return result
+    check.sheet = sheet.name
+    header = _find_header(sheet, _header_hint(ident))
+    if header is None:
+        check.add(TABLE_NOT_FOUND, "找不到填报表的表头（序号、任务内容……下步措施）：请勿删除或改动表头行。")
+        return result
+
+    # ---- who and when
+    title = as_text(sheet.value(1, 1))
+    unit_line = as_text(sheet.value(2, 1))
+    if ident is not None:
+        written_unit, written_period = ident.get(layout.ID_UNIT, ""), ident.get(layout.ID_PERIOD, "")
+        version = ident.get(layout.ID_VERSION)
+        result.template_version = version
+        if version and version != layout.TEMPLATE_VERSION:
+            check.add(TEMPLATE_VERSION, f"模板版本是 {version}，当前版本是 {layout.TEMPLATE_VERSION}：数据照常读取，请核对。")
+    else:
+        found = _PERIOD_IN_TITLE.search(title)
+        written_period = found.group(1) if found else ""
+        written_unit = unit_line.split(layout.UNIT_LABEL, 1)[1].split()[0] if unit_line.startswith(layout.UNIT_LABEL) and unit_line[len(layout.UNIT_LABEL):].strip() else ""
+        if not written_unit:
+            check.add(UNIT_UNRECOGNISED, "隐藏识别表和 A2「填报单位：」都没有，无法确定是哪个单位的报表：请在下发的原表上填写后重发。", cell="A2")
+            return result
+        check.add(IDENTITY_MISSING, f"隐藏识别表 {layout.IDENTITY_SHEET} 不见了，已按标题和 A2 识别为「{written_unit}」「{written_period or '期次不明'}」：请核对，今后请在下发的原表上填写。", cell="A2")
+    lookup = _lookup(directory)
+    resolved = lookup.index.resolve(written_unit)
+    if resolved.canonical is None or resolved.is_group:
+        hint_text = f"（是不是「{resolved.suggestion}」？）" if resolved.suggestion else ""
+        check.add(UNIT_UNKNOWN, f"报表的单位「{written_unit}」不在单位名录中{hint_text}：请核对单位名称，或在单位名录中补充该单位。", cell=None if ident else "A2")
+        result.unit = None
+    else:
+        result.unit = check.unit = resolved.canonical
+        # problems found before we knew the unit (in place: result.problems is this list)
+        check.problems[:] = [replace(item, unit=result.unit) for item in check.problems]
+    result.period = written_period or None
+    if written_period != period:
+        check.add(PERIOD_MISMATCH, f"这是「{written_period or '期次不明'}」的报表，本次收取的是 {period}：请用本期下发的表重新填报。", cell=None if ident else "A1")
+    if result.unit:
+        _check_sender(check, result.unit, sender, source, lookup)
+
+    # ---- columns
+    header_cells = [as_text(v) for v in sheet.rows[header - 1]]
+    columns: dict[str, int] = {}
+    for c, text in enumerate(header_cells, start=1):
+        if text in _COLUMN_OF and text not in columns:
+            columns[text] = c
+    missing = [t for t in layout.COLUMNS if t not in columns]
+    for title_text in missing:
+        place = cell_name(header, _COLUMN_OF[title_text] + 1)
+        check.add(COLUMN_MISSING, f"表头缺少「{title_text}」列（应在 {place}）：请在下发的原表上填写，勿删改表头。", cell=place)
+    if "序号" not in columns:
+        return result
+    if not missing and [columns[t] for t in layout.COLUMNS] != list(range(1, len(layout.COLUMNS) + 1)):
+        moved = next(t for t in layout.COLUMNS if columns[t] != _COLUMN_OF[t] + 1)
+        check.add(COLUMN_MOVED, f"「{moved}」列被移到了 {cell_name(header, columns[moved])}，已按列名读取：今后请勿移动列。", cell=cell_name(header, columns[moved]))
+
+    footer_row, footer = _footer(sheet, header)
+    result.filled_by = footer.get("填报人", "")
+    result.phone = footer.get("联系电话", "")
+    result.filled_date = footer.get("填报日期", "")
+
+    # ---- rows
+    expected = [k for k in ident.get(layout.ID_KEYS, "").split(layout.KEY_SEPARATOR) if k] if ident else None
+    expected_set = set(expected or [])
+    key_column = columns["序号"]
+    found: dict[str, int] = {}
+    last = (footer_row - 1) if footer_row else len(sheet.rows)
+    for r in range(header + 1, last + 1):
+        cells = sheet.rows[r - 1]
+        if all(is_blank(v) for v in cells):
+            continue
+        key = layout.cell_text(sheet.value(r, key_column))
+        place = cell_name(r, key_column)
+        if not key:
+            check.add(ROW_INSERTED, f"第 {r} 行没有序号，是下发表中没有的行：请删除该行，内容写在对应任务的「进展情况」中。", cell=place)
+        elif key in found:
+            check.add(ROW_INSERTED, f"序号「{key}」重复出现（第 {found[key]} 行和第 {r} 行）：请删除重复的行。", cell=place)
+        elif expected is not None and key not in expected_set:
+            check.add(ROW_INSERTED, f"序号「{key}」不是下发给本单位的行：请删除该行，或核对序号是否被改动。", cell=place)
+        else:
+            found[key] = r
+    if expected is not None:
+        for key in expected:
+            if key not in found:
+                check.add(ROW_DELETED, f"下发的序号「{key}」这一行不见了：请恢复该行并填报（可重新使用下发的原表）。")
+        order = [k for k in found if k in expected_set]
+        wanted = [k for k in expected if k in found]
+        if order != wanted:
+            first_moved = next(k for k, w in zip(order, wanted) if k != w)
+            check.add(ROW_REORDERED, f"行的顺序被调整（序号「{first_moved}」不在原位置），已按序号读取：今后请勿排序或移动行。", cell=cell_name(found[first_moved], key_column))
+        if not missing and len(wanted) == len(expected):
+            _check_locked(check, sheet, columns, found, expected, ident, sent)
+
+    # ---- values
+    formula_cells = sheet.uncached_formulas
+    any_input = False
+    target_units = _target_units(duty)
+    for key, r in found.items():
+        task_number, target_index = _split_key(key)
+        if duty is not None and not _in_duty(duty, task_number, target_index):
+            check.add(TASK_UNKNOWN, f"序号「{key}」在分工表中找不到：请用本期下发的表重新填报。", cell=cell_name(r, key_column))
+        row = ReturnRow(key=key, task_number=task_number, target_index=target_index, cell_row=r)
+        for title_text in layout.INPUT_COLUMNS:
+            if title_text not in columns:
+                continue
+            place = cell_name(r, columns[title_text])
+            raw = sheet.value(r, columns[title_text])
+            if place in formula_cells:
+                check.add(FORMULA_NO_VALUE, f"单元格是公式 {formula_cells[place]}，但没有保存计算结果：请在 Excel/WPS 中重新计算并保存，或直接填数值。", cell=place)
+                any_input = True
+                continue
+            if is_blank(raw):
+                continue
+            any_input = True
+            if isinstance(raw, str) and looks_like_formula(raw):
+                check.add(FORMULA_TEXT, f"「{title_text}」的内容「{raw.strip()[:40]}」形如公式，只按文字保存、不会执行：请核对内容。", cell=place)
+            if place in sheet.percent_cells and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                # Excel stores "60%" typed by the clerk as 0.6 shown as 60%: read what they see
+                raw = PercentCell(raw)
+            _read_input(check, row, title_text, raw, place, target_units.get(key, ""))
+        result.rows.append(row)
+    formula_outside = [c for c in formula_cells if c not in {p.cell for p in check.problems}]
+    for place in formula_outside:
+        if _row_of(place) > header and (footer_row is None or _row_of(place) < footer_row):
+            check.add(FORMULA_NO_VALUE, f"单元格是公式 {formula_cells[place]}，但没有保存计算结果：请在 Excel/WPS 中重新计算并保存。", cell=place)
+    if found and not any_input:
+        check.add(RETURN_EMPTY, "所有填报栏（本期完成值、完成进度、状态、进展情况等）都是空的：请填写后重发。")
+    result.accepted = result.unit is not None and not has_errors(check.problems)
+    return result
+
+
+def _row_of(place: str) -> int:
+    return int(re.sub(r"^[A-Z]+", "", place))
+
+
+def _target_units(duty: DutyTable | None) -> dict[str, str]:
+    if duty is None:
+        return {}
+    return {task.target_key(i): target.unit for task in duty.tasks for i, target in enumerate(task.targets)}
+
+
+def _in_duty(duty: DutyTable, task_number: str, target_index: int | None) -> bool:
+    try:
+        task = duty.task(task_number)
+    except KeyError:
+        return False
+    return target_index is None or 0 <= target_index < len(task.targets)
+
+
+class PercentCell(float):
+    """A number cell the clerk sees as a percentage: 0.6 shown as 60%."""
+
+    @property
+    def shown(self) -> str:
+        return format(float(self) * 100, ".12g") + "%"
+
+
+def _reading(raw: object, unit: str) -> Reading:
+    """A number cell as the clerk meant it: a percent-formatted cell as shown, anything else by `read_number`."""
+    return _read_percent_cell(raw, unit) if isinstance(raw, PercentCell) else read_number(raw, unit)
+
+
+def _read_percent_cell(raw: PercentCell, target_unit: str) -> Reading:
+    """What the clerk saw ("60%") read like typed text; noted only when the unit is not a percentage."""
+    reading = read_number(raw.shown, target_unit)
+    if is_percent_unit(target_unit) and not reading.error:
+        return Reading(reading.value)
+    return reading
+
+
+def _read_input(check: _Checker, row: ReturnRow, title_text: str, raw: object, place: str, target_unit: str) -> None:
+    """Interpret one input cell into `row`, reporting what was read or why it cannot be."""
+    if isinstance(raw, PercentCell) and title_text not in ("本期完成值", "完成进度(%)"):
+        raw = raw.shown  # a text column: keep the text the clerk sees
+    if title_text == "本期完成值":
+        row.value_text = raw.shown if isinstance(raw, PercentCell) else as_text(raw)
+        reading = _reading(raw, target_unit)
+        if reading.error:
+            check.add(VALUE_NOT_NUMBER, f"「本期完成值」填的是「{row.value_text[:40]}」，不是数字：请只填数字，文字说明写在「进展情况」中。", cell=place)
+        else:
+            row.value = reading.value
+            if reading.note:
+                check.add(VALUE_READ_AS, f"「本期完成值」{reading.note}：如不对请改成数字重报。", cell=place)
+    elif title_text == "完成进度(%)":
+        reading = _reading(raw, "%")
+        if reading.error:
+            check.add(PERCENT_NOT_NUMBER, f"「完成进度(%)」填的是「{as_text(raw)[:40]}」，不是数字：请填 0 到 100 之间的数字。", cell=place)
+        elif reading.value is None:  # 无, —: nothing to report, as if left blank
+            check.add(VALUE_READ_AS, f"「完成进度(%)」{reading.note}：如有进度请填 0 到 100 之间的数字。", cell=place)
+        elif not 0 <= reading.value <= 100:
+            check.add(PERCENT_RANGE, f"「完成进度(%)」是 {format(reading.value, '.12g')}，不在 0 到 100 之间：请填 0 到 100 之间的数字。", cell=place)
+        else:
+            row.percent = reading.value
+            if reading.note:
+                check.add(VALUE_READ_AS, f"「完成进度(%)」{reading.note}：如不对请改成数字重报。", cell=place)
+    elif title_text == "状态":
+        status = as_text(raw)
+        if status in STATUSES:
+            row.status = status
+        else:
+            check.add(STATUS_INVALID, f"「状态」填的是「{status[:20]}」，应为 {'、'.join(STATUSES)} 之一：请从下拉列表中选择。", cell=place)
+    else:
+        # Kept exactly as typed (a leading = stays text): outputs write it as text.
+        setattr(row, layout.INPUT_FIELDS[title_text], raw if isinstance(raw, str) else as_text(raw))
+
+
+def _check_locked(check: _Checker, sheet: Sheet, columns: dict[str, int], found: dict[str, int],
+                  expected: list[str], ident: dict[str, str], sent: SentCopies | None) -> None:
+    """Compare the locked cells with the identity hash; on a mismatch say which cells changed."""
+    rows = [[sheet.value(found[k], columns[t]) for t in layout.LOCKED_COLUMNS] for k in expected]
+    digest = layout.locked_hash(ident.get(layout.ID_UNIT, ""), ident.get(layout.ID_PERIOD, ""), rows)
+    if digest == ident.get(layout.ID_HASH):
+        return
+    original = sent.locked(ident.get(layout.ID_HASH, "")) if sent is not None else None
+    if original is None:
+        check.add(LOCKED_CHANGED, "锁定栏（任务内容、本单位职责、指标、目标值、完成时限）的内容与下发时不同：请恢复原文，意见写在「存在问题」中。")
+        return
+    changed = False
+    for key, values in zip(expected, rows):
+        before = original.get(key)
+        if before is None:
+            continue
+        for title_text, now_value, then_value in zip(layout.LOCKED_COLUMNS, values, before):
+            if layout.cell_text(now_value) != then_value:
+                changed = True
+                place = cell_name(found[key], columns[title_text])
+                check.add(LOCKED_CHANGED, f"锁定的「{title_text}」被改成「{layout.cell_text(now_value)[:30]}」，下发时是「{then_value[:30]}」：请恢复原文，意见写在「存在问题」中。", cell=place)
+    if not changed:
+        check.add(LOCKED_CHANGED, "锁定栏的内容与下发时不同：请恢复原文，意见写在「存在问题」中。")
+
+
+def _check_sender(check: _Checker, unit: str, sender: str, source: str, lookup: _Lookup) -> None:
+    """A return sent from another unit's address (error), or whose file name names another unit (warning)."""
+    owners = lookup.owners.get(sender.lower(), []) if sender else []
+    if owners and unit not in owners:
+        check.add(SENT_BY_OTHER, f"这是「{unit}」的报表，却由「{owners[0]}」的邮箱 {sender} 发来：请与该单位核实后，由「{unit}」重新报送。", sheet=None)
+    name = normalise_name(PurePosixPath(source.rsplit("!", 1)[-1]).stem)
+    named = next((owner for spelled, owner in lookup.spellings if spelled in name), None)  # the longest name wins
+    if named is not None and named != unit:
+        check.add(NAMED_OTHER, f"文件名「{PurePosixPath(source).name}」写的是「{named}」，内容是「{unit}」的报表：以内容为准，请核对是否发错。", sheet=None)
+
+
+# ---------------------------------------------------------------- the problem list
+
+
+PROBLEMS_CSV = "回收问题_{period}.csv"
+
+
+# ---------------------------------------------------------------- collecting a batch
+
+
+@dataclass
+class Collected:
+    """What one collect run did."""
+
+    returns: list[UnitReturn]  # the returns read in this run (new files only)
+    problems: list[Problem]  # every problem of this run, files that could not be read included
+    entries: list[LedgerEntry]  # ledger lines appended
+    duplicates: int = 0  # files already collected before (not recorded again)
+    ledger: Path | None = None
+    earlier: int = 0  # files collected into another period before (last month's mail left in the inbox)
+
+
+def collect(
+    paths: list[Path],
+    *,
+    returns_dir: Path,
+    workspace: Path,
+    period: str,
+    duty: DutyTable | None,
+    directory: UnitDirectory,
+    now: datetime,
+    sent_dir: Path | None = None,
+) -> Collected:
+    """Archive every given file as received, read the returns among them, append to the ledger.
+
+    A file already in the ledger (same SHA-256) is skipped, so collecting the
+    same inbox twice changes nothing. A newer return of a unit supersedes its
+    older one (by received time); a return for another period or of an
+    unknown unit never supersedes anything.
+    """
+    workspace = Path(workspace)
+    returns_dir = Path(returns_dir)
+
+    def relative(path: Path) -> str:
+        try:
+            return Path(path).resolve().relative_to(workspace.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    ledger = read_ledger(returns_dir)
+    known = latest_states(ledger)
+    elsewhere = collected_in_other_periods(returns_dir)
+    sent = SentCopies(sent_dir)
+    items = gather(paths, relative)
+    new: list[LedgerEntry] = []
+    returns: list[UnitReturn] = []
+    problems: list[Problem] = []
+    duplicates = earlier = 0
+    for item in items:
+        digest = "" if item.kind == "missing" else hashlib.sha256(item.data).hexdigest()
+        if digest in elsewhere and digest not in known:
+            earlier += 1  # recorded, with its problems, when that period was collected
+            continue
+        problems.extend(item.problems)
+        if item.kind == "missing":
+            continue
+        if digest in known:
+            duplicates += 1
+            continue
+        archived = relative(store(returns_dir, digest, item.name, item.data))
+        received = item.received or now
+        stamp = received.isoformat(sep=" ", timespec="seconds")
+        entry = LedgerEntry(archived, item.source, None, None, stamp, digest, "container", len(item.problems), item.sender)
+        if item.kind == "sheet":
+            unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest, received=received,
+                                      period=period, duty=duty, directory=directory, sender=item.sender, sent=sent)
+            returns.append(unit_return)
+            problems.extend(unit_return.problems)
+            entry = replace(entry, unit=unit_return.unit, period=unit_return.period,
+                            status="accepted" if unit_return.accepted else "rejected", problem_count=len(unit_return.problems))
+        elif item.kind == "other":
+            entry = replace(entry, status="rejected")
+        known[digest] = entry
+        new.append(entry)
+    appended = _supersede(ledger, new, period)
+    ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
+    return Collected(returns, problems, appended, duplicates, ledger_path, earlier)
+
+
+def _supersede(ledger: list[LedgerEntry], new: list[LedgerEntry], period: str) -> list[LedgerEntry]:
+    """New lines, with a `superseded` line for every return that is no longer its unit's current one."""
+    current = {e.sha256 for e in current_by_unit(ledger + new, period).values()}
+
+    def outrun(entry: LedgerEntry) -> bool:
+        return is_unit_return(entry, period) and entry.sha256 not in current
+
+    lines = [replace(entry, status="superseded") for entry in latest_states(ledger).values() if outrun(entry)]
+    lines += [replace(entry, status="superseded") if outrun(entry) else entry for entry in new]
+    return lines
+
+
+def read_archive(
+    returns_dir: Path,
+    workspace: Path,
+    duty: DutyTable | None,
+    directory: UnitDirectory,
+    sent_dir: Path | None = None,
+) -> list[UnitReturn]:
+    """The current return of each unit for the period of `returns_dir`, re-read from the archived original.
+
+    Accepted or rejected, latest received and not superseded; re-validated
+    here, so the answer depends only on the archive, the duty table and the
+    directory. Units in directory order, then any others by name.
+    """
+    returns_dir = Path(returns_dir)
+    period = returns_dir.name
+    current = current_by_unit(read_ledger(returns_dir), period)
+    order = {u.name: i for i, u in enumerate(directory.units)}
+    sent = SentCopies(sent_dir)
+    results = []
+    for unit in sorted(current, key=lambda name: (order.get(name, len(order)), name)):
+        entry = current[unit]
+        path = Path(workspace) / entry.file
+        data = path.read_bytes() if path.exists() else b""
+        results.append(
+            read_return(data, file=entry.file, source=entry.source, sha256=entry.sha256,
+                        received=datetime.fromisoformat(entry.received), period=period, duty=duty,
+                        directory=directory, sender=entry.sender, sent=sent)
+        )
+    return results
+

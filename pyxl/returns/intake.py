@@ -1,0 +1,212 @@
+"""What the office was given: files, folders, .zip archives and saved e-mails, unpacked.
+
+Every file handed to `collect` becomes an `Item` holding its bytes exactly as
+received. Containers (.zip, .eml) are items too — they are archived like any
+file — and their members follow them with a source such as
+`inbox/6月.zip!财政局.xlsx`. A saved e-mail gives its sender address and Date
+header to the attachments it carries.
+
+Zip archives come from outside the office, so their declared sizes are
+checked before anything is decompressed, nesting is limited, and a broken
+archive is one problem, never a crash.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parseaddr
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterator
+
+from pyxl.common.files import is_lock_file
+from pyxl.common.problems import Problem, problem, register_code
+from pyxl.returns.readers import check_zip, sniff
+
+STAGE = "collect"
+ARCHIVE_CORRUPT = register_code(
+    "archive-corrupt", "error", "压缩包或邮件文件已损坏、无法打开：请对方重新打包发送。", STAGE
+)
+ARCHIVE_TOO_LARGE = register_code(
+    "archive-too-large", "error", "压缩包解压后过大、文件过多、嵌套过深或压缩比异常（疑似压缩炸弹），未解压：请对方直接发送填报表。", STAGE
+)
+FILE_SKIPPED = register_code(
+    "file-skipped", "warning", "收到的文件不是填报表类型（如 .pdf、.docx），已归档但不读取；如确是填报表，请对方另存为 .xlsx 后重发。", STAGE
+)
+PATH_MISSING = register_code("path-missing", "error", "指定的文件或文件夹不存在：请检查路径。", STAGE)
+
+# Spreadsheet types we read (by content; the extension only decides what we try).
+SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx", ".xltm"}
+ZIP_SUFFIXES = {".zip"}
+MAIL_SUFFIXES = {".eml"}
+MAX_DEPTH = 3  # a zip in a mail in a zip is still fine; deeper is refused
+MAX_CONTAINER_BYTES = 200 * 1024 * 1024
+MAX_CONTAINER_ENTRIES = 500
+# What Windows and macOS leave in folders and zips by themselves: never a return.
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
+# Chinese offices: a Date header is shown in China Standard Time.
+CHINA_TIME = timezone(timedelta(hours=8))
+
+
+@dataclass
+class Item:
+    """One file as received, with where it came from."""
+
+    name: str  # the file's own name (for the archive name)
+    source: str  # what the user gave us, e.g. inbox/x.zip!a.xlsx
+    data: bytes
+    kind: str  # sheet, zip, mail, other
+    sender: str = ""  # e-mail address of the sender, from the .eml that carried it
+    received: datetime | None = None  # the .eml Date header, else None (the caller's `now`)
+    parent: str | None = None  # source of the container that held it
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _kind(name: str, data: bytes) -> str:
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in MAIL_SUFFIXES:
+        return "mail"
+    content = sniff(data)
+    if suffix in ZIP_SUFFIXES or (content == "zip" and suffix not in SHEET_SUFFIXES):
+        return "zip"
+    if suffix in SHEET_SUFFIXES or content in ("xlsx", "ods", "xls", "encrypted"):
+        return "sheet"
+    return "other"
+
+
+def gather(paths: list[Path], relative: Callable[[Path], str]) -> list[Item]:
+    """Read `paths` (files or folders, recursively, sorted) and unpack their containers.
+
+    `relative(path)` turns a path into the text the user knows (relative to
+    the workspace). Lock files (`~$x.xlsx`), system files and hidden folders
+    inside a given folder are skipped.
+    """
+    items: list[Item] = []
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            shown = relative(path)
+            items.append(
+                Item(path.name, shown, b"", "missing",
+                     problems=[problem(PATH_MISSING, f"找不到「{shown}」：请检查路径是否写对。", file=shown)])
+            )
+            continue
+        if path.is_dir():
+            files = [p for p in sorted(path.rglob("*")) if p.is_file() and not _in_hidden_folder(p, path)]
+        else:
+            files = [path]
+        for file in files:
+            if is_lock_file(file) or file.name.lower() in SYSTEM_FILES:
+                continue
+            items.extend(expand(file.name, relative(file), file.read_bytes()))
+    return items
+
+
+def _in_hidden_folder(file: Path, folder: Path) -> bool:
+    """Whether `file` sits in a hidden folder (.git, .Trashes) below `folder`."""
+    return any(part.startswith(".") for part in file.relative_to(folder).parts[:-1])
+
+
+def expand(name: str, source: str, data: bytes, *, sender: str = "", received: datetime | None = None,
+           parent: str | None = None, depth: int = 0) -> list[Item]:
+    """This file followed by what it contains (for a zip or an e-mail)."""
+    kind = _kind(name, data)
+    item = Item(name, source, data, kind, sender, received, parent)
+    items = [item]
+    if kind == "zip":
+        items.extend(_unzip(item, depth))
+    elif kind == "mail":
+        items.extend(_unmail(item, depth))
+    elif kind == "other":
+        item.problems.append(
+            problem(FILE_SKIPPED, f"「{name}」不是电子表格（只读取 .xlsx/.xlsm/.xls/.ods/.et），已归档未读取：如是填报表请另存为 .xlsx 重发。", file=source)
+        )
+    return items
+
+
+def _too_deep(item: Item, depth: int) -> bool:
+    if depth < MAX_DEPTH:
+        return False
+    item.problems.append(problem(ARCHIVE_TOO_LARGE, f"「{item.name}」嵌套超过 {MAX_DEPTH} 层，未解压：请对方直接发送填报表。", file=item.source))
+    return True
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """Zips made by Windows' own tool store Chinese names in GBK without saying so."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def _unzip(item: Item, depth: int) -> list[Item]:
+    if _too_deep(item, depth):
+        return []
+    refused = check_zip(item.data, max_unpacked=MAX_CONTAINER_BYTES, max_entries=MAX_CONTAINER_ENTRIES)
+    if refused is not None:
+        code = ARCHIVE_CORRUPT if refused.code == "file-corrupt" else ARCHIVE_TOO_LARGE
+        item.problems.append(problem(code, f"压缩包「{item.name}」{refused.reason}，未解压：请对方重新打包或直接发送填报表。", file=item.source))
+        return []
+    members: list[Item] = []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(item.data))
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            name = _member_name(info)
+            base = PurePosixPath(name).name
+            if info.is_dir() or not base or base.startswith(("~$", ".")) or base.lower() in SYSTEM_FILES or name.startswith("__MACOSX/"):
+                continue
+            if info.flag_bits & 0x1:
+                item.problems.append(problem(ARCHIVE_CORRUPT, f"压缩包「{item.name}」中的「{name}」设置了解压密码，无法读取：请对方去掉密码重发。", file=f"{item.source}!{name}"))
+                continue
+            data = archive.read(info)
+            members.extend(expand(base, f"{item.source}!{name}", data, sender=item.sender, received=item.received,
+                                  parent=item.source, depth=depth + 1))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError) as error:
+        item.problems.append(problem(ARCHIVE_CORRUPT, f"压缩包「{item.name}」已损坏（{type(error).__name__}），未能全部解压：请对方重新打包发送。", file=item.source))
+    return members
+
+
+def _unmail(item: Item, depth: int) -> list[Item]:
+    if _too_deep(item, depth):
+        return []
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(item.data)
+        sender = parseaddr(str(message.get("From", "")))[1].lower()
+        received = item.received
+        date_header = message.get("Date")
+        if date_header is not None and getattr(date_header, "datetime", None) is not None:
+            moment = date_header.datetime
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(CHINA_TIME).replace(tzinfo=None)
+            received = moment
+        item.sender, item.received = sender, received
+        members: list[Item] = []
+        for index, part in enumerate(_attachments(message), start=1):
+            name = part.get_filename() or f"附件{index}"
+            data = part.get_payload(decode=True) or b""
+            if part.get_content_type() == "message/rfc822":
+                inner = part.get_payload()
+                data = inner[0].as_bytes() if isinstance(inner, list) else bytes(str(inner), "utf-8")
+                name = name if name.lower().endswith(".eml") else f"{name}.eml"
+            members.extend(expand(PurePosixPath(name.replace("\\", "/")).name, f"{item.source}!{name}", data,
+                                  sender=sender, received=received, parent=item.source, depth=depth + 1))
+        return members
+    except Exception as error:  # the e-mail parser is lenient; whatever still fails is a broken file
+        item.problems.append(problem(ARCHIVE_CORRUPT, f"邮件「{item.name}」无法解析（{type(error).__name__}）：请重新保存该邮件（.eml）或直接保存附件。", file=item.source))
+        return []
+
+
+def _attachments(message: EmailMessage) -> Iterator[EmailMessage]:
+    """Attachments, including those of forwarded messages; inline parts with a file name count too."""
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        if part.get_filename() or part.get_content_disposition() == "attachment":
+            yield part
