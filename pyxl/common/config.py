@@ -70,6 +70,16 @@ class MailSettings(_Strict):
     timeout: float = Field(30, gt=0, description="连接超时秒数")
 
 
+class OfficeSettings(_Strict):
+    """How the office names itself and its government in everything people read (通报, 督办单, mail)."""
+
+    level: str = Field("", description="行政层级用字：区 / 县 / 市 / 旗 …；留空取区县名称的最后一个字（长清区 → 区）")
+    government: str = Field("", description="政府全称；留空为「区县名称 + 人民政府」（长清区人民政府）")
+    name: str = Field("", description="督查机构名称；留空为「政府全称 + 督查室」（长清区人民政府督查室）")
+    bulletin_mark: str = Field("督查通报", description="通报版头的发文机关标志（红色大字）")
+    number_prefix: str = Field("", description="文号前缀（如「长政督」），通报和督办单编号为 前缀〔年份〕期号 号；留空不写文号")
+
+
 class SplitSettings(_Strict):
     sheet_password: str = Field("", description="分单位表的工作表保护密码；留空则无密码（保护只防误改，不是安全措施）")
     master_sheets: bool = Field(False, description="生成分单位表时，是否同时在主控工作簿中为每个单位放一张表")
@@ -98,6 +108,7 @@ class Settings(_Strict):
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     split: SplitSettings = Field(default_factory=SplitSettings)
+    office: OfficeSettings = Field(default_factory=OfficeSettings)
     units: list[UnitSettings] = Field(default_factory=list, description="单位名录")
     groups: dict[str, GroupSettings] = Field(default_factory=dict, description="单位组（如 各街镇）")
 
@@ -121,6 +132,22 @@ class Settings(_Strict):
                         f"单位组「{name}」的成员「{member}」不是 units 中的单位名称（也不是单位组）：请改成单位的规范名称，或先在 units 中添加该单位"
                     )
         return self
+
+    # ---- the office's own wording (区/县/市, names), never hard-coded in a template
+    @property
+    def level(self) -> str:
+        """区, 县, 市 …: office.level, else the district name's last character."""
+        return self.office.level or self.district[-1:]
+
+    @property
+    def government_name(self) -> str:
+        """The government's full name (长清区人民政府)."""
+        return self.office.government or f"{self.district}人民政府"
+
+    @property
+    def office_name(self) -> str:
+        """The supervision office's name (长清区人民政府督查室)."""
+        return self.office.name or f"{self.government_name}督查室"
 
     # ---- paths, resolved against the folder of config.yaml
     @property
