@@ -80,7 +80,8 @@ def test_bad_period_is_a_usage_error(settings, workspace, capsys):
         ("year: 明年\n", ["「year」", "应为整数", "明年"]),
         ("mail:\n  security: tls\n", ["「mail.security」", "'ssl'、'starttls'、'none'"]),
         ("period:\n  return_due_day: 40\n", ["「period.return_due_day」", "不大于 31"]),
-        ("units:\n - {name: 区财政局, kind: 局}\n", ["「units 第 1 项（区财政局）.kind」", "'区直部门'"]),
+        ("units:\n - {name: 区财政局, kind: ''}\n", ["「units 第 1 项（区财政局）.kind」", "不能为空"]),
+        ("units:\n - {name: 区财政局, kind: 一个非常非常长的类别名称写成了一句话还没完}\n", ["「units 第 1 项（区财政局）.kind」", "不能多于 20 个字"]),
         ("split:\n  master_sheets: 也许\n", ["「split.master_sheets」", "true 或 false"]),
     ],
 )
@@ -89,7 +90,7 @@ def test_wrong_values_are_explained_in_chinese(tmp_path, text, words):
         load_settings(_write(tmp_path, text))
     message = str(raised.value)
     assert all(word in message for word in words), message
-    assert "Input should" not in message  # pydantic's English stays out of the clerk's way
+    assert "Input should" not in message and "String should" not in message  # pydantic's English stays out of the clerk's way
 
 
 def test_a_group_member_must_be_a_unit(tmp_path):
@@ -175,3 +176,10 @@ def test_a_bug_is_logged_in_the_configured_logs_folder_and_told_in_one_line(work
     log = workspace / "日志" / "pyxl.log"
     assert str(log) in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert "ZeroDivisionError" in log.read_text(encoding="utf-8")
+
+
+def test_a_county_names_its_own_unit_kinds(tmp_path):
+    text = "district: 沁县\nunits:\n - {name: 县财政局, kind: 县直部门}\n - {name: 定昌镇, kind: 乡镇}\n"
+    settings = load_settings(_write(tmp_path, text))
+    assert [(u.name, u.kind) for u in settings.unit_directory().units] == [("县财政局", "县直部门"), ("定昌镇", "乡镇")]
+    assert settings.level == "县" and settings.office_name == "沁县人民政府督查室"

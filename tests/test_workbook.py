@@ -442,16 +442,17 @@ def test_bad_cells_in_the_master_are_problems_with_their_cell(settings):
     assert len(duty.tasks) == 89
 
 
-def test_a_unit_kind_typed_wrong_is_a_problem_with_its_cell(settings):
+def test_a_unit_kind_is_the_offices_own_label_and_an_empty_one_is_other(settings):
     pipeline.build_workbook(Workspace.load(settings), now=NOW)
     book = MemoryBook.open(settings.workbook_path)
     units = book.read_table("单位")
-    units[2][1] = "局"
+    units[2][1] = "县直部门"  # a county's word for it
+    units[3][1] = None
     book.write_table("单位", units)
     book.save()
     directory, problems = master.read_master(settings.workbook_path).unit_directory(settings)
-    assert [(p.code, p.sheet, p.cell) for p in problems] == [("master-bad-cell", "单位", "B3")]
-    assert directory.units[1].kind == "其他"
+    assert problems == []
+    assert (directory.units[1].kind, directory.units[2].kind) == ("县直部门", "其他")
 
 
 def test_deadline_cells_round_trip():

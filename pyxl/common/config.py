@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from pyxl.common.errors import PyxlError
-from pyxl.common.model import Group, Unit, UnitDirectory, UnitKind
+from pyxl.common.model import Group, Unit, UnitDirectory
 from pyxl.example import example_document
 
 DISTRIBUTION_FOLDER = "分发"  # out/<period>/分发/: the unit workbooks and their manifest (Settings.distribution_dir)
@@ -87,7 +87,7 @@ class SplitSettings(_Strict):
 
 class UnitSettings(_Strict):
     name: str = Field(description="单位规范名称")
-    kind: UnitKind = Field(description="类别")
+    kind: str = Field("其他", min_length=1, max_length=20, description="类别：办公室自己的分法，如 区直部门 / 县直部门 / 街镇 / 乡镇 / 平台公司")
     aliases: list[str] = Field(default_factory=list, description="文件中出现过的其他写法")
     contact: str = Field("", description="联系人")
     email: list[str] = Field(default_factory=list, description="邮箱（可多个）")
@@ -259,6 +259,10 @@ def expected_value(error: dict) -> str:
     elif kind in _BOUNDS:
         name, words = _BOUNDS[kind]
         expected = f"应{words} {ctx.get(name)}"
+    elif kind == "string_too_short":
+        expected = f"不能少于 {ctx.get('min_length')} 个字" if ctx.get("min_length", 1) > 1 else "不能为空"
+    elif kind == "string_too_long":
+        expected = f"不能多于 {ctx.get('max_length')} 个字"
     else:
         expected = _EXPECTED.get(kind, error["msg"])
     return expected

@@ -153,13 +153,12 @@ def is_missing(value: object) -> bool:
 
 # ---------------------------------------------------------------- units
 
-UnitKind = Literal["区直部门", "街镇", "市直派驻机构", "平台公司", "其他"]
 
 
 @dataclass(frozen=True)
 class Unit:
     name: str  # canonical
-    kind: str  # one of UnitKind
+    kind: str  # the office's own label: 区直部门, 县直部门, 街镇, 乡镇, 平台公司 …
     aliases: tuple[str, ...] = ()
     contact: str = ""
     emails: tuple[str, ...] = ()

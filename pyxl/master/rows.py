@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Sequence, get_args
+from typing import Any, Sequence
 
 from openpyxl.utils.cell import get_column_letter
 from pydantic import ValidationError
@@ -37,7 +37,6 @@ from pyxl.common.model import (
     Task,
     Unit,
     UnitDirectory,
-    UnitKind,
     stretch_exceeds_in,
 )
 from pyxl.common.period import Period
@@ -58,7 +57,6 @@ INDICATOR_HEADERS = (
 UNIT_HEADERS = ("单位", "类别", "别名", "联系人", "邮箱", "电话")
 SETTING_HEADERS = ("项目", "值", "说明")
 
-UNIT_KINDS: tuple[str, ...] = get_args(UnitKind)  # the kinds config.yaml's units.kind accepts
 LIST_SEPARATOR = "、"
 DEADLINE_SEPARATOR = "；"
 YES, NO = "是", "否"
@@ -449,11 +447,7 @@ class MasterData:
                 problems.append(problem(MASTER_DUPLICATE if name else MASTER_BAD_CELL, message, file=self.file,
                                         sheet=SHEET_UNITS, cell=f"A{number_row}"))
                 continue
-            kind = cell_str(cell("类别")) or "其他"
-            if kind not in UNIT_KINDS:
-                problems.append(problem(MASTER_BAD_CELL, f"单位「{name}」的类别「{kind}」不在可选范围内：请填 {'、'.join(UNIT_KINDS)} 之一。",
-                                        file=self.file, sheet=SHEET_UNITS, cell=f"{get_column_letter(col['类别'] + 1)}{number_row}"))
-                kind = "其他"
+            kind = cell_str(cell("类别")) or "其他"  # a label of the office's own: any short text
             units[name] = Unit(
                 name=name,
                 kind=kind,
