@@ -116,7 +116,8 @@ def cmd_remind(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepR
 
 
 def cmd_collect(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
-    return pipeline.collect_returns(workspace, _resolve_period(workspace.settings, args.period), args.paths or None, now=datetime.now())
+    return pipeline.collect_returns(workspace, _resolve_period(workspace.settings, args.period), args.paths or None,
+                                    now=datetime.now(), progress=_terminal_progress)
 
 
 def cmd_consolidate(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:

@@ -230,7 +230,8 @@ STEPS: dict[str, Callable[..., pipeline.StepResult]] = {
     "parse_document": _parse_document,
     "split_sheets": _split,
     "send_sheets": _send,
-    "collect_returns": lambda book, workspace, period, now: pipeline.collect_returns(workspace, period(), None, now=now),
+    "collect_returns": lambda book, workspace, period, now: pipeline.collect_returns(
+        workspace, period(), None, now=now, progress=lambda done, total, text: book.status(f"{TITLE}：{done}/{total} {text}")),
     "consolidate_period": lambda book, workspace, period, now: pipeline.consolidate_period(workspace, period(), as_of=now.date()),
     "write_report": lambda book, workspace, period, now: pipeline.write_report(workspace, period(), as_of=now.date()),
     "open_output_folder": _open_folder,

@@ -11,11 +11,12 @@ know the order of the loop.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from pyxl.common.config import CONFIG_NAME
 from pyxl.common.errors import PyxlError
@@ -254,51 +255,107 @@ def _return_status(workspace: Workspace, period: Period) -> tuple[set[str], dict
     return accepted, rejected
 
 
-def collect_returns(workspace: Workspace, period: Period, paths: list[Path] | None, now: datetime) -> StepResult:
-    """Archive, recognise and validate returned sheets (default: the inbox).
+def collect_returns(
+    workspace: Workspace,
+    period: Period,
+    paths: list[Path] | None,
+    now: datetime,
+    progress: Progress = no_progress,
+    environ: Mapping[str, str] | None = None,
+) -> StepResult:
+    """Archive, recognise and validate returned sheets (default: the inbox, and the mailbox when set).
 
     Every file given is archived byte for byte under returns/<period>/ and
     recorded once in its ledger; the problems of the files new in this run
-    are returned. `data` is the list of UnitReturn read in this run.
+    are returned. `data` is the list of UnitReturn read in this run. With no
+    paths and `inbox_mail.host` set, the new messages of the office mailbox
+    are fetched too (pyxl.returns.mailbox), batch by batch, each batch
+    archived before it is noted as taken.
     """
     from pyxl.returns import collect
 
     settings = workspace.settings
+    use_mailbox = paths is None and bool(settings.inbox_mail.host)
     if paths is None:
         inbox = settings.inbox_dir
-        if not inbox.is_dir():
+        if inbox.is_dir():
+            paths = [inbox]
+        elif use_mailbox:
+            paths = []
+        else:
             raise PyxlError(f"收件箱文件夹 {settings.relative(inbox)} 不存在：请先新建它并放入各单位报回的文件，或在命令后写出文件路径。")
-        paths = [inbox]
     missing = [str(p) for p in paths if not Path(p).exists()]
-    if len(missing) == len(paths):
+    if paths and len(missing) == len(paths):
         raise PyxlError(f"找不到要收取的文件或文件夹：{'、'.join(missing)}。请检查路径，或不写路径以收取 inbox/。")
     duty, directory = workspace.duty, workspace.directory
-    outcome = collect.collect(
-        [Path(p) for p in paths], returns_dir=settings.returns_dir(period), workspace=settings.root, period=str(period),
-        duty=duty, directory=directory, now=now, sent_dir=settings.distribution_dir(period),
-    )
+
+    def collect_files(files: list[Path], extra: list = ()) -> "collect.Collected":
+        return collect.collect(
+            [Path(p) for p in files], returns_dir=settings.returns_dir(period), workspace=settings.root, period=str(period),
+            duty=duty, directory=directory, now=now, sent_dir=settings.distribution_dir(period), extra=extra,
+        )
+
+    outcomes = [collect_files(paths)] if paths else []
+    mailbox_lines: list[str] = []
+    mailbox_problems: list[Problem] = []
+    if use_mailbox:
+        run = _fetch_mailbox(workspace, period, now, progress, environ,
+                             lambda batch: outcomes.append(collect_files([], [i for f in batch for i in f.items])))
+        mailbox_problems = run.problems
+        mailbox_lines.append(
+            f"邮箱 {settings.inbox_mail.username}「{run.folder}」：{run.since} 以来可能带附件的邮件 {run.candidates} 封，"
+            f"本次收取 {run.taken} 封，以前已收取 {run.known} 封，无附件 {run.without_attachment} 封"
+            + (f"，过大未下载 {len(run.problems)} 封" if run.problems else "")
+            + (f"，已移到「{settings.inbox_mail.move_to}」{run.moved} 封" if run.moved else "") + "。"
+        )
+    returns = [r for o in outcomes for r in o.returns]
+    problems = [*mailbox_problems, *(p for o in outcomes for p in o.problems)]
+    entries = [e for o in outcomes for e in o.entries]
+    duplicates = sum(o.duplicates for o in outcomes)
+    earlier = sum(o.earlier for o in outcomes)
+    ledger = next((o.ledger for o in reversed(outcomes) if o.ledger is not None), None)
     current = collect.read_archive(settings.returns_dir(period), settings.root, duty, directory,
                                    sent_dir=settings.distribution_dir(period))
     accepted = sum(r.accepted for r in current)
     summary = [
-        f"{period} 回收：本次新收文件 {len(outcome.returns)} 份填报表"
-        f"（另有 {sum(e.status == 'container' for e in outcome.entries)} 个压缩包/邮件），已收过而跳过 {outcome.duplicates} 个。",
-        *([f"另有 {outcome.earlier} 个文件（邮件、压缩包及其中的表格）已在以前的期次收取过（如上月留在收件箱中的），本期不再收取；可以把它们移出收件箱。"]
-          if outcome.earlier else []),
+        *mailbox_lines,
+        f"{period} 回收：本次新收文件 {len(returns)} 份填报表"
+        f"（另有 {sum(e.status == 'container' for e in entries)} 个压缩包/邮件），已收过而跳过 {duplicates} 个。",
+        *([f"另有 {earlier} 个文件（邮件、压缩包及其中的表格）已在以前的期次收取过（如上月留在收件箱中的），本期不再收取；可以把它们移出收件箱。"]
+          if earlier else []),
         f"目前共有 {len(current)} 个单位报送，其中 {accepted} 个采用、{len(current) - accepted} 个退回待改。",
     ]
-    outputs = [outcome.ledger] if outcome.ledger else []
-    if outcome.ledger is not None:
-        summary.append(f"回收记录：{settings.relative(outcome.ledger)}")
+    outputs = [ledger] if ledger else []
+    if ledger is not None:
+        summary.append(f"回收记录：{settings.relative(ledger)}")
     # every problem in one list (the terminal shows the first 20): this run's files, then what the
     # units' current returns still have, so a re-run keeps the list of what is to be fixed
-    listed = list(dict.fromkeys([*outcome.problems, *(p for r in current for p in r.problems)]))
+    listed = list(dict.fromkeys([*problems, *(p for r in current for p in r.problems)]))
     problems_path = settings.out_dir(period) / collect.PROBLEMS_CSV.format(period=period)
     if listed or problems_path.exists():
         write_text_atomic(problems_path, problems_to_csv(listed), encoding="utf-8-sig")
         outputs.append(problems_path)
         summary.append(f"问题清单（{len(listed)} 个）：{settings.relative(problems_path)}")
-    return StepResult(summary=summary, outputs=outputs, problems=outcome.problems, data=outcome.returns)
+    return StepResult(summary=summary, outputs=outputs, problems=problems, data=returns)
+
+
+def _fetch_mailbox(workspace: Workspace, period: Period, now: datetime, progress: Progress,
+                   environ: Mapping[str, str] | None, record: Callable) -> "object":
+    """Fetch the mailbox's new messages since the period's sheets were sent (else inbox_mail.lookback_days)."""
+    from pyxl.mail.ledger import KIND_SEND, Ledger, LEDGER_NAME as SEND_LEDGER
+    from pyxl.returns import mailbox
+
+    settings = workspace.settings
+    mail = settings.inbox_mail
+    sent = [line.time for line in Ledger(settings.out_dir(period) / SEND_LEDGER).read()
+            if line.kind == KIND_SEND and line.round == str(period) and line.ok]
+    # IMAP's SINCE is a date in the server's zone: one day earlier covers any zone
+    since = (datetime.fromisoformat(min(sent)).date() - timedelta(days=1)) if sent else (now.date() - timedelta(days=mail.lookback_days))
+    password = mailbox.imap_password(mail, os.environ if environ is None else environ)
+    return mailbox.fetch_mailbox(
+        mail, password, returns_dir=settings.returns_dir(period), since=since, now=now, record=record,
+        progress=progress, ca_file=settings.path(mail.ca_file) if mail.ca_file else None,
+    )
 
 
 def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> StepResult:
@@ -416,7 +473,7 @@ def run_month(workspace: Workspace, period: Period, as_of: date, now: datetime, 
     """
     settings = workspace.settings
     steps = []
-    if settings.inbox_dir.is_dir():
+    if settings.inbox_dir.is_dir() or settings.inbox_mail.host:
         steps.append(collect_returns(workspace, period, None, now))
     else:
         steps.append(StepResult(summary=[f"收件箱 {settings.relative(settings.inbox_dir)} 不存在，本次不收取新文件。"]))

@@ -70,6 +70,27 @@ class MailSettings(_Strict):
     timeout: float = Field(30, gt=0, description="连接超时秒数")
 
 
+class InboxMailSettings(_Strict):
+    """The office mailbox the units answer to, read over IMAP by `pyxl collect`."""
+
+    host: str = Field("", description="收件（IMAP）服务器地址，如 imap.qq.com；留空则不从邮箱收取，只收 inbox 文件夹")
+    port: int = Field(993, ge=1, le=65535, description="IMAP 端口（SSL 一般 993，STARTTLS 或不加密一般 143）")
+    security: Literal["ssl", "starttls", "none"] = Field("ssl", description="加密方式：ssl / starttls / none（none 只用于本机测试）")
+    username: str = Field("", description="邮箱登录名（一般是完整邮箱地址）")
+    password_env: str = Field(
+        "PYXL_IMAP_PASSWORD", description="保存邮箱密码或客户端授权码的环境变量名（密码不写在本文件里；也可存入系统钥匙串）"
+    )
+    folder: str = Field("INBOX", description="收取哪个文件夹（INBOX 即收件箱）")
+    lookback_days: int = Field(
+        40, ge=1, le=400, description="本期没有分发记录（表格不是用 pyxl 发的）时，收取最近多少天收到的邮件"
+    )
+    move_to: str = Field("", description="收取后把邮件移到这个文件夹（须已在邮箱中建好）；留空则邮件原样留在邮箱中")
+    mark_read: bool = Field(False, description="收取后是否把邮件标为已读；默认不改动邮箱中的任何邮件")
+    max_message_mb: float = Field(50, gt=0, description="单封邮件超过这么多 MB 不下载，列为问题请人工处理")
+    ca_file: str = Field("", description="单位内网邮箱使用自签证书时，其根证书文件（.pem/.crt）；留空使用系统信任的证书")
+    timeout: float = Field(60, gt=0, description="连接超时秒数")
+
+
 class OfficeSettings(_Strict):
     """How the office names itself and its government in everything people read (通报, 督办单, mail)."""
 
@@ -107,6 +128,7 @@ class Settings(_Strict):
     period: PeriodSettings = Field(default_factory=PeriodSettings)
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    inbox_mail: InboxMailSettings = Field(default_factory=InboxMailSettings)
     split: SplitSettings = Field(default_factory=SplitSettings)
     office: OfficeSettings = Field(default_factory=OfficeSettings)
     units: list[UnitSettings] = Field(default_factory=list, description="单位名录")

@@ -8,6 +8,7 @@ from typing import Mapping
 
 from pyxl.common.config import MailSettings
 from pyxl.common.errors import PyxlError
+from pyxl.common.secrets import stored_password
 
 KEYRING_SERVICE = "pyxl-smtp"
 
@@ -16,19 +17,7 @@ def smtp_password(mail: MailSettings, environ: Mapping[str, str]) -> str | None:
     """The password from the environment variable named in the settings, else the system keyring."""
     if not mail.username:
         return None
-    value = environ.get(mail.password_env)
-    if value:
-        return value
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            value = keyring.get_password(KEYRING_SERVICE, mail.username)
-        except KeyringError:
-            value = None
-    except ImportError:
-        value = None
+    value = stored_password(mail.username, mail.password_env, KEYRING_SERVICE, environ)
     if value:
         return value
     raise PyxlError(

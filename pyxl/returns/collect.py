@@ -41,7 +41,7 @@ from pyxl.returns.archive import (
     read_ledger,
     store,
 )
-from pyxl.returns.intake import gather
+from pyxl.returns.intake import Item, gather
 from pyxl.returns.readers import Book, Sheet, Unreadable, as_text, cell_name, is_blank, read_book
 
 STAGE = "collect"
@@ -512,8 +512,12 @@ def collect(
     directory: UnitDirectory,
     now: datetime,
     sent_dir: Path | None = None,
+    extra: list[Item] = (),
 ) -> Collected:
     """Archive every given file as received, read the returns among them, append to the ledger.
+
+    `extra` are items received another way (the mailbox: pyxl.returns.mailbox),
+    collected after the files exactly as if they had been files.
 
     A file already in the ledger (same SHA-256) is skipped, so collecting the
     same inbox twice changes nothing. A newer return of a unit supersedes its
@@ -533,7 +537,7 @@ def collect(
     known = latest_states(ledger)
     elsewhere = collected_in_other_periods(returns_dir)
     sent = SentCopies(sent_dir)
-    items = gather(paths, relative)
+    items = gather(paths, relative) + list(extra)
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
     problems: list[Problem] = []

@@ -1,4 +1,4 @@
-"""What the office was given: files, folders, .zip archives and saved e-mails, unpacked.
+"""What the office was given: files, folders, .zip archives and saved e-mails (.eml, Outlook .msg), unpacked.
 
 Every file handed to `collect` becomes an `Item` holding its bytes exactly as
 received. Containers (.zip, .eml) are items too — they are archived like any
@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 
 from pyxl.common.files import is_lock_file
 from pyxl.common.problems import Problem, problem, register_code
+from pyxl.returns.outlook import MsgUnreadable, read_msg
 from pyxl.returns.readers import check_zip, sniff
 
 STAGE = "collect"
@@ -43,7 +44,7 @@ PATH_MISSING = register_code("path-missing", "error", "指定的文件或文件�
 # Spreadsheet types we read (by content; the extension only decides what we try).
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx", ".xltm"}
 ZIP_SUFFIXES = {".zip"}
-MAIL_SUFFIXES = {".eml"}
+MAIL_SUFFIXES = {".eml", ".msg"}  # .msg: Outlook's saved message (pyxl.returns.outlook)
 MAX_DEPTH = 3  # a zip in a mail in a zip is still fine; deeper is refused
 MAX_CONTAINER_BYTES = 200 * 1024 * 1024
 MAX_CONTAINER_ENTRIES = 500
@@ -121,7 +122,7 @@ def expand(name: str, source: str, data: bytes, *, sender: str = "", received: d
     if kind == "zip":
         items.extend(_unzip(item, depth))
     elif kind == "mail":
-        items.extend(_unmail(item, depth))
+        items.extend(_unmsg(item, depth) if PurePosixPath(name).suffix.lower() == ".msg" else _unmail(item, depth))
     elif kind == "other":
         item.problems.append(
             problem(FILE_SKIPPED, f"「{name}」不是电子表格（只读取 .xlsx/.xlsm/.xls/.ods/.et），已归档未读取：如是填报表请另存为 .xlsx 重发。", file=source)
@@ -201,6 +202,24 @@ def _unmail(item: Item, depth: int) -> list[Item]:
     except Exception as error:  # the e-mail parser is lenient; whatever still fails is a broken file
         item.problems.append(problem(ARCHIVE_CORRUPT, f"邮件「{item.name}」无法解析（{type(error).__name__}）：请重新保存该邮件（.eml）或直接保存附件。", file=item.source))
         return []
+
+
+def _unmsg(item: Item, depth: int) -> list[Item]:
+    """An Outlook .msg, read like a saved .eml: its sender and time go to its attachments."""
+    if _too_deep(item, depth):
+        return []
+    try:
+        content = read_msg(item.data)
+    except MsgUnreadable as error:
+        item.problems.append(problem(ARCHIVE_CORRUPT, f"Outlook 邮件「{item.name}」无法解析（{error}）：请在 Outlook 中重新另存该邮件，或直接保存附件。", file=item.source))
+        return []
+    item.sender = content.sender or item.sender
+    item.received = content.sent or item.received
+    members: list[Item] = []
+    for name, data in content.attachments:
+        members.extend(expand(PurePosixPath(name.replace("\\", "/")).name, f"{item.source}!{name}", data,
+                              sender=item.sender, received=item.received, parent=item.source, depth=depth + 1))
+    return members
 
 
 def _attachments(message: EmailMessage) -> Iterator[EmailMessage]:

@@ -1,0 +1,403 @@
+"""Collect straight from the office mailbox: a real IMAP server on loopback (pymap), real TLS, real faults.
+
+The mailbox holds what an office mailbox holds: the units' answers (a sheet,
+a zip, a reply that carries the sheet twice), and unrelated mail (a notice
+with a PDF, a plain message, last month's answer). Outlook's .msg files are
+written by a second, independent library (aspose-email-foss) and read by
+extract-msg.
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import re
+import socket
+import threading
+import zipfile
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+
+import pytest
+from test_collect_support import OTHER, PERIOD, UNIT, filled, make_sent, workspace_from
+
+from pyxl import cli, pipeline
+from pyxl.common.errors import PyxlError
+from pyxl.common.period import Period
+from pyxl.demo.imapserver import LoopbackImapServer, free_port
+from pyxl.returns import mailbox
+from pyxl.returns.archive import read_ledger
+from pyxl.workspace import Workspace
+
+CHINA = timezone(timedelta(hours=8))
+NOW = datetime(2025, 7, 8, 9, 0)
+USER, PASSWORD = "duchashi@changqing.example", "授权码-abcd"
+ENV = {"PYXL_IMAP_PASSWORD": PASSWORD}
+TOWN = "文昌街道"
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def sent_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sent") / "ws"
+    make_sent(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, as an intranet mail server may have."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    return folder / "cert.pem", folder / "key.pem"
+
+
+@pytest.fixture
+def ws(sent_root, tmp_path):
+    return workspace_from(sent_root, tmp_path / "工作目录")
+
+
+def sent_file(settings, unit):
+    return next(p for p in settings.distribution_dir(PERIOD).glob("*.xlsx") if p.name.endswith(f"_{unit}.xlsx"))
+
+
+def with_mailbox(settings, server: LoopbackImapServer, **changes):
+    mail = settings.inbox_mail.model_copy(update={
+        "host": "127.0.0.1", "port": server.port, "security": server.security, "username": USER, **changes,
+    })
+    changed = settings.model_copy(update={"inbox_mail": mail})
+    changed._root = settings.root
+    return changed
+
+
+def answer(sender: str, unit: str, attachments: dict[str, bytes], *, quoted: bytes | None = None,
+           subject: str | None = None) -> bytes:
+    """A unit's reply as its mail client writes it; `quoted`: a whole earlier message attached (a forward)."""
+    message = EmailMessage()
+    message["From"] = formataddr((unit, sender))
+    message["To"] = USER
+    message["Subject"] = subject or f"回复：{unit} {PERIOD} 重点工作推进情况"
+    message["Date"] = format_datetime(datetime(2025, 7, 3, 15, 0, tzinfo=CHINA))
+    message["Message-ID"] = make_msgid(domain="changqing.example")
+    message.set_content(f"督查室：\n附件是{unit}的报表，请查收。\n")
+    message.add_alternative(f"<p>督查室：</p><p>附件是{unit}的报表，请查收。</p>", subtype="html")
+    for name, data in attachments.items():
+        message.add_attachment(data, maintype="application", subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               filename=name)
+    if quoted is not None:
+        inner = EmailMessage()
+        inner.set_content("quoted")
+        from email import message_from_bytes, policy
+        message.add_attachment(message_from_bytes(quoted, policy=policy.default), filename="原邮件.eml")
+    return message.as_bytes()
+
+
+def plain(sender: str, subject: str, body: str = "你好") -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, USER, subject
+    message["Message-ID"] = make_msgid(domain="example.org")
+    message.set_content(body)
+    return message.as_bytes()
+
+
+def notice_with_pdf() -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "bgs@jinan.example", USER, "关于召开会议的通知"
+    message["Message-ID"] = make_msgid(domain="jinan.example")
+    message.set_content("请参会。")
+    message.add_attachment(b"%PDF-1.4 notice", maintype="application", subtype="pdf", filename="会议通知.pdf")
+    return message.as_bytes()
+
+
+def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(2025, 7, day, hour, minute, tzinfo=CHINA)
+
+
+def flags(server: LoopbackImapServer, folder: str = "INBOX") -> dict[int, tuple]:
+    client = server.client()
+    try:
+        client.select_folder(folder, readonly=True)
+        return {uid: data[b"FLAGS"] for uid, data in client.fetch(client.search(["ALL"]), ["FLAGS"]).items()}
+    finally:
+        client.logout()
+
+
+def collect(settings, **kwargs):
+    return pipeline.collect_returns(Workspace.load(settings), Period(2025, 6), None, now=NOW, environ=ENV, **kwargs)
+
+
+# ---------------------------------------------------------------- the office's month
+
+
+def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_nothing(ws, certificate, tmp_path):
+    finance = filled(sent_file(ws, UNIT), tmp_path / "财政局.xlsx").read_bytes()
+    other = filled(sent_file(ws, OTHER), tmp_path / "发改局.xlsx").read_bytes()
+    town = filled(sent_file(ws, TOWN), tmp_path / "文昌.xlsx").read_bytes()
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("发改局6月报表.xlsx", other)
+    first_try = answer("wenchang@changqing.example", TOWN, {"文昌街道.xlsx": town})
+    with LoopbackImapServer(USER, PASSWORD, security="starttls", cert=certificate[0], key=certificate[1]) as server:
+        server.deliver_many([
+            (answer("czj@changqing.example", UNIT, {"区财政局 2025年6月.xlsx": finance}, subject="Re: 报表"), at(3, 16, 5)),
+            (plain("friend@example.org", "周末聚餐"), at(3, 18)),
+            (notice_with_pdf(), at(4)),
+            (answer("fgj@changqing.example", OTHER, {"发改局.zip": packed.getvalue()}), at(4, 9, 30)),
+            # the reply carries the sheet twice: attached, and again inside the earlier message it quotes
+            (answer("wenchang@changqing.example", TOWN, {"文昌街道.xlsx": town}, quoted=first_try), at(5, 11)),
+            # last month's answer, long before this period's sheets went out: never even looked at
+            (answer("czj@changqing.example", UNIT, {"5月.xlsx": b"PK old"}), datetime(2025, 6, 3, 9, tzinfo=CHINA)),
+        ])
+        settings = with_mailbox(ws, server, ca_file=str(certificate[0]))
+        _sent_on(settings, datetime(2025, 7, 1, 9, 0))
+        shown = []
+        result = collect(settings, progress=lambda done, total, text: shown.append((done, total)))
+
+        assert {r.unit for r in result.data} == {UNIT, OTHER, TOWN}
+        assert all(r.accepted for r in result.data), [(p.file, p.code) for p in result.problems]
+        by_unit = {r.unit: r for r in result.data}
+        assert by_unit[UNIT].received == datetime(2025, 7, 3, 16, 5)  # the server's INTERNALDATE, China time
+        assert by_unit[OTHER].received == datetime(2025, 7, 4, 9, 30)
+        assert by_unit[OTHER].source.endswith("!发改局.zip!发改局6月报表.xlsx")
+        assert by_unit[UNIT].source == "邮箱/INBOX/czj@changqing.example 2025-07-03 16:05!区财政局 2025年6月.xlsx"
+        # the town's sheet came twice in one reply: one return, the second copy is a duplicate of the same bytes
+        assert sum(r.unit == TOWN for r in result.data) == 1
+        codes = {(p.file, p.code) for p in result.problems}
+        assert any(code == "file-skipped" and file.endswith("会议通知.pdf") for file, code in codes)
+        assert shown and shown[-1] == (4, 4)  # the four messages with attachments since the sheets were sent
+
+        ledger = {e.unit: e for e in read_ledger(settings.returns_dir(PERIOD)) if e.unit}
+        assert ledger[UNIT].sender == "czj@changqing.example"
+        records = mailbox.read_records(settings.returns_dir(PERIOD))
+        assert len(records) == 4
+        assert all(r.message_id.startswith("<") for r in records)
+        assert {r.sender for r in records} == {"czj@changqing.example", "fgj@changqing.example",
+                                               "wenchang@changqing.example", "bgs@jinan.example"}
+        assert {r.received for r in records} >= {"2025-07-03 16:05:00", "2025-07-04 09:30:00"}
+        # read-only: nothing marked read, nothing moved or deleted
+        assert all(b"\\Seen" not in f and b"\\Deleted" not in f for f in flags(server).values())
+        assert len(flags(server)) == 6
+
+        archive = sorted(p.name for p in settings.returns_dir(PERIOD).iterdir())
+        again = collect(settings)
+        assert again.data == [] and again.problems == []
+        assert "本次收取 0 封，以前已收取 4 封" in again.summary[0]
+        assert sorted(p.name for p in settings.returns_dir(PERIOD).iterdir()) == archive
+        assert len(mailbox.read_records(settings.returns_dir(PERIOD))) == 4
+
+
+def _sent_on(settings, moment: datetime) -> None:
+    """The send ledger as `pyxl send` leaves it: the period's sheets went out at `moment`."""
+    from pyxl.mail.ledger import KIND_SEND, RESULT_OK, Ledger, LedgerLine, LEDGER_NAME
+
+    Ledger(settings.out_dir(PERIOD) / LEDGER_NAME).append(LedgerLine(
+        KIND_SEND, PERIOD, UNIT, "czj@changqing.example", "x.xlsx", "", moment.isoformat(sep=" "), RESULT_OK, "250 Ok"))
+
+
+def test_ssl_with_the_offices_own_certificate_and_processed_mail_moved(ws, certificate, tmp_path):
+    finance = filled(sent_file(ws, UNIT), tmp_path / "财政局.xlsx").read_bytes()
+    with LoopbackImapServer(USER, PASSWORD, security="ssl", cert=certificate[0], key=certificate[1]) as server:
+        server.deliver(answer("czj@changqing.example", UNIT, {"财政局.xlsx": finance}), at(3))
+        server.deliver(plain("friend@example.org", "你好"), at(3))
+        server.create_folder("已收回执")
+        untrusted = with_mailbox(ws, server)
+        with pytest.raises(PyxlError, match="证书无法验证.*inbox_mail.ca_file"):
+            collect(untrusted)
+        settings = with_mailbox(ws, server, ca_file=str(certificate[0]), move_to="已收回执", mark_read=True,
+                                lookback_days=30)
+        result = collect(settings)
+        assert [r.unit for r in result.data] == [UNIT]
+        assert len(flags(server, "INBOX")) == 1  # the unrelated message stays where it was
+        moved = flags(server, "已收回执")
+        assert len(moved) == 1 and all(b"\\Seen" in f for f in moved.values())
+
+
+@pytest.mark.parametrize("fault, expected", [
+    ("password", "拒绝登录.*授权码"),
+    ("folder", "没有文件夹「回执」.*inbox_mail.folder"),
+    ("move_to", "没有文件夹「已处理」.*inbox_mail.move_to"),
+    ("tls", "加密连接失败.*inbox_mail.security"),
+    ("refused", "无法连接收件服务器.*连接被拒绝"),
+])
+def test_each_fault_is_one_chinese_line_and_exit_2_with_nothing_recorded(ws, fault, expected, capsys, monkeypatch):
+    with LoopbackImapServer(USER, PASSWORD) as server:
+        server.deliver(answer("czj@changqing.example", UNIT, {"a.xlsx": b"PK"}), at(3))
+        changes = {"lookback_days": 30}
+        if fault == "folder":
+            changes["folder"] = "回执"
+        elif fault == "move_to":
+            changes["move_to"] = "已处理"
+        elif fault == "tls":
+            changes["security"] = "ssl"  # the server speaks plain IMAP on this port
+        elif fault == "refused":
+            changes["port"] = free_port()
+        settings = with_mailbox(ws, server, **changes)
+        environ = {"PYXL_IMAP_PASSWORD": "wrong"} if fault == "password" else ENV
+        with pytest.raises(PyxlError, match=expected) as raised:
+            pipeline.collect_returns(Workspace.load(settings), Period(2025, 6), None, now=NOW, environ=environ)
+        assert "\n" not in str(raised.value)
+        assert mailbox.read_records(settings.returns_dir(PERIOD)) == []
+        assert read_ledger(settings.returns_dir(PERIOD)) == [] or all(e.status != "accepted" for e in read_ledger(settings.returns_dir(PERIOD)))
+        if fault == "password":  # and the command line says it and exits 2
+            _write_config(settings)
+            monkeypatch.setenv("PYXL_IMAP_PASSWORD", "wrong")
+            assert cli.main(["--config", str(settings.root / "config.yaml"), "collect", "--period", PERIOD]) == 2
+            err = capsys.readouterr().err
+            assert "拒绝登录" in err and "Traceback" not in err
+
+
+def _write_config(settings) -> None:
+    import yaml
+
+    path = settings.root / "config.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["inbox_mail"] = settings.inbox_mail.model_dump()
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_a_message_too_large_is_a_problem_and_is_not_downloaded(ws, tmp_path):
+    finance = filled(sent_file(ws, UNIT), tmp_path / "财政局.xlsx").read_bytes()
+    with LoopbackImapServer(USER, PASSWORD) as server:
+        server.deliver(answer("czj@changqing.example", UNIT, {"财政局.xlsx": finance}), at(3))
+        server.deliver(answer("fgj@changqing.example", OTHER, {"扫描件.xlsx": b"PK" + bytes(300_000)}), at(4))
+        settings = with_mailbox(ws, server, lookback_days=30, max_message_mb=0.2)
+        result = collect(settings)
+        assert [r.unit for r in result.data] == [UNIT]
+        assert [(p.file, p.code) for p in result.problems if p.code == "mail-too-large"] == [
+            ("邮箱/INBOX/fgj@changqing.example 2025-07-04 10:00", "mail-too-large")]
+        assert [r.sender for r in mailbox.read_records(settings.returns_dir(PERIOD))] == ["czj@changqing.example"]
+        # still there and still reported: the clerk saves it by hand or raises the limit
+        assert [p.code for p in collect(settings).problems] == ["mail-too-large"]
+
+
+class DroppingProxy:
+    """A TCP relay to the server that cuts the connection when the client asks for its `cut_at`-th attachment download."""
+
+    def __init__(self, target_port: int, cut_at: int) -> None:
+        self.target, self.cut_at, self.downloads = target_port, cut_at, 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, from_client: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if from_client:
+                    self.downloads += len(re.findall(rb"BODY\.PEEK\[\d+\.MIME\]", data))
+                    if self.downloads >= self.cut_at:
+                        break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            end.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_connection_dropped_mid_fetch_keeps_what_was_recorded_and_the_next_run_resumes(ws, tmp_path, monkeypatch):
+    units = [UNIT, OTHER, TOWN, "平安街道", "马山镇"]
+    sheets = {u: filled(sent_file(ws, u), tmp_path / f"{u}.xlsx").read_bytes() for u in units}
+    addresses = {u: ws.unit_directory().unit(u).emails[0] for u in units}
+    monkeypatch.setattr(mailbox, "BATCH", 2)
+    with LoopbackImapServer(USER, PASSWORD) as server:
+        server.deliver_many([(answer(addresses[u], u, {f"{u}.xlsx": sheets[u]}), at(3, 9, i)) for i, u in enumerate(units)])
+        proxy = DroppingProxy(server.port, cut_at=3)  # the third message's download never completes
+        try:
+            settings = with_mailbox(ws, server, port=proxy.port, lookback_days=30)
+            with pytest.raises(PyxlError, match="中途中断.*已收取的 2 封邮件已记录.*继续"):
+                collect(settings)
+        finally:
+            proxy.close()
+        returns_dir = settings.returns_dir(PERIOD)
+        assert [r.sender for r in mailbox.read_records(returns_dir)] == [addresses[UNIT], addresses[OTHER]]
+        assert {e.unit for e in read_ledger(returns_dir) if e.unit} == {UNIT, OTHER}
+
+        resumed = collect(with_mailbox(ws, server, lookback_days=30))
+        assert {r.unit for r in resumed.data} == {TOWN, "平安街道", "马山镇"}
+        assert "本次收取 3 封，以前已收取 2 封" in resumed.summary[0]
+        assert len(mailbox.read_records(returns_dir)) == 5
+        assert {e.unit for e in read_ledger(returns_dir) if e.unit} == set(units)
+
+
+# ---------------------------------------------------------------- Outlook .msg
+
+
+def outlook_message(sender: str, unit: str, sent: datetime, attachments: dict[str, bytes], embedded=None) -> bytes:
+    """A received message as Outlook saves it when dragged out (built by aspose-email-foss, not by pyxl)."""
+    from aspose.email_foss import msg
+
+    message = msg.MapiMessage.create(f"回复：{unit} 重点工作推进情况", "督查室：附件请查收。")
+    message.set_property(msg.PropertyId.SENDER_NAME, unit)
+    message.set_property(msg.PropertyId.SENDER_EMAIL_ADDRESS, sender)
+    message.set_property(msg.PropertyId.MESSAGE_DELIVERY_TIME, sent)
+    message.set_property(msg.PropertyId.INTERNET_MESSAGE_ID, f"<{unit.encode().hex()[:12]}@changqing.example>")
+    message.set_property(msg.PropertyId.TRANSPORT_MESSAGE_HEADERS, (
+        f"From: {formataddr((unit, sender))}\r\nTo: {USER}\r\nDate: {format_datetime(sent)}\r\n"
+        f"Subject: reply\r\nMessage-ID: <{unit.encode().hex()[:12]}@changqing.example>\r\n\r\n"))
+    message.add_recipient(USER, display_name="督查室")
+    for name, data in attachments.items():
+        message.add_attachment(name, data, mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if embedded is not None:
+        message.add_embedded_message_attachment(embedded, "转发.msg")
+    path = Path(__import__("tempfile").mkdtemp()) / "m.msg"
+    message.save(str(path))
+    return path.read_bytes()
+
+
+def test_outlook_msg_files_in_the_inbox_are_read_like_eml(ws, tmp_path):
+    finance = filled(sent_file(ws, UNIT), tmp_path / "财政局.xlsx").read_bytes()
+    town = filled(sent_file(ws, TOWN), tmp_path / "文昌.xlsx").read_bytes()
+    (ws.inbox_dir / "财政局回复.msg").write_bytes(
+        outlook_message("czj@changqing.example", UNIT, datetime(2025, 7, 3, 8, 5, tzinfo=timezone.utc), {"区财政局6月.xlsx": finance}))
+    # the unit's address sending another unit's sheet: the sender check sees the .msg's sender
+    (ws.inbox_dir / "错发.msg").write_bytes(
+        outlook_message("fgj@changqing.example", OTHER, datetime(2025, 7, 4, 1, 0, tzinfo=timezone.utc), {"文昌.xlsx": town}))
+    (ws.inbox_dir / "坏的.msg").write_bytes(b"\xd0\xcf\x11\xe0 not really an Outlook file")
+    result = pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), None, now=NOW)
+    by_unit = {r.unit: r for r in result.data}
+    assert set(by_unit) == {UNIT, TOWN}
+    assert by_unit[UNIT].accepted and by_unit[UNIT].received == datetime(2025, 7, 3, 16, 5)
+    assert by_unit[UNIT].source == "inbox/财政局回复.msg!区财政局6月.xlsx"
+    codes = {(p.file, p.code) for p in result.problems}
+    assert ("inbox/错发.msg!文昌.xlsx", "sent-by-other-unit") in codes
+    assert ("inbox/坏的.msg", "archive-corrupt") in codes
+    ledger = read_ledger(ws.returns_dir(PERIOD))
+    assert next(e for e in ledger if e.unit == UNIT).sender == "czj@changqing.example"
