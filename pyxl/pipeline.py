@@ -463,7 +463,8 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
     )
 
 
-def run_month(workspace: Workspace, period: Period, as_of: date, now: datetime, dry_run: bool = True) -> StepResult:
+def run_month(workspace: Workspace, period: Period, as_of: date, now: datetime, dry_run: bool = True,
+              environ: Mapping[str, str] | None = None) -> StepResult:
     """The monthly run: collect the inbox, consolidate, write the report, send reminders (drafts with dry_run).
 
     write_report consolidates first and writes 汇总_<period>.xlsx besides the
@@ -474,7 +475,7 @@ def run_month(workspace: Workspace, period: Period, as_of: date, now: datetime, 
     settings = workspace.settings
     steps = []
     if settings.inbox_dir.is_dir() or settings.inbox_mail.host:
-        steps.append(collect_returns(workspace, period, None, now))
+        steps.append(collect_returns(workspace, period, None, now, environ=environ))
     else:
         steps.append(StepResult(summary=[f"收件箱 {settings.relative(settings.inbox_dir)} 不存在，本次不收取新文件。"]))
     reported = write_report(workspace, period, as_of)

@@ -33,7 +33,7 @@ from pyxl.workspace import Workspace
 
 CHINA = timezone(timedelta(hours=8))
 NOW = datetime(2025, 7, 8, 9, 0)
-USER, PASSWORD = "duchashi@changqing.example", "授权码-abcd"
+USER, PASSWORD = "duchashi@changqing.example", "qqauthcode1234"
 ENV = {"PYXL_IMAP_PASSWORD": PASSWORD}
 TOWN = "文昌街道"
 

@@ -3,7 +3,8 @@
 A shell like the CLI: it creates a fresh workspace, then plays every person
 in the loop — the office clerk (build the master, split, send), a real SMTP
 server on loopback, some sixty unit clerks answering by e-mail (seeded, so
-every run is the same), and the office again (collect, consolidate, flag,
+every run is the same) into the office mailbox, a real IMAP server on
+loopback, and the office again (collect from that mailbox, consolidate, flag,
 bulletin, reminders) — through the same pipeline functions the ribbon and
 the CLI call.
 """
@@ -25,6 +26,7 @@ from pyxl.common.files import write_bytes_atomic
 from pyxl.common.model import Consolidation, DutyTable, Target
 from pyxl.common.period import Period
 from pyxl.demo.clerk import ON_PACE, UnitScript, fill_unit_workbook
+from pyxl.demo.imapserver import LoopbackImapServer
 from pyxl.demo.mailserver import LoopbackMailServer, MailRecorder
 from pyxl.mail.deliver import read_manifest
 from pyxl.outputs import report
@@ -32,6 +34,10 @@ from pyxl.workspace import Workspace
 
 DEMO_MARKER = ".pyxl-demo"
 DEMO_SEED = 2025
+# The office mailbox of the demo: an in-memory IMAP server on loopback, with a password of its own
+DEMO_MAILBOX = "duchashi@changqing.example"
+DEMO_PASSWORD = "demo-imap-password"
+DEMO_PASSWORD_ENV = "PYXL_DEMO_IMAP_PASSWORD"
 CHINA_TIME = timezone(timedelta(hours=8), "CST")  # the units' clocks, whatever this machine's zone
 
 
@@ -57,9 +63,12 @@ def _prepare_folder(folder: Path) -> None:
     (folder / DEMO_MARKER).write_text("pyxl demo workspace\n", encoding="utf-8")
 
 
-def _with_mail_server(settings: Settings, port: int) -> Settings:
+def _with_mail_server(settings: Settings, port: int, imap: LoopbackImapServer) -> Settings:
     mail = settings.mail.model_copy(update={"host": "127.0.0.1", "port": port, "security": "none", "per_minute": 0})
-    changed = settings.model_copy(update={"mail": mail})
+    inbox_mail = settings.inbox_mail.model_copy(update={
+        "host": "127.0.0.1", "port": imap.port, "security": "none", "username": imap.user, "password_env": DEMO_PASSWORD_ENV,
+    })
+    changed = settings.model_copy(update={"mail": mail, "inbox_mail": inbox_mail})
     changed._root = settings.root
     return changed
 
@@ -105,8 +114,13 @@ def _return_mail(sender: str, recipient: str, unit: str, period: Period, sent: d
     return message.as_bytes()
 
 
-def _answer_as_units(workspace: Workspace, period: Period, seed: int) -> tuple[_Cast, int]:
-    """Every unit but one fills its own sheet and e-mails it back into the inbox."""
+def _answer_as_units(workspace: Workspace, period: Period, seed: int, mailbox: LoopbackImapServer) -> tuple[_Cast, int]:
+    """Every unit but one fills its own sheet and e-mails it back: the answer arrives in the office mailbox.
+
+    The mail system delivers each answer at the time the unit sent it (its
+    INTERNALDATE), so lateness is judged by the server's clock, as in an office.
+    A copy of each answer is left in 邮件服务器/收件箱/ to look at.
+    """
     settings, duty = workspace.settings, workspace.duty
     rng = random.Random(seed)
     manifest = read_manifest(settings.distribution_dir(period), period, settings.root)
@@ -133,9 +147,9 @@ def _answer_as_units(workspace: Workspace, period: Period, seed: int) -> tuple[_
             fill_unit_workbook(files[other], attachment, _script(other, cast, rng, day), targets, fraction, rng, when)
         found = directory.unit(unit)
         address = found.emails[0] if found and found.emails else f"unit{number:02d}@changqing.example"
-        write_bytes_atomic(
-            settings.inbox_dir / f"{number + 1:02d}_{unit}.eml", _return_mail(address, office, unit, period, when, attachment)
-        )
+        data = _return_mail(address, office, unit, period, when, attachment)
+        mailbox.deliver(data, when.replace(tzinfo=CHINA_TIME))
+        write_bytes_atomic(settings.root / "邮件服务器" / "收件箱" / f"{number + 1:02d}_{unit}.eml", data)
         sent += 1
     return cast, sent
 
@@ -150,8 +164,9 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
     as_of = due + timedelta(days=3)
     result = pipeline.StepResult(summary=[f"演示：{settings.district}{settings.year}年，期次 {period}，截止日 {due}，统计至 {as_of}。"])
 
-    with LoopbackMailServer(MailRecorder(folder / "邮件服务器")) as server:
-        settings = _with_mail_server(settings, server.port)
+    with LoopbackMailServer(MailRecorder(folder / "邮件服务器")) as server, \
+            LoopbackImapServer(DEMO_MAILBOX, DEMO_PASSWORD) as mailbox:
+        settings = _with_mail_server(settings, server.port, mailbox)
         steps = [pipeline.build_workbook(Workspace.load(settings), now=sent_at)]
         workspace = Workspace.load(settings)  # the master just built, read once for the rest of the month
         steps += [
@@ -159,8 +174,9 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
             pipeline.send_sheets(workspace, period, now=sent_at, dry_run=True),
             pipeline.send_sheets(workspace, period, now=sent_at),
         ]
-        cast, answered = _answer_as_units(workspace, period, seed)
-        month = pipeline.run_month(workspace, period, as_of=as_of, now=datetime.combine(as_of, time(9, 0)), dry_run=False)
+        cast, answered = _answer_as_units(workspace, period, seed, mailbox)
+        month = pipeline.run_month(workspace, period, as_of=as_of, now=datetime.combine(as_of, time(9, 0)), dry_run=False,
+                                   environ={DEMO_PASSWORD_ENV: DEMO_PASSWORD})
         steps.append(month)
         received = len(server.handler.messages)
 
@@ -169,6 +185,10 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
         f"{cast.wrong_sender} 错发了{cast.wrong_file_of}的表，{cast.finished} 报告已完成），{cast.never} 未报送。"
     )
     result.summary.append(f"回环邮件服务器共收到 {received} 封邮件（分发与催报）。")
+    result.summary.append(
+        f"各单位的回复投递到本机回环 IMAP 邮箱（{DEMO_MAILBOX}，127.0.0.1:{mailbox.port}），「收取回执」直接从该邮箱收取附件；"
+        "回复的副本在 邮件服务器/收件箱/ 中可查看。"
+    )
     for step in steps:
         result.outputs.extend(step.outputs)
     result.summary.extend(month_summary(month.data))
