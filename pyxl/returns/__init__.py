@@ -1,6 +1,7 @@
 """The returns: what the units send back, from the inbox to the archive.
 
-Owns: unpacking what was received — files, zips, saved e-mails (intake);
+Owns: unpacking what was received — files, zips, saved e-mails .eml and
+Outlook .msg (intake, outlook); fetching the office mailbox over IMAP (mailbox);
 reading spreadsheets of every format with limits (readers); recognising and
 validating a return (collect); the archive of originals and its ledger
 (archive).

@@ -222,6 +222,9 @@ class Mailbox:
             self._close()
             raise PyxlError(f"登录收件服务器 {self.where} 失败（{_reason(error)}）：请稍后重试，或检查 inbox_mail.security。") from None
         try:
+            if client.has_capability("ID"):
+                # NetEase (163/126) answers "Unsafe Login" to a client that does not say who it is (RFC 2971)
+                client.id_({"name": "pyxl", "version": "1", "vendor": "pyxl"})
             for folder in (mail.folder, mail.move_to):
                 if folder and not client.folder_exists(folder):
                     names = "、".join(str(name) for _, _, name in client.list_folders()[:20])
