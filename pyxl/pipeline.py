@@ -11,6 +11,7 @@ know the order of the loop.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -297,6 +298,7 @@ def collect_returns(
 
     outcomes = [collect_files(paths)] if paths else []
     mailbox_lines: list[str] = []
+    mailbox_outputs: list[Path] = []
     mailbox_problems: list[Problem] = []
     if use_mailbox:
         run = _fetch_mailbox(workspace, period, now, progress, environ,
@@ -307,7 +309,11 @@ def collect_returns(
             f"本次收取 {run.taken} 封，以前已收取 {run.known} 封，无附件 {run.without_attachment} 封"
             + (f"，过大未下载 {len(run.problems)} 封" if run.problems else "")
             + (f"，已移到「{settings.inbox_mail.move_to}」{run.moved} 封" if run.moved else "") + "。"
+            + (f"回复中原样带回的本室下发原表 {run.quoted} 个，不作为报回。" if run.quoted else "")
         )
+        if run.ledger is not None:
+            mailbox_lines.append(f"邮箱收取记录：{settings.relative(run.ledger)}")
+            mailbox_outputs.append(run.ledger)
     returns = [r for o in outcomes for r in o.returns]
     problems = [*mailbox_problems, *(p for o in outcomes for p in o.problems)]
     entries = [e for o in outcomes for e in o.entries]
@@ -325,7 +331,7 @@ def collect_returns(
           if earlier else []),
         f"目前共有 {len(current)} 个单位报送，其中 {accepted} 个采用、{len(current) - accepted} 个退回待改。",
     ]
-    outputs = [ledger] if ledger else []
+    outputs = [*([ledger] if ledger else []), *mailbox_outputs]
     if ledger is not None:
         summary.append(f"回收记录：{settings.relative(ledger)}")
     # every problem in one list (the terminal shows the first 20): this run's files, then what the
@@ -340,7 +346,7 @@ def collect_returns(
 
 
 def _fetch_mailbox(workspace: Workspace, period: Period, now: datetime, progress: Progress,
-                   environ: Mapping[str, str] | None, record: Callable) -> "object":
+                   environ: Mapping[str, str] | None, record: Callable) -> "mailbox.MailboxRun":
     """Fetch the mailbox's new messages since the period's sheets were sent (else inbox_mail.lookback_days)."""
     from pyxl.mail.ledger import KIND_SEND, Ledger, LEDGER_NAME as SEND_LEDGER
     from pyxl.returns import mailbox
@@ -352,9 +358,10 @@ def _fetch_mailbox(workspace: Workspace, period: Period, now: datetime, progress
     # IMAP's SINCE is a date in the server's zone: one day earlier covers any zone
     since = (datetime.fromisoformat(min(sent)).date() - timedelta(days=1)) if sent else (now.date() - timedelta(days=mail.lookback_days))
     password = mailbox.imap_password(mail, os.environ if environ is None else environ)
+    own = {hashlib.sha256(path.read_bytes()).hexdigest() for path in settings.distribution_dir(period).glob("*.xlsx")}
     return mailbox.fetch_mailbox(
         mail, password, returns_dir=settings.returns_dir(period), since=since, now=now, record=record,
-        progress=progress, ca_file=settings.path(mail.ca_file) if mail.ca_file else None,
+        progress=progress, ca_file=settings.path(mail.ca_file) if mail.ca_file else None, own_sheets=own,
     )
 
 

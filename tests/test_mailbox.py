@@ -159,6 +159,7 @@ def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_no
     with zipfile.ZipFile(packed, "w") as archive:
         archive.writestr("发改局6月报表.xlsx", other)
     first_try = answer("wenchang@changqing.example", TOWN, {"文昌街道.xlsx": town})
+    blank = sent_file(ws, TOWN).read_bytes()
     with LoopbackImapServer(USER, PASSWORD, security="starttls", cert=certificate[0], key=certificate[1]) as server:
         server.deliver_many([
             (answer("czj@changqing.example", UNIT, {"区财政局 2025年6月.xlsx": finance}, subject="Re: 报表"), at(3, 16, 5)),
@@ -166,7 +167,9 @@ def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_no
             (notice_with_pdf(), at(4)),
             (answer("fgj@changqing.example", OTHER, {"发改局.zip": packed.getvalue()}), at(4, 9, 30)),
             # the reply carries the sheet twice: attached, and again inside the earlier message it quotes
-            (answer("wenchang@changqing.example", TOWN, {"文昌街道.xlsx": town}, quoted=first_try), at(5, 11)),
+            # and the office's own blank sheet comes back too, as mail clients keep the original attachment
+            (answer("wenchang@changqing.example", TOWN, {"文昌街道.xlsx": town, sent_file(ws, TOWN).name: blank},
+                    quoted=first_try), at(5, 11)),
             # last month's answer, long before this period's sheets went out: never even looked at
             (answer("czj@changqing.example", UNIT, {"5月.xlsx": b"PK old"}), datetime(2025, 6, 3, 9, tzinfo=CHINA)),
         ])
@@ -184,6 +187,8 @@ def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_no
         assert by_unit[UNIT].source == "邮箱/INBOX/czj@changqing.example 2025-07-03 16:05!区财政局 2025年6月.xlsx"
         # the town's sheet came twice in one reply: one return, the second copy is a duplicate of the same bytes
         assert sum(r.unit == TOWN for r in result.data) == 1
+        assert "本室下发原表 1 个，不作为报回" in result.summary[0]
+        assert not any(code == "return-empty" for _, code in {(p.file, p.code) for p in result.problems})
         codes = {(p.file, p.code) for p in result.problems}
         assert any(code == "file-skipped" and file.endswith("会议通知.pdf") for file, code in codes)
         assert shown and shown[-1] == (4, 4)  # the four messages with attachments since the sheets were sent
@@ -401,3 +406,65 @@ def test_outlook_msg_files_in_the_inbox_are_read_like_eml(ws, tmp_path):
     assert ("inbox/坏的.msg", "archive-corrupt") in codes
     ledger = read_ledger(ws.returns_dir(PERIOD))
     assert next(e for e in ledger if e.unit == UNIT).sender == "czj@changqing.example"
+
+
+class RecordingProxy(DroppingProxy):
+    """A relay that only counts: the commands the client sent and the bytes the server answered."""
+
+    def __init__(self, target_port: int) -> None:
+        self.sent, self.answered = b"", 0
+        super().__init__(target_port, cut_at=10**9)
+
+    def _pipe(self, source, sink, from_client):
+        try:
+            while data := source.recv(65536):
+                if from_client:
+                    self.sent += data
+                else:
+                    self.answered += len(data)
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            try:
+                end.close()
+            except OSError:
+                pass
+
+
+def test_only_the_attachments_are_downloaded_never_the_long_bodies_or_unrelated_mail(ws, tmp_path):
+    finance = filled(sent_file(ws, UNIT), tmp_path / "财政局.xlsx").read_bytes()
+    long_text = "本单位上半年工作情况如下。" * 20_000  # a reply that pastes a long report into the body
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "czj@changqing.example", USER, "报表"
+    message["Message-ID"] = make_msgid(domain="changqing.example")
+    message.set_content(long_text)
+    message.add_attachment(finance, maintype="application", subtype="octet-stream", filename="财政局.xlsx")
+    with LoopbackImapServer(USER, PASSWORD) as server:
+        server.deliver(message.as_bytes(), at(3))
+        server.deliver_many([(plain("friend@example.org", f"通知{i}", long_text), at(3)) for i in range(5)])
+        proxy = RecordingProxy(server.port)
+        try:
+            result = collect(with_mailbox(ws, server, port=proxy.port, lookback_days=30))
+        finally:
+            proxy.close()
+    assert [r.unit for r in result.data] == [UNIT]
+    assert len(long_text.encode()) * 6 > 3_000_000
+    assert proxy.answered < len(finance) * 1.5 + 50_000  # the sheet (base64) and the headers, not 3 MB of text
+    assert b"BODY.PEEK[]" not in proxy.sent and b"BODY[" not in proxy.sent.replace(b"BODY.PEEK[", b"")
+
+
+def test_hostile_attachments_meet_the_same_limits_as_files(ws):
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("区财政局.xlsx", bytes(300 * 1024 * 1024))
+    nested = io.BytesIO()
+    with zipfile.ZipFile(nested, "w") as out:
+        out.writestr("a.zip", bomb.getvalue())
+    with LoopbackImapServer(USER, PASSWORD) as server:
+        server.deliver(answer("czj@changqing.example", UNIT, {"打包.zip": bomb.getvalue()}), at(3))
+        server.deliver(answer("fgj@changqing.example", OTHER, {"套娃.zip": nested.getvalue(), "假的.xlsx": b"%PDF-1.4"}), at(4))
+        result = collect(with_mailbox(ws, server, lookback_days=30))
+    codes = sorted((p.file.rsplit("!", 1)[-1], p.code) for p in result.problems)
+    assert codes == [("a.zip", "archive-too-large"), ("假的.xlsx", "file-not-spreadsheet"), ("打包.zip", "archive-too-large")]
+    assert [(r.unit, r.accepted) for r in result.data] == [(None, False)]

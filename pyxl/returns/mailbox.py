@@ -113,7 +113,9 @@ class MailboxRun:
     without_attachment: int = 0
     taken: int = 0
     moved: int = 0
+    quoted: int = 0  # the office's own sheets carried back unchanged in replies: not returns
     problems: list[Problem] = field(default_factory=list)
+    ledger: Path | None = None
 
 
 # ---------------------------------------------------------------- the ledger
@@ -395,6 +397,7 @@ def fetch_mailbox(
     record: Callable[[list[Fetched]], None],
     progress: Callable[[int, int, str], None],
     ca_file: Path | None = None,
+    own_sheets: set[str] = frozenset(),
 ) -> MailboxRun:
     """Download the new messages with attachments since `since`, handing each batch to `record`.
 
@@ -402,6 +405,9 @@ def fetch_mailbox(
     after it returns are the batch's lines appended to the mailbox ledger and
     its messages moved or marked read (when the settings ask). A dropped
     connection raises PyxlError after the batches already recorded.
+    An attachment whose SHA-256 is in `own_sheets` is the office's own blank
+    sheet quoted back in a reply (mail clients keep the original attachment):
+    it is counted, never collected as the unit's return.
     """
     run = MailboxRun(folder=mail.folder, since=since)
     known = known_messages(returns_dir)
@@ -438,9 +444,12 @@ def fetch_mailbox(
                 batch: list[Fetched] = []
                 for envelope in todo[start:start + BATCH]:
                     progress(start + len(batch) + 1, len(todo), f"从邮箱收取 {envelope.sender} 的邮件「{envelope.subject[:30]}」")
-                    batch.append(_fetched(mail.folder, envelope, box.download(envelope), now))
+                    files = box.download(envelope)
+                    kept = [(name, data) for name, data in files if hashlib.sha256(data).hexdigest() not in own_sheets]
+                    run.quoted += len(files) - len(kept)
+                    batch.append(_fetched(mail.folder, envelope, kept, now))
                 record(batch)
-                append_records(returns_dir, [fetched.record for fetched in batch])
+                run.ledger = append_records(returns_dir, [fetched.record for fetched in batch])
                 run.taken += len(batch)
                 run.moved += box.settle([fetched.envelope.uid for fetched in batch])
         except (OSError, imaplib.IMAP4.error, imaplib.IMAP4.abort) as error:
