@@ -302,10 +302,9 @@ class Mailbox:
         else:
             self.client.copy(uids, self.mail.move_to)
             self.client.delete_messages(uids)
+            # without UIDPLUS an EXPUNGE would also erase what the clerk deleted by hand: leave that to her mail client
             if self.client.has_capability("UIDPLUS"):
                 self.client.uid_expunge(uids)
-            else:
-                self.client.expunge()
         return len(uids)
 
 
