@@ -1,4 +1,8 @@
-"""Collect straight from the office mailbox: a real IMAP server on loopback (pymap), real TLS, real faults.
+"""Collect straight from the office mailbox: real IMAP servers on loopback, real TLS, real faults.
+
+Every mailbox test runs twice: against pymap (the pure-Python server the demo
+uses) and against Dovecot (the server many mail systems run; Debian's
+dovecot-imapd, which .ci/run installs), each started by the test on free ports.
 
 The mailbox holds what an office mailbox holds: the units' answers (a sheet,
 a zip, a reply that carries the sheet twice), and unrelated mail (a notice
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import os
 import re
 import socket
 import threading
@@ -27,6 +32,7 @@ from pyxl import cli, pipeline
 from pyxl.common.errors import PyxlError
 from pyxl.common.period import Period
 from pyxl.demo.imapserver import LoopbackImapServer, free_port
+from dovecot_server import DOVECOT, DovecotServer
 from pyxl.returns import mailbox
 from pyxl.returns.archive import read_ledger
 from pyxl.workspace import Workspace
@@ -74,6 +80,18 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     return folder / "cert.pem", folder / "key.pem"
 
 
+@pytest.fixture(params=["pymap", "dovecot"])
+def imap_server(request):
+    """The kind of IMAP server to start: `imap_server(user, password, security=…, cert=…, key=…)`."""
+    if request.param == "dovecot":
+        if DOVECOT is None:
+            if os.environ.get("PYXL_REQUIRE_DOVECOT"):
+                pytest.fail("dovecot is not installed: .ci/run installs dovecot-imapd")
+            pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
+        return DovecotServer
+    return LoopbackImapServer
+
+
 @pytest.fixture
 def ws(sent_root, tmp_path):
     return workspace_from(sent_root, tmp_path / "工作目录")
@@ -83,7 +101,7 @@ def sent_file(settings, unit):
     return next(p for p in settings.distribution_dir(PERIOD).glob("*.xlsx") if p.name.endswith(f"_{unit}.xlsx"))
 
 
-def with_mailbox(settings, server: LoopbackImapServer, **changes):
+def with_mailbox(settings, server, **changes):
     mail = settings.inbox_mail.model_copy(update={
         "host": "127.0.0.1", "port": server.port, "security": server.security, "username": USER, **changes,
     })
@@ -135,7 +153,7 @@ def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
     return datetime(2025, 7, day, hour, minute, tzinfo=CHINA)
 
 
-def flags(server: LoopbackImapServer, folder: str = "INBOX") -> dict[int, tuple]:
+def flags(server, folder: str = "INBOX") -> dict[int, tuple]:
     client = server.client()
     try:
         client.select_folder(folder, readonly=True)
@@ -151,7 +169,7 @@ def collect(settings, **kwargs):
 # ---------------------------------------------------------------- the office's month
 
 
-def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_nothing(ws, certificate, tmp_path):
+def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_nothing(imap_server, ws, certificate, tmp_path):
     finance = filled(sent_file(ws, UNIT), tmp_path / "财政局.xlsx").read_bytes()
     other = filled(sent_file(ws, OTHER), tmp_path / "发改局.xlsx").read_bytes()
     town = filled(sent_file(ws, TOWN), tmp_path / "文昌.xlsx").read_bytes()
@@ -160,7 +178,7 @@ def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_no
         archive.writestr("发改局6月报表.xlsx", other)
     first_try = answer("wenchang@changqing.example", TOWN, {"文昌街道.xlsx": town})
     blank = sent_file(ws, TOWN).read_bytes()
-    with LoopbackImapServer(USER, PASSWORD, security="starttls", cert=certificate[0], key=certificate[1]) as server:
+    with imap_server(USER, PASSWORD, security="starttls", cert=certificate[0], key=certificate[1]) as server:
         server.deliver_many([
             (answer("czj@changqing.example", UNIT, {"区财政局 2025年6月.xlsx": finance}, subject="Re: 报表"), at(3, 16, 5)),
             (plain("friend@example.org", "周末聚餐"), at(3, 18)),
@@ -221,9 +239,9 @@ def _sent_on(settings, moment: datetime) -> None:
         KIND_SEND, PERIOD, UNIT, "czj@changqing.example", "x.xlsx", "", moment.isoformat(sep=" "), RESULT_OK, "250 Ok"))
 
 
-def test_ssl_with_the_offices_own_certificate_and_processed_mail_moved(ws, certificate, tmp_path):
+def test_ssl_with_the_offices_own_certificate_and_processed_mail_moved(imap_server, ws, certificate, tmp_path):
     finance = filled(sent_file(ws, UNIT), tmp_path / "财政局.xlsx").read_bytes()
-    with LoopbackImapServer(USER, PASSWORD, security="ssl", cert=certificate[0], key=certificate[1]) as server:
+    with imap_server(USER, PASSWORD, security="ssl", cert=certificate[0], key=certificate[1]) as server:
         server.deliver(answer("czj@changqing.example", UNIT, {"财政局.xlsx": finance}), at(3))
         server.deliver(plain("friend@example.org", "你好"), at(3))
         server.create_folder("已收回执")
@@ -246,8 +264,8 @@ def test_ssl_with_the_offices_own_certificate_and_processed_mail_moved(ws, certi
     ("tls", "加密连接失败.*inbox_mail.security"),
     ("refused", "无法连接收件服务器.*连接被拒绝"),
 ])
-def test_each_fault_is_one_chinese_line_and_exit_2_with_nothing_recorded(ws, fault, expected, capsys, monkeypatch):
-    with LoopbackImapServer(USER, PASSWORD) as server:
+def test_each_fault_is_one_chinese_line_and_exit_2_with_nothing_recorded(imap_server, ws, fault, expected, capsys, monkeypatch):
+    with imap_server(USER, PASSWORD) as server:
         server.deliver(answer("czj@changqing.example", UNIT, {"a.xlsx": b"PK"}), at(3))
         changes = {"lookback_days": 30}
         if fault == "folder":
@@ -282,9 +300,9 @@ def _write_config(settings) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
-def test_a_message_too_large_is_a_problem_and_is_not_downloaded(ws, tmp_path):
+def test_a_message_too_large_is_a_problem_and_is_not_downloaded(imap_server, ws, tmp_path):
     finance = filled(sent_file(ws, UNIT), tmp_path / "财政局.xlsx").read_bytes()
-    with LoopbackImapServer(USER, PASSWORD) as server:
+    with imap_server(USER, PASSWORD) as server:
         server.deliver(answer("czj@changqing.example", UNIT, {"财政局.xlsx": finance}), at(3))
         server.deliver(answer("fgj@changqing.example", OTHER, {"扫描件.xlsx": b"PK" + bytes(300_000)}), at(4))
         settings = with_mailbox(ws, server, lookback_days=30, max_message_mb=0.2)
@@ -337,12 +355,12 @@ class DroppingProxy:
         self.listener.close()
 
 
-def test_a_connection_dropped_mid_fetch_keeps_what_was_recorded_and_the_next_run_resumes(ws, tmp_path, monkeypatch):
+def test_a_connection_dropped_mid_fetch_keeps_what_was_recorded_and_the_next_run_resumes(imap_server, ws, tmp_path, monkeypatch):
     units = [UNIT, OTHER, TOWN, "平安街道", "马山镇"]
     sheets = {u: filled(sent_file(ws, u), tmp_path / f"{u}.xlsx").read_bytes() for u in units}
     addresses = {u: ws.unit_directory().unit(u).emails[0] for u in units}
     monkeypatch.setattr(mailbox, "BATCH", 2)
-    with LoopbackImapServer(USER, PASSWORD) as server:
+    with imap_server(USER, PASSWORD) as server:
         server.deliver_many([(answer(addresses[u], u, {f"{u}.xlsx": sheets[u]}), at(3, 9, i)) for i, u in enumerate(units)])
         proxy = DroppingProxy(server.port, cut_at=3)  # the third message's download never completes
         try:
@@ -432,7 +450,7 @@ class RecordingProxy(DroppingProxy):
                 pass
 
 
-def test_only_the_attachments_are_downloaded_never_the_long_bodies_or_unrelated_mail(ws, tmp_path):
+def test_only_the_attachments_are_downloaded_never_the_long_bodies_or_unrelated_mail(imap_server, ws, tmp_path):
     finance = filled(sent_file(ws, UNIT), tmp_path / "财政局.xlsx").read_bytes()
     long_text = "本单位上半年工作情况如下。" * 20_000  # a reply that pastes a long report into the body
     message = EmailMessage()
@@ -440,7 +458,7 @@ def test_only_the_attachments_are_downloaded_never_the_long_bodies_or_unrelated_
     message["Message-ID"] = make_msgid(domain="changqing.example")
     message.set_content(long_text)
     message.add_attachment(finance, maintype="application", subtype="octet-stream", filename="财政局.xlsx")
-    with LoopbackImapServer(USER, PASSWORD) as server:
+    with imap_server(USER, PASSWORD) as server:
         server.deliver(message.as_bytes(), at(3))
         server.deliver_many([(plain("friend@example.org", f"通知{i}", long_text), at(3)) for i in range(5)])
         proxy = RecordingProxy(server.port)
@@ -454,14 +472,14 @@ def test_only_the_attachments_are_downloaded_never_the_long_bodies_or_unrelated_
     assert b"BODY.PEEK[]" not in proxy.sent and b"BODY[" not in proxy.sent.replace(b"BODY.PEEK[", b"")
 
 
-def test_hostile_attachments_meet_the_same_limits_as_files(ws):
+def test_hostile_attachments_meet_the_same_limits_as_files(imap_server, ws):
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
         out.writestr("区财政局.xlsx", bytes(300 * 1024 * 1024))
     nested = io.BytesIO()
     with zipfile.ZipFile(nested, "w") as out:
         out.writestr("a.zip", bomb.getvalue())
-    with LoopbackImapServer(USER, PASSWORD) as server:
+    with imap_server(USER, PASSWORD) as server:
         server.deliver(answer("czj@changqing.example", UNIT, {"打包.zip": bomb.getvalue()}), at(3))
         server.deliver(answer("fgj@changqing.example", OTHER, {"套娃.zip": nested.getvalue(), "假的.xlsx": b"%PDF-1.4"}), at(4))
         result = collect(with_mailbox(ws, server, lookback_days=30))
