@@ -309,7 +309,7 @@ def collect_returns(
             f"本次收取 {run.taken} 封，以前已收取 {run.known} 封，无附件 {run.without_attachment} 封"
             + (f"，过大未下载 {len(run.problems)} 封" if run.problems else "")
             + (f"，已移到「{settings.inbox_mail.move_to}」{run.moved} 封" if run.moved else "") + "。"
-            + (f"回复中原样带回的本室下发原表 {run.quoted} 个，不作为报回。" if run.quoted else "")
+            + (f"邮件中原样带回的本室下发原表（回复引用或退信）{run.quoted} 个，不作为报回。" if run.quoted else "")
         )
         if run.ledger is not None:
             mailbox_lines.append(f"邮箱收取记录：{settings.relative(run.ledger)}")

@@ -111,14 +111,15 @@ def with_mailbox(settings, server, **changes):
 
 
 def answer(sender: str, unit: str, attachments: dict[str, bytes], *, quoted: bytes | None = None,
-           subject: str | None = None) -> bytes:
+           subject: str | None = None, message_id: bool = True) -> bytes:
     """A unit's reply as its mail client writes it; `quoted`: a whole earlier message attached (a forward)."""
     message = EmailMessage()
     message["From"] = formataddr((unit, sender))
     message["To"] = USER
     message["Subject"] = subject or f"回复：{unit} {PERIOD} 重点工作推进情况"
     message["Date"] = format_datetime(datetime(2025, 7, 3, 15, 0, tzinfo=CHINA))
-    message["Message-ID"] = make_msgid(domain="changqing.example")
+    if message_id:
+        message["Message-ID"] = make_msgid(domain="changqing.example")
     message.set_content(f"督查室：\n附件是{unit}的报表，请查收。\n")
     message.add_alternative(f"<p>督查室：</p><p>附件是{unit}的报表，请查收。</p>", subtype="html")
     for name, data in attachments.items():
@@ -130,6 +131,30 @@ def answer(sender: str, unit: str, attachments: dict[str, bytes], *, quoted: byt
         from email import message_from_bytes, policy
         message.add_attachment(message_from_bytes(quoted, policy=policy.default), filename="原邮件.eml")
     return message.as_bytes()
+
+
+def settings_mail_to(address: str, unit: str, sheet: Path) -> bytes:
+    """The office's own mail to a unit, its blank sheet attached (as pyxl send writes it)."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = USER, address, f"{unit} {PERIOD} 重点工作推进情况"
+    message["Message-ID"] = make_msgid(domain="changqing.example")
+    message.set_content("请填报。")
+    message.add_attachment(sheet.read_bytes(), maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=sheet.name)
+    return message.as_bytes()
+
+
+def bounce(original: bytes) -> bytes:
+    """A delivery failure report (RFC 3464) carrying the whole original message back."""
+    from email import message_from_bytes, policy
+
+    report = EmailMessage()
+    report["From"], report["To"], report["Subject"] = "MAILER-DAEMON@changqing.example", USER, "Undelivered Mail Returned to Sender"
+    report["Message-ID"] = make_msgid(domain="changqing.example")
+    report.set_content("This is the mail system: your message could not be delivered. 550 5.1.1 User unknown")
+    report.add_attachment(message_from_bytes(original, policy=policy.default))
+    report.replace_header("Content-Type", report.get("Content-Type").replace("multipart/mixed", "multipart/report"))
+    return report.as_bytes()
 
 
 def plain(sender: str, subject: str, body: str = "你好") -> bytes:
@@ -183,11 +208,13 @@ def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_no
             (answer("czj@changqing.example", UNIT, {"区财政局 2025年6月.xlsx": finance}, subject="Re: 报表"), at(3, 16, 5)),
             (plain("friend@example.org", "周末聚餐"), at(3, 18)),
             (notice_with_pdf(), at(4)),
-            (answer("fgj@changqing.example", OTHER, {"发改局.zip": packed.getvalue()}), at(4, 9, 30)),
+            # some mail programs set no Message-ID: the message is known again by its headers, time and size
+            (answer("fgj@changqing.example", OTHER, {"发改局.zip": packed.getvalue()}, message_id=False), at(4, 9, 30)),
             # the reply carries the sheet twice: attached, and again inside the earlier message it quotes
             # and the office's own blank sheet comes back too, as mail clients keep the original attachment
             (answer("wenchang@changqing.example", TOWN, {"文昌街道.xlsx": town, sent_file(ws, TOWN).name: blank},
                     quoted=first_try), at(5, 11)),
+            (bounce(settings_mail_to("mzj@changqing.example", "区民政局", sent_file(ws, "区民政局"))), at(1, 9, 2)),
             # last month's answer, long before this period's sheets went out: never even looked at
             (answer("czj@changqing.example", UNIT, {"5月.xlsx": b"PK old"}), datetime(2025, 6, 3, 9, tzinfo=CHINA)),
         ])
@@ -205,30 +232,32 @@ def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_no
         assert by_unit[UNIT].source == "邮箱/INBOX/czj@changqing.example 2025-07-03 16:05!区财政局 2025年6月.xlsx"
         # the town's sheet came twice in one reply: one return, the second copy is a duplicate of the same bytes
         assert sum(r.unit == TOWN for r in result.data) == 1
-        assert "本室下发原表 1 个，不作为报回" in result.summary[0]
+        assert "本室下发原表（回复引用或退信）2 个，不作为报回" in result.summary[0]
+        assert "区民政局" not in {r.unit for r in result.data}  # the bounce of the office's own mail
         assert not any(code == "return-empty" for _, code in {(p.file, p.code) for p in result.problems})
         codes = {(p.file, p.code) for p in result.problems}
         assert any(code == "file-skipped" and file.endswith("会议通知.pdf") for file, code in codes)
-        assert shown and shown[-1] == (4, 4)  # the four messages with attachments since the sheets were sent
+        assert shown and shown[-1] == (5, 5)  # the five messages with attachments since the sheets were sent
 
         ledger = {e.unit: e for e in read_ledger(settings.returns_dir(PERIOD)) if e.unit}
         assert ledger[UNIT].sender == "czj@changqing.example"
         records = mailbox.read_records(settings.returns_dir(PERIOD))
-        assert len(records) == 4
-        assert all(r.message_id.startswith("<") for r in records)
-        assert {r.sender for r in records} == {"czj@changqing.example", "fgj@changqing.example",
+        assert len(records) == 5
+        assert next(r for r in records if r.sender == "fgj@changqing.example").message_id.startswith("sha256:")
+        assert all(r.message_id.startswith("<") for r in records if r.sender != "fgj@changqing.example")
+        assert {r.sender for r in records} == {"czj@changqing.example", "fgj@changqing.example", "mailer-daemon@changqing.example",
                                                "wenchang@changqing.example", "bgs@jinan.example"}
         assert {r.received for r in records} >= {"2025-07-03 16:05:00", "2025-07-04 09:30:00"}
         # read-only: nothing marked read, nothing moved or deleted
         assert all(b"\\Seen" not in f and b"\\Deleted" not in f for f in flags(server).values())
-        assert len(flags(server)) == 6
+        assert len(flags(server)) == 7
 
         archive = sorted(p.name for p in settings.returns_dir(PERIOD).iterdir())
         again = collect(settings)
         assert again.data == [] and again.problems == []
-        assert "本次收取 0 封，以前已收取 4 封" in again.summary[0]
+        assert "本次收取 0 封，以前已收取 5 封" in again.summary[0]
         assert sorted(p.name for p in settings.returns_dir(PERIOD).iterdir()) == archive
-        assert len(mailbox.read_records(settings.returns_dir(PERIOD))) == 4
+        assert len(mailbox.read_records(settings.returns_dir(PERIOD))) == 5
 
 
 def _sent_on(settings, moment: datetime) -> None:

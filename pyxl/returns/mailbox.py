@@ -100,6 +100,7 @@ class Fetched:
     envelope: Envelope
     items: list[Item]
     record: MailRecord
+    quoted: int = 0  # the office's own blank sheets found in it (quoted in a reply, or in a bounce): left out
 
 
 @dataclass
@@ -404,9 +405,10 @@ def fetch_mailbox(
     after it returns are the batch's lines appended to the mailbox ledger and
     its messages moved or marked read (when the settings ask). A dropped
     connection raises PyxlError after the batches already recorded.
-    An attachment whose SHA-256 is in `own_sheets` is the office's own blank
-    sheet quoted back in a reply (mail clients keep the original attachment):
-    it is counted, never collected as the unit's return.
+    A sheet whose SHA-256 is in `own_sheets` is the office's own blank sheet
+    coming back — quoted in a reply (mail clients keep the original
+    attachment) or inside a bounce of the office's own mail: it is counted,
+    never collected as a unit's return.
     """
     run = MailboxRun(folder=mail.folder, since=since)
     known = known_messages(returns_dir)
@@ -443,10 +445,9 @@ def fetch_mailbox(
                 batch: list[Fetched] = []
                 for envelope in todo[start:start + BATCH]:
                     progress(start + len(batch) + 1, len(todo), f"从邮箱收取 {envelope.sender} 的邮件「{envelope.subject[:30]}」")
-                    files = box.download(envelope)
-                    kept = [(name, data) for name, data in files if hashlib.sha256(data).hexdigest() not in own_sheets]
-                    run.quoted += len(files) - len(kept)
-                    batch.append(_fetched(mail.folder, envelope, kept, now))
+                    fetched = _fetched(mail.folder, envelope, box.download(envelope), now, own_sheets)
+                    run.quoted += fetched.quoted
+                    batch.append(fetched)
                 record(batch)
                 run.ledger = append_records(returns_dir, [fetched.record for fetched in batch])
                 run.taken += len(batch)
@@ -465,16 +466,19 @@ def _source(folder: str, envelope: Envelope, name: str) -> str:
     return f"{where}!{name}" if name else where
 
 
-def _fetched(folder: str, envelope: Envelope, files: list[tuple[str, bytes]], now: datetime) -> Fetched:
+def _fetched(folder: str, envelope: Envelope, files: list[tuple[str, bytes]], now: datetime,
+             own_sheets: set[str] = frozenset()) -> Fetched:
+    """The message's items for collect, without the office's own sheets wherever they sit (a quote, a bounce)."""
     items: list[Item] = []
     digest = hashlib.sha256()
     for name, data in files:
         digest.update(hashlib.sha256(data).digest())
         items.extend(expand(name, _source(folder, envelope, name), data, sender=envelope.sender,
                             received=envelope.received, parent=_source(folder, envelope, "")))
+    kept = [item for item in items if item.kind != "sheet" or hashlib.sha256(item.data).hexdigest() not in own_sheets]
     record = MailRecord(
         envelope.key, folder, str(envelope.uid), envelope.received.isoformat(sep=" ", timespec="seconds"),
         envelope.sender, envelope.subject, str(len(files)), digest.hexdigest(),
         now.isoformat(sep=" ", timespec="seconds"),
     )
-    return Fetched(envelope, items, record)
+    return Fetched(envelope, kept, record, quoted=len(items) - len(kept))
