@@ -412,7 +412,7 @@ def test_a_connection_dropped_mid_fetch_keeps_what_was_recorded_and_the_next_run
 # ---------------------------------------------------------------- Outlook .msg
 
 
-def outlook_message(sender: str, unit: str, sent: datetime, attachments: dict[str, bytes], embedded=None) -> bytes:
+def outlook_message(sender: str, unit: str, sent: datetime, attachments: dict[str, bytes], embedded=None):
     """A received message as Outlook saves it when dragged out (built by aspose-email-foss, not by pyxl)."""
     from aspose.email_foss import msg
 
@@ -420,32 +420,39 @@ def outlook_message(sender: str, unit: str, sent: datetime, attachments: dict[st
     message.set_property(msg.PropertyId.SENDER_NAME, unit)
     message.set_property(msg.PropertyId.SENDER_EMAIL_ADDRESS, sender)
     message.set_property(msg.PropertyId.MESSAGE_DELIVERY_TIME, sent)
-    message.set_property(msg.PropertyId.INTERNET_MESSAGE_ID, f"<{unit.encode().hex()[:12]}@changqing.example>")
+    message_id = f"<{unit.encode().hex()[:12]}@changqing.example>"
+    message.set_property(msg.PropertyId.INTERNET_MESSAGE_ID, message_id)
     message.set_property(msg.PropertyId.TRANSPORT_MESSAGE_HEADERS, (
         f"From: {formataddr((unit, sender))}\r\nTo: {USER}\r\nDate: {format_datetime(sent)}\r\n"
-        f"Subject: reply\r\nMessage-ID: <{unit.encode().hex()[:12]}@changqing.example>\r\n\r\n"))
+        f"Subject: reply\r\nMessage-ID: {message_id}\r\n\r\n"))
     message.add_recipient(USER, display_name="督查室")
     for name, data in attachments.items():
         message.add_attachment(name, data, mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    if embedded is not None:
-        message.add_embedded_message_attachment(embedded, "转发.msg")
-    path = Path(__import__("tempfile").mkdtemp()) / "m.msg"
-    message.save(str(path))
-    return path.read_bytes()
+    if embedded is not None:  # a forward: the earlier message itself attached, as Outlook does
+        message.add_embedded_message_attachment(embedded, filename="转发的邮件.msg")
+    return message
 
 
 def test_outlook_msg_files_in_the_inbox_are_read_like_eml(ws, tmp_path):
     finance = filled(sent_file(ws, UNIT), tmp_path / "财政局.xlsx").read_bytes()
     town = filled(sent_file(ws, TOWN), tmp_path / "文昌.xlsx").read_bytes()
-    (ws.inbox_dir / "财政局回复.msg").write_bytes(
-        outlook_message("czj@changqing.example", UNIT, datetime(2025, 7, 3, 8, 5, tzinfo=timezone.utc), {"区财政局6月.xlsx": finance}))
+    pingan = filled(sent_file(ws, "平安街道"), tmp_path / "平安.xlsx").read_bytes()
+    outlook_message("czj@changqing.example", UNIT, datetime(2025, 7, 3, 8, 5, tzinfo=timezone.utc),
+                    {"区财政局6月.xlsx": finance}).save(ws.inbox_dir / "财政局回复.msg")
     # the unit's address sending another unit's sheet: the sender check sees the .msg's sender
-    (ws.inbox_dir / "错发.msg").write_bytes(
-        outlook_message("fgj@changqing.example", OTHER, datetime(2025, 7, 4, 1, 0, tzinfo=timezone.utc), {"文昌.xlsx": town}))
+    outlook_message("fgj@changqing.example", OTHER, datetime(2025, 7, 4, 1, 0, tzinfo=timezone.utc),
+                    {"文昌.xlsx": town}).save(ws.inbox_dir / "错发.msg")
+    # a colleague forwards the town's own message: the sheet inside the embedded message is read too
+    original = outlook_message("pingan@changqing.example", "平安街道", datetime(2025, 7, 2, 2, 0, tzinfo=timezone.utc),
+                               {"平安街道.xlsx": pingan})
+    outlook_message("pingan@changqing.example", "平安街道", datetime(2025, 7, 2, 3, 0, tzinfo=timezone.utc), {},
+                    embedded=original).save(ws.inbox_dir / "转发.msg")
     (ws.inbox_dir / "坏的.msg").write_bytes(b"\xd0\xcf\x11\xe0 not really an Outlook file")
     result = pipeline.collect_returns(Workspace.load(ws), Period(2025, 6), None, now=NOW)
     by_unit = {r.unit: r for r in result.data}
-    assert set(by_unit) == {UNIT, TOWN}
+    assert set(by_unit) == {UNIT, TOWN, "平安街道"}
+    assert by_unit["平安街道"].accepted and by_unit["平安街道"].received == datetime(2025, 7, 2, 10, 0)
+    assert by_unit["平安街道"].source.startswith("inbox/转发.msg!转发的邮件.msg!")
     assert by_unit[UNIT].accepted and by_unit[UNIT].received == datetime(2025, 7, 3, 16, 5)
     assert by_unit[UNIT].source == "inbox/财政局回复.msg!区财政局6月.xlsx"
     codes = {(p.file, p.code) for p in result.problems}

@@ -86,5 +86,6 @@ def _content(message) -> MsgContent:
             content.attachments.append((str(name), bytes(data)))
         elif hasattr(data, "exportBytes"):  # an embedded message: hand it on as its own .msg
             name = str(name) if str(name).lower().endswith(".msg") else f"{name}.msg"
-            content.attachments.append((name, data.exportBytes()))
+            # allowBadEmbed: some writers give an embedded message a top-level property header; read it anyway
+            content.attachments.append((name, data.exportBytes(allowBadEmbed=True)))
     return content
