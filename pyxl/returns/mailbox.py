@@ -188,6 +188,8 @@ class Mailbox:
         from imapclient.exceptions import LoginError
 
         mail = self.mail
+        if self._ca_file is not None and not self._ca_file.is_file():
+            raise PyxlError(f"找不到 inbox_mail.ca_file 指定的证书文件 {self._ca_file}：请检查路径（相对于 config.yaml 所在的文件夹）。")
         try:
             client = IMAPClient(mail.host, port=mail.port, ssl=mail.security == "ssl", ssl_context=self._context(),
                                 timeout=mail.timeout)
@@ -261,10 +263,15 @@ class Mailbox:
 
     def candidates(self, since: date) -> list[int]:
         """UIDs of messages that arrived on or after `since` and may carry attachments (searched by the server)."""
-        return sorted(self.client.search([
-            "SINCE", since, "NOT", "DELETED",
-            "OR", "HEADER", "Content-Type", "multipart", "HEADER", "Content-Type", "application",
-        ]))
+        since_only = ["SINCE", since, "NOT", "DELETED"]
+        try:
+            found = self.client.search(
+                [*since_only, "OR", "HEADER", "Content-Type", "multipart", "HEADER", "Content-Type", "application"])
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error:  # a server that cannot search headers: the structure decides instead
+            found = self.client.search(since_only)
+        return sorted(found)
 
     def envelopes(self, uids: list[int]) -> Iterator[Envelope]:
         """Date, size, sender, Message-ID and attachment parts of each message; nothing downloaded yet."""
@@ -440,7 +447,7 @@ def fetch_mailbox(
                     ))
                     continue
                 todo.append(envelope)
-            run.moved += box.settle([uid for uid in leftover])
+            run.moved += box.settle(leftover)
             for start in range(0, len(todo), BATCH):
                 batch: list[Fetched] = []
                 for envelope in todo[start:start + BATCH]:
@@ -452,10 +459,15 @@ def fetch_mailbox(
                 run.ledger = append_records(returns_dir, [fetched.record for fetched in batch])
                 run.taken += len(batch)
                 run.moved += box.settle([fetched.envelope.uid for fetched in batch])
-        except (OSError, imaplib.IMAP4.error, imaplib.IMAP4.abort) as error:
+        except (OSError, imaplib.IMAP4.abort) as error:
             raise PyxlError(
                 f"与收件服务器 {box.where} 的连接在收取中途中断（{_reason(error)}）：已收取的 {run.taken} 封邮件已记录，"
                 "请重新运行「收取回执」（pyxl collect），会从中断处继续收取。"
+            ) from None
+        except imaplib.IMAP4.error as error:  # the server refused a command (a message deleted meanwhile …)
+            raise PyxlError(
+                f"收件服务器 {box.where} 拒绝了请求（{_reason(error)}）：已收取的 {run.taken} 封邮件已记录，"
+                "请稍后重新运行「收取回执」（pyxl collect）继续收取；反复出现时，请检查是否有别的邮件程序正在同时移动或删除该文件夹中的邮件。"
             ) from None
     return run
 
