@@ -100,6 +100,8 @@ def _targets_by_key(duty: DutyTable) -> dict[str, Target]:
 
 def _return_mail(sender: str, recipient: str, unit: str, period: Period, sent: datetime, attachment: Path) -> bytes:
     message = EmailMessage()
+    # every mail program sets one; the office mailbox knows a message again by it (fixed here: runs stay identical)
+    message["Message-ID"] = f"<{period}.{sender.split('@')[0]}.{sent:%Y%m%d%H%M}@{sender.split('@')[-1]}>"
     message["From"] = formataddr((unit, sender))
     message["To"] = recipient
     message["Subject"] = f"回复：{unit} {period} 重点工作推进情况"
