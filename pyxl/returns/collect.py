@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Sequence
 
 from pyxl.common.model import STATUSES, DutyTable, LedgerEntry, ReturnRow, UnitDirectory, UnitReturn
 from pyxl.common.problems import Problem, has_errors, problem, register_code
@@ -512,7 +513,7 @@ def collect(
     directory: UnitDirectory,
     now: datetime,
     sent_dir: Path | None = None,
-    extra: list[Item] = (),
+    extra: Sequence[Item] = (),
 ) -> Collected:
     """Archive every given file as received, read the returns among them, append to the ledger.
 
