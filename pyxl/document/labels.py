@@ -51,6 +51,7 @@ def label_role(label: str) -> str:
 
 # ---------------------------------------------------------------- table columns
 
+_NOT_A_HEADER = re.compile(r"[、。，,；;！!？?%％]|^[一二三四五六七八九十\d]")
 _HEADER_NOISE = re.compile(r"[\s*＊:：]|[（(][^）)]*[）)]")
 
 
@@ -62,7 +63,7 @@ def column_role(header: str) -> str | None:
     牵头责任单位 never the responsible one.
     """
     name = _HEADER_NOISE.sub("", header)
-    if not name or len(name) > 12:  # a header is a short label, not a sentence of a task
+    if not name or len(name) > 12 or _NOT_A_HEADER.search(name):  # a short label, not a heading or a sentence
         return None
     if "领导" in name or name.endswith(("责任人", "联系人")) or name in ("领导", "负责人"):
         return "people"

@@ -178,7 +178,8 @@ class _Parser:
             return
         if self.new_item(text, line):
             return
-        if self.items:
+        # a table row's task is in its cells: text after the table (抄送：…, the issuing office) is not part of it
+        if self.items and not self.items[-1].from_table:
             self.items[-1].parts.append(text)
 
     def heading(self, text: str, markdown: bool, line: Line) -> bool:

@@ -63,17 +63,61 @@ def sheet_lines(path: Path) -> list[Line]:
         raise PyxlError(
             f"{path.name} 不是有效的表格文件（可能已损坏，或是改了扩展名的其他文件）：请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试。"
         )
-    return _book_lines(book)
+    return _book_lines(book, path if path.suffix.lower() == ".ods" else None)
 
 
-def _book_lines(book) -> list[Line]:
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+def _ods_merged_ranges(path: Path) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """Merged cells of each sheet of an .ods (calamine reports them only for Excel files).
+
+    An .ods marks a merged cell with table:number-rows-spanned / number-columns-spanned;
+    rows and cells may stand for several (number-rows-repeated / number-columns-repeated).
+    """
+    import zipfile
+    from xml.etree import ElementTree
+
+    def attribute(element, name: str, default: int = 1) -> int:
+        try:
+            return int(element.get(f"{{{_TABLE}}}{name}", default))
+        except ValueError:
+            return default
+
+    ranges: dict[str, list] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            root = ElementTree.fromstring(archive.read("content.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return ranges
+    for table in root.iter(f"{{{_TABLE}}}table"):
+        found = ranges.setdefault(table.get(f"{{{_TABLE}}}name", ""), [])
+        r = 0
+        for row in table.iter(f"{{{_TABLE}}}table-row"):
+            repeat = min(attribute(row, "number-rows-repeated"), 10_000)
+            c = 0
+            for cell in row:
+                if cell.tag not in (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell"):
+                    continue
+                rows_spanned = attribute(cell, "number-rows-spanned")
+                columns_spanned = attribute(cell, "number-columns-spanned")
+                if rows_spanned > 1 or columns_spanned > 1:
+                    found.append(((r, c), (r + rows_spanned - 1, c + columns_spanned - 1)))
+                c += min(attribute(cell, "number-columns-repeated"), 16_384)
+            r += repeat
+    return ranges
+
+
+def _book_lines(book, ods: Path | None = None) -> list[Line]:
     tables: list[list[Line]] = []
     first_with_content: list[Line] | None = None
+    ods_ranges = _ods_merged_ranges(ods) if ods is not None else {}
     for meta in book.sheets_metadata:
         if "Visible" not in str(meta.visible) or "WorkSheet" not in str(meta.typ):
             continue
         sheet = book.get_sheet_by_name(meta.name)
-        lines, has_header = _sheet_lines(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [])
+        ranges = sheet.merged_cell_ranges or ods_ranges.get(meta.name, [])
+        lines, has_header = _sheet_lines(sheet.to_python(skip_empty_area=False), ranges)
         if has_header:
             tables.append(lines)
         elif first_with_content is None and any(line.text for line in lines):
