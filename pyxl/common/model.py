@@ -86,6 +86,12 @@ class Task:
         """Row key of target `index` (0-based) on a unit sheet: `43-1`, or `一-2-1` for task 一-2."""
         return f"{self.number}-{index + 1}"
 
+    @property
+    def deadline(self) -> date | None:
+        """The latest dated deadline: the task is overdue after it without 已完成."""
+        dates = [d.date for d in self.deadlines if d.date is not None]
+        return max(dates) if dates else None
+
 
 def split_row_key(key: str, task_numbers: Collection[str] = ()) -> tuple[str, int | None]:
     """(task number, 0-based target index or None) of a unit sheet's row key; `target_key` reversed.
@@ -100,12 +106,6 @@ def split_row_key(key: str, task_numbers: Collection[str] = ()) -> tuple[str, in
     if separator and index.isdigit() and int(index) >= 1 and (not task_numbers or task in task_numbers):
         return task, int(index) - 1
     return key, None
-
-    @property
-    def deadline(self) -> date | None:
-        """The latest dated deadline: the task is overdue after it without 已完成."""
-        dates = [d.date for d in self.deadlines if d.date is not None]
-        return max(dates) if dates else None
 
 
 @dataclass
