@@ -130,6 +130,10 @@ def write_docx(path: Path) -> Path:
         else:
             for column, text in enumerate(row):
                 cells[column].text = text
+    # 一-1 and 一-2 share their lead: one cell merged down over both, as offices lay it out
+    lead = HEADER.index("牵头责任单位")
+    table.cell(3, lead).text = ""
+    table.cell(2, lead).merge(table.cell(3, lead)).text = "县发改局"
     # after the table, as in every issued document (and never part of the last task)
     document.add_paragraph(COPIES)
     document.save(path)
@@ -169,11 +173,17 @@ def write_xlsx(path: Path) -> Path:
 def html_page() -> str:
     """A saved 政府信息公开 page: site menus, breadcrumb, index table, the document, a footer."""
     cells = []
-    for row in rows():
+    lead = HEADER.index("牵头责任单位")
+    for index, row in enumerate(rows()):
         if len(row) == 1:
             cells.append(f'<tr><td colspan="{len(HEADER)}"><strong>{row[0]}</strong></td></tr>')
-        else:
-            cells.append("<tr>" + "".join(f"<td><p>{text}</p></td>" for text in row) + "</tr>")
+            continue
+        tds = [f"<td><p>{text}</p></td>" for text in row]
+        if index == 1:  # 一-1 and 一-2 share their lead: one cell spanning both rows
+            tds[lead] = f'<td rowspan="2"><p>{row[lead]}</p></td>'
+        elif index == 2:
+            del tds[lead]
+        cells.append("<tr>" + "".join(tds) + "</tr>")
     header = "<tr>" + "".join(f"<td><strong>{text}</strong></td>" for text in HEADER) + "</tr>"
     notice = "".join(f"<p>{text}</p>" for text in NOTICE)
     return f"""<!DOCTYPE html>

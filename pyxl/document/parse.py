@@ -451,7 +451,7 @@ def parse_text(text: str, directory: UnitDirectory, default_year: int, source_na
 
 
 def parse_document(path: Path, directory: UnitDirectory, default_year: int) -> DutyTable:
-    """Parse a .txt / .md / .docx duty document into the duty table.
+    """Parse a duty document in any format `read.FORMATS` knows into the duty table.
 
     The plan year comes from the title (2025 年《政府工作报告》…), else
     `default_year`. Raises PyxlError only when the file cannot be used at all

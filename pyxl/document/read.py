@@ -110,6 +110,7 @@ def docx_lines(path: Path, shown_name: str | None = None) -> list[Line]:
     lines: list[Line] = []
     for block in document.iter_inner_content():
         if isinstance(block, Table):
+            seen: dict[object, str] = {}  # cell element (kept alive here, so one proxy) → its text
             for row in block.rows:
                 cells: list[str] = []
                 spans: list[bool] = []
@@ -122,9 +123,12 @@ def docx_lines(path: Path, shown_name: str | None = None) -> list[Line]:
                         spans.append(True)
                         continue
                     previous = cell._tc
-                    # an empty auto-numbered paragraph is the typical 序号 cell: its label is its text
-                    parts = [numbered_text(numbering.label(p), p.text) for p in cell.paragraphs]
-                    cells.append("\n".join(parts).strip())
+                    if cell._tc not in seen:
+                        # an empty auto-numbered paragraph is the typical 序号 cell: its label is its text
+                        parts = [numbered_text(numbering.label(p), p.text) for p in cell.paragraphs]
+                        seen[cell._tc] = "\n".join(parts).strip()
+                    # below its first row, a cell merged down reads again (a lead unit over its tasks)
+                    cells.append(seen[cell._tc])
                     spans.append(False)
                 lines.append(table_line(len(lines) + 1, cells, spans))
         else:
