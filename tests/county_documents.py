@@ -99,6 +99,34 @@ def rows() -> list[tuple]:
     return out
 
 
+# The same county's document typed as paragraphs (labels in the text, long enough to wrap on a page)
+PARAGRAPHS = [
+    NOTICE_TITLE,
+    *NOTICE,
+    "附件",
+    TITLE,
+    "一、经济发展主要预期目标",
+    "1.地区生产总值增长6%左右，规模以上工业增加值增长7%，全社会固定资产投资增长8%，社会消费品零售总额增长5%。"
+    "（责任领导：王建国；牵头单位：县发改局；责任单位：县统计局、县财政局）",
+    "2.一般公共预算收入增长5%，12月底前完成全年税收征管任务。（牵头单位：县财政局；配合单位：县税务局）",
+    "二、重点工作任务",
+    "（一）项目建设",
+    "3.新开工重点项目30个以上，6月底前全部开工，年内完成投资50亿元。（县发改局牵头，县住建局、县自然资源局配合）",
+    "（二）民生保障",
+    "★4.新增城镇就业2000人，城镇登记失业率控制在4.5%以内。（牵头部门：县人社局；协办单位：各乡镇）",
+]
+
+
+def write_paragraph_docx(path: Path) -> Path:
+    import docx
+
+    document = docx.Document()
+    for text in PARAGRAPHS:
+        document.add_paragraph(text)
+    document.save(path)
+    return path
+
+
 # ---------------------------------------------------------------- writers
 
 

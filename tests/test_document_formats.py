@@ -21,8 +21,10 @@ from county_documents import (
     expected,
     flattened_text,
     summary,
+    PARAGRAPHS,
     write_docx,
     write_html,
+    write_paragraph_docx,
     write_xlsx,
 )
 
@@ -126,6 +128,20 @@ def converted(tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.parametrize("suffix", [".doc", ".wps", ".pdf", ".xls", ".et", ".ods"])
 def test_formats_saved_by_an_office_suite(converted, suffix):
     _check(parse_document(converted[suffix], county_directory(), 2030))
+
+
+@pytest.mark.libreoffice
+def test_pdf_of_a_paragraph_document_reads_as_the_typed_text(tmp_path):
+    pdf = convert(write_paragraph_docx(tmp_path / "分工方案.docx"), "pdf", tmp_path / "pdf")
+    typed = parse_text("\n".join(PARAGRAPHS) + "\n", county_directory(), 2030)
+    duty = parse_document(pdf, county_directory(), 2030)
+    assert len(typed.tasks) == 4 and typed.problems == []
+    assert (duty.title, duty.year) == (typed.title, typed.year) == (TITLE, 2025)
+    assert summary(duty) == summary(typed)  # long tasks broken over lines on the page read whole
+    assert [(s.id, [sub.id for sub in s.subsections]) for s in duty.sections] == [("一", []), ("二", ["（一）", "（二）"])]
+    assert [[(t.value, t.unit) for t in task.targets] for task in duty.tasks] == [
+        [(t.value, t.unit) for t in task.targets] for task in typed.tasks
+    ]
 
 
 @pytest.mark.libreoffice

@@ -93,8 +93,12 @@ def test_key_round_trip():
 def test_restart_numbered_document_returns_are_accepted_and_reported(tmp_path):
     config = _workspace(tmp_path / "工作目录", _restarted_docx(tmp_path / "分工方案.docx"))
     settings = load_settings(config)
+    # the keys go through the master workbook the office keeps, and come back out of it
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
     workspace = Workspace.load(settings)
+    assert workspace.saved is not None
     assert [t.number for t in workspace.duty.tasks] == ["一-1", "一-2", "二-1", "二-2"]
+    assert [len(t.targets) for t in workspace.duty.tasks] == [1, 1, 1, 1]
     pipeline.split_sheets(workspace, PERIOD)
     settings.inbox_dir.mkdir(exist_ok=True)
     # the 人社局 falls far behind, so its 督办单 lists its indicator and its task

@@ -57,6 +57,7 @@ def test_people_labels_are_never_units(label):
         ("责任领导", "people"), ("分管领导", "people"), ("分管县领导", "people"), ("责任人", "people"), ("联系人", "people"),
         ("完成时限", "deadline"), ("时间节点", "deadline"), ("完成时间", "deadline"),
         ("序号", "number"), ("目标与任务", "text"), ("重点工作", "text"), ("备注", None),
+        ("责任单位及责任人", "responsible"), ("牵头领导", "people"), ("牵头单位（部门）", "lead"),
     ],
 )
 def test_column_roles(header, role):

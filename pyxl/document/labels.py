@@ -65,7 +65,8 @@ def column_role(header: str) -> str | None:
     name = _HEADER_NOISE.sub("", header)
     if not name or len(name) > 12 or _NOT_A_HEADER.search(name):  # a short label, not a heading or a sentence
         return None
-    if "领导" in name or name.endswith(("责任人", "联系人")) or name in ("领导", "负责人"):
+    units = "单位" in name or "部门" in name  # 责任单位及责任人 names units (with their people)
+    if "领导" in name or (not units and (name.endswith(("责任人", "联系人")) or name == "负责人")):
         return "people"
     if "牵头" in name or name.startswith(("主办", "主责")):
         return "lead"

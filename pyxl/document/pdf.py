@@ -27,6 +27,9 @@ _STARTS_ITEM = re.compile(r"^(?:[★▲●◆■※]|\d+\s*[.．、]|[一二三�
 _ENDS_SENTENCE = tuple("。；;：:！？!?")
 _ASCII_END = re.compile(r"[A-Za-z0-9]$")
 _ASCII_START = re.compile(r"^[A-Za-z0-9]")
+# A gap the typesetting leaves between Chinese and Latin letters or digits (沁源县 2025 年) is read as a
+# space by the text extraction; the document has none there
+_GAP_BY_CJK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]+(?=[0-9A-Za-z%％])|(?<=[0-9A-Za-z%％])[ \t]+(?=[\u3000-\u9fff\uff00-\uffef])")
 
 
 def _join(parts: list[str]) -> str:
@@ -43,7 +46,7 @@ def _join(parts: list[str]) -> str:
 
 
 def _cell(value: str | None) -> str:
-    return _join(value.split("\n")) if value else ""
+    return _GAP_BY_CJK.sub("", _join(value.split("\n"))) if value else ""
 
 
 def _table_lines(table, number: int) -> list[Line]:
@@ -89,7 +92,7 @@ def _text_lines(page) -> list[tuple[float, str, float, float]]:
     """(top, text, size, right edge) of the page's text lines outside its tables, page numbers dropped."""
     out = []
     for line in page.extract_text_lines(return_chars=True):
-        text = line["text"].strip()
+        text = _GAP_BY_CJK.sub("", line["text"].strip())
         if not text or _PAGE_NUMBER.match(text):
             continue
         sizes = [char.get("size", 0) for char in line["chars"]] or [0]

@@ -80,7 +80,9 @@ def _title_before(soup: BeautifulSoup, body: Tag) -> str:
         text = _clean(element.get_text(" ", strip=True))
         if 6 <= len(text) <= 120 and not element.find_parent("a"):
             return text
-    return ""
+    # else the browser's title, without the site's name after it (…的通知_政府文件_某县人民政府)
+    page = soup.title.get_text(strip=True) if soup.title else ""
+    return _clean(re.split(r"\s*[_|｜]\s*|\s+[-－—]\s+", page)[0]) if page else ""
 
 
 def _titled(tag: Tag) -> bool:
