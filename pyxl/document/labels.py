@@ -70,7 +70,7 @@ def column_role(header: str) -> str | None:
         return "people"
     if "牵头" in name or name.startswith(("主办", "主责")):
         return "lead"
-    if name.endswith(("单位", "部门")) and any(w in name for w in ("责任", "配合", "协办", "参与", "协同", "承办")):
+    if units and any(w in name for w in ("责任", "配合", "协办", "参与", "协同", "承办")):
         return "responsible"
     if any(w in name for w in ("时限", "时间", "节点", "期限")):
         return "deadline"
