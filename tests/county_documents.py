@@ -289,3 +289,23 @@ def convert(source: Path, target_format: str, folder: Path) -> Path:
         if target.exists():
             return target
     raise AssertionError(f"LibreOffice did not convert {source} to {target_format}")
+
+
+def old_style_html_page() -> str:
+    """The same page from an older site: the whole page laid out in nested tables, links in cells."""
+    page = html_page()
+    body = page[page.index("<body>") + len("<body>") : page.index("</body>")]
+    start = body.index('<div class="TRS_Editor"')
+    end = body.index('<div class="share">')
+    document = body[start:end]
+    return f"""<html><head><meta charset="gbk"><title>{NOTICE_TITLE}</title></head><body>
+<table width="1000" align="center"><tr><td><table><tr><td><a href="/">首页</a></td><td><a href="/zwgk/">政务公开</a></td>
+<td><a href="/hdjl/">互动交流</a></td></tr></table></td></tr>
+<tr><td>当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政府信息公开</a></td></tr>
+<tr><td><table width="100%"><tr><td width="200"><a href="#">政府文件</a><br><a href="#">规划计划</a></td>
+<td><table><tr><td>索引号：</td><td>11140431MB1961234X/2025-00012</td></tr><tr><td>发布机构：</td><td>{COUNTY}人民政府办公室</td></tr></table>
+<p align="center"><font size="5">{NOTICE_TITLE}</font></p>
+{document}</td></tr></table></td></tr>
+<tr><td><p>主办单位：{COUNTY}人民政府办公室　承办单位：{COUNTY}大数据中心</p><p>网站标识码：1404310001　晋ICP备05001234号</p></td></tr>
+</table></body></html>
+"""

@@ -20,6 +20,7 @@ from county_documents import (
     county_directory,
     expected,
     flattened_text,
+    old_style_html_page,
     summary,
     PARAGRAPHS,
     write_docx,
@@ -65,6 +66,15 @@ def test_saved_government_web_page_reads_only_the_document_body(tmp_path):
     htm = tmp_path / "政府信息公开.htm"
     shutil.copy(path, htm)
     _check(parse_document(htm, county_directory(), 2030))
+
+
+def test_older_site_laid_out_in_tables(tmp_path):
+    path = tmp_path / "政府信息公开.htm"
+    path.write_bytes(old_style_html_page().encode("gbk"))
+    lines = [line.text for line in read_lines(path)]
+    for site in ("首页", "当前位置", "索引号", "主办单位", "ICP", "政府文件"):
+        assert not any(site in text for text in lines), site
+    _check(parse_document(path, county_directory(), 2030))
 
 
 def test_table_copied_one_cell_per_line(tmp_path):

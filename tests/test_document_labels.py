@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import docx
 import pytest
@@ -219,3 +219,29 @@ def test_title_line_after_the_notice_wins_over_its_sentences():
         "1.地区生产总值增长6%。（牵头单位：县发改局）",
     ])
     assert parse_text(text + "\n", county_directory(), 2030).title == "2025年政府工作报告重点工作任务分工"
+
+
+def test_sheet_with_section_rows_in_the_task_column_and_excel_dates(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([TITLE])  # a title row, not merged
+    sheet.append(["序号", "工作任务", "县级责任领导", "主办单位", "协办单位", "时间节点"])
+    sheet.append([None, "一、稳增长"])  # a section typed in the task's column
+    sheet.append([1, "地区生产总值增长6%。", "王建国", "县发改局", "县统计局", datetime(2025, 9, 30)])
+    sheet.append([None, "（一）项目建设"])
+    sheet.append([2, "新开工重点项目30个以上。", "王建国", "县发改局", "县住建局", "6月底前"])
+    sheet.append([None, "二、惠民生"])
+    sheet.append([1, "新增城镇就业2000人。", "赵丽", "县人社局", "各乡镇", "年底前"])
+    path = tmp_path / "分工表.xlsx"
+    book.save(path)
+    duty = parse_document(path, county_directory(), 2030)
+    assert duty.title == TITLE and duty.year == 2025
+    assert [(t.number, t.section, t.subsection, t.lead_units) for t in duty.tasks] == [
+        ("一-1", "一", None, ["县发展和改革局"]),
+        ("一-2", "一", "（一）", ["县发展和改革局"]),
+        ("二-1", "二", None, ["县人力资源和社会保障局"]),
+    ]
+    assert duty.task("一-1").deadlines[0].date == date(2025, 9, 30)  # an Excel date in the 时间节点 column
+    assert duty.task("一-1").text == "地区生产总值增长6%。" and duty.problems == []

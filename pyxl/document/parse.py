@@ -253,7 +253,7 @@ class _Parser:
             # not (yet) a task table: a layout table or a title in a cell reads as text
             self.text_line(distinct[0], line)
             return columns
-        if line.merged or (len(distinct) == 1 and not self._data_cell(filled[0], columns)):
+        if line.merged or (len(distinct) == 1 and (not self._data_cell(filled[0], columns) or self._heading_text(distinct[0]))):
             self.section_row(distinct[0], line)
             return columns
 
@@ -273,6 +273,11 @@ class _Parser:
         item.responsible += split_units(cell("responsible"))  # 分管领导 and 责任人 columns are people: never read
         item.deadline_cell = (item.deadline_cell + cell("deadline")).strip()
         return columns
+
+    def _heading_text(self, text: str) -> bool:
+        """一、… or （一）… alone in a row: a section row even where it stands in the task's column."""
+        plain, _ = _plain(text)
+        return bool(_SECTION.match(plain)) or (self.arabic_items and bool(_CN_ITEM.match(plain)))
 
     @staticmethod
     def _data_cell(filled: tuple[int, str], columns: dict[str, int]) -> bool:

@@ -49,18 +49,28 @@ def _own_text(element: Tag) -> int:
     return total - links
 
 
+def _data_table(element: Tag) -> bool:
+    """A table of content (the 分工表), not one laying out the page: it holds no table itself."""
+    return element.name == "table" and element.find("table") is None
+
+
 def _is_leaf_block(element: Tag) -> bool:
-    if element.name in _BLOCKS or element.name == "table":
+    if element.name in _BLOCKS or _data_table(element):
         return True
     return element.name in ("div", "td", "section") and element.find(["p", "div", "table", "section", "li"]) is None
 
 
 def _body(soup: BeautifulSoup) -> Tag:
-    """The element that holds the document: the most own text in its paragraphs and tables."""
+    """The element that holds the document: the most own text in its paragraphs and tables.
+
+    Older sites lay the whole page out in nested tables: only a table holding no
+    other table is content; the cells of the layout tables are containers.
+    """
     scores: dict[int, tuple[int, Tag]] = {}
     for block in soup.find_all(lambda t: _is_leaf_block(t)):
-        if block.find_parent("table") is not None and block.name != "table":
-            continue  # a table's cells count with their table
+        table = block.find_parent("table")
+        if table is not None and _data_table(table) and block.name != "table":
+            continue  # a content table's cells count with their table
         parent = block.find_parent(_CONTAINERS)
         if parent is None:
             continue
