@@ -9,6 +9,13 @@ its unit labels (（牵头单位：…；责任单位：…）, labels on their 
 （X牵头，Y、Z配合）, or the lead unit of its section heading); units are
 canonicalised through the unit directory. Targets and deadlines come from
 parse_targets / parse_deadlines. Oddities are Problems and parsing carries on.
+
+A table's columns are known by meaning from its header (labels.column_map:
+牵头责任单位 is the lead, 分管县领导 people, never units); a row that is one
+cell across the table is a section, numbered in order when it has no number.
+Tasks may number from 1 again in each section (or subsection): their keys are
+then 一-2, 二-2 (一（二）-2), unique through split, collect and report. The
+title is the document's own, not a sentence of the notice that sends it.
 """
 
 from __future__ import annotations
