@@ -252,6 +252,14 @@ def write_html(path: Path) -> Path:
     return path
 
 
+def tab_separated_text() -> str:
+    """The table pasted from Word or Excel into a text file: cells split by tabs, a section row alone."""
+    lines = [*NOTICE, TITLE, "\t".join(HEADER)]
+    for row in rows():
+        lines.append(row[0] + "\t" * (len(HEADER) - 1) if len(row) == 1 else "\t".join(row))
+    return "\n".join(lines) + "\n"
+
+
 def flattened_text() -> str:
     """The table copied out of a web page: one cell per line, empty cells gone."""
     lines = [TITLE, ""]

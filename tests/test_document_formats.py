@@ -21,6 +21,7 @@ from county_documents import (
     expected,
     flattened_text,
     old_style_html_page,
+    tab_separated_text,
     summary,
     PARAGRAPHS,
     write_docx,
@@ -80,6 +81,12 @@ def test_older_site_laid_out_in_tables(tmp_path):
 def test_table_copied_one_cell_per_line(tmp_path):
     path = tmp_path / "复制的表格.txt"
     path.write_text(flattened_text(), encoding="utf-8")
+    _check(parse_document(path, county_directory(), 2030))
+
+
+def test_table_pasted_into_a_text_file_with_tabs(tmp_path):
+    path = tmp_path / "分工表.txt"
+    path.write_bytes(tab_separated_text().encode("gbk"))  # Notepad's default on a Chinese Windows
     _check(parse_document(path, county_directory(), 2030))
 
 

@@ -64,7 +64,7 @@ _SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
 
 
 def text_lines(text: str) -> list[Line]:
-    """Lines of a text document; a line with `|` separators becomes a table row.
+    """Lines of a text document; a line with `|` separators, or with tabs between cells, becomes a table row.
 
     A table copied out of a web page or a PDF arrives one cell per line: `flat`
     puts its rows back together.
@@ -74,7 +74,11 @@ def text_lines(text: str) -> list[Line]:
     lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
-        if stripped.count("|") >= 2:
+        if raw.strip(" \r\n").count("\t") >= 2:
+            # a Word or Excel table pasted into a text file: one row a line, cells split by tabs
+            cells = [c.strip() for c in raw.strip(" \r\n").split("\t")]
+            lines.append(Line(number, " | ".join(c for c in cells if c), tuple(cells)))
+        elif stripped.count("|") >= 2:
             cells = [c.strip() for c in stripped.strip("|").split("|")]
             if all(_SEPARATOR_CELL.match(c) or not c for c in cells):
                 continue  # markdown's |---|---| row

@@ -116,7 +116,7 @@ def _book_lines(book, ods: Path | None = None) -> list[Line]:
         if "Visible" not in str(meta.visible) or "WorkSheet" not in str(meta.typ):
             continue
         sheet = book.get_sheet_by_name(meta.name)
-        ranges = sheet.merged_cell_ranges or ods_ranges.get(meta.name, [])
+        ranges = getattr(sheet, "merged_cell_ranges", None) or ods_ranges.get(meta.name, [])
         lines, has_header = _sheet_lines(sheet.to_python(skip_empty_area=False), ranges)
         if has_header:
             tables.append(lines)
