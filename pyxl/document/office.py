@@ -28,7 +28,10 @@ _WINDOWS_PLACES = (
 )
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the Office 97 (compound file) signature
 _OLE_MINIMUM = 1536  # its header and the first sectors: no real .doc/.wps/.et is shorter
-_KINDS = {".doc": "Word", ".wps": "WPS 文字", ".rtf": "RTF", ".odt": "ODF 文本", ".et": "WPS 表格", ".xls": "Excel"}
+_KINDS = {
+    ".doc": "旧版 Word 文件（.doc）", ".wps": "WPS 文字文件（.wps）", ".rtf": "RTF 文件", ".odt": "ODF 文本文件",
+    ".et": "WPS 表格文件（.et）", ".xls": "旧版 Excel 文件（.xls）", ".ods": "ODF 表格文件",
+}
 
 
 def find_soffice() -> str | None:
@@ -46,24 +49,24 @@ def find_soffice() -> str | None:
 
 
 def _save_as(suffix: str, target: str) -> str:
-    program = "Excel 或 WPS 表格" if target == "xlsx" else "Word 或 WPS"
-    return f"在 {program} 中打开后另存为 .{target}"
+    where = "在 Excel 或 WPS 表格中打开" if target == "xlsx" else "在 Word 或 WPS 中打开"
+    return f"{where}，另存为 .{target} 后再导入"
 
 
 @contextmanager
 def converted(path: Path, target: str) -> Iterator[Path]:
     """`path` converted to `target` ("docx" or "xlsx") in a temporary folder, removed afterwards."""
     path = Path(path)
-    kind = _KINDS.get(path.suffix.lower(), path.suffix)
+    kind = _KINDS.get(path.suffix.lower(), f"{path.suffix} 文件")
     with path.open("rb") as handle:
         head = handle.read(_OLE_MINIMUM)
     if head.startswith(_OLE[:4]) and (not head.startswith(_OLE) or len(head) < _OLE_MINIMUM):
         # an Office 97 file cut short: LibreOffice would read its bytes as text, not fail
-        raise PyxlError(f"{path.name} 已损坏（文件不完整）：请重新下载或索要原件，或{_save_as(path.suffix, target)}再导入。")
+        raise PyxlError(f"{path.name} 已损坏（文件不完整）：请重新下载或索要原件，或{_save_as(path.suffix, target)}。")
     soffice = find_soffice()
     if soffice is None:
         raise PyxlError(
-            f"{path.name} 是{kind}格式，读取它需要 LibreOffice：请安装 LibreOffice 后重试，或{_save_as(path.suffix, target)}再导入。"
+            f"{path.name} 是{kind}，读取它需要 LibreOffice：请安装 LibreOffice 后重试，或{_save_as(path.suffix, target)}。"
         )
     with tempfile.TemporaryDirectory(prefix="pyxl-office-") as folder:
         work = Path(folder)
@@ -86,13 +89,13 @@ def converted(path: Path, target: str) -> Iterator[Path]:
                 break
             if not finished:
                 raise PyxlError(
-                    f"LibreOffice 转换 {path.name} 超过 {TIMEOUT_SECONDS} 秒仍未完成：请关闭其他 LibreOffice 窗口后重试，或{_save_as(path.suffix, target)}再导入。"
+                    f"LibreOffice 转换 {path.name} 超过 {TIMEOUT_SECONDS} 秒仍未完成：请关闭其他 LibreOffice 窗口后重试，或{_save_as(path.suffix, target)}。"
                 )
             if result.is_file() and result.stat().st_size:
                 break
         if not result.is_file() or not result.stat().st_size:
             raise PyxlError(
-                f"LibreOffice 无法打开 {path.name}（文件可能已损坏或不是{kind}文件）：请{_save_as(path.suffix, target)}再导入。"
+                f"LibreOffice 无法打开 {path.name}（文件可能已损坏，或不是{kind}）：请{_save_as(path.suffix, target)}。"
             )
         yield result
 
