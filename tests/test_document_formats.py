@@ -162,6 +162,37 @@ def test_pdf_of_a_paragraph_document_reads_as_the_typed_text(tmp_path):
 
 
 @pytest.mark.libreoffice
+def test_pdf_table_over_several_pages_with_rows_broken_at_the_page(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(TITLE)
+    table = document.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    for column, text in enumerate(("序号", "目标与任务", "牵头单位", "责任单位")):
+        table.cell(0, column).text = text
+    for n in range(1, 41):  # tasks of one to four sentences: some rows are broken by a page end
+        cells = table.add_row().cells
+        cells[0].text = str(n)
+        cells[1].text = f"第{n}项：" + "推进重点项目建设，加强要素保障，确保按期完成年度目标任务。" * (1 + n % 4)
+        cells[2].text = "县发改局"
+        cells[3].text = "县统计局、县财政局、县住建局、县自然资源局、县税务局"
+    document.add_paragraph("")
+    source = tmp_path / "长表.docx"
+    document.save(source)
+    pdf = convert(source, "pdf", tmp_path / "pdf")
+    broken = [line for line in read_lines(pdf) if line.cells and not line.cells[0] and line.cells[1]]
+    assert broken, "no row was broken at a page end: the test shows nothing"
+
+    def tasks(duty):
+        return [(t.number, t.text, t.lead_units, t.responsible_units) for t in duty.tasks]
+
+    from_pdf = parse_document(pdf, county_directory(), 2030)
+    assert tasks(from_pdf) == tasks(parse_document(source, county_directory(), 2030))
+    assert len(from_pdf.tasks) == 40 and from_pdf.problems == []
+
+
+@pytest.mark.libreoffice
 def test_pdf_keeps_the_title_broken_over_two_lines_whole(converted):
     lines = [line.text for line in read_lines(converted[".pdf"])]
     # the notice's 18-point title wraps on the page; the reader joins it back into one line

@@ -80,8 +80,10 @@ class _Item:
     section: str
     subsection: str | None
     parts: list[str] = field(default_factory=list)
-    lead: list[str] = field(default_factory=list)  # from a table column or a heading
-    responsible: list[str] = field(default_factory=list)
+    # a table's unit cells as written; a row broken over two pages continues them, so a unit name
+    # broken at the page (县自然资源 | 局) is split into names only once the row is whole
+    lead_cell: str = ""
+    responsible_cell: str = ""
     deadline_cell: str = ""
     from_table: bool = False
 
@@ -276,8 +278,8 @@ class _Parser:
             item = _Item(number or str(len(self.items) + 1), line.number, section, subsection, from_table=True)
             self.items.append(item)
         item.parts.append(cell("text"))
-        item.lead += split_units(cell("lead"))
-        item.responsible += split_units(cell("responsible"))  # 分管领导 and 责任人 columns are people: never read
+        item.lead_cell += cell("lead")
+        item.responsible_cell += cell("responsible")  # 分管领导 and 责任人 columns are people: never read
         item.deadline_cell = (item.deadline_cell + cell("deadline")).strip()
         return columns
 
@@ -399,8 +401,8 @@ class _Parser:
     def task(self, item: _Item, last: bool) -> Task:
         full = "".join(item.parts)
         text, lead_raw, responsible_raw, found, closed = split_labels(full)
-        lead_raw = item.lead + lead_raw
-        responsible_raw = item.responsible + responsible_raw
+        lead_raw = split_units(item.lead_cell) + lead_raw
+        responsible_raw = split_units(item.responsible_cell) + responsible_raw
         truncated = last and not item.from_table and ((found and not closed) or (not found and not text.endswith(_ENDS_COMPLETE)))
         if truncated:
             tail = full.strip()[-12:]
