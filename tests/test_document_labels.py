@@ -245,3 +245,24 @@ def test_sheet_with_section_rows_in_the_task_column_and_excel_dates(tmp_path):
     ]
     assert duty.task("一-1").deadlines[0].date == date(2025, 9, 30)  # an Excel date in the 时间节点 column
     assert duty.task("一-1").text == "地区生产总值增长6%。" and duty.problems == []
+
+
+def test_sections_numbered_in_the_number_column():
+    rows = [
+        ("序号", "重点任务", "牵头单位", "责任单位"),
+        ("一", "经济发展", "", ""),
+        ("1", "地区生产总值增长6%。", "县发改局", "县统计局"),
+        ("（一）", "项目建设", "", ""),
+        ("2", "新开工重点项目30个以上。", "县发改局", "县住建局"),
+        ("二", "民生保障", "", ""),
+        ("3", "新增城镇就业2000人。", "县人社局", "各乡镇"),
+    ]
+    text = TITLE + "\n" + "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
+    duty = parse_text(text, county_directory(), 2030)
+    assert [(s.id, s.title, [sub.id for sub in s.subsections]) for s in duty.sections] == [
+        ("一", "经济发展", ["（一）"]), ("二", "民生保障", []),
+    ]
+    assert [(t.number, t.section, t.subsection) for t in duty.tasks] == [
+        ("1", "一", None), ("2", "一", "（一）"), ("3", "二", None),
+    ]
+    assert duty.problems == []

@@ -271,6 +271,8 @@ class _Parser:
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
         number = re.sub(r"[.．、\s]", "", cell("number"))
+        if self._numbered_section_row(number, cell("text"), cell("lead") or cell("responsible"), line):
+            return columns
         if not number and self.items and self.items[-1].from_table:
             item = self.items[-1]  # a row continued across a page break
         else:
@@ -282,6 +284,16 @@ class _Parser:
         item.responsible_cell += cell("responsible")  # 分管领导 and 责任人 columns are people: never read
         item.deadline_cell = (item.deadline_cell + cell("deadline")).strip()
         return columns
+
+    def _numbered_section_row(self, number: str, text: str, units: str, line: Line) -> bool:
+        """一 | 经济发展 (or （一） | 项目建设) with no units: a section numbered in the 序号 column."""
+        if units or not text:
+            return False
+        if re.fullmatch(rf"[{_CN_NUMERAL}]{{1,3}}", number):
+            return self.heading(f"{number}、{_plain(text)[0]}", True, line)
+        if re.fullmatch(rf"[（(][{_CN_NUMERAL}]{{1,3}}[)）]", number):
+            return self.heading(f"{number}{_plain(text)[0]}", True, line)
+        return False
 
     def _heading_text(self, text: str) -> bool:
         """一、… or （一）… alone in a row: a section row even where it stands in the task's column."""
