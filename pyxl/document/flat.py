@@ -87,7 +87,8 @@ def unflatten(lines):
             continue
         number = _ROW_NUMBER.match(line.text)
         value = int(number[2]) if number else None
-        if value is not None and (not row or len(row) > 1) and value in (previous_number + 1, 1):
+        # a row starts at the next number, at 1 again (a new section), or at any number for the first row
+        if value is not None and (not row or len(row) > 1) and (value in (previous_number + 1, 1) or not previous_number):
             close_row()
             row.append(line)
             previous_number = value
