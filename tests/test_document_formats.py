@@ -125,12 +125,14 @@ def test_one_dispatch_knows_every_format():
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory) -> dict[str, Path]:
-    """The county's document as LibreOffice saves it: .doc, .pdf, .xls, .ods; .wps and .et beside them."""
+    """The county's document as LibreOffice saves it: .doc, .odt, .rtf, .pdf, .xls, .ods; .wps and .et beside them."""
     folder = tmp_path_factory.mktemp("converted")
     docx = write_docx(folder / "分工方案.docx")
     xlsx = write_xlsx(folder / "分工表.xlsx")
     files = {
         ".doc": convert(docx, "doc", folder / "doc"),
+        ".odt": convert(docx, "odt", folder / "odt"),
+        ".rtf": convert(docx, "rtf", folder / "rtf"),
         ".pdf": convert(docx, "pdf", folder / "pdf"),
         ".xls": convert(xlsx, "xls", folder / "xls"),
         ".ods": convert(xlsx, "ods", folder / "ods"),
@@ -142,7 +144,7 @@ def converted(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("suffix", [".doc", ".wps", ".pdf", ".xls", ".et", ".ods"])
+@pytest.mark.parametrize("suffix", [".doc", ".wps", ".odt", ".rtf", ".pdf", ".xls", ".et", ".ods"])
 def test_formats_saved_by_an_office_suite(converted, suffix):
     _check(parse_document(converted[suffix], county_directory(), 2030))
 
