@@ -212,6 +212,13 @@ def test_scanned_pdf_is_named_as_such(converted, tmp_path, workspace, capsys):
     pages[0].save(scan, save_all=True, append_images=pages[1:])
     with pytest.raises(PyxlError, match="扫描件"):
         read_lines(scan)
+    # a typed cover notice with the 分工 scanned behind it: named too, with the scanned pages
+    mixed = pypdfium2.PdfDocument.new()
+    mixed.import_pages(document, [0])
+    mixed.import_pages(pypdfium2.PdfDocument(str(scan)), [1])
+    mixed.save(str(tmp_path / "部分扫描.pdf"))
+    with pytest.raises(PyxlError, match="第 2 页是扫描件"):
+        read_lines(tmp_path / "部分扫描.pdf")
     assert main(["--config", str(workspace / "config.yaml"), "parse", str(scan)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "扫描件.pdf" in err and "没有文字层" in err

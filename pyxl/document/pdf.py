@@ -133,10 +133,15 @@ def pdf_lines(path: Path) -> list[Line]:
     path = Path(path)
     lines: list[Line] = []
     chars = 0
+    pictures: list[int] = []  # pages that are only a picture: scanned
+    pages = 0
     try:
         with pdfplumber.open(path) as pdf:
             for page in pdf.pages:
+                pages += 1
                 chars += len(page.chars)
+                if not page.chars and page.images:
+                    pictures.append(page.page_number)
                 tables = page.find_tables()
                 outside = page
                 for table in tables:
@@ -157,8 +162,11 @@ def pdf_lines(path: Path) -> list[Line]:
         if isinstance(error, PyxlError):
             raise
         raise PyxlError(f"{path.name} 无法读取（PDF 文件可能已损坏）：请索要 Word/WPS 原件，或重新导出 PDF 后重试。") from None
+    ask = "请向发文单位索要 Word/WPS 原件或可复制文字的 PDF，或先用 OCR 软件识别成文字后再导入。"
     if chars == 0:
-        raise PyxlError(
-            f"{path.name} 是扫描件（只有图片，没有文字层），无法读取其中的文字：请向发文单位索要 Word/WPS 原件或可复制文字的 PDF，或先用 OCR 软件识别成文字后再导入。"
-        )
+        raise PyxlError(f"{path.name} 是扫描件（只有图片，没有文字层），无法读取其中的文字：{ask}")
+    if pictures and 2 * len(pictures) >= pages:
+        # a typed cover notice over a scanned 分工 table: reading only the notice would lose every task
+        shown = "、".join(str(n) for n in pictures[:5]) + ("等" if len(pictures) > 5 else "")
+        raise PyxlError(f"{path.name} 的第 {shown} 页是扫描件（只有图片，没有文字层），无法读取其中的文字：{ask}")
     return lines
