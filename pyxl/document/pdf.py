@@ -74,11 +74,10 @@ def _table_lines(table, number: int) -> list[Line]:
             y = (row.bbox[1] + row.bbox[3]) / 2
             owner = next((b for b in table.cells if b[0] <= x <= b[2] and b[1] <= y <= b[3]), None)
             above = owner is not None and owner[1] < row.bbox[1] - 0.5
-            if above:
+            column = next((i for i, edge in enumerate(lefts) if edge is not None and abs(edge - owner[0]) < 0.5), c) if owner else c
+            if above and column == c:
                 start = next((i for i, other in enumerate(rows) if abs(other.bbox[1] - owner[1]) < 0.5), None)
-                column = next((i for i, edge in enumerate(lefts) if edge is not None and abs(edge - owner[0]) < 0.5), c)
-                text = _cell(extracted[start][column]) if start is not None else ""
-                cells.append(text)
+                cells.append(_cell(extracted[start][column]) if start is not None else "")
                 spans.append(False)
             else:
                 cells.append("")

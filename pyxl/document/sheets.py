@@ -142,8 +142,8 @@ def _sheet_lines(rows: list[list], ranges) -> tuple[list[Line], bool]:
             for c in range(c0, min(c1, width - 1) + 1):
                 if (r, c) == (r0, c0):
                     continue
-                if r == r0 or across:
-                    covered[(r, c)] = True
+                if across or c != c0:
+                    covered[(r, c)] = True  # covered from the left: the value is the first column's
                 else:
                     covered[(r, c)] = False
                     texts[r][c] = texts[r0][c0]  # a unit merged down over the tasks it leads
