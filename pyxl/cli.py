@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(handler=None, needs_settings=False)
 
     sub = command("parse", cmd_parse, "解析责任分工文件，输出分工表摘要")
-    sub.add_argument("document", nargs="?", type=Path, help="分工文件（.txt/.md/.docx；默认使用配置或内置示例）")
+    sub.add_argument("document", nargs="?", type=Path, help="分工文件（Word/WPS、PDF、Excel/WPS 表格、网页或文本；默认使用配置或内置示例）")
     sub.add_argument("--json", action="store_true", help="以 JSON 输出完整分工表")
 
     sub = command("build-workbook", cmd_build_workbook, "生成主控工作簿 workbook/Responsibilities.xlsm")

@@ -219,7 +219,8 @@ def test_parse_text_for_pasted_text(directory):
     [
         ("空.txt", b"  \n\n", "空文件"),
         ("二进制.txt", bytes(range(256)) * 4, "二进制"),
-        ("表格.xlsx", b"PK\x03\x04", "不支持"),
+        ("表格.xlsx", b"PK\x03\x04", "表格文件"),
+        ("图片.png", b"\x89PNG\r\n\x1a\n", "不支持"),
         ("无任务.txt", "这是一封普通的信，没有任何编号的任务。\n".encode(), "没有找到编号"),
         ("坏的.docx", b"not a zip", "Word"),
         ("改了扩展名.docx", b"PK\x05\x06" + bytes(18), "Word"),  # an empty zip
@@ -235,5 +236,6 @@ def test_bad_input_is_one_chinese_line_and_exit_2(workspace, capsys, name, conte
     assert main(["--config", str(workspace / "config.yaml"), "parse", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert words in err and name in err and len(err.splitlines()) == 1 and "Traceback" not in err
-    english = set(re.findall(r"\b[a-z]{3,}\b", err, flags=re.ASCII)) - {"pyxl", "txt", "docx", "doc", "xlsx"}
+    suffixes = {"pyxl", "txt", "md", "docx", "doc", "wps", "pdf", "xlsx", "xls", "et", "ods", "html", "png"}
+    english = set(re.findall(r"\b[a-z]{3,}\b", err, flags=re.ASCII)) - suffixes
     assert not english, err  # no library message in English

@@ -30,7 +30,7 @@ class _Strict(BaseModel):
 
 
 class PathSettings(_Strict):
-    document: str = Field("", description="责任分工文件（.txt/.md/.docx）；留空使用内置的长清区 2025 年示例")
+    document: str = Field("", description="责任分工文件（.docx/.doc/.wps/.pdf/.xlsx/.xls/.et/.ods/.html/.txt/.md）；留空使用内置的长清区 2025 年示例")
     workbook: str = Field("workbook/Responsibilities.xlsm", description="主控工作簿")
     inbox: str = Field("inbox", description="各单位报回的文件、邮件放在这里")
     returns: str = Field("returns", description="回收归档（原件只读保存）")

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Literal
 
 from pyxl.common.problems import PROBLEM_LABELS, Problem
@@ -82,7 +83,7 @@ class Task:
     line: int | None = None  # where it starts in the document
 
     def target_key(self, index: int) -> str:
-        """Row key of target `index` (0-based) on a unit sheet: `43-1`."""
+        """Row key of target `index` (0-based) on a unit sheet: `43-1`, or `一-2-1` for task 一-2."""
         return f"{self.number}-{index + 1}"
 
     @property
@@ -90,6 +91,21 @@ class Task:
         """The latest dated deadline: the task is overdue after it without 已完成."""
         dates = [d.date for d in self.deadlines if d.date is not None]
         return max(dates) if dates else None
+
+
+def split_row_key(key: str, task_numbers: Collection[str] = ()) -> tuple[str, int | None]:
+    """(task number, 0-based target index or None) of a unit sheet's row key; `target_key` reversed.
+
+    A task number may itself hold a "-" (一-2 when numbering restarts per section), so a key
+    that is a task number is that task's row, and a target's index is after the *last* "-".
+    Without the task numbers, a key ending in -N is read as a target row.
+    """
+    if key in task_numbers:
+        return key, None
+    task, separator, index = key.rpartition("-")
+    if separator and index.isdigit() and int(index) >= 1 and (not task_numbers or task in task_numbers):
+        return task, int(index) - 1
+    return key, None
 
 
 @dataclass

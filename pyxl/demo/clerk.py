@@ -96,7 +96,7 @@ def fill_unit_workbook(
     typo_pending = script.typo_in_number
     for offset, key in enumerate(keys):
         row = header_row + 1 + offset
-        is_target_row = "-" in key
+        is_target_row = key in targets  # a task number may hold a "-" itself (一-2)
         status = script.status
         percent = 100.0 if status == "已完成" else round(min(100.0, 100 * schedule_fraction * script.pace), 1)
         if is_target_row:

@@ -17,7 +17,7 @@ _QUARTERS = {"一": 3, "二": 6, "三": 9, "四": 12, "1": 3, "2": 6, "3": 9, "4
 
 # One alternation, scanned left to right, so each phrase is read once.
 _DEADLINE = re.compile(
-    r"(?P<explicit_year>(?P<y>20\d{2})\s*年\s*(?:(?P<ym>\d{1,2})\s*月\s*(?:份|底|末)?|底|末|年底|年末)\s*前?)"
+    r"(?P<explicit_year>(?P<y>20\d{2})\s*年\s*(?:(?P<ym>\d{1,2})\s*月\s*(?:(?P<yd>\d{1,2})\s*日|份|底|末)?|底|末|年底|年末)\s*前?)"
     r"|(?P<day>(?P<dm>\d{1,2})\s*月\s*(?P<dd>\d{1,2})\s*日\s*前?)"
     r"|(?P<month>(?P<m>\d{1,2})\s*月\s*(?P<msuffix>份|底|末|中旬|上旬|下旬)?\s*(?P<mbefore>前)?"
     r"(?:竣工|完工|建成|开工|完成|投用|投产|开业|启用|投入使用)?)"
@@ -34,6 +34,11 @@ _VERB = re.compile(r"(?:竣工|完工|建成|开工|完成|投用|投产|开业|
 def _date_of(match: re.Match, year: int) -> date | None:
     if match["explicit_year"]:
         explicit = int(match["y"])
+        if match["ym"] and match["yd"]:  # 2025年6月15日: a 完成时限 cell, or Excel's date in a sheet
+            month, day = int(match["ym"]), int(match["yd"])
+            if 1 <= month <= 12 and 1 <= day <= Period(explicit, month).last_day.day:
+                return date(explicit, month, day)
+            return None
         return Period(explicit, int(match["ym"])).last_day if match["ym"] else date(explicit, 12, 31)
     if match["day"]:
         month, day = int(match["dm"]), int(match["dd"])

@@ -25,7 +25,7 @@ import jinja2
 import pandas as pd
 
 from pyxl.common.files import atomic_path
-from pyxl.common.model import CATEGORIES, Consolidation, is_missing
+from pyxl.common.model import CATEGORIES, Consolidation, is_missing, split_row_key
 from pyxl.common.period import chinese_date
 
 KEY_SECTION = "一"  # the first section of a duty table holds the key economic targets
@@ -366,7 +366,8 @@ def _item_subject(key: str, metrics: dict, texts: dict, period: object) -> str:
         return f"{period_label(period)}推进情况报送"
     if key in metrics:
         return f"指标{key}：{metrics[key]}"
-    return f"任务{key}：{texts.get(key) or texts.get(key.split('-')[0], '')}"
+    task, _ = split_row_key(key, texts)
+    return f"任务{key}：{texts.get(task, '')}"
 
 
 def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:

@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
-from pyxl.common.model import STATUSES, DutyTable, LedgerEntry, ReturnRow, UnitDirectory, UnitReturn
+from pyxl.common.model import STATUSES, DutyTable, LedgerEntry, ReturnRow, UnitDirectory, UnitReturn, split_row_key
 from pyxl.common.problems import Problem, has_errors, problem, register_code
 from pyxl.common.units import UnitIndex, normalise_name
 from pyxl.common.values import Reading, is_percent_unit, looks_like_formula, read_number
@@ -165,13 +165,6 @@ class _Lookup:
 @functools.lru_cache(maxsize=1)  # a run uses one directory
 def _lookup(directory: UnitDirectory) -> _Lookup:
     return _Lookup(directory)
-
-
-def _split_key(key: str) -> tuple[str, int | None]:
-    task, _, index = key.partition("-")
-    if index.isdigit():
-        return task, int(index) - 1
-    return key, None
 
 
 class SentCopies:
@@ -337,8 +330,9 @@ def read_return(
     formula_cells = sheet.uncached_formulas
     any_input = False
     target_units = _target_units(duty)
+    task_numbers = {task.number for task in duty.tasks} if duty is not None else set()
     for key, r in found.items():
-        task_number, target_index = _split_key(key)
+        task_number, target_index = split_row_key(key, task_numbers)
         if duty is not None and not _in_duty(duty, task_number, target_index):
             check.add(TASK_UNKNOWN, f"序号「{key}」在分工表中找不到：请用本期下发的表重新填报。", cell=cell_name(r, key_column))
         row = ReturnRow(key=key, task_number=task_number, target_index=target_index, cell_row=r)
