@@ -26,6 +26,7 @@ from pyxl.common.model import Consolidation, DutyTable, Target
 from pyxl.common.period import Period
 from pyxl.demo.clerk import ON_PACE, UnitScript, fill_unit_workbook
 from pyxl.demo.mailserver import LoopbackMailServer, MailRecorder
+from pyxl.example import use_example_document
 from pyxl.mail.deliver import read_manifest
 from pyxl.outputs import report
 from pyxl.workspace import Workspace
@@ -54,6 +55,7 @@ def _prepare_folder(folder: Path) -> None:
             raise PyxlError(f"{folder} 已存在且不是以前的演示目录：请换一个文件夹（--dir），以免覆盖其中的文件。")
         shutil.rmtree(folder)  # a previous demo: start again from nothing, so runs are identical
     pipeline.init_workspace(folder)
+    use_example_document(folder)  # the demo, and only the demo, runs on the bundled example
     (folder / DEMO_MARKER).write_text("pyxl demo workspace\n", encoding="utf-8")
 
 
