@@ -43,7 +43,7 @@ def test_cli_json_matches_the_reviewed_golden_file(workspace, capsys):
     code = main(["--config", str(workspace / "config.yaml"), "parse", "--json"])
     produced = json.loads(capsys.readouterr().out)
     assert produced == json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert code == 1  # two open groups (相关部门, 各部门) to assign by hand
+    assert code == 0  # two open groups (相关部门, 各部门) to assign by hand: hints, not errors
 
 
 def test_example_structure(example):
