@@ -79,6 +79,7 @@ class Workspace:
         """The period a step runs on: `given` (--period) overrides both homes; else 设置's 当前期次, else config.yaml's."""
         if given is not None:
             return given
+        self.settings  # noqa: B018 (the other settings' edits are named first)
         for edit in self._config_edits:
             if edit.path == "period.current":
                 raise PyxlError(edit.message(self.config.relative(self.config.workbook_path)) + "（也可以用 --period 指定期次。）")

@@ -312,7 +312,8 @@ def _describe_error(error: dict, data: object = None) -> str:
     if kind == "missing":
         return f"缺少必填项「{key}」"
     if kind == "value_error":  # our own checks: the message says it all (the input may be the whole file)
-        return str(ctx.get("error", error["msg"]))
+        message = str(ctx.get("error", error["msg"]))
+        return f"「{key}」{message}" if error["loc"] else message
     return f"「{key}」的值不对：{expected_value(error)}（现在是 {error.get('input')!r}）"
 
 

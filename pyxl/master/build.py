@@ -180,19 +180,22 @@ def merge_units(rows: master.Rows, directory: UnitDirectory,
     notes: list[str] = []
     if named is not None:
         listed = {spelling for unit in directory.units for spelling in (unit.name, *unit.aliases)}
-        kept, gone = [rows[0]], []
+        kept, still_named, gone = [rows[0]], [], []
         for row in rows[1:]:
             spellings = [master.cell_str(row[name_col]), *master.split_list(row[alias_col])]
             if any(spelling in listed for spelling in spellings):
                 kept.append(row)
                 continue
-            tasks = [number for spelling in spellings for number in named.get(spelling, [])]
+            tasks = list(dict.fromkeys(number for spelling in spellings for number in named.get(spelling, [])))
             if tasks:
                 kept.append(row)
-                notes.append(f"单位「{spellings[0]}」已不在 config.yaml 的 units 中，但第 {'、'.join(dict.fromkeys(tasks))} 项任务仍写着它："
-                             f"已保留在「{master.SHEET_UNITS}」表中；请在任务清单中改成现在的单位，或把它加回 config.yaml。")
+                still_named.append(f"{spellings[0]}（第 {'、'.join(tasks[:6])}{'等' if len(tasks) > 6 else ''} 项）")
             else:
                 gone.append(spellings[0])
+        if still_named:
+            notes.append(f"{len(still_named)} 个单位已不在 config.yaml 的 units 中，但任务清单仍写着它们，已保留在「{master.SHEET_UNITS}」表中："
+                         f"{'、'.join(still_named[:5])}{'等' if len(still_named) > 5 else ''}；请重新导入本地的分工文件"
+                         "（pyxl build-workbook --force --reimport），或在任务清单中改成现在的单位。")
         if gone:
             shown = "、".join(gone[:5]) + (f"等 {len(gone)} 个" if len(gone) > 5 else "")
             notes.append(f"已从「{master.SHEET_UNITS}」表移除 config.yaml 中已没有、也没有任务涉及的单位：{shown}。")
