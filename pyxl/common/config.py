@@ -196,7 +196,7 @@ class Settings(_Strict):
         """The duty document of paths.document; unset stops the step (only `pyxl demo` uses the bundled example)."""
         if not self.paths.document.strip():
             raise PyxlError(
-                f"config.yaml 没有设置分工文件（paths.document）：请把{self.district or '本区县'}的责任分工文件放进工作目录 {self.root}，"
+                f"config.yaml 没有设置分工文件（paths.document）：请把本{self.level or '区县'}的责任分工文件放进工作目录 {self.root}，"
                 "在 config.yaml 的 paths.document 写上文件名后再运行（只想看演示请运行 pyxl demo）。"
             )
         return self.path(self.paths.document)
