@@ -430,3 +430,68 @@ def test_the_collect_ledger_is_chinese_and_an_old_english_one_is_still_read_and_
     entries = archive.read_ledger(old)
     assert [e.status for e in entries] == ["rejected", "accepted"]
     assert (old / archive.LEDGER_NAME).read_text(encoding="utf-8-sig").splitlines()[-1].endswith(",accepted,0,")
+
+
+# ---------------------------------------------------------------- the master's 设置 sheet
+
+
+def _edit_settings(config: Path, label: str, value) -> None:
+    """A clerk edits one row of the saved master's 设置 sheet (saved through the build path, as Excel would)."""
+    from pyxl.master.memory import MemoryBook
+
+    book = MemoryBook.open(config.parent / "workbook" / "Responsibilities.xlsm")
+    rows = [list(row) for row in book.read_table(master.SHEET_SETTINGS)]
+    next(row for row in rows if row and row[0] == label)[1] = value
+    book.write_table(master.SHEET_SETTINGS, rows)
+    book.save()
+
+
+def test_the_district_typed_into_the_settings_sheet_is_refused_naming_config_yaml(tmp_path, capsys):
+    config = _county(tmp_path / "ws")
+    assert main(["--config", str(config), "build-workbook"]) == 0
+    _edit_settings(config, "区县", "武乡县")  # the wrong place: 区县 is config.yaml's
+    capsys.readouterr()
+    code, _, err = _run(capsys, "--config", str(config), "split", "--period", "2025-06")
+    line = _one_line(err)
+    assert code == 2 and "区县只在 config.yaml 中修改" in line
+
+
+def test_a_period_set_in_the_settings_sheet_still_wins_over_an_unchanged_config(tmp_path, capsys):
+    config = _county(tmp_path / "ws")
+    assert main(["--config", str(config), "build-workbook"]) == 0
+    _edit_settings(config, "当前期次", "2025-05")  # the right place: no complaint about config.yaml's 2025-06
+    _edit_settings(config, "回收截止日", 8)
+    capsys.readouterr()
+    code, out, err = _run(capsys, "--config", str(config), "split")
+    assert code == 0, err
+    assert "2025年5月" in out and "2025年6月8日" in out
+
+
+def test_the_ribbon_import_re_points_the_settings_sheet_at_the_new_document(tmp_path):
+    from datetime import datetime
+
+    from pyxl.excel import run_button
+    from pyxl.master.memory import MemoryBook
+
+    folder = tmp_path / "ws"
+    assert main(["init", str(folder)]) == 0
+    from pyxl.example import use_example_document
+
+    use_example_document(folder)
+    config = folder / "config.yaml"
+    assert main(["--config", str(config), "build-workbook"]) == 0
+    data = _config(folder)
+    data.update(district=COUNTY, units=UNITS, groups=GROUPS)
+    data["paths"]["document"] = _txt(folder).name
+    _save_config(folder, data)
+
+    book = MemoryBook.open(folder / "workbook" / "Responsibilities.xlsm")
+    book.answers = [True]
+    run_button(book, "split_sheets", datetime(2025, 7, 1, 9, 0))
+    assert "--reimport" in book.alerts[-1]  # another district's master: nothing split
+    run_button(book, "parse_document", datetime(2025, 7, 1, 9, 0))
+    settings = {row[0]: row[1] for row in book.read_table(master.SHEET_SETTINGS)[1:]}
+    assert settings["区县"] == COUNTY and settings["分工文件"] == "沁县2025年重点工作责任分工.txt"
+    run_button(book, "split_sheets", datetime(2025, 7, 1, 9, 0))  # saves the book first: the guard reads the new 设置
+    written = [p.name for p in (folder / "out" / "2025-06" / "分发").glob("*.xlsx")]
+    assert len(written) == len(UNITS) and not [name for name in written if "区" in name], book.alerts[-1]

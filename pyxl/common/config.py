@@ -327,6 +327,8 @@ _YAML_PROBLEMS = {
     "did not find expected node content": "缺少值",
     "did not find expected ',' or ']'": "方括号列表没有闭合（缺少「]」或逗号）",
     "did not find expected ',' or '}'": "花括号没有闭合（缺少「}」或逗号）",
+    "expected ',' or ']'": "方括号列表没有闭合（缺少「]」或逗号）",
+    "expected ',' or '}'": "花括号没有闭合（缺少「}」或逗号）",
     "found unexpected end of stream": "引号没有闭合",
     "found duplicate anchor": "重复的锚点",
     "expected <block end>, but found": "缩进不对齐",
