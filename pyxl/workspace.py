@@ -137,6 +137,10 @@ class Workspace:
     def _units(self) -> tuple[UnitDirectory, list[Problem]]:
         if self.saved is None:
             return self.config.unit_directory(), []
+        edits = master.unit_config_edits(self.config, self.saved)
+        if edits:
+            more = f"（另有 {len(edits) - 1} 处同样的情况）" if len(edits) > 1 else ""
+            raise PyxlError(f"{edits[0]}{more}。")
         directory, problems = self.saved.unit_directory(self.config)
         # a unit added to config.yaml since the build counts at once (a rebuild adds its row)
         known = {spelling for unit in directory.units for spelling in (unit.name, *unit.aliases)}

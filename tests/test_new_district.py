@@ -495,3 +495,39 @@ def test_the_ribbon_import_re_points_the_settings_sheet_at_the_new_document(tmp_
     run_button(book, "split_sheets", datetime(2025, 7, 1, 9, 0))  # saves the book first: the guard reads the new 设置
     written = [p.name for p in (folder / "out" / "2025-06" / "分发").glob("*.xlsx")]
     assert len(written) == len(UNITS) and not [name for name in written if "区" in name], book.alerts[-1]
+
+
+def test_an_address_changed_in_config_yaml_after_the_build_is_refused_then_taken_by_a_rebuild(tmp_path, capsys):
+    config = _county(tmp_path / "ws")
+    assert main(["--config", str(config), "build-workbook"]) == 0
+    # the 单位 sheet is the home of e-mails now; the clerk edits config.yaml instead
+    data = _config(config.parent)
+    data["units"][1]["email"] = ["caizheng@qinxian.example"]
+    _save_config(config.parent, data)
+    capsys.readouterr()
+    code, _, err = _run(capsys, "--config", str(config), "send", "--period", "2025-06", "--dry-run")
+    line = _one_line(err)
+    assert code == 2 and "县财政局" in line and "caizheng@qinxian.example" in line and "「单位」表" in line
+
+    code, out, _ = _run(capsys, "--config", str(config), "build-workbook", "--force")
+    assert code == 0 and "「县财政局」的邮箱按 config.yaml 改为「caizheng@qinxian.example」" in out
+    assert main(["--config", str(config), "split", "--period", "2025-06"]) == 0
+    capsys.readouterr()
+    code, out, _ = _run(capsys, "--config", str(config), "send", "--period", "2025-06", "--dry-run")
+    assert code == 0 and "县财政局 → caizheng@qinxian.example" in out
+
+
+def test_an_address_changed_in_the_unit_sheet_is_simply_used(tmp_path, capsys):
+    from pyxl.master.memory import MemoryBook
+
+    config = _county(tmp_path / "ws")
+    assert main(["--config", str(config), "build-workbook"]) == 0
+    book = MemoryBook.open(config.parent / "workbook" / "Responsibilities.xlsm")
+    rows = [list(row) for row in book.read_table(master.SHEET_UNITS)]
+    next(row for row in rows if row[0] == "县财政局")[4] = "caizheng@qinxian.example"
+    book.write_table(master.SHEET_UNITS, rows)
+    book.save()
+    assert main(["--config", str(config), "split", "--period", "2025-06"]) == 0
+    capsys.readouterr()
+    code, out, _ = _run(capsys, "--config", str(config), "send", "--period", "2025-06", "--dry-run")
+    assert code == 0 and "县财政局 → caizheng@qinxian.example" in out

@@ -22,7 +22,7 @@ import pyxl
 from pyxl.common.config import Settings
 from pyxl.common.errors import PyxlError
 from pyxl.common.files import write_bytes_atomic
-from pyxl.common.model import DutyTable, UnitDirectory
+from pyxl.common.model import DutyTable, Unit, UnitDirectory
 from pyxl.master import rows as master
 from pyxl.master.xlsm import NS_UI_14, SheetSpec, build_package, custom_ui_xml
 
@@ -164,7 +164,8 @@ def units_named(task_rows: master.Rows, directory: UnitDirectory) -> dict[str, l
 
 
 def merge_units(rows: master.Rows, directory: UnitDirectory,
-                named: dict[str, list[str]] | None = None) -> tuple[master.Rows, list[str]]:
+                named: dict[str, list[str]] | None = None,
+                baseline: dict[str, Any] | None = None) -> tuple[master.Rows, list[str]]:
     """The 单位 sheet's rows (staff edits win) plus what config.yaml has that the sheet lacks.
 
     A unit added to config.yaml after the master was built gets its row; an
@@ -172,8 +173,10 @@ def merge_units(rows: master.Rows, directory: UnitDirectory,
     numbers of the tasks being written), a unit config.yaml no longer lists
     leaves the sheet unless a task still names it — so a unit list replaced
     for another district really replaces the old one — and the ones kept are
-    reported with their tasks. Returns the rows (under UNIT_HEADERS) and one
-    Chinese note per change.
+    reported with their tasks. With `baseline` (what config.yaml said at the
+    last build), an e-mail, contact or phone edited in config.yaml since and
+    not in the sheet is written into the sheet. Returns the rows (under
+    UNIT_HEADERS) and one Chinese note per change.
     """
     rows = _remap(rows, master.UNIT_HEADERS)
     name_col, alias_col = master.UNIT_HEADERS.index("单位"), master.UNIT_HEADERS.index("别名")
@@ -215,6 +218,8 @@ def merge_units(rows: master.Rows, directory: UnitDirectory,
                 owner.setdefault(spelling, len(rows) - 1)
             notes.append(f"从 config.yaml 新增单位「{unit.name}」。")
             continue
+        if baseline is not None:
+            _take_config_edits(rows[index], unit, baseline, notes)
         new = [a for a in (unit.name, *unit.aliases) if a not in owner]
         if new:
             target = rows[index]
@@ -223,6 +228,22 @@ def merge_units(rows: master.Rows, directory: UnitDirectory,
                 owner[alias] = index
             notes.append(f"从 config.yaml 为「{master.cell_str(target[name_col])}」新增别名「{master.join_list(new)}」。")
     return rows, notes
+
+
+def _take_config_edits(row: list[Any], unit: Unit, baseline: dict[str, Any], notes: list[str]) -> None:
+    """A unit's cells edited in config.yaml since the last build (and not in the sheet) into its 单位 row."""
+    for name, header in master.UNIT_HOME_FIELDS.items():
+        key = master.unit_key(unit.name, name)
+        column = master.UNIT_HEADERS.index(header)
+        now, then = master.unit_field(unit, name), baseline.get(key)
+        if key not in baseline or master.same_cell(now, then):
+            continue
+        if master.same_cell(row[column], then):
+            row[column] = now
+            notes.append(f"「{master.SHEET_UNITS}」表中「{unit.name}」的{header}按 config.yaml 改为「{now}」。")
+        elif not master.same_cell(row[column], now):
+            notes.append(f"「{unit.name}」的{header}在 config.yaml（{now}）和「{master.SHEET_UNITS}」表（{master.cell_str(row[column])}）"
+                         f"中都改过：保留「{master.SHEET_UNITS}」表中的值，以后请只在该表中修改。")
 
 
 @dataclass
@@ -277,7 +298,8 @@ class MasterContent:
         notes: list[str] = []
         tasks = master.task_rows(table) if table is not None else _remap(saved.rows(master.SHEET_TASKS), master.TASK_HEADERS)
         directory = settings.unit_directory()
-        units, unit_notes = merge_units(saved.rows(master.SHEET_UNITS), directory, units_named(tasks, directory))
+        units, unit_notes = merge_units(saved.rows(master.SHEET_UNITS), directory, units_named(tasks, directory),
+                                        saved.baseline_values())
         setting_rows = master.setting_rows(settings, table, document)
         values = _merge_settings(saved.rows(master.SHEET_SETTINGS), setting_rows, saved.baseline_values(), notes)
         if table is not None:  # the document's district, file, title and year replace the old document's

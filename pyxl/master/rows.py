@@ -320,12 +320,64 @@ def setting_rows(settings: Settings, table: DutyTable | None, document: str | No
     return rows
 
 
+# a unit's cells whose home is the 单位 sheet once the master exists: config.yaml key → column
+UNIT_HOME_FIELDS = {"email": "邮箱", "contact": "联系人", "phone": "电话"}
+
+
+def unit_field(unit: Unit, field_name: str) -> str:
+    """A unit's e-mails, contact or phone as its 单位 cell holds it."""
+    return join_list(unit.emails) if field_name == "email" else getattr(unit, field_name)
+
+
+def unit_key(name: str, field_name: str) -> str:
+    """生成记录's key of a unit's cell: units.区财政局.email."""
+    return f"units.{name}.{field_name}"
+
+
 def baseline_rows(settings: Settings) -> Rows:
-    """生成记录 (hidden): config.yaml's value of each 设置 row that lives in the master, as built."""
+    """生成记录 (hidden): config.yaml's value of each setting that lives in the master, as built.
+
+    The 设置 rows of SHEET_HOME, and each unit's e-mails, contact and phone (the 单位 sheet's).
+    """
     rows: Rows = [list(BASELINE_HEADERS)]
     for label in SHEET_HOME:
         rows.append([SETTING_ROWS[label][0], _setting_value(settings, None, SETTING_ROWS[label][0])])
+    for unit in settings.unit_directory().units:
+        rows += [[unit_key(unit.name, name), unit_field(unit, name)] for name in UNIT_HOME_FIELDS]
     return rows
+
+
+def same_cell(a: Any, b: Any) -> bool:
+    """Two cells holding the same names or text, however separated (「a、b」 is 「a,b」)."""
+    return join_list(split_list(a)) == join_list(split_list(b))
+
+
+def unit_config_edits(settings: Settings, data: "MasterData") -> list[str]:
+    """Messages for units whose e-mails, contact or phone changed in config.yaml since the build while
+    the 单位 sheet, which is their home now, says otherwise: such an edit would be lost without a word."""
+    baseline = data.baseline_values()
+    rows = data.rows(SHEET_UNITS)
+    if baseline is None or not rows:
+        return []
+    columns = {cell_str(cell): i for i, cell in enumerate(rows[0])}
+    if "单位" not in columns:
+        return []
+    by_name = {cell_str(row[columns["单位"]]): row for _, row in _data_rows(rows) if columns["单位"] < len(row)}
+    messages = []
+    for unit in settings.unit_directory().units:
+        row = by_name.get(unit.name)
+        for name, header in UNIT_HOME_FIELDS.items():
+            key = unit_key(unit.name, name)
+            if row is None or key not in baseline or header not in columns:
+                continue
+            now, sheet = unit_field(unit, name), row[columns[header]] if columns[header] < len(row) else None
+            if not same_cell(now, baseline[key]) and not same_cell(sheet, now):
+                messages.append(
+                    f"config.yaml 中单位「{unit.name}」的 {name} 在生成主控工作簿后改成了「{now}」，但生成后单位的{header}以主控工作簿"
+                    f"「{SHEET_UNITS}」表为准（现为「{cell_str(sheet)}」），config.yaml 的修改没有生效：请在「{SHEET_UNITS}」表中修改并保存；"
+                    f"或运行 pyxl build-workbook --force 把 config.yaml 的新值写入「{SHEET_UNITS}」表"
+                )
+    return messages
 
 
 # ---------------------------------------------------------------- reading
