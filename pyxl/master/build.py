@@ -46,7 +46,7 @@ WIDTHS = {
     master.SHEET_TASKS: (7, 22, 22, 70, 24, 36, 24, 20),
     master.SHEET_INDICATORS: (9, 28, 10, 10, 9, 9, 9, 15, 13, 40),
     master.SHEET_UNITS: (26, 14, 36, 12, 34, 16),
-    master.SHEET_SETTINGS: (16, 16, 70),
+    master.SHEET_SETTINGS: (16, 46, 70),  # 值 holds the document's file name and title
 }
 
 
@@ -76,8 +76,10 @@ def usage_rows() -> list[list[Any]]:
         ["工作表", ""],
         [master.SHEET_TASKS, "分工总表，一行一项任务。可修改任务内容、牵头单位、责任单位、完成时限和备注；多个单位之间用「、」分隔。"],
         [master.SHEET_INDICATORS, "一行一个量化指标。只在年底考核的指标，请在「是否仅年度考核」列填「是」，平时不按序时进度预警。"],
-        [master.SHEET_UNITS, "单位名录：规范名称、类别、别名、联系人、邮箱、电话。多个别名或邮箱用「、」分隔。"],
-        [master.SHEET_SETTINGS, "当前期次、回收截止日和预警阈值；各按钮按这里的当前期次运行。"],
+        [master.SHEET_UNITS, "单位名录：规范名称、类别、别名、联系人、邮箱、电话。多个别名或邮箱用「、」分隔。"
+                             "生成本工作簿后，联系人、邮箱、电话在这里修改（不再改 config.yaml）。"],
+        [master.SHEET_SETTINGS, "当前期次、回收截止日和预警阈值在这里修改，各按钮按这里的当前期次运行。"
+                                "「区县」「分工文件」只显示本工作簿是按哪个区县、哪个文件生成的，要改请改 config.yaml 后重新导入。"],
         ["", ""],
         ["注意", "请不要改动工作表名称和第 1 行表头；改完请保存。按钮运行前会自动保存本工作簿。"],
         ["", "隐藏的 xlwings.conf 表记录本机 Python 的位置，由命令 pyxl excel-setup 填写，请勿手工修改。"],
