@@ -283,6 +283,13 @@ def test_init_on_an_existing_file_is_a_usage_error_and_writes_no_log_here(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["沁县"]
 
 
+def test_demo_into_an_existing_file_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "演示").write_text("not a folder", encoding="utf-8")
+    code, _, err = _run(capsys, "demo", "--dir", "演示")
+    assert code == 2 and "是一个文件，不是文件夹" in _one_line(err)
+
+
 def test_config_pointing_at_a_folder_is_a_usage_error(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = _run(capsys, "--config", str(tmp_path), "split")

@@ -50,6 +50,8 @@ class _Cast:
 
 
 def _prepare_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise PyxlError(f"{folder} 是一个文件，不是文件夹：请用 --dir 写一个新文件夹的名称。")
     if folder.exists() and any(folder.iterdir()):
         if not (folder / DEMO_MARKER).exists():
             raise PyxlError(f"{folder} 已存在且不是以前的演示目录：请换一个文件夹（--dir），以免覆盖其中的文件。")
