@@ -13,7 +13,7 @@ each step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -142,13 +142,16 @@ class Workspace:
             more = f"（另有 {len(edits) - 1} 处同样的情况）" if len(edits) > 1 else ""
             raise PyxlError(f"{edits[0]}{more}。")
         directory, problems = self.saved.unit_directory(self.config)
-        # a unit added to config.yaml since the build counts at once (a rebuild adds its row)
+        # units and aliases added to config.yaml since the build count at once (a rebuild writes them into 单位)
         known = {spelling for unit in directory.units for spelling in (unit.name, *unit.aliases)}
-        added = tuple(unit for unit in self.config.unit_directory().units
-                      if not any(spelling in known for spelling in (unit.name, *unit.aliases)))
-        if added:
-            directory = UnitDirectory(directory.units + added, directory.groups)
-        return directory, problems
+        configured = {unit.name: unit for unit in self.config.unit_directory().units}
+        units = tuple(
+            replace(unit, aliases=(*unit.aliases, *(a for a in configured[unit.name].aliases if a not in known)))
+            if unit.name in configured else unit
+            for unit in directory.units
+        )
+        added = tuple(unit for unit in configured.values() if not any(s in known for s in (unit.name, *unit.aliases)))
+        return UnitDirectory(units + added, directory.groups), problems
 
     @property
     def directory(self) -> UnitDirectory:

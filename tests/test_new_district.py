@@ -538,3 +538,16 @@ def test_an_address_changed_in_the_unit_sheet_is_simply_used(tmp_path, capsys):
     capsys.readouterr()
     code, out, _ = _run(capsys, "--config", str(config), "send", "--period", "2025-06", "--dry-run")
     assert code == 0 and "县财政局 → caizheng@qinxian.example" in out
+
+
+def test_a_unit_or_alias_added_to_config_yaml_after_the_build_counts_at_once(tmp_path, capsys):
+    config = _county(tmp_path / "ws")
+    assert main(["--config", str(config), "build-workbook"]) == 0
+    data = _config(config.parent)
+    data["units"][1]["aliases"] = ["财政局"]
+    _save_config(config.parent, data)
+    capsys.readouterr()
+    code, out, err = _run(capsys, "--config", str(config), "split", "--period", "2025-06", "--unit", "财政局")
+    assert code == 0, err
+    written = [p.name for p in (config.parent / "out" / "2025-06" / "分发").glob("*.xlsx")]
+    assert len(written) == 1 and "县财政局" in written[0]
