@@ -108,15 +108,7 @@ def _terminal_progress(done: int, total: int, text: str) -> None:
 
 def _resolve_period(workspace: Workspace, given: Period | None) -> Period:
     """--period, else the master's 当前期次 (config.yaml's before the master exists); one within the plan year."""
-    period = workspace.period(given)
-    year = workspace.duty.year
-    if period.year != year:
-        source = "--period" if given is not None else "当前期次"
-        raise PyxlError(
-            f"{source} {period} 不在计划年度 {year} 年内：请改成 {year}-01 至 {year}-12 之间的期次"
-            f"（{period.year} 年的督办请用按 {period.year} 年分工文件建立的工作目录）。"
-        )
-    return period
+    return workspace.period(given)
 
 
 def _as_of(args: argparse.Namespace, period: Period) -> date:

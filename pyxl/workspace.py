@@ -76,9 +76,21 @@ class Workspace:
         return master.config_edits(self.config, self.saved.settings_values(), self.saved.baseline_values())
 
     def period(self, given: Period | None = None) -> Period:
-        """The period a step runs on: `given` (--period) overrides both homes; else 设置's 当前期次, else config.yaml's."""
-        if given is not None:
-            return given
+        """The period a step runs on: `given` (--period) overrides both homes; else 设置's 当前期次, else config.yaml's.
+
+        It must lie in the plan year: another year's task numbers mean other tasks.
+        """
+        chosen = given if given is not None else self._current_period()
+        year = self.duty.year
+        if chosen.year != year:
+            source = "--period" if given is not None else "当前期次"
+            raise PyxlError(
+                f"{source} {chosen} 不在计划年度 {year} 年内：请改成 {year}-01 至 {year}-12 之间的期次"
+                f"（{chosen.year} 年的督办请用按 {chosen.year} 年分工文件建立的工作目录）。"
+            )
+        return chosen
+
+    def _current_period(self) -> Period:
         self.settings  # noqa: B018 (the other settings' edits are named first)
         for edit in self._config_edits:
             if edit.path == "period.current":

@@ -551,3 +551,18 @@ def test_a_unit_or_alias_added_to_config_yaml_after_the_build_counts_at_once(tmp
     assert code == 0, err
     written = [p.name for p in (config.parent / "out" / "2025-06" / "分发").glob("*.xlsx")]
     assert len(written) == 1 and "县财政局" in written[0]
+
+
+def test_a_current_period_outside_the_plan_year_stops_the_ribbon_too(tmp_path):
+    from datetime import datetime
+
+    from pyxl.excel import run_button
+    from pyxl.master.memory import MemoryBook
+
+    config = _county(tmp_path / "ws")
+    assert main(["--config", str(config), "build-workbook"]) == 0
+    _edit_settings(config, "当前期次", "2024-06")
+    book = MemoryBook.open(config.parent / "workbook" / "Responsibilities.xlsm")
+    run_button(book, "split_sheets", datetime(2024, 7, 1, 9, 0))
+    assert "当前期次 2024-06 不在计划年度 2025 年内" in book.alerts[-1]
+    assert not (config.parent / "out" / "2024-06").exists()
