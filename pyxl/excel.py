@@ -96,11 +96,11 @@ def find_config(folder: Path) -> Path:
     )
 
 
-def current_period(settings: Settings) -> Period:
-    """The period the buttons work on: 当前期次 of the 设置 sheet; none set stops the step."""
-    if not settings.period.current:
+def current_period(workspace: Workspace) -> Period:
+    """The period the buttons work on: 当前期次 of the 设置 sheet; none set, or config.yaml edited instead, stops the step."""
+    if not workspace.settings.period.current:
         raise PyxlError("没有设置当前期次：请在「设置」表的「当前期次」填写期次（如 2025-06），保存后再点按钮。")
-    return Period.parse(settings.period.current)
+    return workspace.period()
 
 
 def _cell(row: int, column: int) -> str:
@@ -146,6 +146,17 @@ def _parse_document(book: WorkbookAdapter, workspace: Workspace, period: Callabl
         return pipeline.StepResult(summary=["已取消导入，工作簿未改动。"])
     book.write_table(master.SHEET_TASKS, master.task_rows(result.data))
     book.write_table(master.SHEET_INDICATORS, master.indicator_rows(result.data))
+    # 设置 says what the tasks were imported from (区县, 分工文件, 计划年度, 标题): the guard before splitting reads it
+    settings = workspace.config
+    fresh = {row[0]: row[1] for row in master.setting_rows(settings, result.data, settings.relative(settings.document_path))[1:]}
+    rows = book.read_table(master.SHEET_SETTINGS) or [list(master.SETTING_HEADERS)]
+    labels = [master.cell_str(row[0]) if row else "" for row in rows]
+    for label in ("区县", "分工文件", "计划年度", "分工文件标题"):
+        if label in labels:
+            rows[labels.index(label)] = [label, fresh[label], *rows[labels.index(label)][2:]]
+        else:
+            rows.append([label, fresh[label], master.SETTING_ROWS[label][1]])
+    book.write_table(master.SHEET_SETTINGS, rows)
     return result
 
 
@@ -257,7 +268,7 @@ def run_button(book: WorkbookAdapter, button_id: str, now: datetime) -> pipeline
         log_folder = settings.logs_dir
         book.save()  # the workspace reads the saved file: staff edits must be in it
         workspace = Workspace.load(settings)
-        result = step(book, workspace, lambda: current_period(workspace.settings), now)
+        result = step(book, workspace, lambda: current_period(workspace), now)
         if isinstance(result.data, Consolidation):
             write_consolidation(book, result.data)
         elif button_id in PROBLEM_STEPS:

@@ -46,6 +46,7 @@ class StepResult:
     problems: list[Problem] = field(default_factory=list)
     attention: bool = False  # flags or failures to act on, besides problems
     data: object = None  # the step's main value (DutyTable, consolidation …)
+    problems_file: Path | None = None  # where the step wrote all its problems, if it did
 
     def data_json(self) -> object:
         """The step's main value as JSON-ready data (for `--json`)."""
@@ -56,8 +57,8 @@ class StepResult:
 
     @property
     def exit_code(self) -> int:
-        """0 done; 1 done with problems or flags to act on."""
-        return 1 if (self.attention or self.problems) else 0
+        """0 done; 1 done with errors or flags to act on. Hints (severity warning) alone are not problems to act on."""
+        return 1 if (self.attention or any(p.is_error for p in self.problems)) else 0
 
 
 # ---------------------------------------------------------------- duty table
@@ -92,6 +93,8 @@ def build_workbook(
 
     settings = workspace.config
     target = settings.workbook_path
+    if target.parent.exists() and not target.parent.is_dir():
+        raise PyxlError(f"{settings.relative(target.parent)} 是一个文件，不是文件夹：请改 config.yaml 的 paths.workbook，或移走这个文件。")
     # checked before parsing, so a refusal costs nothing; write_master checks again before writing
     workbook_build.check_replaceable(target, force, settings.relative(target))
     saved = workspace.saved
@@ -112,9 +115,9 @@ def build_workbook(
         duty = parse.parse_document(path, directory, settings.year)
         problems = list(duty.problems)
         if saved is not None:
-            content = workbook_build.MasterContent.carried_over(saved, settings, table=duty)
+            content = workbook_build.MasterContent.carried_over(saved, settings, table=duty, document=settings.relative(path))
         else:
-            content = workbook_build.MasterContent.fresh(settings, duty, directory)
+            content = workbook_build.MasterContent.fresh(settings, duty, directory, document=settings.relative(path))
         summary.append(f"已导入「{duty.title}」：任务 {len(duty.tasks)} 项、指标 {sum(len(t.targets) for t in duty.tasks)} 个。")
         if saved is not None:
             summary.append("「单位」「设置」两表中的修改已保留。")
@@ -158,6 +161,7 @@ def split_sheets(workspace: Workspace, period: Period, units: list[str] | None =
     from pyxl.distribution import split
     from pyxl.returns import collect
 
+    workspace.check_built_for_this_district()
     settings, duty, directory, index = workspace.settings, workspace.duty, workspace.directory, workspace.index
     source = settings.workbook_path if settings.workbook_path.exists() else settings.document_path
     plan = split.plan_split(duty, index, settings.relative(source))
@@ -215,6 +219,7 @@ def send_sheets(
     """Mail each unit its own sheet (or write .eml drafts with dry_run); see pyxl.mail.deliver."""
     from pyxl.mail import deliver as mail
 
+    workspace.check_built_for_this_district()
     run = mail.run_mail(
         workspace.settings, period, mail.KIND_SEND, workspace.directory, _clock_from(now), time.sleep, progress,
         dry_run=dry_run, units=units, resend=resend,
@@ -234,6 +239,7 @@ def send_reminders(
     """Mail the units whose return has not been accepted after the due date (催报); see pyxl.mail.deliver."""
     from pyxl.mail import deliver as mail
 
+    workspace.check_built_for_this_district()
     accepted, rejected = _return_status(workspace, period)
     run = mail.run_mail(
         workspace.settings, period, mail.KIND_REMIND, workspace.directory, _clock_from(now), time.sleep, progress,
@@ -342,7 +348,8 @@ def collect_returns(
         write_text_atomic(problems_path, problems_to_csv(listed), encoding="utf-8-sig")
         outputs.append(problems_path)
         summary.append(f"问题清单（{len(listed)} 个）：{settings.relative(problems_path)}")
-    return StepResult(summary=summary, outputs=outputs, problems=problems, data=returns)
+    return StepResult(summary=summary, outputs=outputs, problems=problems, data=returns,
+                      problems_file=problems_path if listed else None)
 
 
 def _fetch_mailbox(workspace: Workspace, period: Period, now: datetime, progress: Progress,
@@ -498,20 +505,40 @@ def run_month(workspace: Workspace, period: Period, as_of: date, now: datetime, 
     )
 
 
+WORKSPACE_FOLDERS = ("inbox", "returns", "out", "workbook", "templates", "logs")
+
+
 def init_workspace(folder: Path) -> StepResult:
-    """Create a new workspace: the example config.yaml (with comments) and empty folders."""
+    """Create a new workspace: the example config.yaml (with comments) and empty folders.
+
+    The config names no duty document: nothing runs on the bundled example's
+    tasks and units until the office has put its own document and units in.
+    """
     folder = Path(folder)
     config = folder / CONFIG_NAME
+    if folder.exists() and not folder.is_dir():
+        raise PyxlError(f"{folder} 是一个文件，不是文件夹：新建工作目录请写一个新文件夹的名称，如 pyxl init 沁县督查。")
     if config.exists():
         raise PyxlError(f"{config} 已存在：新建工作目录请换一个空文件夹。")
-    folder.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(config, example_config().read_text(encoding="utf-8"))
-    made = [config]
-    for name in ("inbox", "returns", "out", "workbook", "templates", "logs"):
-        (folder / name).mkdir(exist_ok=True)
-        made.append(folder / name)
+    blocking = [name for name in WORKSPACE_FOLDERS if (folder / name).exists() and not (folder / name).is_dir()]
+    if blocking:
+        raise PyxlError(f"{folder} 中已有名为「{'、'.join(blocking)}」的文件：新建工作目录请换一个空文件夹。")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(config, example_config().read_text(encoding="utf-8"))
+        made = [config]
+        for name in WORKSPACE_FOLDERS:
+            (folder / name).mkdir(exist_ok=True)
+            made.append(folder / name)
+    except OSError as error:
+        raise PyxlError(f"无法在 {folder} 新建工作目录（{error.strerror or error}）：请换一个有写入权限的文件夹。") from None
     return StepResult(
-        summary=[f"已新建工作目录 {folder}：请先编辑 config.yaml（区县、年度、单位名录与邮箱），再运行 pyxl build-workbook。"],
+        summary=[
+            f"已新建工作目录 {folder}。接下来：",
+            "  1. 把本区县的责任分工文件放进这个文件夹，在 config.yaml 的 paths.document 写上文件名；",
+            "  2. 在 config.yaml 中改 district（区县名称）、year、office（称谓），把 units 换成本区县的单位名录和邮箱；",
+            "  3. 运行 pyxl build-workbook，按提示补全单位名录后再运行 pyxl split。",
+        ],
         outputs=made,
     )
 

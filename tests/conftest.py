@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pyxl.common.config import Settings, load_settings
-from pyxl.example import example_config
+from pyxl.example import example_config, use_example_document
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -20,6 +20,7 @@ def workspace(tmp_path: Path) -> Path:
     folder = tmp_path / "工作目录"
     folder.mkdir()
     shutil.copy(example_config(), folder / "config.yaml")
+    use_example_document(folder)
     return folder
 
 

@@ -20,7 +20,7 @@ from pyxl.common.model import DutyTable, UnitDirectory
 from pyxl.common.units import UnitIndex
 from pyxl.distribution import split
 from pyxl.document import parse
-from pyxl.example import example_config
+from pyxl.example import example_config, use_example_document
 
 PERIOD = "2025-06"
 UNIT = "区财政局"  # leads tasks with targets and is responsible for others
@@ -40,6 +40,7 @@ class Sent:
 def make_sent(root: Path, period: str = PERIOD, only: list[str] | None = None) -> Sent:
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(example_config(), root / "config.yaml")
+    use_example_document(root)
     settings = load_settings(root / "config.yaml")
     directory = settings.unit_directory()
     duty = parse.parse_document(settings.document_path, directory, settings.year)

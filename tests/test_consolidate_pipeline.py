@@ -15,7 +15,7 @@ from pyxl import pipeline
 from pyxl.cli import main
 from pyxl.common.config import load_settings
 from pyxl.common.period import Period
-from pyxl.example import example_config
+from pyxl.example import example_config, use_example_document
 from pyxl.workspace import Workspace
 
 JUNE = Period(2025, 6)
@@ -45,6 +45,7 @@ def month(tmp_path_factory):
     root = tmp_path_factory.mktemp("month") / "工作目录"
     root.mkdir()
     shutil.copy(example_config(), root / "config.yaml")
+    use_example_document(root)
     settings = load_settings(root / "config.yaml")
     split = pipeline.split_sheets(Workspace.load(settings), JUNE, units=[FINANCE, DEVELOPMENT])
     sent = {p.name: p for p in (settings.out_dir(JUNE) / "分发").glob("*.xlsx")}
@@ -135,6 +136,7 @@ def test_exit_code_is_0_when_clean_and_1_for_a_yellow_flag_alone(tmp_path):
     root = tmp_path / "工作目录"
     root.mkdir()
     shutil.copy(example_config(), root / "config.yaml")
+    use_example_document(root)
     settings = load_settings(root / "config.yaml")
     january, as_of = Period(2025, 1), date(2025, 1, 25)  # before the due date, no deadline passed yet
     clean = pipeline.consolidate_period(Workspace.load(settings), january, as_of)

@@ -61,8 +61,8 @@ def test_demo_staged_defects_are_found(demo):
     assert any("number" in code for code in codes)  # text typed into a number cell
     ledger = folder / "returns" / "2025-06" / "回收记录.csv"
     with ledger.open(encoding="utf-8-sig") as handle:
-        statuses = [row["status"] for row in csv.DictReader(handle)]
-    assert "rejected" in statuses and "accepted" in statuses
+        statuses = [row["状态"] for row in csv.DictReader(handle)]  # the office reads it in Excel: Chinese
+    assert "退回待改" in statuses and "采用" in statuses
 
 
 def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path, capsys):

@@ -35,7 +35,8 @@ NOW = datetime(2025, 6, 28, 9, 30)
 UNITS = ["区发展改革局", "区财政局", "区工业信息化和科技局", "区教育体育局", "区水务局"]
 USER, PASSWORD = "duchashi@changqing.example", "Right-Passw0rd"
 # What run_mail passes every template, for the tests that plan mail themselves.
-CONTEXT = {"district": "长清区", "year": 2025, "period": PERIOD.label, "period_code": str(PERIOD),
+CONTEXT = {"district": "长清区", "level": "区", "government": "长清区人民政府", "office": "长清区人民政府督查室",
+           "year": 2025, "period": PERIOD.label, "period_code": str(PERIOD),
            "due_date": "2025年7月5日", "sender_name": "督查室", "reply_to": "duchashi@changqing.example"}
 
 

@@ -43,7 +43,7 @@ def test_cli_json_matches_the_reviewed_golden_file(workspace, capsys):
     code = main(["--config", str(workspace / "config.yaml"), "parse", "--json"])
     produced = json.loads(capsys.readouterr().out)
     assert produced == json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert code == 1  # two open groups (相关部门, 各部门) to assign by hand
+    assert code == 0  # two open groups (相关部门, 各部门) to assign by hand: hints, not errors
 
 
 def test_example_structure(example):
@@ -109,7 +109,7 @@ def test_example_deadlines(example):
 
 
 def test_cli_summary(workspace, capsys):
-    assert main(["--config", str(workspace / "config.yaml"), "parse"]) == 1
+    assert main(["--config", str(workspace / "config.yaml"), "parse"]) == 0  # its two open groups are hints
     out = capsys.readouterr().out
     assert "89 项任务" in out and "2025 年" in out and "8 个部分" in out
 

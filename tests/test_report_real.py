@@ -15,7 +15,7 @@ from pyxl.common.model import ReturnRow, UnitReturn
 from pyxl.common.period import Period
 from pyxl.common.units import UnitIndex
 from pyxl.document.parse import parse_document
-from pyxl.example import example_config
+from pyxl.example import example_config, example_document
 from pyxl.judgement.consolidate import consolidate, task_roles
 from pyxl.outputs import report
 from pyxl.outputs.dashboard import add_dashboard
@@ -59,7 +59,7 @@ def _returns(duty, directory) -> list[UnitReturn]:
 def real(tmp_path_factory):
     settings = load_settings(example_config())
     directory = settings.unit_directory()
-    duty = parse_document(settings.document_path, directory, settings.year)
+    duty = parse_document(example_document(), directory, settings.year)
     consolidation = consolidate(duty, directory, _returns(duty, directory), {}, JUNE, date(2025, 7, 10),
                                 settings.thresholds, settings.period.return_due_day)
     out = tmp_path_factory.mktemp("real") / "2025-06"

@@ -400,7 +400,7 @@ def test_every_unit_of_the_example_gets_exactly_its_tasks_and_targets(settings):
         assert got == expected[entry["单位"]], entry["单位"]
     # the open groups of the example (相关部门, 各部门) are reported, not guessed
     assert {p.code for p in result.problems} >= {"split-open-group"}
-    assert result.exit_code == 1
+    assert result.exit_code == 0  # open groups are hints (severity warning): not errors to act on
 
 
 def test_cli_split_one_unit_and_an_unknown_unit(settings, workspace, capsys):

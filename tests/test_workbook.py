@@ -4,7 +4,8 @@ The committed workbook/Responsibilities.xlsm is what `pyxl build-workbook`
 makes in a fresh workspace (`pyxl init`) from the bundled example; to
 refresh it after changing the sources:
 
-    pyxl init /tmp/ws && cd /tmp/ws && pyxl build-workbook && cp workbook/Responsibilities.xlsm <repo>/workbook/
+    pyxl init /tmp/ws && python -c "from pyxl.example import use_example_document as u; u('/tmp/ws')"
+    cd /tmp/ws && pyxl build-workbook && cp workbook/Responsibilities.xlsm <repo>/workbook/
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pyxl import pipeline
 from pyxl.common.config import Settings, load_settings
 from pyxl.common.errors import PyxlError
 from pyxl.document.parse import parse_document
+from pyxl.example import use_example_document
 from pyxl.master import build as workbook_build
 from pyxl.master import rows as master
 from pyxl.master import xlsm
@@ -35,7 +37,7 @@ from pyxl.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 7, 1, 9, 30, 0)
-SHEETS = ["使用说明", "任务清单", "指标", "单位", "设置", "xlwings.conf"]
+SHEETS = ["使用说明", "任务清单", "指标", "单位", "设置", "xlwings.conf", "生成记录"]
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,7 @@ def built(tmp_path_factory) -> tuple[Settings, Path]:
 
     folder = tmp_path_factory.mktemp("ws")
     shutil.copy(example_config(), folder / "config.yaml")
+    use_example_document(folder)
     settings = load_settings(folder / "config.yaml")
     pipeline.build_workbook(Workspace.load(settings), now=NOW)
     return settings, settings.workbook_path
@@ -74,6 +77,7 @@ def test_opens_in_openpyxl_with_the_sheets_and_the_example_tasks(built):
     book = openpyxl.load_workbook(path, read_only=False)  # reading is fine; never save it with openpyxl
     assert book.sheetnames == SHEETS
     assert book["xlwings.conf"].sheet_state == "hidden"
+    assert book["生成记录"].sheet_state == "hidden"
     tasks = book["任务清单"]
     assert [c.value for c in tasks[1]] == list(master.TASK_HEADERS)
     assert tasks.max_row - 1 == 89
@@ -229,6 +233,7 @@ def _content(path: Path) -> dict:
 def test_committed_workbook_is_what_the_build_makes(tmp_path):
     folder = tmp_path / "ws"
     pipeline.init_workspace(folder)
+    use_example_document(folder)
     pipeline.build_workbook(Workspace.load(load_settings(folder / "config.yaml")), now=NOW)
     committed = REPO / "workbook" / "Responsibilities.xlsm"
     assert committed.exists(), "workbook/Responsibilities.xlsm is missing: build it (see this module's docstring)"

@@ -9,16 +9,17 @@ is never in the file: only the name of the environment variable holding it.
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from pyxl.common.errors import PyxlError
 from pyxl.common.model import Group, Unit, UnitDirectory
-from pyxl.example import example_document
 
 DISTRIBUTION_FOLDER = "分发"  # out/<period>/分发/: the unit workbooks and their manifest (Settings.distribution_dir)
 
@@ -30,7 +31,7 @@ class _Strict(BaseModel):
 
 
 class PathSettings(_Strict):
-    document: str = Field("", description="责任分工文件（.docx/.doc/.wps/.pdf/.xlsx/.xls/.et/.ods/.html/.txt/.md）；留空使用内置的长清区 2025 年示例")
+    document: str = Field("", description="责任分工文件（.docx/.doc/.wps/.pdf/.xlsx/.xls/.et/.ods/.html/.txt/.md）；必填：把本区县的分工文件放进工作目录，写上文件名")
     workbook: str = Field("workbook/Responsibilities.xlsm", description="主控工作簿")
     inbox: str = Field("inbox", description="各单位报回的文件、邮件放在这里")
     returns: str = Field("returns", description="回收归档（原件只读保存）")
@@ -68,6 +69,15 @@ class MailSettings(_Strict):
     sender: str = Field("督查室 <duchashi@example.gov.cn>", description="发件人")
     per_minute: int = Field(20, ge=0, description="每分钟最多发送几封（0 为不限速）")
     timeout: float = Field(30, gt=0, description="连接超时秒数")
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        name, address = parseaddr(value)
+        if not address or "@" not in address:
+            raise ValueError(f"mail.sender「{value}」写法不对：应写成 名称 <邮箱>，如 督查室 <dcs@example.gov.cn>")
+        check_address(address)
+        return value
 
 
 class InboxMailSettings(_Strict):
@@ -113,6 +123,27 @@ class UnitSettings(_Strict):
     contact: str = Field("", description="联系人")
     email: list[str] = Field(default_factory=list, description="邮箱（可多个）")
     phone: str = Field("", description="电话")
+
+    @field_validator("email")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            check_address(address)
+        return value
+
+
+def check_address(address: str) -> str:
+    """An e-mail address as a unit's clerk can receive it; ValueError in Chinese otherwise.
+
+    Only the form is checked (no DNS lookup): `[czj 财政局]` or `czj@` is a
+    typo to fix before any mail goes out, not a failed delivery later.
+    """
+    try:
+        return validate_email(str(address).strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValueError(
+            f"邮箱「{address}」写法不对：应写成 名称@域名，如 czj@example.gov.cn（多个邮箱写成列表 [甲@…, 乙@…]）"
+        ) from None
 
 
 class GroupSettings(_Strict):
@@ -184,10 +215,13 @@ class Settings(_Strict):
 
     @property
     def document_path(self) -> Path:
-        """The duty document: paths.document, else the bundled example."""
-        if self.paths.document:
-            return self.path(self.paths.document)
-        return example_document()
+        """The duty document of paths.document; unset stops the step (only `pyxl demo` uses the bundled example)."""
+        if not self.paths.document.strip():
+            raise PyxlError(
+                f"config.yaml 没有设置分工文件（paths.document）：请把本{self.level or '区县'}的责任分工文件放进工作目录 {self.root}，"
+                "在 config.yaml 的 paths.document 写上文件名后再运行（只想看演示请运行 pyxl demo）。"
+            )
+        return self.path(self.paths.document)
 
     @property
     def workbook_path(self) -> Path:
@@ -300,19 +334,56 @@ def _describe_error(error: dict, data: object = None) -> str:
     if kind == "missing":
         return f"缺少必填项「{key}」"
     if kind == "value_error":  # our own checks: the message says it all (the input may be the whole file)
-        return str(ctx.get("error", error["msg"]))
+        message = str(ctx.get("error", error["msg"]))
+        return f"「{key}」{message}" if error["loc"] else message
     return f"「{key}」的值不对：{expected_value(error)}（现在是 {error.get('input')!r}）"
+
+
+# PyYAML's problems, as the clerk would say them (the rest: "写法有误")
+_YAML_PROBLEMS = {
+    "mapping values are not allowed here": "此处不能再写「键: 值」（冒号后面要加空格，值里有冒号请加引号）",
+    "could not find expected ':'": "缺少冒号「:」（每行应写成「键: 值」）",
+    "found character '\\t' that cannot start any token": "用了制表符（Tab）缩进：请改用空格",
+    "found undefined alias": "引用了未定义的别名（值以 * 开头时请加引号）",
+    "did not find expected key": "缩进不对齐",
+    "did not find expected node content": "缺少值",
+    "did not find expected ',' or ']'": "方括号列表没有闭合（缺少「]」或逗号）",
+    "did not find expected ',' or '}'": "花括号没有闭合（缺少「}」或逗号）",
+    "expected ',' or ']'": "方括号列表没有闭合（缺少「]」或逗号）",
+    "expected ',' or '}'": "花括号没有闭合（缺少「}」或逗号）",
+    "found unexpected end of stream": "引号没有闭合",
+    "found duplicate anchor": "重复的锚点",
+    "expected <block end>, but found": "缩进不对齐",
+    "found unknown escape character": "双引号中有无法识别的反斜杠转义（路径请用单引号或 /）",
+}
+
+
+def yaml_error_text(error: Exception) -> str:
+    """`第 12 行第 5 列：缩进不对齐（…）`: where PyYAML stopped and why, in Chinese."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = str(getattr(error, "problem", "") or "")
+    reason = next((words for english, words in _YAML_PROBLEMS.items() if problem.startswith(english)), "写法有误")
+    where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark is not None else "中"
+    return f"{where}有误：{reason}。请对照 pyxl init 生成的示例改正（缩进用空格，冒号后加空格）。"
 
 
 def load_settings(path: str | Path = CONFIG_NAME) -> Settings:
     """Read config.yaml; every problem is one PyxlError naming the key."""
     config_path = Path(path)
+    if config_path.is_dir():
+        raise PyxlError(f"{config_path} 是文件夹，不是配置文件：请写成 --config {config_path / CONFIG_NAME}。")
     if not config_path.exists():
         raise PyxlError(f"找不到配置文件 {config_path}：请在工作目录运行，或用 --config 指定，或先运行 pyxl init 新建工作目录。")
     try:
-        data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise PyxlError(f"配置文件 {config_path} 不是有效的 YAML（UTF-8）：{error}") from None
+        text = config_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PyxlError(f"配置文件 {config_path} 不是 UTF-8 编码：请用记事本「另存为」UTF-8 编码后再试。") from None
+    except OSError as error:
+        raise PyxlError(f"无法读取配置文件 {config_path}（{error.strerror or error}）：请检查文件权限，或关闭占用它的程序。") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise PyxlError(f"配置文件 {config_path} {yaml_error_text(error)}") from None
     if not isinstance(data, dict):
         raise PyxlError(f"配置文件 {config_path} 的顶层应是「键: 值」的列表。")
     try:

@@ -28,6 +28,7 @@ from pyxl.common.period import Period
 from pyxl.demo.clerk import ON_PACE, UnitScript, fill_unit_workbook
 from pyxl.demo.imapserver import LoopbackImapServer
 from pyxl.demo.mailserver import LoopbackMailServer, MailRecorder
+from pyxl.example import use_example_document
 from pyxl.mail.deliver import read_manifest
 from pyxl.outputs import report
 from pyxl.workspace import Workspace
@@ -55,11 +56,14 @@ class _Cast:
 
 
 def _prepare_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise PyxlError(f"{folder} 是一个文件，不是文件夹：请用 --dir 写一个新文件夹的名称。")
     if folder.exists() and any(folder.iterdir()):
         if not (folder / DEMO_MARKER).exists():
             raise PyxlError(f"{folder} 已存在且不是以前的演示目录：请换一个文件夹（--dir），以免覆盖其中的文件。")
         shutil.rmtree(folder)  # a previous demo: start again from nothing, so runs are identical
     pipeline.init_workspace(folder)
+    use_example_document(folder)  # the demo, and only the demo, runs on the bundled example
     (folder / DEMO_MARKER).write_text("pyxl demo workspace\n", encoding="utf-8")
 
 

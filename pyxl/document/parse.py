@@ -158,6 +158,9 @@ class _Parser:
         self.items: list[_Item] = []
         self.problems: list[Problem] = []
         self.defaults: dict[str, list[str]] = {}  # section / subsection id → lead units of its heading
+        # unknown name → (task number, line) of each task naming it, and the closest known name:
+        # reported once per name with its tasks, not once per task
+        self.unknown: dict[str, tuple[list[tuple[str, int | None]], str | None]] = {}
         texts = [_plain(line.text)[0] for line in lines if not line.cells]
         plain_items = any(_ITEM.match(t) for t in texts)
         # （1）（2）… number the tasks only where nothing else does; under 1. 2. they are a task's points
@@ -393,13 +396,10 @@ class _Parser:
             if name is None:
                 if truncated and position == len(raws) - 1:
                     continue  # the cut-off fragment of the last name; truncated-item says so
-                hint = f"，最接近的是「{found.suggestion}」" if found.suggestion else ""
-                self.note(
-                    UNKNOWN_UNIT,
-                    f"第 {item.number} 项的{role}「{normalise_name(raw)}」不在单位名录中{hint}：请改正名称，或在 config.yaml 的 units 中为它添加单位或别名。",
-                    item.line,
-                )
                 name = normalise_name(raw)
+                places, _ = self.unknown.setdefault(name, ([], found.suggestion))
+                if item.number not in [number for number, _ in places]:
+                    places.append((item.number, item.line))
             elif found.is_group and self.index.expand(name)[1]:
                 self.note(
                     OPEN_GROUP,
@@ -462,6 +462,14 @@ class _Parser:
         used = {item.section for item in self.items}
         # a section is kept when it has an id of its own or holds tasks (a generated one only then)
         sections = [s for s in self.sections if (s.id or s.subsections) and (s.id not in self.generated or s.id in used)]
+        for name, (places, suggestion) in self.unknown.items():
+            hint = f"，最接近的是「{suggestion}」" if suggestion else ""
+            numbers = "、".join(number for number, _ in places)
+            self.note(
+                UNKNOWN_UNIT,
+                f"单位「{name}」不在单位名录中（第 {numbers} 项）{hint}：请改正名称，或在 config.yaml 的 units 中为它添加单位或别名。",
+                places[0][1],
+            )
         problems = sorted(self.problems, key=lambda p: (p.line or 0))
         return DutyTable(self.title or Path(self.source).stem, self.year, sections, tasks, problems)
 

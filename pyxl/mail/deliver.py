@@ -542,11 +542,14 @@ def run_mail(
     sender_name, reply_to = parseaddr(settings.mail.sender)
     context = {
         "district": settings.district,
+        "level": settings.level,  # 区 / 县 / 市: never written into a template
+        "government": settings.government_name,
+        "office": settings.office_name,
         "year": settings.year,
         "period": period.label,
         "period_code": str(period),
         "due_date": chinese_date(due),
-        "sender_name": sender_name or f"{settings.district}督查室",
+        "sender_name": sender_name or settings.office_name,
         "reply_to": reply_to,
     }
     templates = templates_from(settings.template_path)

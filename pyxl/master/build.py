@@ -22,7 +22,7 @@ import pyxl
 from pyxl.common.config import Settings
 from pyxl.common.errors import PyxlError
 from pyxl.common.files import write_bytes_atomic
-from pyxl.common.model import DutyTable, UnitDirectory
+from pyxl.common.model import DutyTable, Unit, UnitDirectory
 from pyxl.master import rows as master
 from pyxl.master.xlsm import NS_UI_14, SheetSpec, build_package, custom_ui_xml
 
@@ -46,7 +46,7 @@ WIDTHS = {
     master.SHEET_TASKS: (7, 22, 22, 70, 24, 36, 24, 20),
     master.SHEET_INDICATORS: (9, 28, 10, 10, 9, 9, 9, 15, 13, 40),
     master.SHEET_UNITS: (26, 14, 36, 12, 34, 16),
-    master.SHEET_SETTINGS: (16, 16, 70),
+    master.SHEET_SETTINGS: (16, 46, 70),  # 值 holds the document's file name and title
 }
 
 
@@ -76,8 +76,10 @@ def usage_rows() -> list[list[Any]]:
         ["工作表", ""],
         [master.SHEET_TASKS, "分工总表，一行一项任务。可修改任务内容、牵头单位、责任单位、完成时限和备注；多个单位之间用「、」分隔。"],
         [master.SHEET_INDICATORS, "一行一个量化指标。只在年底考核的指标，请在「是否仅年度考核」列填「是」，平时不按序时进度预警。"],
-        [master.SHEET_UNITS, "单位名录：规范名称、类别、别名、联系人、邮箱、电话。多个别名或邮箱用「、」分隔。"],
-        [master.SHEET_SETTINGS, "当前期次、回收截止日和预警阈值；各按钮按这里的当前期次运行。"],
+        [master.SHEET_UNITS, "单位名录：规范名称、类别、别名、联系人、邮箱、电话。多个别名或邮箱用「、」分隔。"
+                             "生成本工作簿后，联系人、邮箱、电话在这里修改（不再改 config.yaml）。"],
+        [master.SHEET_SETTINGS, "当前期次、回收截止日和预警阈值在这里修改，各按钮按这里的当前期次运行。"
+                                "「区县」「分工文件」只显示本工作簿是按哪个区县、哪个文件生成的，要改请改 config.yaml 后重新导入。"],
         ["", ""],
         ["注意", "请不要改动工作表名称和第 1 行表头；改完请保存。按钮运行前会自动保存本工作簿。"],
         ["", "隐藏的 xlwings.conf 表记录本机 Python 的位置，由命令 pyxl excel-setup 填写，请勿手工修改。"],
@@ -110,30 +112,103 @@ def _remap(rows: master.Rows, headers: Sequence[str]) -> master.Rows:
     return out
 
 
-def _merge_settings(saved: master.Rows, fresh: master.Rows) -> master.Rows:
-    """设置 with the values staff set; rows pyxl added since are filled from config.yaml."""
+def _merge_settings(saved: master.Rows, fresh: master.Rows, baseline: dict[str, Any] | None,
+                    notes: list[str]) -> master.Rows:
+    """设置 with the values staff set; rows pyxl added since are filled from config.yaml.
+
+    A row that lives in the master takes config.yaml's value when config.yaml
+    was edited since the last build and the sheet was not (what the 生成记录
+    sheet says config.yaml held then); when both were edited the sheet wins
+    and `notes` says so.
+    """
     values = master.MasterData({master.SHEET_SETTINGS: saved}).settings_values()
     merged = [list(fresh[0])]
     for label, value, help_text in fresh[1:]:
-        merged.append([label, values.pop(label) if label in values else value, help_text])
+        if label not in values:
+            merged.append([label, value, help_text])
+            continue
+        kept = values.pop(label)
+        path = master.SETTING_ROWS[label][0]
+        if label in master.SHEET_HOME and baseline is not None and path in baseline:
+            now, then, sheet = (master._normal(path, v) for v in (value, baseline[path], kept))
+            if now != then and sheet in ("", then):
+                notes.append(f"「{master.SHEET_SETTINGS}」表的「{label}」按 config.yaml 改为「{master.cell_str(value)}」。")
+                kept = value
+            elif now != then and sheet != now:
+                notes.append(f"config.yaml 的 {path}（{master.cell_str(value)}）与「{master.SHEET_SETTINGS}」表的「{label}」"
+                             f"（{master.cell_str(kept)}）都改过：保留「{master.SHEET_SETTINGS}」表中的值，以后请只在该表中修改。")
+        merged.append([label, kept, help_text])
     merged += [[label, value, ""] for label, value in values.items()]
     return merged
 
 
-def merge_units(rows: master.Rows, directory: UnitDirectory) -> tuple[master.Rows, list[str]]:
+def units_named(task_rows: master.Rows, directory: UnitDirectory) -> dict[str, list[str]]:
+    """unit name → the numbers of the tasks whose 牵头单位 or 责任单位 name it (a group names its members)."""
+    members = {group.name: group.members for group in directory.groups}
+    columns = {master.cell_str(name): i for i, name in enumerate(task_rows[0])} if task_rows else {}
+    named: dict[str, list[str]] = {}
+
+    def add(name: str, number: str, seen: frozenset = frozenset()) -> None:
+        if name in members and name not in seen:
+            for member in members[name]:
+                add(member, number, seen | {name})
+        elif number not in named.setdefault(name, []):
+            named[name].append(number)
+
+    for row in task_rows[1:]:
+        number = master.cell_str(row[columns["序号"]]) if "序号" in columns and columns["序号"] < len(row) else ""
+        for header in ("牵头单位", "责任单位"):
+            index = columns.get(header)
+            if index is not None and index < len(row):
+                for name in master.split_list(row[index]):
+                    add(name, number)
+    return named
+
+
+def merge_units(rows: master.Rows, directory: UnitDirectory,
+                named: dict[str, list[str]] | None = None,
+                baseline: dict[str, Any] | None = None) -> tuple[master.Rows, list[str]]:
     """The 单位 sheet's rows (staff edits win) plus what config.yaml has that the sheet lacks.
 
     A unit added to config.yaml after the master was built gets its row; an
-    alias added there joins the unit's 别名 cell. Returns the rows (under
+    alias added there joins the unit's 别名 cell. With `named` (unit → task
+    numbers of the tasks being written), a unit config.yaml no longer lists
+    leaves the sheet unless a task still names it — so a unit list replaced
+    for another district really replaces the old one — and the ones kept are
+    reported with their tasks. With `baseline` (what config.yaml said at the
+    last build), an e-mail, contact or phone edited in config.yaml since and
+    not in the sheet is written into the sheet. Returns the rows (under
     UNIT_HEADERS) and one Chinese note per change.
     """
     rows = _remap(rows, master.UNIT_HEADERS)
     name_col, alias_col = master.UNIT_HEADERS.index("单位"), master.UNIT_HEADERS.index("别名")
+    notes: list[str] = []
+    if named is not None:
+        listed = {spelling for unit in directory.units for spelling in (unit.name, *unit.aliases)}
+        kept, still_named, gone = [rows[0]], [], []
+        for row in rows[1:]:
+            spellings = [master.cell_str(row[name_col]), *master.split_list(row[alias_col])]
+            if any(spelling in listed for spelling in spellings):
+                kept.append(row)
+                continue
+            tasks = list(dict.fromkeys(number for spelling in spellings for number in named.get(spelling, [])))
+            if tasks:
+                kept.append(row)
+                still_named.append(f"{spellings[0]}（第 {'、'.join(tasks[:6])}{'等' if len(tasks) > 6 else ''} 项）")
+            else:
+                gone.append(spellings[0])
+        if still_named:
+            notes.append(f"{len(still_named)} 个单位已不在 config.yaml 的 units 中，但任务清单仍写着它们，已保留在「{master.SHEET_UNITS}」表中："
+                         f"{'、'.join(still_named[:5])}{'等' if len(still_named) > 5 else ''}；请重新导入本地的分工文件"
+                         "（pyxl build-workbook --force --reimport），或在任务清单中改成现在的单位。")
+        if gone:
+            shown = "、".join(gone[:5]) + (f"等 {len(gone)} 个" if len(gone) > 5 else "")
+            notes.append(f"已从「{master.SHEET_UNITS}」表移除 config.yaml 中已没有、也没有任务涉及的单位：{shown}。")
+        rows = kept
     owner: dict[str, int] = {}  # every spelling in the sheet → its row
     for index, row in enumerate(rows[1:], start=1):
         for spelling in (master.cell_str(row[name_col]), *master.split_list(row[alias_col])):
             owner.setdefault(spelling, index)
-    notes: list[str] = []
     fresh = master.unit_rows(directory)
     for unit, row in zip(directory.units, fresh[1:]):
         index = owner.get(unit.name)
@@ -145,6 +220,8 @@ def merge_units(rows: master.Rows, directory: UnitDirectory) -> tuple[master.Row
                 owner.setdefault(spelling, len(rows) - 1)
             notes.append(f"从 config.yaml 新增单位「{unit.name}」。")
             continue
+        if baseline is not None:
+            _take_config_edits(rows[index], unit, baseline, notes)
         new = [a for a in (unit.name, *unit.aliases) if a not in owner]
         if new:
             target = rows[index]
@@ -153,6 +230,22 @@ def merge_units(rows: master.Rows, directory: UnitDirectory) -> tuple[master.Row
                 owner[alias] = index
             notes.append(f"从 config.yaml 为「{master.cell_str(target[name_col])}」新增别名「{master.join_list(new)}」。")
     return rows, notes
+
+
+def _take_config_edits(row: list[Any], unit: Unit, baseline: dict[str, Any], notes: list[str]) -> None:
+    """A unit's cells edited in config.yaml since the last build (and not in the sheet) into its 单位 row."""
+    for name, header in master.UNIT_HOME_FIELDS.items():
+        key = master.unit_key(unit.name, name)
+        column = master.UNIT_HEADERS.index(header)
+        now, then = master.unit_field(unit, name), baseline.get(key)
+        if key not in baseline or master.same_cell(now, then):
+            continue
+        if master.same_cell(row[column], then):
+            row[column] = now
+            notes.append(f"「{master.SHEET_UNITS}」表中「{unit.name}」的{header}按 config.yaml 改为「{now}」。")
+        elif not master.same_cell(row[column], now):
+            notes.append(f"「{unit.name}」的{header}在 config.yaml（{now}）和「{master.SHEET_UNITS}」表（{master.cell_str(row[column])}）"
+                         f"中都改过：保留「{master.SHEET_UNITS}」表中的值，以后请只在该表中修改。")
 
 
 @dataclass
@@ -166,51 +259,65 @@ class MasterContent:
     conf: master.Rows
     extra: list[SheetSpec] = field(default_factory=list)  # result sheets of the live book (汇总 …)
     notes: list[str] = field(default_factory=list)  # what was merged in from config.yaml
+    baseline: master.Rows = field(default_factory=lambda: [list(master.BASELINE_HEADERS)])
 
     @classmethod
     def from_rows(cls, data: master.MasterData) -> "MasterContent":
         """The sheets as they stand in a (live or saved) workbook, under the current layout."""
         settings = data.rows(master.SHEET_SETTINGS)
-        return cls(
+        content = cls(
             _remap(data.rows(master.SHEET_TASKS), master.TASK_HEADERS),
             _remap(data.rows(master.SHEET_INDICATORS), master.INDICATOR_HEADERS),
             _remap(data.rows(master.SHEET_UNITS), master.UNIT_HEADERS),
             settings if settings else [list(master.SETTING_HEADERS)],
             conf_rows(data.conf_values()),
         )
+        if data.rows(master.SHEET_BASELINE):
+            content.baseline = data.rows(master.SHEET_BASELINE)
+        return content
 
     @classmethod
     def fresh(cls, settings: Settings, table: DutyTable, directory: UnitDirectory,
-              conf: dict[str, Any] | None = None) -> "MasterContent":
+              conf: dict[str, Any] | None = None, document: str | None = None) -> "MasterContent":
         """The sheets of a new master: the duty table, the unit directory and config.yaml's settings."""
         return cls(master.task_rows(table), master.indicator_rows(table), master.unit_rows(directory),
-                   master.setting_rows(settings, table), conf_rows(conf))
+                   master.setting_rows(settings, table, document), conf_rows(conf),
+                   baseline=master.baseline_rows(settings))
 
     @classmethod
     def carried_over(cls, saved: master.MasterData, settings: Settings,
-                     conf: dict[str, Any] | None = None, table: DutyTable | None = None) -> "MasterContent":
+                     conf: dict[str, Any] | None = None, table: DutyTable | None = None,
+                     document: str | None = None) -> "MasterContent":
         """The staff's rows from a saved master, under the current layout.
 
         With `table` (a re-import) 任务清单 and 指标 come from it instead, as the
-        ribbon's 导入分工文件 does; 单位 and 设置 keep the staff's edits either way,
-        with units or aliases added to config.yaml since merged in (`notes` says which).
+        ribbon's 导入分工文件 does, and 区县, 分工文件, 计划年度 and 分工文件标题 of
+        设置 are the new document's; 单位 and 设置 keep the staff's edits either way,
+        with units or aliases added to config.yaml since merged in, units it no
+        longer lists and no task names removed, and settings edited in
+        config.yaml since the last build taken over (`notes` says which).
         """
-        units, notes = merge_units(saved.rows(master.SHEET_UNITS), settings.unit_directory())
-        setting_rows = master.setting_rows(settings, table)
-        values = _merge_settings(saved.rows(master.SHEET_SETTINGS), setting_rows)
-        if table is not None:  # the document's title and year replace the old document's
+        notes: list[str] = []
+        tasks = master.task_rows(table) if table is not None else _remap(saved.rows(master.SHEET_TASKS), master.TASK_HEADERS)
+        directory = settings.unit_directory()
+        units, unit_notes = merge_units(saved.rows(master.SHEET_UNITS), directory, units_named(tasks, directory),
+                                        saved.baseline_values())
+        setting_rows = master.setting_rows(settings, table, document)
+        values = _merge_settings(saved.rows(master.SHEET_SETTINGS), setting_rows, saved.baseline_values(), notes)
+        if table is not None:  # the document's district, file, title and year replace the old document's
             fresh = {row[0]: row[1] for row in setting_rows[1:]}
-            values = [[row[0], fresh[row[0]], *row[2:]] if row[0] in ("计划年度", "分工文件标题") else row
+            values = [[row[0], fresh[row[0]], *row[2:]] if row[0] in ("区县", "分工文件", "计划年度", "分工文件标题") else row
                       for row in values]
         content = cls(
-            master.task_rows(table) if table is not None else _remap(saved.rows(master.SHEET_TASKS), master.TASK_HEADERS),
+            tasks,
             master.indicator_rows(table) if table is not None
             else _remap(saved.rows(master.SHEET_INDICATORS), master.INDICATOR_HEADERS),
             units,
             values,
             conf_rows({**saved.conf_values(), **(conf or {})}),
+            baseline=master.baseline_rows(settings),
         )
-        content.notes = notes
+        content.notes = [*unit_notes, *notes]
         return content
 
     def unit_directory(self, settings: Settings) -> UnitDirectory:
@@ -231,6 +338,7 @@ class MasterContent:
             table(master.SHEET_SETTINGS, self.settings, {1}),
             *self.extra,
             SheetSpec(master.SHEET_CONF, self.conf, (28, 60), table=False, wrap=False, hidden=True),
+            SheetSpec(master.SHEET_BASELINE, self.baseline, (28, 30), table=False, wrap=False, hidden=True),
         ]
 
 

@@ -26,7 +26,7 @@ from openpyxl.utils.cell import get_column_letter
 from pydantic import ValidationError
 from python_calamine import CalamineWorkbook
 
-from pyxl.common.config import Settings, expected_value
+from pyxl.common.config import Settings, check_address, expected_value
 from pyxl.common.errors import PyxlError
 from pyxl.common.model import (
     Deadline,
@@ -48,6 +48,10 @@ SHEET_INDICATORS = "指标"
 SHEET_UNITS = "单位"
 SHEET_SETTINGS = "设置"
 SHEET_CONF = "xlwings.conf"  # name fixed by xlwings: key/value pairs in A:B, no header
+# hidden: config.yaml's values of the 设置 rows when the master was (re)built, so a later edit
+# of config.yaml is noticed instead of silently losing to the 设置 sheet
+SHEET_BASELINE = "生成记录"
+BASELINE_HEADERS = ("设置项", "生成时 config.yaml 中的值")
 DATA_SHEETS = (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS, SHEET_SETTINGS)
 
 TASK_HEADERS = ("序号", "篇章", "分节", "任务内容", "牵头单位", "责任单位", "完成时限", "备注")
@@ -73,10 +77,13 @@ COMPARATOR_LABELS = {">=": "不低于", "<=": "不高于", "=": "等于"}
 _COMPARATORS_READ = {**{v: k for k, v in COMPARATOR_LABELS.items()}, ">=": ">=", "<=": "<=", "=": "=", "≥": ">=", "≤": "<="}
 _KINDS_READ = {**{v: k for k, v in KIND_LABELS.items()}, **{k: k for k in KIND_LABELS}}
 
-# 设置 sheet: label → (where it lives in Settings, help text). 计划年度 and 分工文件标题
-# belong to the duty table; the others override config.yaml while the master exists.
+# 设置 sheet: label → (where it lives in Settings, help text). Each setting has one home
+# (README「设置在哪里」): 区县 and 分工文件 are config.yaml's, shown here to say what the master
+# was built from; 计划年度 and 分工文件标题 come with the duty table; the rest (SHEET_HOME) live
+# in this sheet once the master exists, config.yaml's value only fills them in at the build.
 SETTING_ROWS: dict[str, tuple[str, str]] = {
-    "区县": ("district", "区县名称"),
+    "区县": ("district", "生成本工作簿时的区县（在 config.yaml 的 district 中修改，改后须重新导入分工文件）"),
+    "分工文件": ("paths.document", "导入的分工文件（在 config.yaml 的 paths.document 中修改，改后须重新导入）"),
     "计划年度": ("year", "分工文件的计划年度"),
     "分工文件标题": ("title", "分工文件的标题"),
     "当前期次": ("period.current", "本月督办的期次，写成 年-月，如 2025-06；各按钮按这一期次运行"),
@@ -86,6 +93,10 @@ SETTING_ROWS: dict[str, tuple[str, str]] = {
     "数据冲突容差": ("thresholds.conflict_tolerance", "牵头与责任单位报送同一指标相差超过这一比例视为数据冲突"),
     "连续未更新期数": ("thresholds.stale_periods", "进展情况连续这么多期相同视为连续未更新"),
 }
+
+# the 设置 rows whose home is the master (the others are shown, not read back as settings)
+SHEET_HOME = tuple(label for label, (path, _) in SETTING_ROWS.items() if path.startswith(("period.", "thresholds.")))
+FROM_CONFIG = ("区县", "分工文件")  # shown in 设置, set in config.yaml
 
 MASTER_BAD_CELL = register_code(
     "master-bad-cell",
@@ -288,7 +299,9 @@ def unit_rows(directory: UnitDirectory) -> Rows:
     return rows
 
 
-def _setting_value(settings: Settings, table: DutyTable | None, path: str) -> Any:
+def _setting_value(settings: Settings, table: DutyTable | None, path: str, document: str | None = None) -> Any:
+    if path == "paths.document" and document is not None:
+        return document
     if path == "title":
         return table.title if table else ""
     if path == "year":
@@ -299,12 +312,72 @@ def _setting_value(settings: Settings, table: DutyTable | None, path: str) -> An
     return value
 
 
-def setting_rows(settings: Settings, table: DutyTable | None) -> Rows:
-    """设置: 项目 / 值 / 说明, values from config.yaml and the duty table."""
+def setting_rows(settings: Settings, table: DutyTable | None, document: str | None = None) -> Rows:
+    """设置: 项目 / 值 / 说明, values from config.yaml and the duty table (`document`: the file imported)."""
     rows: Rows = [list(SETTING_HEADERS)]
     for label, (path, help_text) in SETTING_ROWS.items():
-        rows.append([label, _setting_value(settings, table, path), help_text])
+        rows.append([label, _setting_value(settings, table, path, document), help_text])
     return rows
+
+
+# a unit's cells whose home is the 单位 sheet once the master exists: config.yaml key → column
+UNIT_HOME_FIELDS = {"email": "邮箱", "contact": "联系人", "phone": "电话"}
+
+
+def unit_field(unit: Unit, field_name: str) -> str:
+    """A unit's e-mails, contact or phone as its 单位 cell holds it."""
+    return join_list(unit.emails) if field_name == "email" else getattr(unit, field_name)
+
+
+def unit_key(name: str, field_name: str) -> str:
+    """生成记录's key of a unit's cell: units.区财政局.email."""
+    return f"units.{name}.{field_name}"
+
+
+def baseline_rows(settings: Settings) -> Rows:
+    """生成记录 (hidden): config.yaml's value of each setting that lives in the master, as built.
+
+    The 设置 rows of SHEET_HOME, and each unit's e-mails, contact and phone (the 单位 sheet's).
+    """
+    rows: Rows = [list(BASELINE_HEADERS)]
+    for label in SHEET_HOME:
+        rows.append([SETTING_ROWS[label][0], _setting_value(settings, None, SETTING_ROWS[label][0])])
+    for unit in settings.unit_directory().units:
+        rows += [[unit_key(unit.name, name), unit_field(unit, name)] for name in UNIT_HOME_FIELDS]
+    return rows
+
+
+def same_cell(a: Any, b: Any) -> bool:
+    """Two cells holding the same names or text, however separated (「a、b」 is 「a,b」)."""
+    return join_list(split_list(a)) == join_list(split_list(b))
+
+
+def unit_config_edits(settings: Settings, data: "MasterData") -> list[str]:
+    """Messages for units whose e-mails, contact or phone changed in config.yaml since the build while
+    the 单位 sheet, which is their home now, says otherwise: such an edit would be lost without a word."""
+    baseline = data.baseline_values()
+    rows = data.rows(SHEET_UNITS)
+    if baseline is None or not rows:
+        return []
+    columns = {cell_str(cell): i for i, cell in enumerate(rows[0])}
+    if "单位" not in columns:
+        return []
+    by_name = {cell_str(row[columns["单位"]]): row for _, row in _data_rows(rows) if columns["单位"] < len(row)}
+    messages = []
+    for unit in settings.unit_directory().units:
+        row = by_name.get(unit.name)
+        for name, header in UNIT_HOME_FIELDS.items():
+            key = unit_key(unit.name, name)
+            if row is None or key not in baseline or header not in columns:
+                continue
+            now, sheet = unit_field(unit, name), row[columns[header]] if columns[header] < len(row) else None
+            if not same_cell(now, baseline[key]) and not same_cell(sheet, now):
+                messages.append(
+                    f"config.yaml 中单位「{unit.name}」的 {name} 在生成主控工作簿后改成了「{now}」，但生成后单位的{header}以主控工作簿"
+                    f"「{SHEET_UNITS}」表为准（现为「{cell_str(sheet)}」），config.yaml 的修改没有生效：请在「{SHEET_UNITS}」表中修改并保存；"
+                    f"或运行 pyxl build-workbook --force 把 config.yaml 的新值写入「{SHEET_UNITS}」表"
+                )
+    return messages
 
 
 # ---------------------------------------------------------------- reading
@@ -356,6 +429,13 @@ class MasterData:
             if label:
                 values[label] = row[1] if len(row) > 1 else None
         return values
+
+    def baseline_values(self) -> dict[str, Any] | None:
+        """生成记录 as setting path → config.yaml's value at the build; None for a master built before it existed."""
+        if SHEET_BASELINE not in self.sheets:
+            return None
+        return {cell_str(row[0]): row[1] if len(row) > 1 else None
+                for _, row in _data_rows(self.rows(SHEET_BASELINE)) if row and cell_str(row[0])}
 
     def conf_values(self) -> dict[str, Any]:
         """xlwings.conf sheet as key → value (no header row)."""
@@ -448,12 +528,20 @@ class MasterData:
                                         sheet=SHEET_UNITS, cell=f"A{number_row}"))
                 continue
             kind = cell_str(cell("类别")) or "其他"  # a label of the office's own: any short text
+            emails = []
+            for address in split_list(cell("邮箱")):
+                try:
+                    check_address(address)
+                    emails.append(address)
+                except ValueError as error:
+                    problems.append(problem(MASTER_BAD_CELL, f"单位「{name}」的{error}；这个邮箱不会收到邮件。", file=self.file,
+                                            sheet=SHEET_UNITS, cell=f"{get_column_letter(col['邮箱'] + 1)}{number_row}"))
             units[name] = Unit(
                 name=name,
                 kind=kind,
                 aliases=tuple(split_list(cell("别名"))),
                 contact=cell_str(cell("联系人")),
-                emails=tuple(split_list(cell("邮箱"))),
+                emails=tuple(emails),
                 phone=cell_str(cell("电话")),
             )
         return UnitDirectory(tuple(units.values()), settings.unit_directory().groups), problems
@@ -528,22 +616,24 @@ def _split_subsection(text: str) -> tuple[str, str]:
 def apply_master_settings(settings: Settings, values: dict[str, Any]) -> Settings:
     """`settings` with the values staff set in the 设置 sheet (an empty cell keeps config.yaml's).
 
-    Each value is checked as config.yaml's would be: a value that cannot be
-    right (回收截止日 40, 黄灯比例 90, 当前期次 2025年6月) raises PyxlError naming
-    the row, so no step runs on a setting the clerk did not mean.
+    Only the rows whose home is the master (SHEET_HOME) are read; 区县 and
+    分工文件 are shown there, not taken from there. Each value is checked as
+    config.yaml's would be: a value that cannot be right (回收截止日 40, 黄灯比例
+    90, 当前期次 2025年6月) raises PyxlError naming the row, so no step runs on a
+    setting the clerk did not mean.
     """
     updates: dict[str, dict[str, Any]] = {}
     labels: dict[tuple[str, str], str] = {}
-    for label, (path, _) in SETTING_ROWS.items():
-        if "." not in path or label not in values or cell_str(values[label]) == "":
+    for label in SHEET_HOME:
+        path = SETTING_ROWS[label][0]
+        if label not in values or cell_str(values[label]) == "":
             continue
         group, key = path.split(".")
         raw = values[label]
         if key == "current":
-            if isinstance(raw, (date, datetime)):
-                raw = f"{raw.year:04d}-{raw.month:02d}"  # Excel turns a typed 2025-06 into a date
+            raw = _period_text(raw)
             try:
-                raw = str(Period.parse(cell_str(raw)))
+                raw = str(Period.parse(raw))
             except PyxlError:
                 raise PyxlError(
                     f"「{SHEET_SETTINGS}」表中「{label}」的值「{cell_str(raw)}」不对：请写成 年-月，如 2025-06，保存后再试。"
@@ -569,6 +659,67 @@ def apply_master_settings(settings: Settings, values: dict[str, Any]) -> Setting
     return changed
 
 
+def _period_text(raw: Any) -> Any:
+    """Excel turns a typed 2025-06 into a date: back to 2025-06."""
+    if isinstance(raw, (date, datetime)):
+        return f"{raw.year:04d}-{raw.month:02d}"
+    return raw
+
+
+def _normal(path: str, raw: Any) -> str:
+    """A setting's value as text to compare: 2025-6 and a date cell are 2025-06, 5.0 is 5."""
+    raw = _period_text(raw) if path == "period.current" else raw
+    text = cell_str(raw)
+    if not text:
+        return ""
+    if path == "period.current":
+        try:
+            return str(Period.parse(text))
+        except PyxlError:
+            return text
+    try:
+        return repr(float(text))
+    except ValueError:
+        return text
+
+
+@dataclass(frozen=True)
+class ConfigEdit:
+    """A setting changed in config.yaml after the master was built, which the 设置 sheet overrides."""
+
+    label: str  # the 设置 row
+    path: str  # the config.yaml key
+    config: str  # config.yaml's value now
+    sheet: str  # the 设置 sheet's value
+
+    def message(self, workbook: str) -> str:
+        return (
+            f"config.yaml 中的 {self.path} 在生成主控工作簿后改成了「{self.config}」，但这一项以主控工作簿 {workbook} "
+            f"「{SHEET_SETTINGS}」表的「{self.label}」为准（现为「{self.sheet}」），config.yaml 的修改没有生效："
+            f"请在「{SHEET_SETTINGS}」表中修改「{self.label}」并保存；或运行 pyxl build-workbook --force 把 config.yaml 的新值写入「{SHEET_SETTINGS}」表。"
+        )
+
+
+def config_edits(settings: Settings, values: dict[str, Any], baseline: dict[str, Any] | None) -> list[ConfigEdit]:
+    """The settings edited in config.yaml since the build whose 设置 cell still says otherwise.
+
+    Nothing for a master built before the 生成记录 sheet existed (no record of
+    what config.yaml said), nor for a 设置 cell left empty (config.yaml's value
+    is used then), nor when both say the same.
+    """
+    edits = []
+    for label in SHEET_HOME:
+        path = SETTING_ROWS[label][0]
+        if baseline is None or path not in baseline:
+            continue
+        now = _normal(path, _setting_value(settings, None, path))
+        sheet = _normal(path, values.get(label))
+        if now == _normal(path, baseline[path]) or sheet in ("", now):
+            continue
+        edits.append(ConfigEdit(label, path, cell_str(_setting_value(settings, None, path)), cell_str(_period_text(values.get(label)))))
+    return edits
+
+
 # ---------------------------------------------------------------- the saved file
 
 
@@ -582,7 +733,7 @@ def read_master(path: Path, file_label: str = "") -> MasterData:
             "没有备份时把这个文件移走，再运行 pyxl build-workbook 重新生成。"
         ) from None
     data = MasterData(file=file_label or Path(path).name)
-    for name in (*DATA_SHEETS, SHEET_CONF):
+    for name in (*DATA_SHEETS, SHEET_CONF, SHEET_BASELINE):
         if name in book.sheet_names:
             data.sheets[name] = [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
     missing = [name for name in (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS) if name not in data.sheets]

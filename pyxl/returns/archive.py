@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import astuple, fields
+from dataclasses import astuple, fields, replace
 from pathlib import Path
 
 from pyxl.common.errors import PyxlError
@@ -21,6 +21,17 @@ from pyxl.common.model import LedgerEntry
 
 LEDGER_NAME = "回收记录.csv"
 LEDGER_COLUMNS = [f.name for f in fields(LedgerEntry)]
+# What the office reads in Excel: Chinese headers and states. Ledgers written before (English
+# headers and states) are still read, and appended to in their own words so a file never mixes.
+LEDGER_HEADERS = {
+    "file": "存档文件", "source": "来源", "unit": "单位", "period": "期次", "received": "收到时间",
+    "sha256": "SHA256", "status": "状态", "problem_count": "问题数", "sender": "发件人",
+}
+STATUS_LABELS = {
+    "accepted": "采用", "rejected": "退回待改", "superseded": "已被新报表替代", "duplicate": "重复", "container": "压缩包或邮件",
+}
+_FIELD_OF = {**{header: name for name, header in LEDGER_HEADERS.items()}, **{name: name for name in LEDGER_COLUMNS}}
+_STATUS_OF = {**{label: status for status, label in STATUS_LABELS.items()}, **{status: status for status in STATUS_LABELS}}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
@@ -48,11 +59,14 @@ def read_ledger(returns_dir: Path) -> list[LedgerEntry]:
     except (OSError, UnicodeDecodeError) as error:
         raise PyxlError(f"回收记录 {path} 无法读取（{error}）：请勿手工修改它；如已改动，请从备份恢复。") from None
     reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or not set(LEDGER_COLUMNS) - {"sender"} <= set(reader.fieldnames):
+    found = {_FIELD_OF.get(header, header) for header in reader.fieldnames or []}
+    if not set(LEDGER_COLUMNS) - {"sender"} <= found:
         raise PyxlError(f"回收记录 {path} 的表头不对：请勿手工修改它；如已改动，请从备份恢复。")
     entries = []
-    for row in reader:
+    for raw in reader:
+        row = {_FIELD_OF.get(header, header): value for header, value in raw.items() if header is not None}
         values = {k: csv_value(row.get(k) or "") for k in LEDGER_COLUMNS}
+        values["status"] = _STATUS_OF.get(values["status"], values["status"])
         values["unit"] = values["unit"] or None
         values["period"] = values["period"] or None
         values["problem_count"] = int(values["problem_count"] or 0)
@@ -64,12 +78,14 @@ def append_ledger(returns_dir: Path, entries: list[LedgerEntry]) -> Path:
     """Add lines at the end; earlier lines are kept exactly as they were."""
     path = Path(returns_dir) / LEDGER_NAME
     old = path.read_bytes() if path.exists() else b""
+    english = old.lstrip(b"\xef\xbb\xbf").startswith(b"file,")  # a ledger from before the Chinese headers
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if not old:
-        writer.writerow(LEDGER_COLUMNS)
+        writer.writerow([LEDGER_HEADERS[name] for name in LEDGER_COLUMNS])
     for entry in entries:
-        writer.writerow([csv_cell(v) for v in astuple(entry)])
+        values = astuple(entry if english else replace(entry, status=STATUS_LABELS.get(entry.status, entry.status)))
+        writer.writerow([csv_cell(v) for v in values])
     new = buffer.getvalue().encode("utf-8")
     if not old:
         new = b"\xef\xbb\xbf" + new
