@@ -1,7 +1,10 @@
 """The Excel shell: what the ribbon buttons of Responsibilities.xlsm run.
 
-Every button calls one VBA callback, which runs `dispatch(<button id>)`; the
-button id is the name of a pyxl.pipeline function. `dispatch` wraps the
+Every button calls one VBA callback, which runs `dispatch(<button id>, <token>)`;
+the button id is the name of a pyxl.pipeline function. When the step has run,
+`dispatch` writes a small report file named by the token in %TEMP%: the VBA
+(workbook/vba/Ribbon.bas) looks for it, and without it tells the clerk in
+Chinese that Python did not start or died first, and why that is likely. `dispatch` wraps the
 calling book in an adapter and hands it to `run_button`, where all the logic
 lives: save the book (so the pipeline, which reads the saved file, sees the
 staff's edits), run the step, write its tables back a whole block at a time,
@@ -18,8 +21,10 @@ the tests, through pyxl.master.memory) runs without Excel.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
@@ -368,8 +373,26 @@ class XlwingsBook:
             subprocess.Popen(["open" if sys.platform == "darwin" else "xdg-open", str(folder)])  # noqa: S603
 
 
-def dispatch(button_id: str) -> None:
-    """Entry point of the VBA callback: run one button against the calling workbook."""
+REPORT_PREFIX = "pyxl-ribbon-"  # workbook/vba/Ribbon.bas looks for %TEMP%\pyxl-ribbon-<token>.txt
+
+
+def report_path(token: str, environ: dict[str, str] | None = None) -> Path:
+    """Where `dispatch` reports back to the VBA: %TEMP%, as the VBA expands it, then Python's temp folder."""
+    if not re.fullmatch(r"[A-Za-z0-9]{1,40}", token):
+        raise ValueError(f"a report token is ASCII letters and digits: {token!r}")
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("TEMP") or tempfile.gettempdir()) / f"{REPORT_PREFIX}{token}.txt"
+
+
+def dispatch(button_id: str, token: str = "") -> None:
+    """Entry point of the VBA callback: run one button against the calling workbook.
+
+    With a token (Windows), report back once the step has run, so the VBA knows
+    Python started and pyxl was there; the step's own outcome has been shown in
+    a message box by then.
+    """
     import xlwings as xw
 
-    run_button(XlwingsBook(xw.Book.caller()), button_id, now=datetime.now())
+    result = run_button(XlwingsBook(xw.Book.caller()), button_id, now=datetime.now())
+    if token:
+        report_path(token).write_text("done\n" if result is not None else "stopped\n", encoding="utf-8")

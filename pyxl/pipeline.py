@@ -148,6 +148,13 @@ def excel_setup(workspace: Workspace, *, now: datetime) -> StepResult:
     backup = workbook_build.write_master(target, content, now, force=True)
     summary = [f"已把本机 Python 写入 {settings.relative(target)} 的 xlwings.conf 表："]
     summary += [f"  {key} = {value}" for key, value in conf.items()]
+    if any(value.startswith("%") for value in conf.values()):
+        summary.append("  （%…% 是本机用户或程序文件夹，在别的电脑上按同样方式安装的 Python 也能用；否则在那台电脑上再运行一次 pyxl excel-setup。）")
+    expanded = {key: workbook_build.expand_portable(value, os.environ) for key, value in conf.items()}
+    checked = [str(target), *(v for k, v in expanded.items() if k != "PYTHONPATH"), *expanded["PYTHONPATH"].split(";")]
+    unsafe = {path: chars for path in checked if path and (chars := workbook_build.unsafe_path_chars(path))}
+    summary += [f"注意：路径 {path} 中含有 {chars}，Excel 启动 Python 时会被命令提示符改写，按钮将无法运行："
+                "请把文件夹改名（中文和空格没有问题）后再运行 pyxl excel-setup。" for path, chars in unsafe.items()]
     summary += content.notes
     summary.append(f"原工作簿已备份为 {settings.relative(backup)}。" if backup else "")
     return StepResult(summary=[line for line in summary if line], outputs=[target])

@@ -154,8 +154,11 @@ def test_vba_project_makes_excel_compile_from_source(built):
 
 
 def test_own_vba_sources_are_ascii():
-    for path in (REPO / "workbook" / "vba").iterdir():
+    paths = [*(REPO / "workbook" / "vba").glob("*.bas"), *(REPO / "workbook" / "vba").glob("*.cls")]
+    assert paths
+    for path in paths:
         path.read_bytes().decode("ascii")  # raises on any non-ASCII byte
+    xlsm.ribbon_text_module().encode("ascii")  # the generated module of Chinese messages too
 
 
 def _custom_ui(path: Path) -> dict[str, ElementTree.Element]:
@@ -417,7 +420,7 @@ def test_excel_setup_writes_this_python_and_keeps_edits(settings):
 def test_machine_conf_prefers_pythonw_on_windows(tmp_path):
     (tmp_path / "python.exe").write_bytes(b"")
     (tmp_path / "pythonw.exe").write_bytes(b"")
-    conf = workbook_build.machine_conf(str(tmp_path / "python.exe"), "win32")
+    conf = workbook_build.machine_conf(str(tmp_path / "python.exe"), "win32", environ={})
     assert conf["Interpreter_Win"] == str(tmp_path / "pythonw.exe")
 
 

@@ -10,13 +10,15 @@ workbook exactly as it was.
 
 from __future__ import annotations
 
+import ntpath
+import os
 import shutil
 import sys
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import pyxl
 from pyxl.common.config import Settings
@@ -29,7 +31,10 @@ from pyxl.master.xlsm import NS_UI_14, SheetSpec, build_package, custom_ui_xml
 BACKUP_FOLDER = "备份"
 
 # The xlwings.conf sheet as xlwings' standalone template has it; the build
-# leaves the interpreter to the PATH, `pyxl excel-setup` fills in this machine's.
+# leaves the interpreter to the PATH, `pyxl excel-setup` fills in this machine's
+# (the ribbon's VBA asks for that until it is done). SHOW_ERROR_POPUPS "False"
+# makes xlwings put a failed start's output in an "Error" sheet instead of its
+# English popup: the ribbon's VBA logs it and says in Chinese what went wrong.
 CONF_DEFAULTS: tuple[tuple[str, Any], ...] = (
     ("Interpreter_Win", "pythonw"),
     ("Interpreter_Mac", ""),
@@ -40,7 +45,17 @@ CONF_DEFAULTS: tuple[tuple[str, Any], ...] = (
     ("Debug UDFs", False),
     ("Use UDF Server", False),
     ("Show Console", False),
+    ("SHOW_ERROR_POPUPS", "False"),
 )
+
+# Folders written as %NAME% in xlwings.conf (xlwings expands them), so the same
+# install on another PC or for another user needs no new excel-setup.
+PORTABLE_FOLDERS = ("LOCALAPPDATA", "APPDATA", "USERPROFILE", "ProgramFiles")
+
+# cmd.exe expands %NAME% and drops ^ outside quotes, where xlwings puts the
+# workbook's path and PYTHONPATH; a path ending in a backslash ends the Python
+# string it goes into early. workbook/vba/Ribbon.bas checks the same list.
+UNSAFE_PATH_CHARS = "%^"
 
 WIDTHS = {
     master.SHEET_TASKS: (7, 22, 22, 70, 24, 36, 24, 20),
@@ -88,12 +103,25 @@ def usage_rows() -> list[list[Any]]:
     return rows
 
 
-def conf_rows(values: dict[str, Any] | None = None) -> list[list[Any]]:
-    """xlwings.conf: key/value in A:B from A1 down, no header (xlwings reads it that way)."""
-    values = dict(values or {})
-    rows = [[key, values.pop(key, default)] for key, default in CONF_DEFAULTS]
-    rows += [[key, value] for key, value in values.items()]
-    return rows
+def conf_rows(*layers: Mapping[str, Any] | None) -> list[list[Any]]:
+    """xlwings.conf: key/value in A:B from A1 down, no header (xlwings reads it that way).
+
+    The defaults, then each layer in turn (later ones win). Keys match ignoring
+    case: xlwings reads them upper-cased into one Dictionary, where a key
+    written twice (INTERPRETER_WIN beside Interpreter_Win) stops every button
+    with VBA error 457. A key keeps xlwings' spelling, or the first one seen.
+    """
+    merged: dict[str, list[Any]] = {key.upper(): [key, default] for key, default in CONF_DEFAULTS}
+    for layer in layers:
+        for key, value in (layer or {}).items():
+            key = str(key).strip()
+            if not key:
+                continue
+            if key.upper() in merged:
+                merged[key.upper()][1] = value
+            else:
+                merged[key.upper()] = [key, value]
+    return list(merged.values())
 
 
 def _remap(rows: master.Rows, headers: Sequence[str]) -> master.Rows:
@@ -314,7 +342,7 @@ class MasterContent:
             else _remap(saved.rows(master.SHEET_INDICATORS), master.INDICATOR_HEADERS),
             units,
             values,
-            conf_rows({**saved.conf_values(), **(conf or {})}),
+            conf_rows(saved.conf_values(), conf),
             baseline=master.baseline_rows(settings),
         )
         content.notes = [*unit_notes, *notes]
@@ -392,15 +420,52 @@ def write_master(target: Path, content: MasterContent, now: datetime, force: boo
     return backup
 
 
-def machine_conf(executable: str | None = None, platform: str | None = None) -> dict[str, str]:
+def portable_path(path: str, environ: Mapping[str, str]) -> str:
+    """A Windows path under one of PORTABLE_FOLDERS written as %NAME%\\rest (the longest match), else as it is.
+
+    A per-user Python (%LOCALAPPDATA%\\Programs\\Python\\Python311) then names the
+    same install for whoever opens the workbook on whichever PC.
+    """
+    best = ""
+    for name in PORTABLE_FOLDERS:
+        base = (environ.get(name) or "").rstrip("\\/")
+        if base and ntpath.normcase(path).startswith(ntpath.normcase(base) + "\\") and len(base) > len(best):
+            best, chosen = base, name
+    return f"%{chosen}%{path[len(best):]}" if best else path
+
+
+def expand_portable(value: str, environ: Mapping[str, str]) -> str:
+    """A value written by portable_path with its %NAME% expanded again, as xlwings does."""
+    for name in PORTABLE_FOLDERS:
+        if value.startswith(f"%{name}%") and environ.get(name):
+            return environ[name].rstrip("\\/") + value[len(name) + 2:]
+    return value
+
+
+def unsafe_path_chars(path: str) -> str:
+    """The characters of a path that do not survive xlwings' command line (see UNSAFE_PATH_CHARS), or ""."""
+    found = "".join(char for char in UNSAFE_PATH_CHARS if char in path)
+    return found + ("\\" if path.endswith("\\") else "")
+
+
+def machine_conf(executable: str | None = None, platform: str | None = None,
+                 environ: Mapping[str, str] | None = None, package: Path | None = None) -> dict[str, str]:
     """xlwings.conf values for this machine: its Python (pythonw.exe on Windows, so no console
-    window flashes) and the folder pyxl is imported from."""
+    window flashes) and the folder pyxl is imported from.
+
+    On Windows both are written relative to the user's or the programs' folder
+    where they lie under one (PORTABLE_FOLDERS), and without a trailing backslash.
+    """
     executable = executable or sys.executable
     platform = platform or sys.platform
-    python_path = str(Path(pyxl.__file__).resolve().parent.parent)
+    environ = os.environ if environ is None else environ
+    python_path = str((package or Path(pyxl.__file__).resolve().parent).parent)
     if platform == "darwin":
         return {"Interpreter_Mac": executable, "PYTHONPATH": python_path}
-    windowed = Path(executable).with_name("pythonw.exe")
-    if platform == "win32" and windowed.exists():
-        executable = str(windowed)
-    return {"Interpreter_Win": executable, "PYTHONPATH": python_path}
+    if platform != "win32":
+        return {"Interpreter_Win": executable, "PYTHONPATH": python_path}
+    windowed = executable[: len(executable) - len(ntpath.basename(executable))] + "pythonw.exe"
+    if Path(windowed).exists():
+        executable = windowed
+    return {"Interpreter_Win": portable_path(executable, environ),
+            "PYTHONPATH": portable_path(python_path.rstrip("\\"), environ)}

@@ -4,7 +4,9 @@ The recipe (checked on Linux, see DESIGN.md "The master workbook"):
 1. the sheets are written with XlsxWriter;
 2. a VBA project is added with pyOpenVBA, which starts from a project
    captured from real Excel and names the sheet modules as Excel does; the
-   modules are our own (`workbook/vba/`) plus xlwings' VBA module and its
+   modules are our own (`workbook/vba/`), the module RibbonText generated
+   here from `workbook/vba/messages.yaml` (the ribbon's Chinese messages,
+   built with ChrW so the VBA stays ASCII), plus xlwings' VBA module and its
    Dictionary class, taken from the installed xlwings package so their
    version always equals the Python side's;
 3. the `_VBA_PROJECT` stream is cut to its 7-byte form with version 0xFFFF
@@ -23,6 +25,7 @@ import importlib.util
 import io
 import re
 import tempfile
+import xml.etree.ElementTree as ElementTree
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import xlsxwriter
+import yaml
 from pyopenvba import ExcelFile, VBAModuleKind
 from pyopenvba.cfb import CFB
 
@@ -72,8 +76,9 @@ def source_folder() -> Path:
 def vba_sources() -> dict[str, tuple[str, bool]]:
     """Module name → (source with CRLF line ends, is a class module), in project order.
 
-    Ours from workbook/vba/, then xlwings.bas and Dictionary.cls from the
-    installed xlwings package (never copied into the repository).
+    Ours from workbook/vba/, the generated RibbonText, then xlwings.bas and
+    Dictionary.cls from the installed xlwings package (never copied into the
+    repository).
     """
     # Located, not imported: pyxl.excel is the only module that imports xlwings.
     spec = importlib.util.find_spec("xlwings")
@@ -81,12 +86,15 @@ def vba_sources() -> dict[str, tuple[str, bool]]:
         raise RuntimeError("xlwings is not installed: it provides the VBA module of the master workbook")
     package = Path(spec.origin).parent
     paths = sorted((source_folder() / "vba").glob("*.bas")) + sorted((source_folder() / "vba").glob("*.cls"))
-    paths += [package / "xlwings.bas", package / "addin" / "Dictionary.cls"]
+    texts = [(path.stem, path.read_bytes().decode("ascii"), path.suffix.lower() == ".cls") for path in paths]
+    texts.append((RIBBON_TEXT_MODULE, ribbon_text_module(), False))
+    for path in (package / "xlwings.bas", package / "addin" / "Dictionary.cls"):
+        texts.append((path.stem, path.read_bytes().decode("ascii"), path.suffix.lower() == ".cls"))
     modules: dict[str, tuple[str, bool]] = {}
-    for path in paths:
-        text = path.read_bytes().decode("ascii")  # VBA source is ANSI: ASCII is the only safe subset
+    for name, text, is_class in texts:
+        text.encode("ascii")  # VBA source is ANSI: ASCII is the only safe subset
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
-        modules[path.stem] = (text, path.suffix.lower() == ".cls")
+        modules[name] = (text, is_class)
     return modules
 
 
@@ -99,6 +107,124 @@ def custom_ui_parts() -> dict[str, bytes]:
     """Both customUI parts: the 2006 copy differs only by its namespace."""
     text = custom_ui_xml()
     return {CUSTOM_UI_14: text.encode("utf-8"), CUSTOM_UI_12: text.replace(NS_UI_14, NS_UI_12).encode("utf-8")}
+
+
+# ---------------------------------------------------------------- the ribbon's Chinese text
+
+RIBBON_TEXT_MODULE = "RibbonText"
+CAUSE_SILENT, CAUSE_OTHER = "cause_silent", "cause_other"
+
+
+@dataclass(frozen=True)
+class RibbonText:
+    """workbook/vba/messages.yaml: the ribbon's messages and the signs of each failed start's cause."""
+
+    messages: dict[str, str]
+    causes: list[tuple[str, list[str]]]  # (message key, signs), first match wins
+
+    def likely_cause(self, log: str) -> str:
+        """The message key of the likely cause of a failed start, from what Python or cmd.exe printed.
+
+        The generated VBA function PyxlCause decides the same way.
+        """
+        if not log.strip():
+            return CAUSE_SILENT
+        for cause, signs in self.causes:
+            if any(sign in log for sign in signs):
+                return cause
+        return CAUSE_OTHER
+
+
+def ribbon_text() -> RibbonText:
+    """The ribbon's Chinese messages, read from workbook/vba/messages.yaml."""
+    data = yaml.safe_load((source_folder() / "vba" / "messages.yaml").read_text(encoding="utf-8"))
+    causes = [(entry["cause"], list(entry["signs"])) for entry in data["causes"]]
+    return RibbonText(dict(data["messages"]), causes)
+
+
+def vba_string(text: str) -> str:
+    """A VBA string expression for `text` that is pure ASCII: ChrW(n) for every other character.
+
+    Line breaks become vbLf; printable ASCII stays a literal (quotes doubled).
+    """
+    parts: list[str] = []
+    run = ""
+    for char in text:
+        if " " <= char <= "~":
+            run += '""' if char == '"' else char
+            continue
+        if run:
+            parts.append(f'"{run}"')
+            run = ""
+        if char == "\n":
+            parts.append("vbLf")
+        elif ord(char) > 0xFFFF:  # ChrW takes one UTF-16 unit
+            raise ValueError(f"character outside the Basic Multilingual Plane in a ribbon message: {char!r}")
+        else:
+            parts.append(f"ChrW({ord(char)})")
+    if run:
+        parts.append(f'"{run}"')
+    return " & ".join(parts) or '""'
+
+
+def _assign(target: str, text: str, indent: str, per_line: int = 10) -> list[str]:
+    """`target = <text>` over several statements, so no line nears VBA's 1,023-character limit."""
+    parts = vba_string(text).split(" & ") if text else ['""']
+    lines = []
+    for start in range(0, len(parts), per_line):
+        chunk = " & ".join(parts[start:start + per_line])
+        lines.append(f"{indent}{target} = {chunk}" if start == 0 else f"{indent}{target} = {target} & {chunk}")
+    return lines
+
+
+def ribbon_text_module(text: RibbonText | None = None, labels: dict[str, str] | None = None) -> str:
+    """The VBA module RibbonText: PyxlMessage(key), PyxlCause(log), PyxlButtonLabel(id), all ASCII."""
+    text = text or ribbon_text()
+    if labels is None:
+        root = ElementTree.fromstring(custom_ui_xml().encode("utf-8"))
+        labels = {e.get("id", ""): e.get("label", "") for e in root.iter(f"{{{NS_UI_14}}}button")}
+    out = [
+        f'Attribute VB_Name = "{RIBBON_TEXT_MODULE}"',
+        "Option Explicit",
+        "",
+        "' Generated by pyxl.master.xlsm from workbook/vba/messages.yaml and workbook/customUI/customUI14.xml",
+        "' each time the workbook is built: edit those, not this. VBA source must stay ASCII, so the",
+        "' Chinese text is built with ChrW.",
+        "",
+        "Public Function PyxlMessage(ByVal key As String) As String",
+        "    Dim s As String",
+        "    Select Case key",
+    ]
+    for key, message in text.messages.items():
+        out.append(f'    Case "{key}"')
+        out += _assign("s", message, "        ")
+    out += ["    Case Else", "        s = key", "    End Select", "    PyxlMessage = s", "End Function", ""]
+    out += [
+        "' The PyxlMessage key of the likely cause of a failed start, from what Python or cmd.exe printed.",
+        "Public Function PyxlCause(ByVal logText As String) As String",
+        "    Dim sign As String",
+        "    If Len(Trim$(Replace(Replace(Replace(logText, vbCr, \"\"), vbLf, \"\"), vbTab, \"\"))) = 0 Then",
+        f'        PyxlCause = "{CAUSE_SILENT}"',
+        "        Exit Function",
+        "    End If",
+    ]
+    for cause, signs in text.causes:
+        for sign in signs:
+            out += _assign("sign", sign, "    ")
+            out += ["    If InStr(1, logText, sign, vbBinaryCompare) > 0 Then",
+                    f'        PyxlCause = "{cause}"', "        Exit Function", "    End If"]
+    out += [f'    PyxlCause = "{CAUSE_OTHER}"', "End Function", ""]
+    out += [
+        "' A button's label as the ribbon shows it.",
+        "Public Function PyxlButtonLabel(ByVal buttonId As String) As String",
+        "    Dim s As String",
+        "    Select Case buttonId",
+    ]
+    for button_id, label in labels.items():
+        out.append(f'    Case "{button_id}"')
+        out += _assign("s", label, "        ")
+    out += ["    Case Else", "        s = buttonId", "    End Select", "    PyxlButtonLabel = s", "End Function", ""]
+    return "\r\n".join(out)
 
 
 # ---------------------------------------------------------------- sheets
