@@ -97,7 +97,8 @@ def usage_rows() -> list[list[Any]]:
                                 "「区县」「分工文件」只显示本工作簿是按哪个区县、哪个文件生成的，要改请改 config.yaml 后重新导入。"],
         ["", ""],
         ["注意", "请不要改动工作表名称和第 1 行表头；改完请保存。按钮运行前会自动保存本工作簿。"],
-        ["", "隐藏的 xlwings.conf 表记录本机 Python 的位置，由命令 pyxl excel-setup 填写，请勿手工修改。"],
+        ["", "隐藏的 xlwings.conf 表记录本机 Python 的位置，由命令 pyxl excel-setup 填写，请勿手工修改。"
+             "工作簿复制到另一台电脑后，要在那台电脑上关闭工作簿、运行一次 pyxl excel-setup；没运行时按钮会提示。"],
         ["", "命令行重新生成本工作簿（pyxl build-workbook --force）会保留以上各表中的修改，并在 workbook/备份/ 中留一份旧文件。"],
     ]
     return rows
