@@ -310,6 +310,23 @@ def test_every_message_the_vba_shows_exists_and_gets_its_blanks_filled():
         assert set(re.findall(r"\{(\d+)\}", messages[cause])) <= {"0"}
 
 
+def test_every_procedure_the_ribbon_calls_is_defined(built):
+    """Ribbon.bas calls RibbonText's functions, its own, and xlwings' RunPython: each is defined once."""
+    from pyopenvba import ExcelFile
+
+    with ExcelFile(built) as book:
+        modules = book.vba_modules()
+    defined: dict[str, int] = {}
+    for text in modules.values():
+        for name in re.findall(r"^(?:Public |Private )?(?:Sub|Function) (\w+)\(", text, re.M):
+            defined[name] = defined.get(name, 0) + 1
+    ribbon = modules["Ribbon"]
+    called = set(re.findall(r"\b(Pyxl\w+|RunPython|RunOnWindows|StartPython|Preflight|FindWorkspace|ReadConf|ConfValue|"
+                            r"UnsafeChars|DropXlwingsError|WriteStartLog|NewToken|Fill|Expand|Fso)\b", ribbon))
+    assert {"PyxlMessage", "PyxlCause", "PyxlButtonLabel", "RunPython", "Preflight"} <= called
+    assert {name: defined.get(name, 0) for name in called} == {name: 1 for name in called}
+
+
 def _failed_start(code: str) -> str:
     """What a Python without site-packages' .pth files (so without an installed pyxl) prints for `code`."""
     run = subprocess.run([sys.executable, "-S", "-B", "-c", code], capture_output=True, text=True, timeout=60, cwd="/",
@@ -487,7 +504,7 @@ def cmd_commands(line: str, environ: dict[str, str]) -> tuple[list[str], str | N
 def _vba_python_command(button_id: str, token: str) -> str:
     """The Python command Ribbon.bas passes to RunPython, evaluated from its VBA source."""
     code = _ribbon_bas()
-    expression = re.search(r"^    PythonCommand = (.+)$", code, re.M).group(1)
+    expression = re.search(r"^    PyxlCommand = (.+)$", code, re.M).group(1)
     return _vba_value(expression, {"stepId": button_id, "token": token})
 
 

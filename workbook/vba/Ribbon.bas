@@ -33,14 +33,14 @@ Public Sub OnPyxlButton(control As IRibbonControl)
 End Sub
 
 ' The Python command RunPython runs for one button; token names the report file.
-Public Function PythonCommand(ByVal stepId As String, ByVal token As String) As String
-    PythonCommand = "import pyxl.excel; pyxl.excel.dispatch('" & stepId & "', '" & token & "')"
+Public Function PyxlCommand(ByVal stepId As String, ByVal token As String) As String
+    PyxlCommand = "import pyxl.excel; pyxl.excel.dispatch('" & stepId & "', '" & token & "')"
 End Function
 
 Public Sub RunPyxlStep(ByVal stepId As String)
 #If Mac Then
     ' No Scripting runtime on a Mac: xlwings reports its own errors there.
-    RunPython PythonCommand(stepId, "")
+    RunPython PyxlCommand(stepId, "")
 #Else
     RunOnWindows stepId
 #End If
@@ -59,7 +59,7 @@ Private Sub RunOnWindows(ByVal stepId As String)
     token = NewToken()
     report = Expand("%TEMP%") & "\" & REPORT_PREFIX & token & ".txt"
     DropXlwingsError
-    failure = StartPython(PythonCommand(stepId, token))
+    failure = StartPython(PyxlCommand(stepId, token))
     If Len(failure) > 0 Then
         logPath = WriteStartLog(workspace, stepId, interpreter, failure)
         MsgBox Fill(PyxlMessage("start_failed"), failure, workspace, logPath), vbCritical, PyxlMessage("title")
