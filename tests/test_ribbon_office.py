@@ -661,3 +661,18 @@ def test_a_python_without_pyxl_leaves_no_report_and_a_log_that_names_it(tmp_path
     assert run.returncode != 0  # xlwings shows ShowError(LOG_FILE): with SHOW_ERROR_POPUPS False, in the Error sheet
     assert not (temp / f"pyxl-ribbon-{token}.txt").exists()
     assert xlsm.ribbon_text().likely_cause(Path(redirect).read_text(encoding="utf-8")) == "cause_no_pyxl"
+
+
+def test_excel_setup_warns_about_a_folder_name_the_command_line_would_change(tmp_path):
+    root = tmp_path / "完成100%^进度"
+    pipeline.init_workspace(root)
+    settings = load_settings(root / "config.yaml")
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
+    result = pipeline.excel_setup(Workspace.load(settings), now=NOW)
+    warnings = [line for line in result.summary if line.startswith("注意")]
+    assert len(warnings) == 1 and "%^" in warnings[0] and str(settings.workbook_path) in warnings[0]
+    quiet = tmp_path / "督查室 (2025)"
+    pipeline.init_workspace(quiet)
+    settings = load_settings(quiet / "config.yaml")
+    pipeline.build_workbook(Workspace.load(settings), now=NOW)
+    assert not [line for line in pipeline.excel_setup(Workspace.load(settings), now=NOW).summary if line.startswith("注意")]
