@@ -50,7 +50,10 @@ Private Sub RunOnWindows(ByVal stepId As String)
     Dim workspace As String, interpreter As String, problem As String
     Dim token As String, report As String, failure As String, logPath As String
 
+    ' Checking needs the Scripting runtime; a PC that blocks it gets the same message as a blocked start.
+    On Error GoTo CheckFailed
     problem = Preflight(workspace, interpreter)
+    On Error GoTo 0
     If Len(problem) > 0 Then
         MsgBox problem, vbExclamation, PyxlMessage("title")
         Exit Sub
@@ -76,6 +79,12 @@ Private Sub RunOnWindows(ByVal stepId As String)
     MsgBox Fill(PyxlMessage("no_answer"), PyxlButtonLabel(stepId), _
                 Fill(PyxlMessage(PyxlCause(failure)), interpreter), logPath, workspace), _
            vbCritical, PyxlMessage("title")
+    Exit Sub
+
+CheckFailed:
+    failure = "VBA " & Err.Number & ": " & Err.Description
+    logPath = WriteStartLog(workspace, stepId, interpreter, failure)
+    MsgBox Fill(PyxlMessage("start_failed"), failure, workspace, logPath), vbCritical, PyxlMessage("title")
 End Sub
 
 ' "" when RunPython returned; otherwise the VBA error that stopped it, such as a
@@ -217,12 +226,13 @@ Private Function DropXlwingsError() As String
     Application.DisplayAlerts = True
 End Function
 
-' Appends what went wrong to <workspace>\logs\excel-python.log (UTF-16); returns its path.
+' Appends what went wrong to <workspace>\logs\excel-python.log (UTF-16), or to %TEMP% when
+' no workspace was found; returns its path.
 Private Function WriteStartLog(ByVal workspace As String, ByVal stepId As String, _
                                ByVal interpreter As String, ByVal failure As String) As String
     Dim folder As String, path As String, stream As Object
     On Error GoTo Failed
-    folder = workspace & "\logs"
+    If Len(workspace) > 0 Then folder = workspace & "\logs" Else folder = Expand("%TEMP%")
     If Not Fso().FolderExists(folder) Then Fso().CreateFolder folder
     path = folder & "\" & START_LOG
     Set stream = Fso().OpenTextFile(path, 8, True, -1)
@@ -250,8 +260,23 @@ Private Function Fill(ByVal text As String, ParamArray values() As Variant) As S
     Fill = text
 End Function
 
+' %NAME% replaced by the environment variable, as xlwings expands xlwings.conf values.
 Private Function Expand(ByVal text As String) As String
+    Dim parts() As String, i As Integer
+    On Error GoTo NoShell
     Expand = CreateObject("WScript.Shell").ExpandEnvironmentStrings(text)
+    Exit Function
+NoShell:
+    parts = Split(text, "%")  ' odd parts sit between two % signs
+    For i = 0 To UBound(parts)
+        If i Mod 2 = 1 And i < UBound(parts) And Len(Environ$(parts(i))) > 0 Then
+            Expand = Expand & Environ$(parts(i))
+        ElseIf i Mod 2 = 1 Then
+            Expand = Expand & "%" & parts(i) & IIf(i < UBound(parts), "%", "")
+        Else
+            Expand = Expand & parts(i)
+        End If
+    Next i
 End Function
 
 Private Function Fso() As Object
