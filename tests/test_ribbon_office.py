@@ -32,6 +32,7 @@ from lxml import etree
 
 from pyxl import excel, pipeline
 from pyxl.common.config import load_settings
+from pyxl.example import use_example_document
 from pyxl.master import build as workbook_build
 from pyxl.master import rows as master
 from pyxl.master import xlsm
@@ -48,6 +49,7 @@ XLWINGS_BAS = Path(importlib.util.find_spec("xlwings").origin).parent / "xlwings
 def built(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("ws")
     pipeline.init_workspace(folder)
+    use_example_document(folder)
     pipeline.build_workbook(Workspace.load(load_settings(folder / "config.yaml")), now=NOW)
     return folder / "workbook" / "Responsibilities.xlsm"
 
@@ -605,6 +607,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
 def test_a_button_runs_from_a_chinese_workspace_through_the_command_line_vba_builds(tmp_path):
     root = tmp_path / "督查室"
     pipeline.init_workspace(root)
+    use_example_document(root)
     program = _installed_copy(tmp_path / "督查室" / "程序")
     temp = tmp_path / "临时 文件"
     temp.mkdir()
@@ -666,6 +669,7 @@ def test_a_python_without_pyxl_leaves_no_report_and_a_log_that_names_it(tmp_path
 def test_excel_setup_warns_about_a_folder_name_the_command_line_would_change(tmp_path):
     root = tmp_path / "完成100%^进度"
     pipeline.init_workspace(root)
+    use_example_document(root)
     settings = load_settings(root / "config.yaml")
     pipeline.build_workbook(Workspace.load(settings), now=NOW)
     result = pipeline.excel_setup(Workspace.load(settings), now=NOW)
@@ -673,6 +677,7 @@ def test_excel_setup_warns_about_a_folder_name_the_command_line_would_change(tmp
     assert len(warnings) == 1 and "%^" in warnings[0] and str(settings.workbook_path) in warnings[0]
     quiet = tmp_path / "督查室 (2025)"
     pipeline.init_workspace(quiet)
+    use_example_document(quiet)
     settings = load_settings(quiet / "config.yaml")
     pipeline.build_workbook(Workspace.load(settings), now=NOW)
     assert not [line for line in pipeline.excel_setup(Workspace.load(settings), now=NOW).summary if line.startswith("注意")]
