@@ -409,13 +409,21 @@ def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> Ste
             history[str(earlier)] = archived(earlier)
         earlier = earlier.previous()
     result = consolidate.consolidate(
-        duty, directory, current, history, period, as_of, settings.thresholds, settings.period.return_due_day
+        duty, directory, current, history, period, as_of, settings.thresholds, settings.period.return_due_day,
+        settings.notices,
     )
     path = summary.write_summary(settings.out_dir(period) / f"汇总_{period}.xlsx", result)
+    problems = [problem for item in current for problem in item.problems]
+    # the problems CSV lists what the 问题 sheet lists: the problems of each unit's current return
+    problems_path = settings.out_dir(period) / collect.PROBLEMS_CSV.format(period=period)
+    outputs = [path]
+    if problems or problems_path.exists():
+        write_text_atomic(problems_path, problems_to_csv(problems), encoding="utf-8-sig")
+        outputs.append(problems_path)
     return StepResult(
         summary=_consolidation_summary(result, period) + [f"汇总表：{settings.relative(path)}"],
-        outputs=[path],
-        problems=[problem for item in current for problem in item.problems],
+        outputs=outputs,
+        problems=problems,
         attention=not result.flags.empty,  # every flag, red or yellow, is something to act on
         data=result,
     )
@@ -428,17 +436,14 @@ def _consolidation_summary(result: Consolidation, period: Period) -> list[str]:
         parts = [f"{(labels or {}).get(key, key)} {int(counts[key])}" for key in order if counts.get(key, 0)]
         return "、".join(parts) or "无"
 
-    from pyxl.outputs.report import return_summary  # the bulletin's own count, so the two never disagree
+    from pyxl.outputs.report import return_sentence  # the bulletin's own sentence, so the two never disagree
 
-    returns = return_summary(result.returns)
-    accepted = returns["total"] - returns["missing"] - returns["rejected"]
     red = int((result.flags["level"] == "red").sum())
     return [
-        f"{period.label}汇总（截至 {result.as_of.isoformat()}，序时进度 {result.schedule_fraction:.1%}）："
+        f"{period.label}汇总（截至{chinese_date(result.as_of)}，序时进度 {result.schedule_fraction:.1%}）："
         f"重点任务 {len(result.tasks)} 项——{counted(result.tasks['category'], CATEGORIES)}。",
         f"指标 {len(result.indicators)} 个——{counted(result.indicators['light'], LIGHTS, LIGHT_LABELS)}。",
-        f"回收：应报 {returns['total']} 个单位，采用 {accepted} 个，退回待改 {returns['rejected']} 个，未报送 {returns['missing']} 个"
-        f"（截止 {result.due_date.isoformat()}）。",
+        f"回收：{return_sentence(result.returns)}（截止{chinese_date(result.due_date)}）",
         f"预警 {len(result.flags)} 条（红色 {red} 条）：{counted(result.flags['flag'], FLAG_KINDS)}。",
     ]
 

@@ -228,8 +228,11 @@ def test_several_lead_units_count_as_the_least_advanced():
         ],
     )
     row = task_line(result, 62)
-    assert (row["category"], row["lead_status"], row["lead_percent"]) == ("欠序时进度", "按计划推进", 40)
+    # DEVELOPMENT has not reported: the task is 未报送 for it, so the task is 未报送, never 已完成
+    assert (row["category"], row["lead_status"], row["lead_percent"]) == ("未报送", "按计划推进", 40)
     assert row["lead_progress"] == f"【{FINANCE}】已拆除\n【{HOUSING}】排查中"
+    leads = result.leads[result.leads["number"] == "62"].set_index("unit")["category"].to_dict()
+    assert leads == {FINANCE: "已完成", HOUSING: "欠序时进度", DEVELOPMENT: "未报送"}
 
 
 def test_task_not_reported_when_no_lead_return_is_accepted():
@@ -334,7 +337,7 @@ def test_newer_accepted_return_supersedes_the_older_one():
     assert indicator(result, "1-1")["reported"] == 600
     line = return_line(result, FINANCE)
     assert (line["file"], line["accepted"], line["late"], line["problem_count"]) == (
-        "returns/2025-06/第二次.xlsx", True, False, 1)
+        "第二次.xlsx", True, False, 1)  # the file's own name, not the archive's path
 
 
 # ---------------------------------------------------------------- determinism and JSON

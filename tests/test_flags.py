@@ -125,14 +125,14 @@ def test_exempt_and_unreported_indicators_raise_no_lag_flag():
     assert flags_of(result, "指标滞后") == []
 
 
-# ---------------------------------------------------------------- 数据冲突
+# ---------------------------------------------------------------- 数据待核实
 
 
 @pytest.mark.parametrize("other, flagged", [(104, False), (105, False), (106, True), (94, True)])
 def test_conflicting_values_beyond_the_tolerance(other, flagged):
     table = duty(task(1, lead=(FINANCE,), responsible=(HOUSING,), targets=[target(200, unit="亿元", kind="amount")]))
     result = run(table, [unit_return(FINANCE, value_row("1-1", 100)), unit_return(HOUSING, value_row("1-1", other))])
-    found = flags_of(result, "数据冲突")
+    found = flags_of(result, "数据待核实")
     assert bool(found) == flagged
     if flagged:
         assert found[0]["key"] == "1-1" and FINANCE in found[0]["reason"] and HOUSING in found[0]["reason"]
@@ -141,7 +141,7 @@ def test_conflicting_values_beyond_the_tolerance(other, flagged):
 def test_two_responsible_units_disagreeing_is_not_a_conflict_with_the_lead():
     table = duty(task(1, lead=(FINANCE,), responsible=(HOUSING, DEVELOPMENT), targets=[target(200)]))
     result = run(table, [unit_return(HOUSING, value_row("1-1", 10)), unit_return(DEVELOPMENT, value_row("1-1", 90))])
-    assert flags_of(result, "数据冲突") == []
+    assert flags_of(result, "数据待核实") == []
 
 
 def test_done_against_not_started_is_a_conflict():
@@ -154,7 +154,7 @@ def test_done_against_not_started_is_a_conflict():
             unit_return(DEVELOPMENT, task_row(62, "未启动")),
         ],
     )
-    [flag] = flags_of(result, "数据冲突")
+    [flag] = flags_of(result, "数据待核实")
     assert flag["key"] == "62" and "已完成" in flag["reason"] and "未启动" in flag["reason"]
     assert flag["unit"] == f"{FINANCE}、{DEVELOPMENT}"
 
@@ -163,7 +163,7 @@ def test_rejected_values_never_conflict():
     table = duty(task(1, lead=(FINANCE,), responsible=(HOUSING,), targets=[target(200)]))
     result = run(table, [unit_return(FINANCE, value_row("1-1", 100)),
                          unit_return(HOUSING, value_row("1-1", 900), accepted=False, problems=[bad_value(HOUSING)])])
-    assert flags_of(result, "数据冲突") == []
+    assert flags_of(result, "数据待核实") == []
 
 
 # ---------------------------------------------------------------- 连续未更新
@@ -212,5 +212,5 @@ def test_flags_are_ordered_by_kind_then_level():
         ],
     )
     kinds = [(f["flag"], f["level"]) for f in flags_of(result)]
-    assert kinds == [("任务逾期", "red"), ("指标滞后", "red"), ("指标滞后", "yellow"), ("数据冲突", "yellow"),
-                     ("数据冲突", "yellow")]
+    # 1-1 is contested (600 against 700): no light, so no 指标滞后 on it until the office decides
+    assert kinds == [("任务逾期", "red"), ("指标滞后", "red"), ("数据待核实", "yellow"), ("数据待核实", "yellow")]

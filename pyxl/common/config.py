@@ -53,9 +53,19 @@ class ThresholdSettings(_Strict):
         1.0, ge=0, description="增速指标：低于目标不超过这么多个百分点为黄灯，再低为红灯"
     )
     conflict_tolerance: float = Field(
-        0.05, ge=0, description="牵头与责任单位报送同一指标的数值相差超过这一比例视为数据冲突"
+        0.05, ge=0, description="两个单位报送同一指标的数值相差超过这一比例即为数据待核实"
     )
     stale_periods: int = Field(3, ge=2, description="进展情况连续这么多期相同视为连续未更新")
+
+
+class NoticeSettings(_Strict):
+    """Who gets a 督办单 and at which level (提示 / 督办 / 约谈建议); README「督办单发给谁」."""
+
+    issue_from: Literal["提示", "督办", "约谈建议"] = Field(
+        "提示", description="这一级别及以上的单位都发督办单：提示（只有黄色预警）/ 督办（有红色预警或欠序时进度的牵头任务）/ 约谈建议"
+    )
+    interview_tasks: int = Field(3, ge=1, description="约谈建议：本单位牵头的任务中至少这么多项欠序时进度、未报送或逾期")
+    interview_share: float = Field(0.75, gt=0, le=1, description="约谈建议：且这些任务占本单位牵头任务的比例不低于这一比例")
 
 
 class MailSettings(_Strict):
@@ -158,6 +168,7 @@ class Settings(_Strict):
     paths: PathSettings = Field(default_factory=PathSettings)
     period: PeriodSettings = Field(default_factory=PeriodSettings)
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
+    notices: NoticeSettings = Field(default_factory=NoticeSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     inbox_mail: InboxMailSettings = Field(default_factory=InboxMailSettings)
     split: SplitSettings = Field(default_factory=SplitSettings)

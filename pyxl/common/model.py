@@ -46,6 +46,10 @@ class Target:
     deadline: date | None = None
     # 力争超过5.6%: the 力争 bar is passed only above `stretch`, not at it (shown as 力争超过5.6%)
     stretch_exceeds: bool = False
+    # The figure the office accepts for `accepted_period` when units report it differently
+    # (指标 sheet: 核定期次, 核定完成值); until then a contested figure gets no light.
+    accepted_period: str = ""
+    accepted_value: float | None = None
 
 
 _STRETCH_EXCEEDS = re.compile(r"力争\s*(?:超过|高于|突破)")
@@ -249,9 +253,13 @@ class UnitReturn:
 # ---------------------------------------------------------------- consolidation
 
 CATEGORIES = ("已完成", "超序时进度", "达序时进度", "欠序时进度", "未启动", "未报送")
-LIGHTS = ("green", "yellow", "red", "exempt", "none")
-LIGHT_LABELS = {"green": "绿", "yellow": "黄", "red": "红", "exempt": "年度考核", "none": "未报送"}
-FLAG_KINDS = ("逾期未报", "任务逾期", "指标滞后", "数据冲突", "连续未更新")
+LIGHTS = ("green", "yellow", "red", "disputed", "exempt", "none")
+LIGHT_LABELS = {"green": "绿", "yellow": "黄", "red": "红", "disputed": "待核实", "exempt": "年度考核", "none": "未报送"}
+FLAG_KINDS = ("逾期未报", "报表被退回", "任务逾期", "指标滞后", "数据待核实", "连续未更新")
+# How a unit stands with its return for the period (回收情况 and 单位情况 say it in these words).
+REPORT_STATES = ("按时报送", "逾期报送", "报表被退回", "逾期未报", "尚未报送")
+# The 督办单 levels, mildest first (settings.notices.issue_from picks who gets one).
+NOTICE_LEVELS = ("提示", "督办", "约谈建议")
 
 
 @dataclass
@@ -287,6 +295,20 @@ TASK_COLUMNS = {
     "previous_category": "上期类别",
     "change": "较上期变化",
     "expected_percent": "序时进度(%)",  # m/12, or relative to the task's own deadline
+    "short_title": "任务简称",  # the text's first clause: how the bulletin names the task
+    "lead_categories": "各牵头单位类别",  # each lead judged on its own report
+    "overdue": "是否逾期",  # 完成时限 passed and not 已完成
+    "reason": "判定依据",
+}
+# One row per (task, lead unit): each lead judged on its own report only.
+LEAD_COLUMNS = {
+    "number": "序号",
+    "unit": "牵头单位",
+    "category": "类别",
+    "status": "状态",
+    "percent": "完成进度(%)",
+    "issues": "存在问题",
+    "overdue": "是否逾期",
 }
 INDICATOR_COLUMNS = {
     "key": "序号",
@@ -307,6 +329,8 @@ INDICATOR_COLUMNS = {
     "completion": "完成率(%)",  # cumulative and level targets; None for growth rates (points)
     "reported_by": "报送单位",  # the lead unit whose value was used
     "stretch_exceeds": "力争超过",  # 力争超过X: the stretch is met only above X
+    "contested": "数据待核实",  # each unit's differing figure, until the office records the accepted one
+    "reason": "判定依据",
 }
 RETURN_COLUMNS = {
     "unit": "单位",
@@ -317,7 +341,20 @@ RETURN_COLUMNS = {
     "late": "是否逾期",
     "accepted": "是否采用",
     "problem_count": "问题数",
-    "file": "文件",
+    "file": "文件",  # the file's own name as the unit sent it
+    "status": "报送状态",  # one of REPORT_STATES
+}
+# One row per unit with tasks: its own reports only, its flags and the 督办单 it gets.
+UNIT_COLUMNS = {
+    "unit": "单位",
+    "kind": "类别",
+    "report_status": "报送状态",
+    "lead_tasks": "牵头任务数",
+    **{name: name for name in CATEGORIES},
+    "red_flags": "红色预警",
+    "yellow_flags": "黄色预警",
+    "notice_level": "督办级别",  # one of NOTICE_LEVELS, empty when the unit gets no 督办单
+    "reason": "判定依据",
 }
 FLAG_COLUMNS = {
     "flag": "预警类型",  # one of FLAG_KINDS
@@ -332,6 +369,7 @@ SHEET_NAMES = {
     "indicators": "指标进度",
     "returns": "回收情况",
     "flags": "预警",
+    "units": "单位情况",
     "problems": "问题",
 }
 
@@ -356,6 +394,8 @@ class Consolidation:
     returns: "pd.DataFrame"
     flags: "pd.DataFrame"
     problems: "pd.DataFrame"
+    leads: "pd.DataFrame"  # LEAD_COLUMNS
+    units: "pd.DataFrame"  # UNIT_COLUMNS
 
     def labelled(self) -> dict[str, "pd.DataFrame"]:
         """Sheet name → table with Chinese headers, in workbook order."""
@@ -364,6 +404,7 @@ class Consolidation:
             "indicators": INDICATOR_COLUMNS,
             "returns": RETURN_COLUMNS,
             "flags": FLAG_COLUMNS,
+            "units": UNIT_COLUMNS,
             "problems": PROBLEM_LABELS,
         }
         return {

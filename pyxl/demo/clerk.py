@@ -9,6 +9,7 @@ from a seeded random generator, so every demo run returns the same files.
 from __future__ import annotations
 
 import io
+import math
 import random
 import zipfile
 from dataclasses import dataclass
@@ -149,7 +150,11 @@ def _reported_value(key: str, target: Target, fraction: float, script: UnitScrip
     due = target.value if script.status == "已完成" else target.value * fraction
     if target.comparator == "<=":
         # A ceiling (不超过): being on pace means staying under it.
-        return round(due / max(pace, 0.1), 2)
+        value = due / max(pace, 0.1)
+        return math.floor(value) if target.kind == "count" else round(value, 2)
+    if target.kind == "count":
+        # Counts are whole things (条, 所, 家): on pace or ahead rounds up to the next whole one, behind rounds down.
+        return math.ceil(due * pace - 1e-9) if pace >= 1 else math.floor(due * pace)
     return round(due * pace, 2)
 
 

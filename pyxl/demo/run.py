@@ -24,7 +24,7 @@ from pyxl.common.config import CONFIG_NAME, Settings, load_settings
 from pyxl.common.errors import PyxlError
 from pyxl.common.files import write_bytes_atomic
 from pyxl.common.model import Consolidation, DutyTable, Target
-from pyxl.common.period import Period
+from pyxl.common.period import Period, chinese_date
 from pyxl.demo.clerk import ON_PACE, UnitScript, fill_unit_workbook
 from pyxl.demo.imapserver import LoopbackImapServer
 from pyxl.demo.mailserver import LoopbackMailServer, MailRecorder
@@ -168,7 +168,9 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
     due = period.due_date(settings.period.return_due_day)
     sent_at = datetime.combine(period.next().first_day, time(9, 0))
     as_of = due + timedelta(days=3)
-    result = pipeline.StepResult(summary=[f"演示：{settings.district}{settings.year}年，期次 {period}，截止日 {due}，统计至 {as_of}。"])
+    result = pipeline.StepResult(
+        summary=[f"演示：{settings.district}{settings.year}年，期次 {period}，截止日{chinese_date(due)}，统计至{chinese_date(as_of)}。"]
+    )
 
     with LoopbackMailServer(MailRecorder(folder / "邮件服务器")) as server, \
             LoopbackImapServer(DEMO_MAILBOX, DEMO_PASSWORD) as mailbox:
@@ -198,7 +200,8 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
     for step in steps:
         result.outputs.extend(step.outputs)
     result.summary.extend(month_summary(month.data))
-    result.summary.append(f"发现问题 {len(month.problems)} 个（均为演示中有意安排的），详见汇总表的「问题」页。")
+    # counted from the consolidation's 问题 table: the same rows as the summary's 问题 sheet and the problems CSV
+    result.summary.append(f"发现问题 {len(month.data.problems)} 个（均为演示中有意安排的），详见汇总表的「问题」页。")
     result.data = month.data
     # The demo's problems and flags are staged on purpose: it succeeded, so it exits 0.
     return result
@@ -206,16 +209,14 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
 
 def month_summary(consolidation: Consolidation) -> list[str]:
     """A few Chinese lines read off the consolidated tables, counted as the bulletin counts them."""
-    returns = report.return_summary(consolidation.returns)
-    returned = returns["on_time"] + returns["late"]
     categories = report.category_counts(consolidation.tasks)
     red = consolidation.flags[consolidation.flags["level"] == "red"]
+    notices = consolidation.units[consolidation.units["notice_level"] != ""]
     return [
-        # a return is accepted or rejected, so 采用 is what came back and was not rejected
-        f"回执：应报 {returns['total']} 个单位，已报 {returned}，采用 {returned - returns['rejected']}，"
-        f"退回 {returns['rejected']}，未报送 {returns['missing']}，逾期报送 {returns['late']}。",
+        "回执：" + report.return_sentence(consolidation.returns),
         "任务：" + "，".join(f"{row.category} {row.count}" for row in categories.itertuples(index=False)) + "。",
         f"红色预警 {len(red)} 条："
         + "，".join(f"{kind} {count}" for kind, count in red["flag"].value_counts().items())
         + "。",
+        f"督办单 {len(notices)} 份：" + "，".join(f"{level} {count}" for level, count in notices["notice_level"].value_counts().items()) + "。",
     ]

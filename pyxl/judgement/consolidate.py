@@ -15,14 +15,18 @@ indicator is exempt until the December period.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import PurePosixPath
 
 import pandas as pd
 
-from pyxl.common.config import ThresholdSettings
+from pyxl.common.config import NoticeSettings, ThresholdSettings
 from pyxl.common.model import (
     INDICATOR_COLUMNS,
+    LEAD_COLUMNS,
     RETURN_COLUMNS,
     TASK_COLUMNS,
     Consolidation,
@@ -32,11 +36,11 @@ from pyxl.common.model import (
     UnitDirectory,
     UnitReturn,
 )
-from pyxl.common.period import Period
+from pyxl.common.period import Period, chinese_date
 from pyxl.common.problems import PROBLEM_COLUMNS, problems_to_rows
 from pyxl.common.units import UnitIndex
 from pyxl.common.values import is_percent_unit
-from pyxl.judgement.flags import compute_flags, return_row
+from pyxl.judgement.flags import compute_flags, number_text, return_row, unit_table
 
 CUMULATIVE_KINDS = ("count", "amount", "measure")
 # Least advanced first: combining several lead units keeps the least advanced.
@@ -180,8 +184,8 @@ def judge_target(
         fraction = 1.0 if target.annual_only else deadline_fraction(target.deadline, period, year)
     else:
         fraction = 1.0
-    expected = _tidy(target.value * fraction)
-    stretch = None if target.stretch is None else _tidy(target.stretch * fraction)
+    expected = _whole(target, _tidy(target.value * fraction))
+    stretch = None if target.stretch is None else _whole(target, _tidy(target.stretch * fraction))
     if reported is None:
         return Judgement(expected, None, None, "none", None)
     deviation = _tidy(reported - expected)
@@ -205,6 +209,17 @@ def judge_target(
     else:
         light = "red"
     return Judgement(expected, deviation, None if rate is None else _tidy(rate * 100, 2), light, stretch_met)
+
+
+def _whole(target: Target, value: float) -> float:
+    """A count's 序时目标 in whole things, rounded half up as offices round: half a school is not a school.
+
+    5所 × 50% = 3所, 3400人 × 7/12 = 1983人; the light is judged on this
+    whole number, so the table a person reads and the light agree.
+    """
+    if target.kind != "count":
+        return value
+    return float(math.copysign(math.floor(abs(value) + 0.5 + 1e-9), value))
 
 
 def _tidy(value: float, digits: int = 6) -> float:
@@ -256,26 +271,36 @@ def _task_categories(duty: DutyTable, roles: dict[str, Roles], used: dict[str, U
 def _lead_summary(task: Task, roles: Roles, used: dict[str, UnitReturn], period: Period, year: int) -> dict:
     """The lead units' report on a task, combined.
 
-    With several lead units, the task is only as far as its least advanced
-    lead: the status, percentage and category are the least advanced among
-    the leads that reported, and each lead's progress and issues are listed
-    with its name. Leads that have not reported yet are left out (they show
-    in 回收情况 and 逾期未报); only when no lead reported is the task 未报送.
+    Each lead is judged on its own report only (`leads`: unit → category,
+    status, percent, issues); a lead that has not reported is 未报送 for the
+    task. The task is as far as its least advanced lead, so a silent lead
+    makes the task 未报送: never 已完成 while a lead is silent. The status and
+    percentage are the least advanced among the leads that reported; each
+    lead's progress and issues are listed with its name when there are several.
     """
     fraction = deadline_fraction(task.deadline, period, year)
-    reports = [(unit, return_row(used.get(unit), task.number)) for unit in roles.leads]
-    reports = [(unit, row) for unit, row in reports if row is not None]
-    if not reports:
-        return {"category": "未报送", "status": None, "percent": None, "progress": "", "issues": "", "fraction": fraction}
-    categories = [task_category(row.status, row.percent, fraction) for _, row in reports]
+    leads = {}
+    for unit in roles.leads:
+        row = return_row(used.get(unit), task.number)
+        if row is None:
+            leads[unit] = {"category": "未报送", "status": None, "percent": None, "issues": ""}
+        else:
+            leads[unit] = {
+                "category": task_category(row.status, row.percent, fraction),
+                "status": row.status,
+                "percent": row.percent,
+                "issues": row.issues.strip(),
+            }
+    reports = [(unit, row) for unit in roles.leads if (row := return_row(used.get(unit), task.number)) is not None]
     statuses = [row.status for _, row in reports if row.status]
     percents = [row.percent for _, row in reports if row.percent is not None]
-    named = len(reports) > 1
+    named = len(roles.leads) > 1
 
     def joined(field_name: str) -> str:
         texts = [(unit, getattr(row, field_name).strip()) for unit, row in reports]
         return "\n".join(f"【{unit}】{text}" if named else text for unit, text in texts if text)
 
+    categories = [lead["category"] for lead in leads.values()] or ["未报送"]
     return {
         "category": min(categories, key=CATEGORY_RANK.__getitem__),
         "status": min(statuses, key=STATUS_RANK.get) if statuses else None,
@@ -283,7 +308,41 @@ def _lead_summary(task: Task, roles: Roles, used: dict[str, UnitReturn], period:
         "progress": joined("progress"),
         "issues": joined("issues"),
         "fraction": fraction,
+        "leads": leads,
     }
+
+
+_CLAUSE = re.compile(r"[，。；,;：:]")
+
+
+def short_title(text: str, longest: int = 30) -> str:
+    """How a bulletin names a task: its first clause (生物医药方面 → with the next one, too short alone)."""
+    clauses = [part.strip() for part in _CLAUSE.split(str(text)) if part.strip()]
+    if not clauses:
+        return ""
+    title = clauses[0]
+    if len(title) < 8 and len(clauses) > 1:
+        title = f"{title}，{clauses[1]}"
+    return title if len(title) <= longest else title[: longest - 1] + "…"
+
+
+def _percent_words(percent: float | None) -> str:
+    return "" if percent is None else f"完成进度{percent:.1f}%".replace(".0%", "%")
+
+
+def _task_reason(leads: dict[str, dict], fraction: float, deadline: date | None, overdue: bool) -> str:
+    """Why the task is in its category, in words: each lead's own report, and an overdue deadline."""
+    parts = []
+    for unit, lead in leads.items():
+        percent = _percent_words(lead["percent"])
+        detail = lead["category"] + (f"（{percent}）" if percent else "")
+        parts.append(f"{unit}{detail}" if len(leads) > 1 else detail)
+    text = "；".join(parts)
+    if parts and any(lead["category"] == "欠序时进度" for lead in leads.values()):
+        text += f"；序时进度{fraction * 100:.1f}%"
+    if overdue:
+        text += f"；完成时限{chinese_date(deadline)}已过，尚未完成"
+    return text + "。" if text else ""
 
 
 def _responsible_reports(
@@ -317,12 +376,17 @@ def _task_table(
     everything: dict[str, list[UnitReturn]],
     previous_categories: dict[str, str] | None,
     period: Period,
-) -> pd.DataFrame:
-    """One row per task: the lead units' report, the others' short reports, the category and its change."""
-    rows = []
+    as_of: date,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(one row per task, one row per task and lead unit): the judgement of every task."""
+    rows, lead_rows = [], []
     for task in duty.tasks:
         lead = _lead_summary(task, roles[task.number], used, period, duty.year)
         previous = None if previous_categories is None else previous_categories.get(task.number)
+        overdue = task.deadline is not None and task.deadline < as_of and lead["category"] != "已完成"
+        for unit, own in lead["leads"].items():
+            lead_rows.append({"number": task.number, "unit": unit, **own,
+                              "overdue": task.deadline is not None and task.deadline < as_of and own["category"] != "已完成"})
         rows.append(
             {
                 "number": task.number,
@@ -340,27 +404,57 @@ def _task_table(
                 "previous_category": previous,
                 "change": category_change(previous, lead["category"]),
                 "expected_percent": _tidy(lead["fraction"] * 100, 2),
+                "short_title": short_title(task.text),
+                "lead_categories": "；".join(f"{unit}：{own['category']}" for unit, own in lead["leads"].items()),
+                "overdue": overdue,
+                "reason": _task_reason(lead["leads"], lead["fraction"], task.deadline, overdue),
             }
         )
-    return pd.DataFrame(rows, columns=list(TASK_COLUMNS))
+    return pd.DataFrame(rows, columns=list(TASK_COLUMNS)), pd.DataFrame(lead_rows, columns=list(LEAD_COLUMNS))
+
+
+def _figures(task: Task, key: str, roles: Roles, used: dict[str, UnitReturn]) -> list[tuple[str, float]]:
+    """(unit, value) of every unit that reported a value for `key`, leads first."""
+    return [(u, row.value) for u in roles.all if (row := return_row(used.get(u), key)) is not None and row.value is not None]
+
+
+def contested(figures: list[tuple[str, float]], leads: tuple[str, ...], tolerance: float) -> bool:
+    """Whether two units, at least one of them a lead, report figures further apart than `tolerance` (relative)."""
+    for i, (first, a) in enumerate(figures):
+        for second, b in figures[i + 1 :]:
+            if (first in leads or second in leads) and abs(a - b) > tolerance * max(abs(a), abs(b)) + 1e-9:
+                return True
+    return False
 
 
 def _indicator_table(
     duty: DutyTable, roles: dict[str, Roles], used: dict[str, UnitReturn], period: Period, thresholds: ThresholdSettings
 ) -> pd.DataFrame:
-    """One row per target. With several lead units the first lead (in the document's order)
-    that reported a value supplies it; disagreements between units are 数据冲突 flags."""
+    """One row per target.
+
+    With several lead units the first lead (in the document's order) that
+    reported a value supplies it. When two units report the figure
+    differently (beyond `conflict_tolerance`) the target is 数据待核实
+    (light "disputed", every figure in `contested`) and gets no light until
+    the office records the figure it accepts for this period in the master's
+    指标 sheet (核定期次, 核定完成值); that figure is then judged.
+    """
     rows = []
     for task in duty.tasks:
         for position, target in enumerate(task.targets):
             key = task.target_key(position)
-            reported, reported_by = None, None
-            for unit in roles[task.number].leads:
-                row = return_row(used.get(unit), key)
-                if row is not None and row.value is not None:
-                    reported, reported_by = row.value, unit
-                    break
+            figures = _figures(task, key, roles[task.number], used)
+            lead_figures = [(u, v) for u, v in figures if u in roles[task.number].leads]
+            reported_by, reported = lead_figures[0] if lead_figures else (None, None)
+            disputed = contested(figures, roles[task.number].leads, thresholds.conflict_tolerance)
+            shown = "；".join(f"{u}报{number_text(v)}{target.unit}" for u, v in figures) if disputed else ""
+            accepted = target.accepted_value is not None and target.accepted_period == str(period)
+            if accepted:
+                reported, reported_by = target.accepted_value, "督查室核定"
+                if shown:
+                    shown += f"；督查室核定为{number_text(target.accepted_value)}{target.unit}"
             judgement = judge_target(target, reported, period, duty.year, thresholds)
+            light = "disputed" if disputed and not accepted and judgement.light != "exempt" else judgement.light
             rows.append(
                 {
                     "key": key,
@@ -375,15 +469,52 @@ def _indicator_table(
                     "reported": reported,
                     "expected": judgement.expected,
                     "deviation": judgement.deviation,
-                    "light": judgement.light,
-                    "stretch_met": judgement.stretch_met,
+                    "light": light,
+                    "stretch_met": None if light == "disputed" else judgement.stretch_met,
                     "lead_unit": "、".join(task.lead_units),
                     "completion": judgement.completion,
                     "reported_by": reported_by,
                     "stretch_exceeds": target.stretch_exceeds,
+                    "contested": shown,
+                    "reason": _indicator_reason(light, judgement, target, shown),
                 }
             )
     return pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
+
+
+def _indicator_reason(light: str, judgement: Judgement, target: Target, contested_text: str) -> str:
+    if light == "disputed":
+        return f"各单位报送数值不一致（{contested_text}），待督查室核定后评灯。"
+    if light == "exempt":
+        return "仅年度考核，12月评价。"
+    if light == "none":
+        return "牵头单位未报送本期完成值。"
+    if judgement.completion is not None:
+        return f"完成序时目标的{judgement.completion:.1f}%。"
+    gap = judgement.deviation or 0.0
+    below = gap > 0 if target.comparator == "<=" else gap < 0
+    if not below:
+        return "达到目标。"
+    return f"{'高于' if target.comparator == '<=' else '低于'}目标{number_text(abs(gap))}个百分点。"
+
+
+def file_name(path: str) -> str:
+    """The name a unit gave its file: inbox/x.eml!12_单位.xlsx → 12_单位.xlsx; an archive path → its name."""
+    return PurePosixPath(str(path).replace("\\", "/").split("!")[-1]).name
+
+
+def report_state(accepted: bool, returned: bool, late: bool | None, as_of: date, due: date) -> str:
+    """One of REPORT_STATES: how a unit stands with its return on `as_of`.
+
+    A unit whose only return was rejected is 报表被退回 until the due date
+    passes, then 逾期未报 like a unit that sent nothing; before the due date a
+    unit that sent nothing is 尚未报送.
+    """
+    if accepted:
+        return "逾期报送" if late else "按时报送"
+    if as_of > due:
+        return "逾期未报"
+    return "报表被退回" if returned else "尚未报送"
 
 
 def _return_table(
@@ -393,6 +524,7 @@ def _return_table(
     used: dict[str, UnitReturn],
     everything: dict[str, list[UnitReturn]],
     due: date,
+    as_of: date,
 ) -> pd.DataFrame:
     """One row per unit that owns tasks, in the directory's order, then in order of first mention."""
     task_count: dict[str, int] = {}
@@ -407,6 +539,7 @@ def _return_table(
         items = everything.get(unit, [])
         shown = used.get(unit) or (items[-1] if items else None)
         known = directory.unit(unit)
+        late = (shown.received.date() > due) if shown else None  # received ON the due date is on time
         rows.append(
             {
                 "unit": unit,
@@ -414,11 +547,11 @@ def _return_table(
                 "task_count": task_count[unit],
                 "returned": bool(items),
                 "received": shown.received if shown else None,
-                # received ON the due date is on time
-                "late": (shown.received.date() > due) if shown else None,
+                "late": late,
                 "accepted": unit in used if items else None,
                 "problem_count": sum(len(item.problems) for item in items),
-                "file": shown.file if shown else "",
+                "file": file_name(shown.source or shown.file) if shown else "",
+                "status": report_state(unit in used, bool(items), late, as_of, due),
             }
         )
     return pd.DataFrame(rows, columns=list(RETURN_COLUMNS))
@@ -443,6 +576,7 @@ def consolidate(
     as_of: date,
     thresholds: ThresholdSettings,
     due_day: int,
+    notices: NoticeSettings | None = None,
 ) -> Consolidation:
     """The consolidated picture of `period` as of `as_of`.
 
@@ -462,9 +596,12 @@ def consolidate(
         else None
     )
     due = period.due_date(due_day)
-    tasks = _task_table(duty, roles, used, everything, previous_categories, period)
+    tasks, leads = _task_table(duty, roles, used, everything, previous_categories, period, as_of)
     indicators = _indicator_table(duty, roles, used, period, thresholds)
-    returns = _return_table(duty, roles, index.directory, used, everything, due)
+    returns = _return_table(duty, roles, index.directory, used, everything, due, as_of)
+    # the errors of a unit's rejected return, so its flag and its 督办单 name each cell
+    rejected = {unit: [p for p in items[-1].problems if p.is_error] for unit, items in everything.items()
+                if unit not in used and items}
     flags = compute_flags(
         duty=duty,
         roles={number: (r.leads, r.responsible) for number, r in roles.items()},
@@ -473,6 +610,8 @@ def consolidate(
         tasks=tasks,
         indicators=indicators,
         returns=returns,
+        rejected=rejected,
+        leads=leads,
         period=period,
         as_of=as_of,
         due_date=due,
@@ -489,4 +628,6 @@ def consolidate(
         returns=returns,
         flags=flags,
         problems=_problem_table(current),
+        leads=leads,
+        units=unit_table(leads, returns, flags, notices or NoticeSettings()),
     )

@@ -1,13 +1,17 @@
-"""The five flags (预警) of a consolidated period, each with a level and a Chinese reason.
+"""The flags (预警) of a consolidated period, each with a level and a Chinese reason,
+and each unit's judgement (单位情况) with the 督办单 level the settings give it.
 
 - 逾期未报 (red): a unit that owns tasks has no accepted return and the due date has passed
   (a return received on the due date is on time; as_of on the due date is not yet overdue);
+  a unit whose return was rejected is told each cell to fix;
+- 报表被退回 (yellow): before the due date, a unit whose only return was rejected, with each cell to fix;
 - 任务逾期 (red): a task's latest dated deadline is before as_of and the task is not 已完成;
 - 指标滞后: red or yellow by the indicator's light; also yellow when the target is
   met but the 力争 value is not (leadership asks for both bars);
-- 数据冲突 (yellow): two units report values for the same target that differ by more
+- 数据待核实 (yellow): two units report values for the same target that differ by more
   than `conflict_tolerance` (relative to the larger one), at least one of them a lead
-  unit; or on the same task one unit says 已完成 while another says 未启动;
+  unit — one flag per target naming every unit and its figure, none once the office has
+  recorded the figure it accepts; or on the same task one unit says 已完成 while another says 未启动;
 - 连续未更新 (yellow): a unit's 进展情况 on a task is the same text for `stale_periods`
   consecutive periods up to this one (a task already 已完成 is left alone).
 
@@ -21,9 +25,20 @@ from datetime import date
 
 import pandas as pd
 
-from pyxl.common.config import ThresholdSettings
-from pyxl.common.model import FLAG_COLUMNS, FLAG_KINDS, DutyTable, ReturnRow, UnitReturn, is_missing
+from pyxl.common.config import NoticeSettings, ThresholdSettings
+from pyxl.common.model import (
+    CATEGORIES,
+    FLAG_COLUMNS,
+    FLAG_KINDS,
+    NOTICE_LEVELS,
+    UNIT_COLUMNS,
+    DutyTable,
+    ReturnRow,
+    UnitReturn,
+    is_missing,
+)
 from pyxl.common.period import Period, chinese_date
+from pyxl.common.problems import Problem
 
 _SPACES = re.compile(r"\s+")
 _LEVEL_ORDER = {"red": 0, "yellow": 1}
@@ -33,10 +48,27 @@ def _flag(kind: str, level: str, unit: str, key: str, reason: str) -> dict:
     return {"flag": kind, "level": level, "unit": unit, "key": key, "reason": reason}
 
 
-def _number(value: float | None) -> str:
+def number_text(value: float | None) -> str:
+    """A figure as people write it: 4, 2.62, 1,207.5 (at most two decimals), — when missing."""
     if is_missing(value):
         return "—"
-    return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+_number = number_text
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def fix_list(problems: list[Problem]) -> str:
+    """Each cell to fix and what to do, as one sentence: 「区人社局」表G7：「本期完成值」填的是…"""
+    parts = []
+    for item in problems:
+        where = "".join(part for part in (f"「{item.sheet}」表" if item.sheet else "", item.cell or "") if part)
+        parts.append(f"{where}：{item.message}" if where else item.message)
+    return "；".join(parts)
 
 
 def return_row(item: UnitReturn | None, key: str) -> ReturnRow | None:
@@ -46,32 +78,44 @@ def return_row(item: UnitReturn | None, key: str) -> ReturnRow | None:
     return next((row for row in item.rows if row.key == key), None)
 
 
-def overdue_returns(returns: pd.DataFrame, as_of: date, due_date: date) -> list[dict]:
-    """逾期未报: no accepted return once the due date has passed."""
-    if as_of <= due_date:
-        return []
+def overdue_returns(
+    returns: pd.DataFrame, as_of: date, due_date: date, rejected: dict[str, list[Problem]] | None = None
+) -> list[dict]:
+    """逾期未报 (red) once the due date has passed; 报表被退回 (yellow) before it. Both name each cell to fix."""
+    rejected = rejected or {}
     flags = []
     for row in returns.itertuples(index=False):
         if not is_missing(row.accepted) and bool(row.accepted):
             continue
+        fixes = fix_list(rejected.get(row.unit, []))
+        to_fix = f"须改正：{fixes}" if fixes else ""
+        if as_of <= due_date:
+            if row.returned:
+                flags.append(_flag("报表被退回", "yellow", row.unit, "",
+                                   f"报表未通过校验，请于{chinese_date(due_date)}前改正后重新报送。{to_fix}".rstrip("；")))
+            continue
         if row.returned:
-            why = f"报送的文件未通过校验（{row.problem_count} 个问题），截至{chinese_date(as_of)}未重新报送"
+            why = f"报表于{chinese_date(row.received)}报送但未通过校验，截至{chinese_date(as_of)}未重新报送"
         else:
             why = f"截至{chinese_date(as_of)}未报送"
-        flags.append(_flag("逾期未报", "red", row.unit, "", f"{why}（报送截止日为{chinese_date(due_date)}）。"))
+        flags.append(_flag("逾期未报", "red", row.unit, "", f"{why}（报送截止日为{chinese_date(due_date)}）。{to_fix}"))
     return flags
 
 
-def overdue_tasks(tasks: pd.DataFrame, as_of: date) -> list[dict]:
-    """任务逾期: the deadline passed without 已完成."""
+def overdue_tasks(tasks: pd.DataFrame, as_of: date, leads: pd.DataFrame | None = None) -> list[dict]:
+    """任务逾期: the deadline passed without 已完成; the flag names the leads that have not finished."""
     flags = []
     for row in tasks.itertuples(index=False):
         deadline = row.deadline
         if is_missing(deadline) or not (deadline < as_of) or row.category == "已完成":
             continue
-        state = "未报送进展" if row.category == "未报送" else f"目前为「{row.category}」"
+        units = row.lead_units
+        if leads is not None:
+            own = leads[(leads["number"].astype(str) == str(row.number)) & (leads["category"] != "已完成")]
+            units = "、".join(own["unit"]) or units
+        state = "未报送进展" if row.category == "未报送" else f"目前为“{row.category}”"
         flags.append(
-            _flag("任务逾期", "red", row.lead_units, str(row.number), f"完成时限{chinese_date(deadline)}已过，任务尚未完成，{state}。")
+            _flag("任务逾期", "red", units, str(row.number), f"完成时限{chinese_date(deadline)}已过，任务尚未完成，{state}。")
         )
     return flags
 
@@ -84,12 +128,12 @@ def lagging_indicators(indicators: pd.DataFrame) -> list[dict]:
         below_stretch = not is_missing(row.stretch_met) and not bool(row.stretch_met)
         stretch_note = ""
         if below_stretch:
-            stretch_note = f"，也低于力争值（序时 {_number(_scaled_stretch(row))}{row.unit}）"
-        head = f"{row.metric}：本期完成 {_number(row.reported)}{row.unit}，序时目标 {_number(row.expected)}{row.unit}"
+            stretch_note = f"，也低于力争值（序时{_number(_scaled_stretch(row))}{row.unit}）"
+        head = f"{row.metric}：本期完成{_number(row.reported)}{row.unit}，序时目标{_number(row.expected)}{row.unit}"
         if row.light in ("red", "yellow"):
             points = is_missing(row.completion)
-            rate = "" if points else f"，完成率 {row.completion:g}%"
-            gap = f"，偏差 {_number(row.deviation)}{'个百分点' if points else row.unit}"
+            rate = "" if points else f"，完成率{_percent(row.completion)}"
+            gap = f"，偏差{_number(row.deviation)}{'个百分点' if points else row.unit}"
             flags.append(_flag("指标滞后", row.light, unit, row.key, f"{head}{rate}{gap}，未达序时目标{stretch_note}。"))
         elif row.light == "green" and below_stretch:
             flags.append(_flag("指标滞后", "yellow", unit, row.key, f"{head}，已达序时目标{stretch_note.replace('也', '但', 1)}。"))
@@ -104,45 +148,34 @@ def _scaled_stretch(row) -> float | None:
 
 
 def data_conflicts(
-    duty: DutyTable, roles: dict[str, tuple[tuple[str, ...], tuple[str, ...]]], used: dict[str, UnitReturn], tolerance: float
+    duty: DutyTable,
+    roles: dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
+    used: dict[str, UnitReturn],
+    indicators: pd.DataFrame,
 ) -> list[dict]:
-    """数据冲突 between units' accepted returns on the same task or target."""
+    """数据待核实: one flag per contested target (every unit and its figure), and 已完成 against 未启动 on a task."""
+    contested = {str(row.key): row for row in indicators.itertuples(index=False) if row.light == "disputed"}
     flags = []
     for task in duty.tasks:
         leads, responsible = roles[task.number]
         units = leads + responsible
-        # status: 已完成 against 未启动 on the task row
         statuses = {unit: row.status for unit in units if (row := return_row(used.get(unit), task.number)) is not None}
         done = [u for u, s in statuses.items() if s == "已完成"]
         not_started = [u for u, s in statuses.items() if s == "未启动"]
         if done and not_started:
             flags.append(
-                _flag(
-                    "数据冲突",
-                    "yellow",
-                    "、".join(done + not_started),
-                    task.number,
-                    f"{'、'.join(done)}报「已完成」，{'、'.join(not_started)}报「未启动」，请核实。",
-                )
+                _flag("数据待核实", "yellow", "、".join(done + not_started), task.number,
+                      f"{'、'.join(done)}报“已完成”，{'、'.join(not_started)}报“未启动”，请核实。")
             )
         for position, target in enumerate(task.targets):
-            key = task.target_key(position)
-            values = [(u, row.value) for u in units if (row := return_row(used.get(u), key)) is not None and row.value is not None]
-            for i, (first, a) in enumerate(values):
-                if first not in leads:
-                    continue  # every pair with at least one lead, each pair once
-                for second, b in values[i + 1 :]:
-                    if abs(a - b) > tolerance * max(abs(a), abs(b)) + 1e-9:
-                        flags.append(
-                            _flag(
-                                "数据冲突",
-                                "yellow",
-                                f"{first}、{second}",
-                                key,
-                                f"{target.metric}：{first}报 {_number(a)}{target.unit}，{second}报 {_number(b)}{target.unit}，"
-                                f"相差超过 {tolerance:.0%}，请核实。",
-                            )
-                        )
+            row = contested.get(task.target_key(position))
+            if row is None:
+                continue
+            figures = [(u, r.value) for u in units if (r := return_row(used.get(u), row.key)) is not None and r.value is not None]
+            names = "、".join(u for u, _ in figures)
+            shown = "，".join(f"{u}报{_number(v)}{target.unit}" for u, v in figures)
+            flags.append(_flag("数据待核实", "yellow", names, row.key,
+                               f"{target.metric}：{shown}，请相关单位核实，以督查室核定的数值为准。"))
     return flags
 
 
@@ -203,14 +236,78 @@ def compute_flags(
     as_of: date,
     due_date: date,
     thresholds: ThresholdSettings,
+    rejected: dict[str, list[Problem]] | None = None,
+    leads: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All flags of the period as a table (FLAG_COLUMNS), by kind, red before yellow, then in task order."""
     rows = (
-        overdue_returns(returns, as_of, due_date)
-        + overdue_tasks(tasks, as_of)
+        overdue_returns(returns, as_of, due_date, rejected)
+        + overdue_tasks(tasks, as_of, leads)
         + lagging_indicators(indicators)
-        + data_conflicts(duty, roles, used, thresholds.conflict_tolerance)
+        + data_conflicts(duty, roles, used, indicators)
         + stale_progress(duty, roles, used, used_history, period, thresholds.stale_periods)
     )
     rows.sort(key=lambda r: (FLAG_KINDS.index(r["flag"]), _LEVEL_ORDER[r["level"]]))  # stable: keeps task order
     return pd.DataFrame(rows, columns=list(FLAG_COLUMNS))
+
+
+# ---------------------------------------------------------------- each unit
+
+
+def _units_of(cell: object) -> list[str]:
+    return [] if is_missing(cell) else [part for part in str(cell).split("、") if part]
+
+
+def notice_level(lagging: int, lead_tasks: int, red: int, behind: int, yellow: int, rule: NoticeSettings) -> str:
+    """The 督办单 level a unit's record earns, "" for none (README「督办单发给谁」).
+
+    约谈建议: at least `interview_tasks` of its lead tasks lag (欠序时进度, 未报送 or
+    past their deadline) and they are at least `interview_share` of them; 督办: a
+    red flag or a lead task 欠序时进度; 提示: yellow flags only.
+    """
+    if lead_tasks and lagging >= rule.interview_tasks and lagging / lead_tasks >= rule.interview_share - 1e-9:
+        return "约谈建议"
+    if red or behind:
+        return "督办"
+    return "提示" if yellow else ""
+
+
+def unit_table(leads: pd.DataFrame, returns: pd.DataFrame, flags: pd.DataFrame, rule: NoticeSettings) -> pd.DataFrame:
+    """One row per unit with tasks: its lead tasks by category (its own report only), its flags, its 督办单 level.
+
+    Every unit whose level is `rule.issue_from` or above gets a 督办单 (notice_level set).
+    """
+    floor = NOTICE_LEVELS.index(rule.issue_from)
+    red: dict[str, int] = {}
+    yellow: dict[str, int] = {}
+    for flag in flags.itertuples(index=False):
+        for unit in dict.fromkeys(_units_of(flag.unit)):
+            counter = red if flag.level == "red" else yellow
+            counter[unit] = counter.get(unit, 0) + 1
+    rows = []
+    for ret in returns.itertuples(index=False):
+        own = leads[leads["unit"] == ret.unit]
+        counts = {name: int((own["category"] == name).sum()) for name in CATEGORIES}
+        lagging = int(((own["category"].isin(["欠序时进度", "未报送"])) | own["overdue"].astype(bool)).sum())
+        level = notice_level(lagging, len(own), red.get(ret.unit, 0), counts["欠序时进度"], yellow.get(ret.unit, 0), rule)
+        selected = level if level and NOTICE_LEVELS.index(level) >= floor else ""
+        parts = [f"报送状态：{ret.status}"]
+        if len(own):
+            parts.append(f"牵头任务{len(own)}项，其中" + "、".join(f"{n}{c}项" for n, c in counts.items() if c))
+        if lagging:
+            parts.append(f"欠序时进度、未报送或逾期{lagging}项")
+        parts.append(f"红色预警{red.get(ret.unit, 0)}条、黄色预警{yellow.get(ret.unit, 0)}条")
+        rows.append(
+            {
+                "unit": ret.unit,
+                "kind": ret.kind,
+                "report_status": ret.status,
+                "lead_tasks": len(own),
+                **counts,
+                "red_flags": red.get(ret.unit, 0),
+                "yellow_flags": yellow.get(ret.unit, 0),
+                "notice_level": selected,
+                "reason": "；".join(parts) + (f"；发{selected}级督办单。" if selected else "。"),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(UNIT_COLUMNS))

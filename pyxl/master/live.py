@@ -25,6 +25,7 @@ from pyxl.master import rows as master
 from pyxl.outputs.dashboard import (
     CHART_TITLES,
     NO_INDICATOR_DATA,
+    PERCENT_DONE,
     SHEET_NAME,
     TABLE_CATEGORIES,
     TABLE_INDICATORS,
@@ -119,7 +120,7 @@ def dashboard_block(consolidation: Consolidation) -> tuple[Rows, list[ChartSpec]
     if len(indicators):
         header = header_at[TABLE_INDICATORS]
         last = header + len(indicators)
-        percent = list(indicators.columns).index("完成序时目标(%)")
+        percent = list(indicators.columns).index(PERCENT_DONE)
         charts.append(ChartSpec(
             "column", CHART_TITLES[TABLE_INDICATORS], _range(header, percent, last, percent + 1),
             _range(header + 1, 0, last, 0), f"R{_FIRST_TABLE_ROW}", width=460,

@@ -57,7 +57,10 @@ DATA_SHEETS = (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS, SHEET_SETTINGS)
 TASK_HEADERS = ("序号", "篇章", "分节", "任务内容", "牵头单位", "责任单位", "完成时限", "备注")
 INDICATOR_HEADERS = (
     "任务序号", "指标", "目标值", "力争值", "单位", "类型", "比较", "是否仅年度考核", "完成时限", "原文",
+    "核定期次", "核定完成值",
 )
+# Columns a master built before them may lack: read as empty.
+_OPTIONAL_INDICATOR_HEADERS = ("原文", "核定期次", "核定完成值")
 UNIT_HEADERS = ("单位", "类别", "别名", "联系人", "邮箱", "电话")
 SETTING_HEADERS = ("项目", "值", "说明")
 
@@ -287,6 +290,8 @@ def indicator_rows(table: DutyTable) -> Rows:
                 YES if target.annual_only else NO,
                 target.deadline,
                 target.phrase,
+                target.accepted_period,
+                _number_cell(target.accepted_value),
             ])
     return rows
 
@@ -498,7 +503,7 @@ class MasterData:
             )
 
         rows = self.rows(SHEET_INDICATORS)
-        col = _header_index(rows, INDICATOR_HEADERS[:-1], SHEET_INDICATORS)
+        col = _header_index(rows, [h for h in INDICATOR_HEADERS if h not in _OPTIONAL_INDICATOR_HEADERS], SHEET_INDICATORS)
         for number_row, row in _data_rows(rows):
             cell = lambda header: _cell(row, col, header)  # noqa: E731
             number = cell_str(cell("任务序号"))
@@ -581,6 +586,15 @@ def _read_target(cell, bad) -> Target | None:
     except ValueError:
         bad("完成时限", "完成时限不是日期：请写成 2025-12-31，没有就留空。")
         deadline = None
+    try:
+        accepted_value = _number(cell("核定完成值"))
+    except ValueError:
+        bad("核定完成值", "核定完成值不是数字：请只填督查室核定的本期完成值（数字），没有就留空。")
+        accepted_value = None
+    accepted_period = cell_str(cell("核定期次"))
+    if accepted_value is not None and not re.fullmatch(r"\d{4}-\d{2}", accepted_period):
+        bad("核定期次", "填了核定完成值，却没有写明是哪一期的（如 2025-06）：请在「核定期次」中填写期次。")
+        accepted_value = None
     metric = cell_str(cell("指标"))
     return Target(
         phrase=cell_str(cell("原文")) or metric,
@@ -593,6 +607,8 @@ def _read_target(cell, bad) -> Target | None:
         stretch_exceeds=stretch is not None and stretch_exceeds_in(cell_str(cell("原文"))),  # 力争超过: kept in the words
         annual_only=annual_only,
         deadline=deadline,
+        accepted_period=accepted_period if accepted_value is not None else "",
+        accepted_value=accepted_value,
     )
 
 

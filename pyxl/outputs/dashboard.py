@@ -30,15 +30,19 @@ CHART_TITLES = {
 NO_INDICATOR_DATA = "主要经济指标本期暂无可与序时目标比较的报送数据。"
 
 
-def _schedule_percent(reported: object, expected: object) -> float | None:
-    """Reported value as a percentage of the value expected by now (None when it has no meaning)."""
+PERCENT_DONE = "完成年度目标(%)"
+PERCENT_DUE = "序时进度(%)"
+
+
+def _share_of_target(value: object, target: object) -> float | None:
+    """`value` as a percentage of the year's target, to one decimal (None when it has no meaning)."""
     try:
-        reported, expected = float(reported), float(expected)
+        value, target = float(value), float(target)
     except (TypeError, ValueError):
         return None
-    if math.isnan(reported) or math.isnan(expected) or expected <= 0:
+    if math.isnan(value) or math.isnan(target) or target <= 0:
         return None
-    return round(reported / expected * 100, 1)
+    return round(value / target * 100, 1)
 
 
 def dashboard_tables(consolidation: Consolidation) -> dict[str, pd.DataFrame]:
@@ -46,34 +50,40 @@ def dashboard_tables(consolidation: Consolidation) -> dict[str, pd.DataFrame]:
 
     - 类别分布: 类别, 任务数, 占比 (0–1);
     - 各单位任务类别: 单位, one column per category, 合计 (most tasks first);
-    - 主要指标序时完成: 指标, 本期完成值, 序时目标, 完成序时目标(%), 序时进度(%) — the key
-      (first-section) targets that are not annual-only and have a positive 序时目标.
+    - 各单位任务类别: 单位, one column per category, 合计 — each lead unit credited only
+      with its own reports (the judgement's 单位情况), most tasks first;
+    - 主要指标序时完成: 指标, 本期完成值, 序时目标, 完成年度目标(%), 序时进度(%) — the key
+      (first-section) targets that are not annual-only, not contested and have a positive
+      target; the 序时进度 is each target's 序时目标 as a share of the year's target
+      (50.0 in June for a cumulative target, 100 for a growth rate compared directly).
     """
     counts = category_counts(consolidation.tasks).rename(columns={"category": "类别", "count": "任务数", "share": "占比"})
-    units = unit_categories(consolidation.tasks).reset_index().rename(columns={"unit": "单位"})
+    units = unit_categories(consolidation.units).reset_index().rename(columns={"unit": "单位"})
     rows = []
     for row in key_indicators(consolidation).itertuples(index=False):
-        if row.light == "exempt":
+        if row.light in ("exempt", "disputed"):
             continue
-        percent = _schedule_percent(row.reported, row.expected)
-        if percent is None:
+        done, due = _share_of_target(row.reported, row.target), _share_of_target(row.expected, row.target)
+        if done is None or due is None:
             continue
         rows.append(
             {
                 "指标": f"{row.metric}（{row.unit}）" if isinstance(row.unit, str) and row.unit else str(row.metric),
                 "本期完成值": float(row.reported),
                 "序时目标": float(row.expected),
-                "完成序时目标(%)": percent,
-                "序时进度(%)": 100.0,
+                PERCENT_DONE: done,
+                PERCENT_DUE: due,
             }
         )
-    indicators = pd.DataFrame(rows, columns=["指标", "本期完成值", "序时目标", "完成序时目标(%)", "序时进度(%)"])
+    indicators = pd.DataFrame(rows, columns=["指标", "本期完成值", "序时目标", PERCENT_DONE, PERCENT_DUE])
     return {TABLE_CATEGORIES: counts, TABLE_UNITS: units, TABLE_INDICATORS: indicators}
 
 
 def dashboard_heading(consolidation: Consolidation) -> str:
     """The 仪表盘's first line: the year, the period and the share of the year gone by."""
-    return f"{consolidation.year}年重点工作推进情况仪表盘（{consolidation.period}，序时进度 {consolidation.schedule_fraction:.1%}）"
+    year, _, month = str(consolidation.period).partition("-")
+    label = f"{year}年{int(month)}月" if month.isdigit() else str(consolidation.period)
+    return f"{consolidation.year}年重点工作推进情况仪表盘（{label}，序时进度{consolidation.schedule_fraction:.1%}）"
 
 
 def _write_table(worksheet, row: int, title: str, table: pd.DataFrame, formats: dict) -> int:
@@ -137,7 +147,7 @@ def add_dashboard(workbook, consolidation: Consolidation) -> None:
     doughnut.set_title({"name": CHART_TITLES[TABLE_CATEGORIES]})
     sheet.insert_chart(2, 10, doughnut, {"x_scale": 1.1, "y_scale": 1.1})
 
-    # Key indicators as a share of what is expected by now, against the 100% line.
+    # Key indicators as a share of the year's target, against the 序时进度 line (50.0 in June).
     indicators = tables[TABLE_INDICATORS]
     if len(indicators):
         first = starts[TABLE_INDICATORS] + 2
@@ -152,7 +162,7 @@ def add_dashboard(workbook, consolidation: Consolidation) -> None:
                 "data_labels": {"value": True},
             }
         )
-        # 序时进度 is one bar for every indicator: drawn as a line it reads as the bar to reach.
+        # 序时进度 (each target's share of the year due by now): drawn as a line it reads as the bar to reach.
         schedule = workbook.add_chart({"type": "line"})
         schedule.add_series(
             {
@@ -165,7 +175,7 @@ def add_dashboard(workbook, consolidation: Consolidation) -> None:
         )
         columns.combine(schedule)
         columns.set_title({"name": CHART_TITLES[TABLE_INDICATORS]})
-        columns.set_y_axis({"name": "%", "min": 0})
+        columns.set_y_axis({"name": "占年度目标(%)", "min": 0})
         columns.set_legend({"position": "bottom"})
         sheet.insert_chart(2, 19, columns, {"x_scale": 1.4, "y_scale": 1.5})
     else:

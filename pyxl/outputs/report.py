@@ -37,7 +37,8 @@ CHART_WIDTHS_MM = {"chart_categories": 140, "chart_units": 160}
 
 _UNIT_SPLIT = re.compile(r"[、,，;；\n]+")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-LIGHT_STATUS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "exempt": "年度考核", "none": "未报送"}
+LIGHT_STATUS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "disputed": "待核实", "exempt": "年度考核", "none": "未报送"}
+COMPARATOR_WORDS = {">=": "不低于", "<=": "不超过", "=": "达到"}
 
 
 # ---------------------------------------------------------------- small helpers
@@ -70,6 +71,23 @@ def format_number(value: object) -> str:
 def format_share(share: float) -> str:
     """0.3333 → 33.3%."""
     return f"{share * 100:.1f}%"
+
+
+def format_percent(value: object) -> str:
+    """A percentage to one decimal, as every output shows one: 36.75 → 36.8%, missing → ""."""
+    if is_missing(value) or value == "":
+        return ""
+    return f"{float(value):.1f}%"
+
+
+def format_value(value: object, unit: object) -> str:
+    """A reported or expected figure with its unit: percentages to one decimal, counts as they are."""
+    unit = _text(unit)
+    if is_missing(value) or value == "":
+        return ""
+    if unit in ("%", "％"):
+        return format_percent(value)
+    return f"{format_number(value)}{unit}"
 
 
 def format_date(value: object) -> str:
@@ -156,26 +174,35 @@ def _return_masks(returns: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Serie
 
 
 def return_summary(returns: pd.DataFrame) -> dict[str, int]:
-    """How many units were due, returned on time, late, not at all, and how many returns were not accepted."""
-    returned, late, accepted = _return_masks(returns)
+    """Units by reporting state (the 报送状态 of the judgement), never recounted from the raw columns.
+
+    total = on_time + late + rejected + missing: 按时报送, 逾期报送, 报表被退回
+    (before the due date) and missing (逾期未报 or 尚未报送); rejected_overdue
+    counts the 逾期未报 units whose return was rejected and not sent again.
+    """
+    status = returns["status"] if "status" in returns else pd.Series(dtype=str)
+    returned = returns["returned"].fillna(False).astype(bool) if len(returns) else pd.Series(dtype=bool)
     return {
         "total": int(len(returns)),
-        "on_time": int((returned & ~late).sum()),
-        "late": int((returned & late).sum()),
-        "missing": int((~returned).sum()),
-        "rejected": int((returned & ~accepted).sum()),
+        "on_time": int((status == "按时报送").sum()),
+        "late": int((status == "逾期报送").sum()),
+        "rejected": int((status == "报表被退回").sum()),
+        "missing": int(status.isin(["逾期未报", "尚未报送"]).sum()),
+        "overdue": int((status == "逾期未报").sum()),
+        "rejected_overdue": int(((status == "逾期未报") & returned).sum()),
     }
 
 
-def unit_categories(tasks: pd.DataFrame) -> pd.DataFrame:
-    """Tasks by category for each lead unit (a task with two lead units counts for both).
+def unit_categories(units: pd.DataFrame) -> pd.DataFrame:
+    """Lead tasks by category for each lead unit, each unit credited only with its own reports.
 
-    Index: unit; columns: CATEGORIES then 合计; sorted by 合计 descending, then name.
+    Read from the judgement's 单位情况 table (`Consolidation.units`). Index: unit;
+    columns: CATEGORIES then 合计; units that lead no task are left out;
+    sorted by 合计 descending, then name.
     """
-    exploded = tasks.assign(unit=tasks["lead_units"].map(units_of)).explode("unit").dropna(subset=["unit"])
-    table = pd.crosstab(exploded["unit"], exploded["category"]) if len(exploded) else pd.DataFrame()
-    table = table.reindex(columns=list(CATEGORIES), fill_value=0).astype(int)
+    table = units.set_index("unit")[list(CATEGORIES)].astype(int) if len(units) else pd.DataFrame(columns=list(CATEGORIES))
     table["合计"] = table.sum(axis=1)
+    table = table[table["合计"] > 0]
     table.index.name = "unit"
     table = table.reset_index().sort_values(["合计", "unit"], ascending=[False, True], kind="stable")
     return table.set_index("unit")
@@ -189,66 +216,184 @@ def key_indicators(consolidation: Consolidation) -> pd.DataFrame:
     return indicators[in_key_section.fillna(False).to_numpy()]
 
 
-def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
-    """Each 欠序时进度 task and each red target, with its lead unit and the reason the unit gave.
+def _own_leads(consolidation: Consolidation, number: str) -> pd.DataFrame:
+    leads = consolidation.leads
+    return leads[leads["number"].astype(str) == str(number)]
 
-    Columns: kind (任务 / 指标), key, title, lead_unit, detail, issues.
+
+def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
+    """Section 三: each task a lead reports 欠序时进度 or that is past its 完成时限, and each red target.
+
+    A task is named by its short title; the units named are the leads whose
+    own report is behind (or, for an overdue task, that have not finished),
+    and the issues are those units' own 存在问题 — empty when they gave none.
+    Columns: kind (任务 / 指标), key, title, lead_unit, detail, issues, overdue, text.
     """
     tasks = consolidation.tasks
-    issues_by_task = dict(zip(tasks["number"].astype(str), tasks["lead_issues"].map(_text)))
     rows = []
-    for task in tasks[tasks["category"] == LAGGING].itertuples(index=False):
-        percent = "" if is_missing(task.lead_percent) else f"完成进度{format_number(task.lead_percent)}%"
+    for task in tasks.itertuples(index=False):
+        own = _own_leads(consolidation, task.number)
+        behind = own[own["category"] == LAGGING]
+        overdue = bool(task.overdue)
+        if not len(behind) and not overdue:
+            continue
+        named = behind if len(behind) else own[own["category"] != "已完成"]
+        details = []
+        if overdue:
+            details.append(f"完成时限为{format_date(task.deadline)}，已逾期未完成")
+        for lead in named.itertuples(index=False):
+            percent = format_percent(lead.percent)
+            state = f"完成进度{percent}" if percent else lead.category
+            details.append(f"{lead.unit}{state}" if len(named) > 1 or len(own) > 1 else state)
+        if len(behind):
+            details.append(f"低于序时进度{format_percent(task.expected_percent)}")
+        issues = [(lead.unit, _sentence(lead.issues)) for lead in named.itertuples(index=False) if _text(lead.issues)]
+        issue_text = "；".join(f"{unit}：{text}" if len(issues) > 1 else text for unit, text in issues)
         rows.append(
             {
                 "kind": "任务",
                 "key": str(task.number),
-                "title": _sentence(task.text),
-                "lead_unit": "、".join(units_of(task.lead_units)),
-                "detail": percent,
-                "issues": _closed(task.lead_issues),
+                "title": _text(task.short_title),
+                "lead_unit": "、".join(named["unit"]),
+                "detail": "，".join(details),
+                "issues": _closed(issue_text),
+                "overdue": overdue,
             }
         )
     indicators = consolidation.indicators
+    leads = consolidation.leads
     for row in indicators[indicators["light"] == "red"].itertuples(index=False):
+        unit = _text(row.reported_by) or _text(row.lead_unit)
+        own = leads[(leads["number"].astype(str) == str(row.task_number)) & (leads["unit"] == unit)]
         rows.append(
             {
                 "kind": "指标",
                 "key": str(row.key),
                 "title": _text(row.metric),
-                "lead_unit": _text(row.lead_unit),
-                "detail": f"目标{target_text(row)}，序时目标{format_number(row.expected)}{_text(row.unit)}，"
-                f"实际完成{format_number(row.reported)}{_text(row.unit)}",
-                "issues": _closed(issues_by_task.get(str(row.task_number), "")),
+                "lead_unit": unit,
+                "detail": f"目标{target_text(row)}，序时目标{format_value(row.expected, row.unit)}，"
+                f"实际完成{format_value(row.reported, row.unit)}",
+                "issues": _closed(_sentence(own["issues"].iloc[0]) if len(own) else ""),
+                "overdue": False,
             }
         )
-    return pd.DataFrame(rows, columns=["kind", "key", "title", "lead_unit", "detail", "issues"])
+    for row in rows:
+        row["text"] = _lagging_sentence(row)
+    return pd.DataFrame(rows, columns=["kind", "key", "title", "lead_unit", "detail", "issues", "overdue", "text"])
+
+
+def _lagging_sentence(item: dict) -> str:
+    """A section 三 line in words: 任务8：生物医药方面…（区投资促进局）。完成时限…。存在问题：…"""
+    text = f"{item['kind']}{item['key']}：{item['title']}（{item['lead_unit'] or '牵头单位未明确'}）。"
+    if item["detail"]:
+        text += f"{item['detail']}。"
+    if item["issues"]:
+        text += f"存在问题：{item['issues']}"
+    return text
+
+
+def overdue_tasks(consolidation: Consolidation) -> list[dict]:
+    """Every task past its 完成时限 and not 已完成, with its date and the leads that have not finished."""
+    result = []
+    for task in consolidation.tasks[consolidation.tasks["overdue"].fillna(False).astype(bool)].itertuples(index=False):
+        own = _own_leads(consolidation, task.number)
+        units = "、".join(own[own["category"] != "已完成"]["unit"]) or "、".join(units_of(task.lead_units))
+        result.append(
+            {
+                "key": str(task.number),
+                "title": _text(task.short_title),
+                "lead_unit": units,
+                "deadline": format_date(task.deadline),
+                "category": _text(task.category),
+                "text": f"任务{task.number}：{_text(task.short_title)}（{units}），完成时限为{format_date(task.deadline)}，"
+                f"已逾期，目前为“{_text(task.category)}”。",
+            }
+        )
+    return result
+
+
+def disputed_indicators(consolidation: Consolidation) -> list[dict]:
+    """Targets two units report differently (数据待核实): every unit's figure, until the office records the accepted one."""
+    indicators = consolidation.indicators
+    result = []
+    for row in indicators[indicators["light"] == "disputed"].itertuples(index=False):
+        result.append(
+            {
+                "key": _text(row.key),
+                "metric": _text(row.metric),
+                "figures": _text(row.contested),
+                "text": f"指标{_text(row.key)}：{_text(row.metric)}，{_text(row.contested)}，数据待核实，暂不评灯。",
+            }
+        )
+    return result
+
+
+def common_problems(consolidation: Consolidation) -> list[dict]:
+    """The kinds of problem units cite (their own 存在问题 on lagging tasks), with how many units cite each."""
+    leads = consolidation.leads
+    cited = leads[(leads["category"] == LAGGING) & leads["issues"].map(lambda v: bool(_text(v)))]
+    counts: dict[str, set[str]] = {}
+    for row in cited.itertuples(index=False):
+        counts.setdefault(_sentence(row.issues), set()).add(row.unit)
+    ranked = sorted(counts.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+    return [{"issue": issue, "unit_count": len(units), "units": "、".join(sorted(units))} for issue, units in ranked]
 
 
 def reporting_gaps(returns: pd.DataFrame) -> dict[str, list[dict]]:
-    """Units that did not report, reported late, or sent a return that could not be used."""
-    returned, late, accepted = _return_masks(returns)
+    """Units by reporting state: missing (逾期未报 / 尚未报送, with a note when the return was rejected), late, rejected."""
 
-    def rows(mask: pd.Series) -> list[dict]:
-        return [
-            {"unit": _text(r.unit), "kind": _text(r.kind), "received": format_date(r.received), "problems": format_number(r.problem_count)}
-            for r in returns[mask].itertuples(index=False)
-        ]
+    def rows(states: tuple[str, ...]) -> list[dict]:
+        result = []
+        for r in returns[returns["status"].isin(states)].itertuples(index=False):
+            rejected = bool(r.returned) and not (not is_missing(r.accepted) and bool(r.accepted))
+            result.append(
+                {
+                    "unit": _text(r.unit),
+                    "kind": _text(r.kind),
+                    "received": format_date(r.received),
+                    "problems": format_number(r.problem_count),
+                    "status": _text(r.status),
+                    "note": "报表被退回后未重新报送" if rejected and r.status == "逾期未报" else "",
+                }
+            )
+        return result
 
-    return {"missing": rows(~returned), "late": rows(returned & late), "rejected": rows(returned & ~accepted)}
+    return {"missing": rows(("逾期未报", "尚未报送")), "late": rows(("逾期报送",)), "rejected": rows(("报表被退回",))}
+
+
+def return_sentence(returns: pd.DataFrame, gaps: dict[str, list[dict]] | None = None) -> str:
+    """The bulletin's sentence on returns, with no zero filler: 应报送单位51个，按时报送47个……"""
+    counts = return_summary(returns)
+    gaps = gaps or reporting_gaps(returns)
+    parts = [f"按时报送{counts['on_time']}个"]
+    if counts["late"]:
+        parts.append(f"逾期报送{counts['late']}个")
+    if counts["rejected"]:
+        parts.append(f"报表被退回待改正{counts['rejected']}个")
+    if counts["overdue"]:
+        note = f"（其中{counts['rejected_overdue']}个单位报表被退回后未重新报送）" if counts["rejected_overdue"] else ""
+        parts.append(f"逾期未报{counts['overdue']}个{note}")
+    pending = counts["missing"] - counts["overdue"]
+    if pending:
+        parts.append(f"尚未报送{pending}个")
+    return f"应报送单位{counts['total']}个，" + "，".join(parts) + "。"
 
 
 def target_text(row) -> str:
-    """A target as people write it: 增长6%, ≥1200亿元."""
-    prefix = {"<=": "≤", ">=": "", "=": ""}.get(_text(row.comparator), "")
+    """A target as people write it, comparator in words: 增长6%, 不低于1200亿元, 不超过0%."""
+    comparator = _text(row.comparator)
+    words = "不超过" if comparator == "<=" else ""
     if _text(row.kind) == "growth":
-        prefix = "增长" if prefix == "" else "增长" + prefix
-    return f"{prefix}{format_number(row.target)}{_text(row.unit)}"
+        words = "增长" + words
+    return f"{words}{format_number(row.target)}{_text(row.unit)}"
 
 
 def indicator_status(row) -> str:
-    """The light in words, with 达到力争值 when the stretch value is reached."""
-    status = LIGHT_STATUS.get(_text(row.light), _text(row.light))
+    """The light in words, with 达到力争值 when the stretch value is reached and each figure when contested."""
+    light = _text(row.light)
+    status = LIGHT_STATUS.get(light, light)
+    if light == "disputed":
+        return f"数据待核实（{_text(row.contested)}）"
     if not is_missing(row.stretch_met) and bool(row.stretch_met):
         status += "（达到力争值）"
     return status
@@ -281,8 +426,8 @@ def _indicator_row(row) -> dict:
         "metric": _text(row.metric),
         "target": target_text(row),
         "stretch": "" if is_missing(row.stretch) else f"{_stretch_word(row)}{format_number(row.stretch)}{unit}",
-        "reported": "" if is_missing(row.reported) else f"{format_number(row.reported)}{unit}",
-        "expected": "年度考核" if exempt else ("" if is_missing(row.expected) else f"{format_number(row.expected)}{unit}"),
+        "reported": format_value(row.reported, unit),
+        "expected": "年度考核" if exempt else format_value(row.expected, unit),
         "status": indicator_status(row),
         "light": _text(row.light),
         "lead_unit": _text(row.lead_unit),
@@ -295,11 +440,15 @@ def _task_row(row) -> dict:
         "text": _text(row.text),
         "lead_units": "、".join(units_of(row.lead_units)),
         "deadline": format_date(row.deadline),
-        "percent": "" if is_missing(row.lead_percent) else f"{format_number(row.lead_percent)}%",
+        "percent": format_percent(row.lead_percent),
         "progress": _text(row.lead_progress),
         "issues": _text(row.lead_issues),
         "category": _text(row.category),
         "change": _text(row.change),
+        "short_title": _text(row.short_title),
+        "lead_categories": _text(row.lead_categories),
+        "overdue": bool(row.overdue) if not is_missing(row.overdue) else False,
+        "reason": _text(row.reason),
     }
 
 
@@ -307,8 +456,11 @@ def bulletin_context(consolidation: Consolidation, district: str) -> dict:
     """Everything the bulletin templates show, as plain strings, lists and dicts."""
     c = consolidation
     categories = category_counts(c.tasks)
+    present = categories[categories["count"] > 0]  # no 未启动0项、占0.0% filler
     lights = light_counts(c.indicators)
     returns = return_summary(c.returns)
+    gaps = reporting_gaps(c.returns)
+    light_parts = [f"{LIGHT_STATUS[r.light]}{int(r.count)}项" for r in lights.itertuples(index=False) if r.count]
     tasks_by_category = []
     for name in CATEGORIES:
         group = c.tasks[c.tasks["category"] == name]
@@ -324,16 +476,26 @@ def bulletin_context(consolidation: Consolidation, district: str) -> dict:
         "due_date": format_date(c.due_date),
         "schedule": format_share(c.schedule_fraction),
         "task_total": len(c.tasks),
+        # only the categories that hold tasks: the bulletin never writes 未启动0项、占0.0%
         "categories": [
-            {"name": r.category, "count": int(r.count), "share": format_share(r.share)} for r in categories.itertuples(index=False)
+            {"name": r.category, "count": int(r.count), "share": format_share(r.share)} for r in present.itertuples(index=False)
         ],
+        "category_sentence": "；".join(
+            f"{r.category}{int(r.count)}项、占{format_share(r.share)}" for r in present.itertuples(index=False)
+        ),
+        "light_sentence": "、".join(light_parts).replace("年度考核", "年度考核指标").replace("待核实", "数据待核实")
+        .replace("未报送", "未报送完成值"),
+        "return_sentence": return_sentence(c.returns, gaps),
+        "overdue_tasks": overdue_tasks(c),
+        "disputed": disputed_indicators(c),
+        "common_problems": common_problems(c),
         "category": {r.category: {"count": int(r.count), "share": format_share(r.share)} for r in categories.itertuples(index=False)},
         "indicator_total": len(c.indicators),
         "lights": {r.light: int(r.count) for r in lights.itertuples(index=False)},
         "returns": returns,
         "key_indicators": [_indicator_row(r) for r in key_indicators(c).itertuples(index=False)],
         "lagging": lagging_items(c).to_dict("records"),
-        "gaps": reporting_gaps(c.returns),
+        "gaps": gaps,
         "tasks_by_category": tasks_by_category,
         "indicators": [_indicator_row(r) for r in c.indicators.itertuples(index=False)],
     }
@@ -341,11 +503,13 @@ def bulletin_context(consolidation: Consolidation, district: str) -> dict:
 
 @dataclass
 class Notice:
-    """One unit's 督办单: its flagged items and the date to reply by."""
+    """One unit's 督办单: its level (提示 / 督办 / 约谈建议), its items and the date to reply by."""
 
     unit: str
     items: list[dict]
     reply_by: date
+    level: str = "督办"
+    reason: str = ""
 
 
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
@@ -371,25 +535,32 @@ def _item_subject(key: str, metrics: dict, texts: dict, period: object) -> str:
 
 
 def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
-    """A 督办单 for every unit with a red flag: all its flags and its lagging tasks, red first.
+    """A 督办单 for every unit the judgement selects (单位情况's 督办级别, a rule in settings.notices).
 
-    A 欠序时进度 task the unit leads is listed too (after the red flags, before
-    the yellow ones) unless a flag already names it: the notice lists the
-    unit's overdue *and* lagging items.
+    Items: the unit's flags, each (kind, item) once and red first — a contested
+    figure is listed once with every unit's figure, a rejected return with each
+    cell to fix — then each task whose lead is this unit and whose own report is
+    欠序时进度, unless a flag already names it.
     """
     flags = consolidation.flags
     tasks = consolidation.tasks
-    texts = dict(zip(tasks["number"].astype(str), tasks["text"].map(_text)))
+    titles = dict(zip(tasks["number"].astype(str), tasks["short_title"].map(_text)))
     metrics = dict(zip(consolidation.indicators["key"].astype(str), consolidation.indicators["metric"].map(_text)))
-    schedule = format_share(consolidation.schedule_fraction)
-    lagging = tasks[tasks["category"] == LAGGING]
+    expected = dict(zip(tasks["number"].astype(str), tasks["expected_percent"]))
+    leads = consolidation.leads
+    units = consolidation.units
     result = []
-    for unit in flagged_units(flags):
+    for record in units[units["notice_level"].map(_text) != ""].itertuples(index=False):
+        unit = record.unit
         own = flags[flags["unit"].map(lambda cell: unit in units_of(cell))]
         own = own.assign(rank=own["level"].map({"red": 0, "yellow": 2}).fillna(3)).sort_values("rank", kind="stable")
         ordered: list[tuple[int, dict]] = []
+        seen: set[tuple[str, str]] = set()
         for row in own.itertuples(index=False):
             key = _text(row.key)
+            if (row.flag, key) in seen:
+                continue
+            seen.add((row.flag, key))
             ordered.append(
                 (
                     int(row.rank),
@@ -397,18 +568,19 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
                         "flag": _text(row.flag),
                         "level": "红色" if row.level == "red" else "黄色",
                         "key": key,
-                        "subject": _item_subject(key, metrics, texts, consolidation.period),
+                        "subject": _item_subject(key, metrics, titles, consolidation.period),
                         "reason": official_text(_text(row.reason)),
                     },
                 )
             )
         flagged_keys = {item["key"] for _, item in ordered}
-        for task in lagging.itertuples(index=False):
-            key = str(task.number)
-            if unit not in units_of(task.lead_units) or key in flagged_keys:
+        behind = leads[(leads["unit"] == unit) & (leads["category"] == LAGGING)]
+        for lead in behind.itertuples(index=False):
+            key = str(lead.number)
+            if key in flagged_keys:
                 continue
-            percent = "未填写完成进度" if is_missing(task.lead_percent) else f"完成进度{format_number(task.lead_percent)}%"
-            issues = _text(task.lead_issues)
+            percent = format_percent(lead.percent)
+            issues = _closed(lead.issues)
             ordered.append(
                 (
                     1,
@@ -416,13 +588,15 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
                         "flag": LAGGING,
                         "level": "—",
                         "key": key,
-                        "subject": _item_subject(key, metrics, texts, consolidation.period),
-                        "reason": f"{percent}，低于序时进度{schedule}。" + (f"存在问题：{issues}" if issues else ""),
+                        "subject": _item_subject(key, metrics, titles, consolidation.period),
+                        "reason": (f"完成进度{percent}，" if percent else "本单位报“滞后”，")
+                        + f"低于序时进度{format_percent(expected.get(key))}。"
+                        + (f"存在问题：{issues}" if issues else ""),
                     },
                 )
             )
         items = [item for _, item in sorted(ordered, key=lambda pair: pair[0])]
-        result.append(Notice(unit=unit, items=items, reply_by=reply_by))
+        result.append(Notice(unit=unit, items=items, reply_by=reply_by, level=_text(record.notice_level), reason=_text(record.reason)))
     return result
 
 
@@ -437,6 +611,8 @@ def notice_context(notice: Notice, consolidation: Consolidation, district: str, 
         "period_label": period_label(consolidation.period),
         "items": notice.items,
         "item_count": len(notice.items),
+        "level": notice.level,  # 提示 / 督办 / 约谈建议
+        "level_reason": notice.reason,
         "reply_by": format_date(notice.reply_by),
         "as_of": format_date(consolidation.as_of),
     }
@@ -489,7 +665,7 @@ def bulletin_charts(consolidation: Consolidation) -> dict[str, bytes]:
 
     return {
         "chart_categories": charts.category_share_png(category_counts(consolidation.tasks)),
-        "chart_units": charts.unit_categories_png(unit_categories(consolidation.tasks)),
+        "chart_units": charts.unit_categories_png(unit_categories(consolidation.units)),
     }
 
 

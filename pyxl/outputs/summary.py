@@ -27,10 +27,11 @@ from pyxl.outputs.dashboard import add_dashboard
 
 KIND_LABELS = {"growth": "增速", "count": "数量", "amount": "金额", "measure": "实物量", "ratio": "比率", "level": "水平"}
 LEVEL_LABELS = {"red": "红", "yellow": "黄"}
+COMPARATOR_LABELS = {">=": "不低于", "<=": "不超过", "=": "达到"}
 YES, NO = "是", "否"
 # column id → how its values are shown, per table
 _VALUE_LABELS = {
-    "indicators": {"light": LIGHT_LABELS, "kind": KIND_LABELS},
+    "indicators": {"light": LIGHT_LABELS, "kind": KIND_LABELS, "comparator": COMPARATOR_LABELS},
     "flags": {"level": LEVEL_LABELS},
     "problems": {"severity": SEVERITY_LABELS},
 }
@@ -50,6 +51,7 @@ _COLOURS = {
         ("light", "红", "red"),
         ("light", "黄", "yellow"),
         ("light", "绿", "green"),
+        ("light", "待核实", "yellow"),
         ("stretch_met", NO, "yellow"),
         ("stretch_met", YES, "green"),
     ],
@@ -58,6 +60,15 @@ _COLOURS = {
         ("accepted", NO, "red"),
         ("accepted", YES, "green"),
         ("late", YES, "yellow"),
+        ("status", "逾期未报", "red"),
+        ("status", "报表被退回", "yellow"),
+    ],
+    "units": [
+        ("notice_level", "约谈建议", "red"),
+        ("notice_level", "督办", "red"),
+        ("notice_level", "提示", "yellow"),
+        ("report_status", "逾期未报", "red"),
+        ("report_status", "报表被退回", "yellow"),
     ],
     "flags": [("level", "红", "red"), ("level", "黄", "yellow")],
     "problems": [("severity", "错误", "red"), ("severity", "提示", "yellow")],
@@ -67,8 +78,12 @@ _FILLS = {  # Excel's own "light red fill with dark red text" family
     "yellow": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
     "green": {"bg_color": "#C6EFCE", "font_color": "#006100"},
 }
-_WIDE = {"text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message"}  # wrapped, fixed width
+_WIDE = {"text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message", "lead_categories", "contested"}  # wrapped, fixed width
 _MIN_WIDTH, _MAX_WIDTH, _WIDE_WIDTH = 6, 40, 50
+# Percentages are shown to one decimal everywhere: these columns always, and an indicator's
+# figures when its unit is %.
+_PERCENT_COLUMNS = {"lead_percent", "expected_percent", "completion", "percent"}
+_FIGURE_COLUMNS = {"target", "stretch", "reported", "expected", "deviation"}
 
 
 def _shown(table: str, column: str, value: object) -> object:
@@ -98,7 +113,7 @@ def write_summary(path: Path, consolidation: Consolidation) -> Path:
         workbook.set_properties(
             {
                 "title": f"重点工作推进情况汇总（{consolidation.period}）",
-                "comments": f"统计截至 {as_of.isoformat()}",
+                "comments": f"统计截至{as_of.year}年{as_of.month}月{as_of.day}日",
                 # the as-of date, not the clock: a re-run on the same archive gives the same bytes
                 "created": datetime(as_of.year, as_of.month, as_of.day, tzinfo=timezone.utc),
             }
@@ -107,8 +122,10 @@ def write_summary(path: Path, consolidation: Consolidation) -> Path:
             "header": workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"}),
             "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
             "cell": workbook.add_format({"valign": "top"}),
-            "date": workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"}),
-            "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm", "valign": "top"}),
+            "one_decimal": workbook.add_format({"num_format": "0.0", "valign": "top"}),
+            # dates as Chinese documents write them: 2025年7月5日
+            "date": workbook.add_format({"num_format": 'yyyy"年"m"月"d"日"', "valign": "top"}),
+            "datetime": workbook.add_format({"num_format": 'yyyy"年"m"月"d"日" hh:mm', "valign": "top"}),
             **{colour: workbook.add_format(fill) for colour, fill in _FILLS.items()},
         }
         labelled = consolidation.labelled()
@@ -127,8 +144,10 @@ def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, fra
     for col, header in enumerate(labelled.columns):
         sheet.write_string(0, col, str(header), formats["header"])
         widths.append(display_width(str(header)) + 2)
+    unit_col = columns.index("unit") if table == "indicators" and "unit" in columns else None
     for row_number, record in enumerate(frame.itertuples(index=False), start=1):
         lines = 1
+        in_percent = unit_col is not None and str(record[unit_col]) in ("%", "％")
         for col, (column, raw) in enumerate(zip(columns, record)):
             value = _shown(table, column, raw)
             wide = column in _WIDE
@@ -136,14 +155,15 @@ def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, fra
                 continue
             if isinstance(value, datetime):
                 sheet.write_datetime(row_number, col, value, formats["datetime"])
-                text = "0000-00-00 00:00"
+                text = "0000年00月00日 00:00"
             elif isinstance(value, date):
                 sheet.write_datetime(row_number, col, value, formats["date"])
-                text = "0000-00-00"
+                text = "0000年00月00日"
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                one = column in _PERCENT_COLUMNS or (in_percent and column in _FIGURE_COLUMNS)
                 if math.isfinite(value):
-                    sheet.write_number(row_number, col, value, formats["cell"])
-                text = f"{value:g}"
+                    sheet.write_number(row_number, col, value, formats["one_decimal" if one else "cell"])
+                text = f"{value:.1f}" if one else f"{value:g}"
             else:
                 text = str(value)
                 sheet.write_string(row_number, col, text, formats["wrap" if wide else "cell"])
