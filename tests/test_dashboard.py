@@ -110,13 +110,15 @@ def test_key_indicators_against_schedule(saved, consolidation):
     book = openpyxl.load_workbook(saved)
     (done,) = _charts(saved)["col-clustered"]
     (schedule,) = _charts(saved)["lineChart"]  # 序时进度: a line across the columns, in the same chart
-    assert _cells(book, done["name"]) == ["完成序时目标(%)"] and _cells(book, schedule["name"]) == ["序时进度(%)"]
+    assert _cells(book, done["name"]) == ["完成年度目标(%)"] and _cells(book, schedule["name"]) == ["序时进度(%)"]
     labels = _cells(book, done["categories"])
     # first-section targets with a value and a positive 序时目标: 1-1, 2-1, 3-1, 3-2
     key = consolidation.indicators[consolidation.indicators["key"].isin(["1-1", "2-1", "3-1", "3-2"])]
     assert labels == [f"{r.metric}（{r.unit}）" for r in key.itertuples()]
-    assert _cells(book, done["values"]) == [round(r.reported / r.expected * 100, 1) for r in key.itertuples()]
-    assert _cells(book, schedule["values"]) == [100] * len(key)
+    assert _cells(book, done["values"]) == [round(r.reported / r.target * 100, 1) for r in key.itertuples()]
+    # the 序时进度 line at each target's share of the year due by now: 100 for growth rates, 50.0 for 重点项目投资 in June
+    assert _cells(book, schedule["values"]) == [round(r.expected / r.target * 100, 1) for r in key.itertuples()]
+    assert _cells(book, schedule["values"])[-1] == 50.0
 
 
 def test_dashboard_tables_are_what_the_sheet_shows(consolidation):

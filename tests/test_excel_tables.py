@@ -70,8 +70,8 @@ def test_dashboard_charts_plot_the_consolidated_numbers(tmp_path):
     indicators = tables[TABLE_INDICATORS]
     assert len(indicators) and names == list(indicators["指标"])
     assert series == {
-        "完成序时目标(%)": list(indicators["完成序时目标(%)"]),
-        "序时进度(%)": [100.0] * len(indicators),
+        "完成年度目标(%)": list(indicators["完成年度目标(%)"]),
+        "序时进度(%)": list(indicators["序时进度(%)"]),  # each target's share due by now: 50.0 for a June cumulative one
     }
     # the shares are readable as percentages in a sheet without number formats
     rows = book.read_table(SHEET_NAME)

@@ -15,7 +15,19 @@ import pytest
 from conftest import REPO
 from docx import Document
 
-from pyxl.common.model import CATEGORIES, FLAG_COLUMNS, INDICATOR_COLUMNS, RETURN_COLUMNS, TASK_COLUMNS, Consolidation
+from pyxl.common.config import NoticeSettings
+from pyxl.common.model import (
+    CATEGORIES,
+    FLAG_COLUMNS,
+    INDICATOR_COLUMNS,
+    LEAD_COLUMNS,
+    RETURN_COLUMNS,
+    TASK_COLUMNS,
+    UNIT_COLUMNS,
+    Consolidation,
+)
+from pyxl.judgement.consolidate import report_state, short_title
+from pyxl.judgement.flags import unit_table
 from pyxl.common.problems import PROBLEM_COLUMNS
 from pyxl.outputs import report
 
@@ -42,6 +54,11 @@ def _task(number, section, text, lead, category, *, percent=None, issues="", dea
         "category": category,
         "previous_category": "达序时进度",
         "change": "",
+        "expected_percent": 100.0 if deadline else 50.0,
+        "short_title": short_title(text),
+        "lead_categories": "；".join(f"{unit}：{category}" for unit in lead),
+        "overdue": deadline is not None and category != "已完成",
+        "reason": "",
     }
 
 
@@ -62,6 +79,8 @@ def _indicator(key, metric, kind, target, unit, reported, expected, light, lead,
         "light": light,
         "stretch_met": stretch_met,
         "lead_unit": lead,
+        "reported_by": None if reported is None else lead,
+        "contested": "",
     }
 
 
@@ -106,7 +125,9 @@ def sample_consolidation() -> Consolidation:
         {"flag": "指标滞后", "level": "yellow", "unit": "区发展改革局", "key": "3-1", "reason": "增长7.5%，略低于目标8%。"},
         {"flag": "连续未更新", "level": "yellow", "unit": "区工业和信息化局", "key": "4", "reason": "进展情况连续3期相同。"},
     ]
-    return Consolidation(
+    for row in returns:
+        row["status"] = report_state(row["accepted"], row["returned"], row["late"], date(2025, 7, 10), date(2025, 7, 5))
+    return with_judgement(Consolidation(
         period="2025-06",
         as_of=date(2025, 7, 10),
         year=2025,
@@ -117,7 +138,26 @@ def sample_consolidation() -> Consolidation:
         returns=pd.DataFrame(returns, columns=list(RETURN_COLUMNS)),
         flags=pd.DataFrame(flags, columns=list(FLAG_COLUMNS)),
         problems=pd.DataFrame([], columns=PROBLEM_COLUMNS),
+        leads=pd.DataFrame([], columns=list(LEAD_COLUMNS)),
+        units=pd.DataFrame([], columns=list(UNIT_COLUMNS)),
+    ))
+
+
+def with_judgement(consolidation: Consolidation, rule: NoticeSettings | None = None) -> Consolidation:
+    """The per-lead and per-unit tables of a hand-made consolidation: every lead of a task shares its category."""
+    tasks = consolidation.tasks
+    leads = pd.DataFrame(
+        [{"number": t.number, "unit": unit, "category": t.category, "status": t.lead_status, "percent": t.lead_percent,
+          "issues": t.lead_issues, "overdue": bool(t.overdue)} for t in tasks.itertuples(index=False) for unit in t.lead_units],
+        columns=list(LEAD_COLUMNS),
     )
+    returns = consolidation.returns
+    missing = sorted(set(leads["unit"]) - set(returns["unit"]))
+    extra = pd.DataFrame([{"unit": u, "kind": "区直部门", "task_count": 1, "returned": True, "late": False, "accepted": True,
+                           "problem_count": 0, "file": "", "status": "按时报送"} for u in missing], columns=list(RETURN_COLUMNS))
+    everyone = pd.concat([returns, extra], ignore_index=True) if missing else returns
+    units = unit_table(leads, everyone, consolidation.flags, rule or NoticeSettings())
+    return Consolidation(**{**consolidation.__dict__, "leads": leads, "units": units})
 
 
 @pytest.fixture(scope="module")
@@ -162,13 +202,16 @@ def _headline(consolidation: Consolidation) -> list[str]:
     phrases = [f"确定重点任务{len(tasks)}项"]
     for category in CATEGORIES:
         count = int((tasks["category"] == category).sum())
-        phrases.append(f"{category}{count}项、占{count / len(tasks) * 100:.1f}%")
+        if count:  # no 未启动0项、占0.0% filler
+            phrases.append(f"{category}{count}项、占{count / len(tasks) * 100:.1f}%")
     lights = consolidation.indicators["light"]
     phrases.append(f"量化指标{len(lights)}项，其中绿灯{(lights == 'green').sum()}项、黄灯{(lights == 'yellow').sum()}项、红灯{(lights == 'red').sum()}项")
     r = consolidation.returns
-    returned, late = r.returned.fillna(False).astype(bool), r.late.fillna(False).astype(bool)
-    on_time = int((returned & ~late).sum())
-    phrases.append(f"应报送单位{len(r)}个，按时报送{on_time}个，逾期报送{int((returned & late).sum())}个，未报送{int((~returned).sum())}个")
+    accepted = r.accepted.fillna(False).astype(bool)
+    late = r.late.fillna(False).astype(bool)
+    # after the due date a unit whose return was rejected has not reported either
+    phrases.append(f"应报送单位{len(r)}个，按时报送{int((accepted & ~late).sum())}个，逾期报送{int((accepted & late).sum())}个，"
+                   f"未报送{int((~accepted).sum())}个")
     return phrases
 
 
@@ -184,7 +227,7 @@ def test_category_counts_follow_the_task_table(consolidation):
 
 
 def test_unit_table_counts_each_lead_unit_and_sorts_by_total(consolidation):
-    table = report.unit_categories(consolidation.tasks)
+    table = report.unit_categories(consolidation.units)
     # task 7 has two lead units: it counts for both
     assert table.loc["区住房城乡建设局", "未启动"] == 1 and table.loc["区住房城乡建设局", "达序时进度"] == 1
     assert table["合计"].sum() == sum(len(units) for units in consolidation.tasks["lead_units"])
@@ -210,9 +253,14 @@ def test_reply_by_skips_weekends():
     assert report.reply_by_date(date(2025, 7, 12)) == date(2025, 7, 18)  # from a Saturday
 
 
-def test_notices_only_for_units_with_red_flags(consolidation):
-    made = report.notices(consolidation, date(2025, 7, 17))
-    assert [n.unit for n in made] == ["区卫生健康局", "区财政局", "区工业和信息化局"]
+def test_notices_only_for_units_the_settings_rule_selects(consolidation):
+    # issue_from 督办: a red flag or a lead task 欠序时进度; units with only yellow flags get none
+    strict = with_judgement(consolidation, NoticeSettings(issue_from="督办"))
+    made = report.notices(strict, date(2025, 7, 17))
+    assert [n.unit for n in made] == ["区财政局", "区卫生健康局", "区工业和信息化局", "区生态环境分局"]
+    assert all(n.level == "督办" for n in made)
+    # the default (提示) also gives 区发展改革局 (one yellow flag) a 提示 notice: every selected unit gets one
+    assert [n.unit for n in report.notices(consolidation, date(2025, 7, 17))][0] == "区发展改革局"
     industry = made[2]
     assert [i["key"] for i in industry.items] == ["5", "5-1", "4"]  # red first, yellow after
 
@@ -220,14 +268,12 @@ def test_notices_only_for_units_with_red_flags(consolidation):
 # ---------------------------------------------------------------- rendered files
 
 
-def test_files_are_written_where_the_office_looks(rendered):
+def test_files_are_written_where_the_office_looks(rendered, consolidation):
     out = rendered["out"]
     expected = {
         out / "督查通报_2025-06.docx",
         out / "督查通报_2025-06.html",
-        out / "督办单" / "区卫生健康局.docx",
-        out / "督办单" / "区财政局.docx",
-        out / "督办单" / "区工业和信息化局.docx",
+        *(out / "督办单" / f"{unit}.docx" for unit in consolidation.units[consolidation.units["notice_level"] != ""]["unit"]),
     }
     assert set(rendered["paths"]) == expected
     assert all(path.exists() for path in expected)
@@ -255,7 +301,7 @@ def test_docx_key_indicator_table(rendered, consolidation):
     body = {row[0]: row for row in rows[1:]}
     key = report.key_indicators(consolidation)
     assert set(body) == set(key["key"])
-    assert body["1-1"][2:7] == ["增长6%", "6.5%", "6.3%", "6%", "绿灯"]
+    assert body["1-1"][2:7] == ["增长6%", "6.5%", "6.3%", "6.0%", "绿灯"]  # percentages to one decimal
     assert body["3-2"][6] == "绿灯（达到力争值）"
     assert body["2-1"][6] == "红灯"
 
@@ -267,13 +313,13 @@ def test_lagging_items_and_units_in_both_outputs(rendered, consolidation):
         for task in consolidation.tasks[consolidation.tasks["category"] == "欠序时进度"].itertuples():
             # one sentence per item: the task's own 。 does not run into the lead unit's brackets
             lead = "、".join(task.lead_units)
-            assert f"任务{task.number}：{task.text.rstrip('。')}（牵头单位：{lead}）。" in text
+            assert f"任务{task.number}：{task.short_title}（牵头单位：{lead}）。" in text  # a short title, not the whole text
             assert task.lead_issues in text
         assert "。（" not in text
         assert "指标5-1：5G基站（牵头单位：区工业和信息化局）" in text
-        assert "未报送单位（1个）：区卫生健康局。" in text
+        assert "未报送单位（2个）：区卫生健康局、区生态环境分局。" in text  # rejected and not resent by the due date
         assert "逾期报送单位（1个）：区财政局（2025年7月8日）。" in text
-        assert "未予采用的单位（1个）：区生态环境分局" in text
+        assert "完成时限为2025年6月30日，已逾期未完成" in text  # task 5, overdue, named with its date
 
 
 def test_attachment_tables_hold_every_task_and_target(rendered, consolidation):
@@ -315,7 +361,7 @@ def test_a_flag_naming_two_lead_units_goes_to_both(tmp_path, consolidation):
         [consolidation.flags, pd.DataFrame([{"flag": "任务逾期", "level": "red", "unit": "区交通运输局、区住房城乡建设局", "key": "7", "reason": "道路工程未按期完工。"}])],
         ignore_index=True,
     )
-    made = report.notices(Consolidation(**{**consolidation.__dict__, "flags": flags}), date(2025, 7, 17))
+    made = report.notices(with_judgement(Consolidation(**{**consolidation.__dict__, "flags": flags})), date(2025, 7, 17))
     by_unit = {n.unit: n for n in made}
     assert "区交通运输局、区住房城乡建设局" not in by_unit
     for unit in ("区交通运输局", "区住房城乡建设局"):
@@ -325,9 +371,12 @@ def test_a_flag_naming_two_lead_units_goes_to_both(tmp_path, consolidation):
 def test_rerun_drops_a_notice_for_a_unit_no_longer_flagged(tmp_path, consolidation):
     out = tmp_path / "2025-06"
     report.write_bulletin(consolidation, out, TEMPLATES, "长清区", date(2025, 7, 17))
-    cleared = Consolidation(**{**consolidation.__dict__, "flags": consolidation.flags[consolidation.flags["unit"] != "区财政局"]})
+    assert (out / "督办单" / "区卫生健康局.docx").exists()
+    flags = consolidation.flags[consolidation.flags["unit"] != "区卫生健康局"]
+    cleared = with_judgement(Consolidation(**{**consolidation.__dict__, "flags": flags}))
     report.write_bulletin(cleared, out, TEMPLATES, "长清区", date(2025, 7, 17))
-    assert sorted(p.name for p in (out / "督办单").iterdir()) == ["区卫生健康局.docx", "区工业和信息化局.docx"]
+    names = sorted(p.name for p in (out / "督办单").iterdir())
+    assert "区卫生健康局.docx" not in names and "区财政局.docx" in names
 
 
 def test_text_from_units_is_escaped(tmp_path, consolidation):
@@ -420,12 +469,12 @@ def test_notice_lists_lagging_tasks_numbered_with_official_dates(tmp_path, conso
     tasks["lead_units"] = [["区财政局"] if n == "3" else units for n, units in zip(tasks["number"], tasks["lead_units"])]
     flags = consolidation.flags.copy()
     flags.loc[flags["key"] == "2-1", "reason"] = "截至 2025-07-08 低于目标，见「指标进度」。"
-    changed = Consolidation(**{**consolidation.__dict__, "tasks": tasks, "flags": flags})
+    changed = with_judgement(Consolidation(**{**consolidation.__dict__, "tasks": tasks, "flags": flags}))
     fiscal = {n.unit: n for n in report.notices(changed, date(2025, 7, 17))}["区财政局"]
     assert [(i["flag"], i["key"]) for i in fiscal.items] == [("指标滞后", "2-1"), ("欠序时进度", "2"), ("欠序时进度", "3")]
     assert fiscal.items[0]["subject"] == "指标2-1：一般公共预算收入"
-    assert fiscal.items[2]["subject"] == "任务3：固定资产投资增长8%。"
-    assert fiscal.items[2]["reason"] == "完成进度40%，低于序时进度50.0%。存在问题：项目储备不足。"
+    assert fiscal.items[2]["subject"] == "任务3：固定资产投资增长8%"
+    assert fiscal.items[2]["reason"] == "完成进度40.0%，低于序时进度50.0%。存在问题：项目储备不足。"
     assert fiscal.items[0]["reason"] == "截至2025年7月8日低于目标，见“指标进度”。"  # spaced as Chinese text is
     # a lagging task a flag already names is not listed twice
     industry = {n.unit: n for n in report.notices(changed, date(2025, 7, 17))}["区工业和信息化局"]
@@ -449,8 +498,8 @@ def test_libreoffice_notice_with_seven_items_is_one_page(tmp_path, consolidation
     overdue = "完成时限 2025-06-30 已过，任务尚未完成，目前为「欠序时进度」。"
     conflict = "建成新能源充电桩：区发展改革局报 280个，区住房城乡建设局报 336个，相差超过 5%，请核实。"
     rows = [{"flag": "任务逾期", "level": "red", "unit": "区发展改革局", "key": k, "reason": overdue} for k in ("1", "3", "7")]
-    rows += [{"flag": "数据冲突", "level": "yellow", "unit": "区发展改革局", "key": k, "reason": conflict} for k in ("1-1", "3-1", "3-2")]
-    busy = Consolidation(**{**consolidation.__dict__, "tasks": tasks, "flags": pd.DataFrame(rows, columns=list(FLAG_COLUMNS))})
+    rows += [{"flag": "数据待核实", "level": "yellow", "unit": "区发展改革局", "key": k, "reason": conflict} for k in ("1-1", "3-1", "3-2")]
+    busy = with_judgement(Consolidation(**{**consolidation.__dict__, "tasks": tasks, "flags": pd.DataFrame(rows, columns=list(FLAG_COLUMNS))}))
     out = tmp_path / "2025-06"
     report.write_bulletin(busy, out, TEMPLATES, "长清区", date(2025, 7, 17))
     assert len(report.notices(busy, date(2025, 7, 17))[0].items) == 7  # task 11 lags too

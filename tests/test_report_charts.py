@@ -19,7 +19,7 @@ def test_an_installed_cjk_font_is_found_and_draws_the_labels():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         pie = charts.category_share_png(report.category_counts(consolidation.tasks))
-        bars = charts.unit_categories_png(report.unit_categories(consolidation.tasks))
+        bars = charts.unit_categories_png(report.unit_categories(consolidation.units))
     assert not [w for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
     assert pie.startswith(b"\x89PNG") and bars.startswith(b"\x89PNG")
 
@@ -37,7 +37,7 @@ def test_taller_bar_chart_for_more_units():
     from matplotlib.image import imread
 
     consolidation = sample_consolidation()
-    table = report.unit_categories(consolidation.tasks)
+    table = report.unit_categories(consolidation.units)
     small = imread(io.BytesIO(charts.unit_categories_png(table.head(3))))
     large = imread(io.BytesIO(charts.unit_categories_png(table)))
     assert large.shape[0] > small.shape[0]
@@ -85,7 +85,7 @@ def test_pie_labels_of_small_neighbouring_slices_do_not_overlap():
 
 def test_unit_bars_carry_their_totals_inside_the_axes():
     consolidation = sample_consolidation()
-    table = report.unit_categories(consolidation.tasks)
+    table = report.unit_categories(consolidation.units)
     figure = charts.unit_categories_figure(table)
     axes = figure.axes[0]
     totals = [t for t in axes.texts]

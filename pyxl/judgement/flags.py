@@ -58,6 +58,13 @@ def number_text(value: float | None) -> str:
 _number = number_text
 
 
+def _figure(value: float | None, unit: str) -> str:
+    """A figure with its unit; a percentage to one decimal (5.09% → 5.1%)."""
+    if not is_missing(value) and unit in ("%", "％"):
+        return f"{value:.1f}%"
+    return f"{_number(value)}{unit}"
+
+
 def _percent(value: float) -> str:
     return f"{value:.1f}%"
 
@@ -109,14 +116,16 @@ def overdue_tasks(tasks: pd.DataFrame, as_of: date, leads: pd.DataFrame | None =
         deadline = row.deadline
         if is_missing(deadline) or not (deadline < as_of) or row.category == "已完成":
             continue
-        units = row.lead_units
+        # each lead that has not finished gets its own flag, saying its own state
+        own = [(row.lead_units, row.category)]
         if leads is not None:
-            own = leads[(leads["number"].astype(str) == str(row.number)) & (leads["category"] != "已完成")]
-            units = "、".join(own["unit"]) or units
-        state = "未报送进展" if row.category == "未报送" else f"目前为“{row.category}”"
-        flags.append(
-            _flag("任务逾期", "red", units, str(row.number), f"完成时限{chinese_date(deadline)}已过，任务尚未完成，{state}。")
-        )
+            mine = leads[(leads["number"].astype(str) == str(row.number)) & (leads["category"] != "已完成")]
+            own = list(zip(mine["unit"], mine["category"])) or own
+        for unit, category in own:
+            state = "本单位未报送进展" if category == "未报送" else f"本单位报“{category}”"
+            flags.append(
+                _flag("任务逾期", "red", unit, str(row.number), f"完成时限{chinese_date(deadline)}已过，任务尚未完成，{state}。")
+            )
     return flags
 
 
@@ -128,12 +137,12 @@ def lagging_indicators(indicators: pd.DataFrame) -> list[dict]:
         below_stretch = not is_missing(row.stretch_met) and not bool(row.stretch_met)
         stretch_note = ""
         if below_stretch:
-            stretch_note = f"，也低于力争值（序时{_number(_scaled_stretch(row))}{row.unit}）"
-        head = f"{row.metric}：本期完成{_number(row.reported)}{row.unit}，序时目标{_number(row.expected)}{row.unit}"
+            stretch_note = f"，也低于力争值（序时{_figure(_scaled_stretch(row), row.unit)}）"
+        head = f"{row.metric}：本期完成{_figure(row.reported, row.unit)}，序时目标{_figure(row.expected, row.unit)}"
         if row.light in ("red", "yellow"):
             points = is_missing(row.completion)
             rate = "" if points else f"，完成率{_percent(row.completion)}"
-            gap = f"，偏差{_number(row.deviation)}{'个百分点' if points else row.unit}"
+            gap = f"，偏差{_number(round(row.deviation, 1)) + '个百分点' if points else _figure(row.deviation, row.unit)}"
             flags.append(_flag("指标滞后", row.light, unit, row.key, f"{head}{rate}{gap}，未达序时目标{stretch_note}。"))
         elif row.light == "green" and below_stretch:
             flags.append(_flag("指标滞后", "yellow", unit, row.key, f"{head}，已达序时目标{stretch_note.replace('也', '但', 1)}。"))
