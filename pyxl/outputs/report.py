@@ -297,12 +297,17 @@ def overdue_tasks(consolidation: Consolidation) -> list[dict]:
     result = []
     for task in consolidation.tasks[consolidation.tasks["overdue"].fillna(False).astype(bool)].itertuples(index=False):
         own = _own_leads(consolidation, task.number)
-        units = "、".join(own[own["category"] != "已完成"]["unit"]) or "、".join(units_of(task.lead_units))
+        unfinished = own[own["category"] != "已完成"]
+        units = "、".join(unfinished["unit"]) or "、".join(units_of(task.lead_units))
+        issues = [_sentence(v) for v in unfinished["issues"] if _text(v)]
         result.append(
             {
                 "key": str(task.number),
+                "number": str(task.number),
                 "title": _text(task.short_title),
                 "lead_unit": units,
+                "lead_units": units,
+                "issues": _closed("；".join(dict.fromkeys(issues))),
                 "deadline": format_date(task.deadline),
                 "category": _text(task.category),
                 "text": f"任务{task.number}：{_text(task.short_title)}（{units}），完成时限为{format_date(task.deadline)}，"
@@ -328,15 +333,18 @@ def disputed_indicators(consolidation: Consolidation) -> list[dict]:
     return result
 
 
-def common_problems(consolidation: Consolidation) -> list[dict]:
-    """The kinds of problem units cite (their own 存在问题 on lagging tasks), with how many units cite each."""
+def cited_problems(consolidation: Consolidation) -> list[dict]:
+    """The problems lead units cite in their own 存在问题 on tasks they report behind, with how many units cite each.
+
+    Keys: kind (the problem as the units wrote it), count (units), units.
+    """
     leads = consolidation.leads
     cited = leads[(leads["category"] == LAGGING) & leads["issues"].map(lambda v: bool(_text(v)))]
     counts: dict[str, set[str]] = {}
     for row in cited.itertuples(index=False):
         counts.setdefault(_sentence(row.issues), set()).add(row.unit)
     ranked = sorted(counts.items(), key=lambda pair: (-len(pair[1]), pair[0]))
-    return [{"issue": issue, "unit_count": len(units), "units": "、".join(sorted(units))} for issue, units in ranked]
+    return [{"kind": issue, "count": len(units), "units": "、".join(sorted(units))} for issue, units in ranked]
 
 
 def reporting_gaps(returns: pd.DataFrame) -> dict[str, list[dict]]:
@@ -488,7 +496,7 @@ def bulletin_context(consolidation: Consolidation, district: str) -> dict:
         "return_sentence": return_sentence(c.returns, gaps),
         "overdue_tasks": overdue_tasks(c),
         "disputed": disputed_indicators(c),
-        "common_problems": common_problems(c),
+        "common_problems": cited_problems(c),
         "category": {r.category: {"count": int(r.count), "share": format_share(r.share)} for r in categories.itertuples(index=False)},
         "indicator_total": len(c.indicators),
         "lights": {r.light: int(r.count) for r in lights.itertuples(index=False)},
