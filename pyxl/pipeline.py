@@ -241,13 +241,21 @@ def _clock_from(now: datetime) -> Callable[[], datetime]:
 
 
 def send_reminders(
-    workspace: Workspace, period: Period, as_of: date, now: datetime, dry_run: bool = False, progress: Progress = no_progress
+    workspace: Workspace, period: Period, as_of: date, now: datetime, dry_run: bool = False, progress: Progress = no_progress,
+    consolidation: Consolidation | None = None,
 ) -> StepResult:
-    """Mail the units whose return has not been accepted after the due date (催报); see pyxl.mail.deliver."""
+    """Mail the units whose return has not been accepted after the due date (催报); see pyxl.mail.deliver.
+
+    Who is chased and which cells each must fix come from the period's judgement
+    (`consolidation`, consolidated here when not given): the same states and
+    problems as the 回收情况 and 问题 sheets, the 通报 and the 督办单.
+    """
     from pyxl.mail import deliver as mail
 
     workspace.check_built_for_this_district()
-    accepted, rejected = _return_status(workspace, period)
+    if consolidation is None:
+        consolidation = _judge(workspace, period, as_of)
+    accepted, rejected = _return_status(consolidation)
     run = mail.run_mail(
         workspace.settings, period, mail.KIND_REMIND, workspace.directory, _clock_from(now), time.sleep, progress,
         dry_run=dry_run, as_of=as_of, accepted=accepted, rejected=rejected,
@@ -255,17 +263,15 @@ def send_reminders(
     return StepResult(summary=run.summary, outputs=run.outputs, attention=run.attention, data=run.delivery)
 
 
-def _return_status(workspace: Workspace, period: Period) -> tuple[set[str], dict[str, list[Problem]]]:
-    """Units whose current return was accepted, and the problems of those whose return was rejected."""
-    from pyxl.returns import collect
-
-    settings = workspace.settings
-    returns = collect.read_archive(
-        settings.returns_dir(period), settings.root, workspace.duty, workspace.directory,
-        sent_dir=settings.distribution_dir(period),
-    )
-    accepted = {r.unit for r in returns if r.unit and r.accepted}
-    rejected = {r.unit: list(r.problems) for r in returns if r.unit and not r.accepted}
+def _return_status(consolidation: Consolidation) -> tuple[set[str], dict[str, list[Problem]]]:
+    """Units whose return was accepted, and the problems of each unit whose current return was not, from the judgement."""
+    returns = consolidation.returns
+    accepted = set(returns.loc[returns["status"].isin(["按时报送", "逾期报送"]), "unit"])
+    sent = set(returns.loc[returns["returned"].fillna(False).astype(bool), "unit"]) - accepted
+    rejected: dict[str, list[Problem]] = {unit: [] for unit in sent}
+    for row in consolidation.problems.to_dict("records"):
+        if row.get("unit") in rejected:
+            rejected[row["unit"]].append(Problem(**{k: (None if v != v else v) for k, v in row.items()}))
     return accepted, rejected
 
 
@@ -379,16 +385,14 @@ def _fetch_mailbox(workspace: Workspace, period: Period, now: datetime, progress
     )
 
 
-def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> StepResult:
-    """Consolidate the archive into 汇总_<period>.xlsx with flags.
+def _judge(workspace: Workspace, period: Period, as_of: date) -> Consolidation:
+    """The period's judgement, consolidated in memory (no files written)."""
+    return _consolidate(workspace, period, as_of)[0]
 
-    Reads only the duty table and the archive (this period, and as many
-    earlier periods of the plan year as the previous category and the
-    连续未更新 flag need), so a re-run gives the same tables. `data` is the
-    Consolidation; `attention` is set when there are flags (exit code 1).
-    """
+
+def _consolidate(workspace: Workspace, period: Period, as_of: date) -> tuple[Consolidation, list]:
+    """(the period's judgement, the current returns it was made from)."""
     from pyxl.judgement import consolidate
-    from pyxl.outputs import summary
     from pyxl.returns import collect
 
     settings, duty, directory = workspace.settings, workspace.duty, workspace.directory
@@ -412,6 +416,22 @@ def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> Ste
         duty, directory, current, history, period, as_of, settings.thresholds, settings.period.return_due_day,
         settings.notices,
     )
+    return result, current
+
+
+def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> StepResult:
+    """Consolidate the archive into 汇总_<period>.xlsx with flags.
+
+    Reads only the duty table and the archive (this period, and as many
+    earlier periods of the plan year as the previous category and the
+    连续未更新 flag need), so a re-run gives the same tables. `data` is the
+    Consolidation; `attention` is set when there are flags (exit code 1).
+    """
+    from pyxl.outputs import summary
+    from pyxl.returns import collect
+
+    settings = workspace.settings
+    result, current = _consolidate(workspace, period, as_of)
     path = summary.write_summary(settings.out_dir(period) / f"汇总_{period}.xlsx", result)
     problems = [problem for item in current for problem in item.problems]
     # the problems CSV lists what the 问题 sheet lists: the problems of each unit's current return
@@ -506,7 +526,7 @@ def run_month(workspace: Workspace, period: Period, as_of: date, now: datetime, 
         steps.append(StepResult(summary=[f"收件箱 {settings.relative(settings.inbox_dir)} 不存在，本次不收取新文件。"]))
     reported = write_report(workspace, period, as_of)
     steps.append(reported)
-    steps.append(send_reminders(workspace, period, as_of, now, dry_run=dry_run))
+    steps.append(send_reminders(workspace, period, as_of, now, dry_run=dry_run, consolidation=reported.data))
     return StepResult(
         summary=[line for step in steps for line in step.summary],
         outputs=[path for step in steps for path in step.outputs],
