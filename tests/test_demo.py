@@ -43,8 +43,9 @@ def test_demo_summary_matches_the_consolidated_tables(demo):
     book = openpyxl.load_workbook(folder / "out" / "2025-06" / "汇总_2025-06.xlsx", read_only=True)
     returns = list(book[SHEET_NAMES["returns"]].iter_rows(values_only=True))
     assert len(returns) - 1 == len(consolidation.returns)
-    accepted = int(consolidation.returns["accepted"].astype(bool).sum())
-    assert f"采用 {accepted}" in summary
+    states = consolidation.returns["status"]
+    assert f"按时报送{int((states == '按时报送').sum())}个" in summary
+    assert f"逾期未报{int((states == '逾期未报').sum())}个" in summary
     task_line = next(line for line in result.summary if line.startswith("任务："))
     printed = dict(item.rsplit(" ", 1) for item in task_line.removeprefix("任务：").rstrip("。").split("，"))
     counted = consolidation.tasks["category"].value_counts()

@@ -214,7 +214,7 @@ def month_summary(consolidation: Consolidation) -> list[str]:
     notices = consolidation.units[consolidation.units["notice_level"] != ""]
     return [
         "回执：" + report.return_sentence(consolidation.returns),
-        "任务：" + "，".join(f"{row.category} {row.count}" for row in categories.itertuples(index=False)) + "。",
+        "任务：" + "，".join(f"{row.category} {row.count}" for row in categories.itertuples(index=False) if row.count) + "。",
         f"红色预警 {len(red)} 条："
         + "，".join(f"{kind} {count}" for kind, count in red["flag"].value_counts().items())
         + "。",
