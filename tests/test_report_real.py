@@ -86,12 +86,15 @@ def test_real_bulletin_numbers_match_the_tables(real):
         assert f"{item.kind}{item.key}：" in docx and f"{item.kind}{item.key}：" in html
 
 
-def test_real_notices_for_every_unit_with_a_red_flag(real):
+def test_real_notices_for_every_unit_the_rule_selects(real):
     consolidation, out, paths = real
     flags = consolidation.flags
     red_units = {unit for cell in flags.loc[flags["level"] == "red", "unit"].dropna() for unit in cell.split("、") if unit}
     assert red_units
-    assert {p.stem for p in (out / "督办单").iterdir()} == {report.safe_file_name(u) for u in red_units}
+    units = consolidation.units
+    selected = set(units.loc[units["notice_level"] != "", "unit"])
+    assert red_units <= selected  # a red flag always earns a 督办单 under the default rule
+    assert {p.stem for p in (out / "督办单").iterdir()} == {report.safe_file_name(u) for u in selected}
 
 
 def test_real_dashboard_series(real, tmp_path):
