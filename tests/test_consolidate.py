@@ -214,7 +214,7 @@ def test_task_rows_carry_the_lead_report_and_each_responsible_unit():
         "按计划推进", 55, "已完成招标", "资金紧张")
     assert row["category"] == "超序时进度"
     reports = row["responsible_reports"].split("\n")
-    assert reports[0].startswith(f"{WENCHANG}：已完成，100%，完成拆迁") and reports[0].endswith("…")
+    assert reports[0].startswith(f"{WENCHANG}：已完成，100.0%，完成拆迁") and reports[0].endswith("…")
     assert reports[1:] == [f"{GUYUNHU}：报送未通过校验", f"{HOUSING}：未报送"]
 
 

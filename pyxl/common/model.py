@@ -379,9 +379,13 @@ class Consolidation:
     """The consolidated picture of one period: a pure function of (duty table, archive, as_of).
 
     Each table is a pandas DataFrame whose columns are the ids of the matching
-    *_COLUMNS mapping (problems: pyxl.common.problems.PROBLEM_COLUMNS). The bulletin,
-    the dashboard, the summary workbook and the live master all read these
-    tables: there is no second counting path.
+    *_COLUMNS mapping (problems: pyxl.common.problems.PROBLEM_COLUMNS).
+    Together they are the period's one judgement — per task (`tasks`), per
+    task and lead unit (`leads`), per indicator (`indicators`) and per unit
+    (`returns`, `units`) — each with its category or light, flags and the
+    reason in words. The bulletin, the 督办单, the dashboard, the reminders,
+    the summary workbook and the live master all read these tables: there is
+    no second counting path.
     """
 
     period: str
@@ -428,7 +432,7 @@ class Consolidation:
 
         tables = {
             name: [{k: convert(v) for k, v in row.items()} for row in getattr(self, name).to_dict("records")]
-            for name in SHEET_NAMES
+            for name in (*SHEET_NAMES, "leads")
         }
         return {
             "period": self.period,

@@ -366,7 +366,7 @@ def _responsible_reports(
 
 
 def _percent_text(percent: float | None) -> str:
-    return "" if percent is None else f"{percent:g}%"
+    return "" if percent is None else f"{percent:.1f}%"  # percentages to one decimal everywhere
 
 
 def _task_table(
