@@ -39,7 +39,7 @@ from pyxl.common.model import SHEET_NAMES, Consolidation
 from pyxl.common.period import Period
 from pyxl.master import live as excel_tables
 from pyxl.master import rows as master
-from pyxl.master.live import ChartSpec, frame_rows, problem_rows
+from pyxl.master.live import ChartSpec, problem_rows
 from pyxl.workspace import Workspace
 
 if TYPE_CHECKING:  # the button that needs them imports them through the pipeline
@@ -114,8 +114,8 @@ def _cell(row: int, column: int) -> str:
 
 def write_consolidation(book: WorkbookAdapter, consolidation: Consolidation) -> None:
     """The period's tables into their sheets (model.SHEET_NAMES), the lights coloured, and the 仪表盘 with its charts."""
-    for sheet, frame in consolidation.labelled().items():
-        book.write_table(sheet, frame_rows(frame))
+    for sheet, rows in excel_tables.consolidation_rows(consolidation).items():
+        book.write_table(sheet, rows)
     frame = consolidation.indicators
     if "light" in frame.columns and len(frame):
         column = list(frame.columns).index("light")

@@ -174,3 +174,18 @@ def test_a_unit_sheet_shows_the_answers_its_workbook_was_prefilled_with(settings
     assert len(sheet) == 1 + len(rows)
     assert sheet[1][6:] == [12.5, 40.0, "按计划推进", "已完成招标", None, "七月开工"]
     assert all(row[6:] == [None] * 6 for row in sheet[2:])
+
+
+def test_the_live_master_shows_the_judgement_in_words(tmp_path):
+    """What the ribbon writes reads like the summary workbook: 红/绿/待核实, 不低于, 是/否, the 单位情况 sheet."""
+    book = MemoryBook(path=tmp_path / "Responsibilities.xlsm", sheets={})
+    consolidation = sample_consolidation()
+    write_consolidation(book, consolidation)
+    indicators = book.read_table(SHEET_NAMES["indicators"])
+    header = indicators[0]
+    lights = {row[header.index("灯号")] for row in indicators[1:]}
+    assert lights <= {"绿", "黄", "红", "待核实", "年度考核", "未报送"} and "红" in lights
+    assert {row[header.index("比较")] for row in indicators[1:]} == {"不低于"}
+    units = book.read_table(SHEET_NAMES["units"])
+    assert len(units) - 1 == len(consolidation.units)
+    assert [row[units[0].index("督办级别")] or "" for row in units[1:]] == list(consolidation.units["notice_level"])

@@ -22,6 +22,7 @@ from pyxl.common.problems import PROBLEM_COLUMNS, PROBLEM_LABELS, SEVERITY_LABEL
 from pyxl.distribution import layout
 from pyxl.distribution.unit_sheet import SheetRow, header_row, sheet_name_for
 from pyxl.master import rows as master
+from pyxl.outputs.summary import shown_value
 from pyxl.outputs.dashboard import (
     CHART_TITLES,
     NO_INDICATOR_DATA,
@@ -139,6 +140,20 @@ def dashboard_block(consolidation: Consolidation) -> tuple[Rows, list[ChartSpec]
 
 
 # ---------------------------------------------------------------- the period's tables
+
+
+def consolidation_rows(consolidation: Consolidation) -> dict[str, Rows]:
+    """Sheet name → the period's table as the summary workbook shows it: Chinese headers and values
+    (红/黄/绿/待核实, 不低于/不超过, 是/否), so the live master never shows >= or green."""
+    labelled = consolidation.labelled()
+    result: dict[str, Rows] = {}
+    for table, sheet in SHEET_NAMES.items():
+        frame = getattr(consolidation, table)
+        rows: Rows = [[str(column) for column in labelled[sheet].columns]]
+        for record in frame.itertuples(index=False):
+            rows.append([_plain(shown_value(table, column, value)) for column, value in zip(frame.columns, record)])
+        result[sheet] = rows
+    return result
 
 
 def frame_rows(frame: pd.DataFrame) -> Rows:

@@ -86,8 +86,11 @@ _PERCENT_COLUMNS = {"lead_percent", "expected_percent", "completion", "percent"}
 _FIGURE_COLUMNS = {"target", "stretch", "reported", "expected", "deviation"}
 
 
-def _shown(table: str, column: str, value: object) -> object:
-    """A value as the sheet shows it: Chinese labels, 是/否, None for empty."""
+def shown_value(table: str, column: str, value: object) -> object:
+    """A value as a person reads it in a sheet: Chinese labels (红, 不低于), 是/否, None for empty.
+
+    The summary workbook and the live master (pyxl.master.live) both show the tables through this.
+    """
     if is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -149,7 +152,7 @@ def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, fra
         lines = 1
         in_percent = unit_col is not None and str(record[unit_col]) in ("%", "％")
         for col, (column, raw) in enumerate(zip(columns, record)):
-            value = _shown(table, column, raw)
+            value = shown_value(table, column, raw)
             wide = column in _WIDE
             if value is None:
                 continue
