@@ -53,9 +53,11 @@ def test_counts_agree_across_bulletin_summary_dashboard_and_notices(month):
         summary_counts[row[column]] += 1
     tables = dashboard_tables(c)
     assert dict(zip(tables[TABLE_CATEGORIES]["类别"], tables[TABLE_CATEGORIES]["任务数"])) == summary_counts
+    html = re.sub(r"<[^>]+>", "", (out / "督查通报_2025-06.html").read_text(encoding="utf-8"))
     for name, count in summary_counts.items():
         if count:
             assert f"{name}{count}项、占{count / len(c.tasks) * 100:.1f}%" in bulletin
+            assert f"{name}{count}项、占{count / len(c.tasks) * 100:.1f}%" in html
         else:
             assert f"{name}0项" not in bulletin  # no zero filler
     # units: the dashboard's per-unit table is the summary's 单位情况, each unit credited with its own reports

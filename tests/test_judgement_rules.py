@@ -155,9 +155,10 @@ def test_the_master_reads_and_writes_the_accepted_figure():
 
 @pytest.mark.parametrize("value, unit, due", [(5, "所", 3), (8, "条", 4), (2415, "个", 1208), (3400, "人", 1700)])
 def test_a_counts_schedule_target_is_a_whole_number(value, unit, due):
-    table = duty(task(1, targets=[target(value, unit=unit)]))
+    table = duty(task(1, targets=[target(value, unit=unit, stretch=value + 1)]))
     result = run(table, [])
     assert indicator(result, "1-1")["expected"] == due
+    assert float(indicator(result, "1-1")["stretch_expected"]).is_integer()  # the 力争 value due by now, whole too
 
 
 # ---------------------------------------------------------------- who gets a 督办单

@@ -331,6 +331,7 @@ INDICATOR_COLUMNS = {
     "stretch_exceeds": "力争超过",  # 力争超过X: the stretch is met only above X
     "contested": "数据待核实",  # each unit's differing figure, until the office records the accepted one
     "reason": "判定依据",
+    "stretch_expected": "力争序时目标",  # the 力争 value due by now (counts in whole numbers)
 }
 RETURN_COLUMNS = {
     "unit": "单位",

@@ -159,6 +159,7 @@ class Judgement:
     completion: float | None  # 完成率 in %, for cumulative and level targets
     light: str  # one of model.LIGHTS
     stretch_met: bool | None
+    stretch_expected: float | None = None  # the 力争 value due by now, scaled (and for counts rounded) like the target
 
 
 def judge_target(
@@ -187,7 +188,7 @@ def judge_target(
     expected = _whole(target, _tidy(target.value * fraction))
     stretch = None if target.stretch is None else _whole(target, _tidy(target.stretch * fraction))
     if reported is None:
-        return Judgement(expected, None, None, "none", None)
+        return Judgement(expected, None, None, "none", None, stretch)
     deviation = _tidy(reported - expected)
     stretch_met = None if stretch is None else meets(reported, stretch, target.comparator, target.stretch_exceeds)
     if uses_points(target):
@@ -198,7 +199,7 @@ def judge_target(
             light = "yellow"
         else:
             light = "red"
-        return Judgement(expected, deviation, None, light, stretch_met)
+        return Judgement(expected, deviation, None, light, stretch_met, stretch)
     rate = completion_rate(reported, expected, target.comparator)
     if rate is None:
         light = "green" if meets(reported, expected, target.comparator) else "red"
@@ -208,7 +209,7 @@ def judge_target(
         light = "yellow"
     else:
         light = "red"
-    return Judgement(expected, deviation, None if rate is None else _tidy(rate * 100, 2), light, stretch_met)
+    return Judgement(expected, deviation, None if rate is None else _tidy(rate * 100, 2), light, stretch_met, stretch)
 
 
 def _whole(target: Target, value: float) -> float:
@@ -477,6 +478,7 @@ def _indicator_table(
                     "stretch_exceeds": target.stretch_exceeds,
                     "contested": shown,
                     "reason": _indicator_reason(light, judgement, target, shown),
+                    "stretch_expected": judgement.stretch_expected,
                 }
             )
     return pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))

@@ -150,7 +150,10 @@ def lagging_indicators(indicators: pd.DataFrame) -> list[dict]:
 
 
 def _scaled_stretch(row) -> float | None:
-    """The 力争 value at this point of the year, scaled like the target."""
+    """The 力争 value at this point of the year, scaled like the target (whole for counts)."""
+    scaled = getattr(row, "stretch_expected", None)
+    if not is_missing(scaled):
+        return scaled
     if is_missing(row.stretch) or is_missing(row.expected) or not row.target:
         return row.stretch
     return round(row.stretch * row.expected / row.target, 6)
