@@ -215,8 +215,8 @@ def month_summary(consolidation: Consolidation) -> list[str]:
     return [
         "回执：" + report.return_sentence(consolidation.returns),
         "任务：" + "，".join(f"{row.category} {row.count}" for row in categories.itertuples(index=False) if row.count) + "。",
-        f"红色预警 {len(red)} 条："
+        f"红色预警 {len(red)} 条（每个单位一条）："
         + "，".join(f"{kind} {count}" for kind, count in red["flag"].value_counts().items())
-        + "。",
+        + f"；逾期未完成的任务 {int(consolidation.tasks['overdue'].sum())} 项。",
         f"督办单 {len(notices)} 份：" + "，".join(f"{level} {count}" for level, count in notices["notice_level"].value_counts().items()) + "。",
     ]
