@@ -120,7 +120,7 @@ def test_restart_numbered_document_returns_are_accepted_and_reported(tmp_path):
     [notice] = [n for n in report.notices(result, date(2025, 7, 15)) if n.unit == "区人力资源社会保障局"]
     subjects = {item["key"]: item["subject"] for item in notice.items}
     assert subjects["一-1-1"].startswith("指标一-1-1：") and "城镇" in subjects["一-1-1"]
-    assert subjects["一-1"] == "任务一-1：新增城镇就业8000人。"
+    assert subjects["一-1"] == "任务一-1：新增城镇就业8000人"  # named by its short title (first clause)
 
 
 @pytest.mark.slow
