@@ -121,6 +121,32 @@ class OfficeSettings(_Strict):
     number_prefix: str = Field("", description="文号前缀（如「长政督」），通报和督办单编号为 前缀〔年份〕期号 号；留空不写文号")
 
 
+class ScoreSettings(_Strict):
+    """The monthly score's rubric: a unit starts from `base` and loses these points."""
+
+    base: float = Field(100, gt=0, description="每月基础分")
+    missing_return: float = Field(10, ge=0, description="未报送扣分")
+    late_return: float = Field(3, ge=0, description="逾期报送扣分")
+    rejected_return: float = Field(2, ge=0, description="报表被退回扣分")
+    problem: float = Field(0.5, ge=0, description="报表中每个问题扣分")
+    problem_cap: float = Field(5, ge=0, description="报表问题每月最多扣分")
+    task_behind: float = Field(2, ge=0, description="牵头任务欠序时进度，每项扣分")
+    task_not_started: float = Field(3, ge=0, description="牵头任务未启动，每项扣分")
+    task_overdue: float = Field(3, ge=0, description="任务逾期，每项扣分")
+    indicator_red: float = Field(2, ge=0, description="牵头指标红灯，每个扣分")
+    indicator_yellow: float = Field(1, ge=0, description="牵头指标黄灯，每个扣分")
+    notice_unanswered: float = Field(5, ge=0, description="督办单逾期未回复扣分")
+
+
+class AccountabilitySettings(_Strict):
+    """How the office presses lagging units: the 督办 ladder, the score, whether rankings are published."""
+
+    ladder: list[str] = Field(["提示", "督办", "约谈建议"], min_length=1, description="督办升级阶梯：同一事项连续预警逐级升级，赶上进度后逐级回落")
+    repeat_after: int = Field(2, ge=2, description="连续预警这么多期的事项在通报中列为「反复预警」")
+    score: ScoreSettings = Field(default_factory=ScoreSettings)
+    publish_ranking: bool = Field(False, description="是否在督查通报中公布得分排名（默认只写入汇总表）")
+
+
 class SplitSettings(_Strict):
     sheet_password: str = Field("", description="分单位表的工作表保护密码；留空则无密码（保护只防误改，不是安全措施）")
     master_sheets: bool = Field(False, description="生成分单位表时，是否同时在主控工作簿中为每个单位放一张表")
@@ -173,6 +199,7 @@ class Settings(_Strict):
     inbox_mail: InboxMailSettings = Field(default_factory=InboxMailSettings)
     split: SplitSettings = Field(default_factory=SplitSettings)
     office: OfficeSettings = Field(default_factory=OfficeSettings)
+    accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
     units: list[UnitSettings] = Field(default_factory=list, description="单位名录")
     groups: dict[str, GroupSettings] = Field(default_factory=dict, description="单位组（如 各街镇）")
 
