@@ -419,6 +419,35 @@ def _consolidate(workspace: Workspace, period: Period, as_of: date) -> tuple[Con
     return result, current
 
 
+def _with_accountability(workspace: Workspace, period: Period, result: Consolidation) -> Consolidation:
+    """The judgement with the 督办 ladder, the month's scores and the ranking across the plan year.
+
+    Earlier months count as they were issued: their flags and scores are read
+    back from their own 汇总 workbooks (a month never consolidated is left
+    out, not taken as a clean month); this month's come from `result`.
+    """
+    from dataclasses import replace
+
+    from pyxl.judgement import escalation, scoring
+    from pyxl.outputs import summary
+
+    settings = workspace.settings
+    rules = settings.accountability
+    flags, scores = [], {}
+    for month in range(1, period.month if period.year == result.year else 1):
+        earlier = Period(period.year, month)
+        issued = summary.read_issued(settings.out_dir(earlier) / f"汇总_{earlier}.xlsx")
+        if issued is not None:
+            flags.append((str(earlier), issued["flags"]))
+            if not issued["scores"].empty:
+                scores[str(earlier)] = issued["scores"]
+    flags.append((str(period), result.flags))
+    scores[str(period)] = scoring.score_period(result, rules.score)
+    items = escalation.escalate(flags, rules.ladder)
+    return replace(result, escalation=escalation.escalation_table(items, rules.ladder), scores=scores[str(period)],
+                   ranking=scoring.rank_units(scores))
+
+
 def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> StepResult:
     """Consolidate the archive into 汇总_<period>.xlsx with flags.
 
@@ -432,6 +461,7 @@ def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> Ste
 
     settings = workspace.settings
     result, current = _consolidate(workspace, period, as_of)
+    result = _with_accountability(workspace, period, result)
     path = summary.write_summary(settings.out_dir(period) / f"汇总_{period}.xlsx", result)
     problems = [problem for item in current for problem in item.problems]
     # the problems CSV lists what the 问题 sheet lists: the problems of each unit's current return

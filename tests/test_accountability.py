@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from pyxl.common.config import ScoreSettings
-from pyxl.common.model import FLAG_COLUMNS, INDICATOR_COLUMNS, RETURN_COLUMNS, TASK_COLUMNS, Consolidation
+from pyxl.common.model import (
+    FLAG_COLUMNS, INDICATOR_COLUMNS, LEAD_COLUMNS, RETURN_COLUMNS, TASK_COLUMNS, UNIT_COLUMNS, Consolidation,
+)
 from pyxl.common.problems import PROBLEM_COLUMNS
 from pyxl.judgement.escalation import escalate, escalation_table, repeat_cases, unit_levels
 from pyxl.judgement.scoring import rank_units, score_period, year_assessment
@@ -79,6 +81,7 @@ def _consolidation(returns: list[dict], tasks: list[dict], indicators: list[dict
         period="2025-06", as_of=date(2025, 7, 8), year=2025, schedule_fraction=0.5, due_date=date(2025, 7, 5),
         tasks=table(tasks, TASK_COLUMNS), indicators=table(indicators, INDICATOR_COLUMNS),
         returns=table(returns, RETURN_COLUMNS), flags=flags, problems=pd.DataFrame(columns=list(PROBLEM_COLUMNS)),
+        leads=pd.DataFrame(columns=list(LEAD_COLUMNS)), units=pd.DataFrame(columns=list(UNIT_COLUMNS)),
     )
 
 
@@ -132,3 +135,57 @@ def test_ranking_month_by_month_with_its_change():
     assessment = year_assessment(months)
     assert list(assessment["unit"])[0] == "区商务局" and assessment.iloc[0]["year_average"] == 100
     assert assessment.set_index("unit").loc["区民政局", "reporting"] == rubric.missing_return
+
+
+# ---------------------------------------------------------------- four months through the pipeline
+
+def test_four_months_climb_the_ladder_and_a_unit_that_reports_steps_down_and_up_the_ranking(settings):
+    import random
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    from pyxl import pipeline
+    from pyxl.common.period import Period
+    from pyxl.demo.clerk import UnitScript, fill_unit_workbook
+    from pyxl.workspace import Workspace
+
+    pipeline.build_workbook(Workspace.load(settings), now=datetime(2025, 4, 1, 9))
+    workspace = Workspace.load(settings)
+    reporter = "区财政局"
+    months = [Period(2025, m) for m in (4, 5, 6, 7)]
+    judged = {}
+    for period in months:
+        if period.month == 7:  # in July 区财政局 sends its sheet in on time
+            pipeline.split_sheets(workspace, period, units=[reporter])
+            sheet = next(settings.distribution_dir(period).glob(f"*{reporter}*.xlsx"))
+            targets = {t.target_key(i): x for t in workspace.duty.tasks for i, x in enumerate(t.targets)}
+            filled = settings.inbox_dir / sheet.name
+            settings.inbox_dir.mkdir(exist_ok=True)
+            fill_unit_workbook(sheet, filled, UnitScript(filled_date="2025-08-01"), targets,
+                               period.schedule_fraction(2025), random.Random(1), datetime(2025, 8, 1, 10))
+            pipeline.collect_returns(workspace, period, [filled], now=datetime(2025, 8, 1, 11))
+        judged[period.month] = pipeline.consolidate_period(workspace, period, as_of=period.next().first_day.replace(day=10)).data
+
+    def missing(month: int, unit: str):
+        rows = judged[month].escalation
+        found = rows[(rows["unit"] == unit) & (rows["flag"] == "逾期未报")]
+        return tuple(found.iloc[0][["step", "months_running", "first_period"]]) if len(found) else None
+
+    assert missing(4, "区民政局") == ("提示", 1, "2025-04")
+    assert missing(5, "区民政局") == ("督办", 2, "2025-04")
+    assert missing(6, "区民政局") == ("约谈建议", 3, "2025-04")
+    assert missing(7, "区民政局") == ("约谈建议", 4, "2025-04")
+    assert missing(6, reporter) == ("约谈建议", 3, "2025-04") and missing(7, reporter) is None
+
+    june = judged[6].ranking.set_index("unit")
+    assert june.loc[reporter, "rank"] == june.loc["区民政局", "rank"] == 1  # both missed every month: tied
+    july = judged[7].ranking.set_index("unit")
+    assert july.loc[reporter, "rank"] == 1 and july.loc[reporter, "change"] == "持平"
+    assert july.loc["区民政局", "rank"] == 2 and july.loc["区民政局", "change"] == "下降1位"
+    assert july.loc["区民政局", "months"] == 4 and july.loc[reporter, "year_total"] > july.loc["区民政局", "year_total"]
+    scores = judged[7].scores.set_index("unit")
+    assert "未报送" in scores.loc["区民政局", "reasons"] and "未报送" not in scores.loc[reporter, "reasons"]
+
+    book = load_workbook(settings.out_dir(months[-1]) / "汇总_2025-07.xlsx", read_only=True)
+    assert {"督办升级", "考核得分", "得分排名"} <= set(book.sheetnames)

@@ -372,7 +372,50 @@ SHEET_NAMES = {
     "flags": "预警",
     "units": "单位情况",
     "problems": "问题",
+    "escalation": "督办升级",
+    "scores": "考核得分",
+    "ranking": "得分排名",
 }
+# The accountability tables (pyxl.judgement.escalation and .scoring), carried by the
+# period's judgement so every output shows the same ladder steps and scores.
+ESCALATION_COLUMNS = {
+    "unit": "单位",
+    "key": "序号",
+    "flag": "预警类型",
+    "step": "督办级别",  # the ladder's word
+    "months_running": "连续期数",
+    "first_period": "本轮首次预警",
+    "flagged_periods": "预警期次",
+}
+SCORE_COLUMNS = {
+    "unit": "单位",
+    "reporting": "报送扣分",
+    "progress": "任务扣分",
+    "indicators": "指标扣分",
+    "quality": "质量扣分",
+    "notices": "督办扣分",
+    "score": "本月得分",
+    "reasons": "扣分原因",
+}
+RANKING_COLUMNS = {
+    "rank": "名次",
+    "unit": "单位",
+    "score": "本月得分",
+    "year_total": "年度累计",
+    "year_average": "月均得分",
+    "months": "考核月数",
+    "previous_rank": "上月名次",
+    "change": "名次变化",
+}
+
+
+def _empty(columns: dict[str, str]):
+    def make():
+        import pandas as pd
+
+        return pd.DataFrame(columns=list(columns))
+
+    return make
 
 
 @dataclass
@@ -401,6 +444,10 @@ class Consolidation:
     problems: "pd.DataFrame"
     leads: "pd.DataFrame"  # LEAD_COLUMNS
     units: "pd.DataFrame"  # UNIT_COLUMNS
+    # across the plan year (filled by the pipeline from the months judged before)
+    escalation: "pd.DataFrame" = field(default_factory=_empty(ESCALATION_COLUMNS))
+    scores: "pd.DataFrame" = field(default_factory=_empty(SCORE_COLUMNS))
+    ranking: "pd.DataFrame" = field(default_factory=_empty(RANKING_COLUMNS))
 
     def labelled(self) -> dict[str, "pd.DataFrame"]:
         """Sheet name → table with Chinese headers, in workbook order."""
@@ -411,6 +458,9 @@ class Consolidation:
             "flags": FLAG_COLUMNS,
             "units": UNIT_COLUMNS,
             "problems": PROBLEM_LABELS,
+            "escalation": ESCALATION_COLUMNS,
+            "scores": SCORE_COLUMNS,
+            "ranking": RANKING_COLUMNS,
         }
         return {
             SHEET_NAMES[name]: getattr(self, name).rename(columns=labels[name]) for name in SHEET_NAMES

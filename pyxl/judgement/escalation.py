@@ -19,17 +19,10 @@ from typing import Sequence
 
 import pandas as pd
 
+from pyxl.common.model import ESCALATION_COLUMNS, is_missing
+
 DEFAULT_LADDER: tuple[str, ...] = ("提示", "督办", "约谈建议")
 
-ESCALATION_COLUMNS = {
-    "unit": "单位",
-    "key": "序号",
-    "flag": "预警类型",
-    "step": "督办级别",  # the ladder's word
-    "months_running": "连续期数",
-    "first_period": "本轮首次预警",
-    "flagged_periods": "预警期次",
-}
 
 
 @dataclass(frozen=True)
@@ -48,7 +41,10 @@ class ItemHistory:
 def _items(flags: pd.DataFrame) -> set[tuple[str, str, str]]:
     if flags is None or flags.empty:
         return set()
-    return {(str(u), str(k), str(f)) for u, k, f in zip(flags["unit"], flags["key"], flags["flag"])}
+    def text(value: object) -> str:  # a flag without a task (逾期未报) has no key, written or read back
+        return "" if is_missing(value) else str(value)
+
+    return {(text(u), text(k), text(f)) for u, k, f in zip(flags["unit"], flags["key"], flags["flag"])}
 
 
 def escalate(periods: Sequence[tuple[str, pd.DataFrame]], ladder: Sequence[str] = DEFAULT_LADDER) -> list[ItemHistory]:

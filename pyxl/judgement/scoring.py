@@ -19,28 +19,8 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from pyxl.common.config import ScoreSettings
-from pyxl.common.model import Consolidation, is_missing
+from pyxl.common.model import RANKING_COLUMNS, SCORE_COLUMNS, Consolidation, is_missing
 
-SCORE_COLUMNS = {
-    "unit": "单位",
-    "reporting": "报送扣分",
-    "progress": "任务扣分",
-    "indicators": "指标扣分",
-    "quality": "质量扣分",
-    "notices": "督办扣分",
-    "score": "本月得分",
-    "reasons": "扣分原因",
-}
-RANKING_COLUMNS = {
-    "rank": "名次",
-    "unit": "单位",
-    "score": "本月得分",
-    "year_total": "年度累计",
-    "year_average": "月均得分",
-    "months": "考核月数",
-    "previous_rank": "上月名次",
-    "change": "名次变化",
-}
 
 
 def _units_of(cell: object) -> list[str]:

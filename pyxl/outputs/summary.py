@@ -103,6 +103,39 @@ def shown_value(table: str, column: str, value: object) -> object:
     return value
 
 
+def read_issued(path: Path, tables: tuple[str, ...] = ("flags", "scores")) -> dict[str, pd.DataFrame] | None:
+    """Tables of a summary workbook written before (column ids restored), or None when there is none.
+
+    The accountability tables follow the months as they were issued: each
+    earlier month's flags and scores are read back from its own 汇总 workbook.
+    A sheet the workbook lacks (written by an older pyxl) is an empty table.
+    """
+    from python_calamine import CalamineWorkbook
+
+    from pyxl.common.model import FLAG_COLUMNS, SCORE_COLUMNS
+
+    if not Path(path).is_file():
+        return None
+    labels = {"flags": FLAG_COLUMNS, "scores": SCORE_COLUMNS}
+    book = CalamineWorkbook.from_path(str(path))
+    found = {}
+    for table in tables:
+        ids = {label: column for column, label in labels[table].items()}
+        name = SHEET_NAMES[table]
+        rows = book.get_sheet_by_name(name).to_python() if name in book.sheet_names else []
+        header = [ids.get(str(cell), str(cell)) for cell in rows[0]] if rows else list(labels[table])
+        records = [[_as_read(cell) for cell in row] for row in rows[1:]]
+        found[table] = pd.DataFrame(records, columns=header)
+    return found
+
+
+def _as_read(cell: object) -> object:
+    """A cell as our own writer wrote it: whole numbers were integers or text keys (12, not 12.0)."""
+    if isinstance(cell, float) and cell.is_integer():
+        return int(cell)
+    return None if cell == "" else cell
+
+
 def write_summary(path: Path, consolidation: Consolidation) -> Path:
     """Write the summary workbook of `consolidation` to `path` (replaced atomically)."""
     path = Path(path)
