@@ -25,7 +25,7 @@ import platformdirs
 from pyxl import __version__, pipeline
 from pyxl.common.config import CONFIG_NAME, Settings, load_settings
 from pyxl.common.errors import PyxlError
-from pyxl.common.files import write_text_atomic
+from pyxl.common.files import storage_error, workspace_lock, write_text_atomic
 from pyxl.common.logs import log_exception
 from pyxl.common.period import Period
 from pyxl.common.problems import problems_to_csv
@@ -327,7 +327,8 @@ def _run(args: argparse.Namespace) -> int:
         result = run_demo(args.dir, args.period)
     else:
         settings = load_settings(args.config)
-        result = args.handler(Workspace.load(settings), args)
+        with workspace_lock(settings.root):  # one command at a time per workspace
+            result = args.handler(Workspace.load(settings), args)
         if getattr(args, "json", False):
             print(json.dumps(result.data_json(), ensure_ascii=False, indent=1))
             return result.exit_code
@@ -363,13 +364,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `pyxl parse --json | head`: the reader left, nothing went wrong
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (so the interpreter's final flush stays quiet)
         return EXIT_OK
+    except OSError as error:  # a full disk or a read-only folder met outside the atomic writes
+        named = storage_error(error)
+        if named is None:
+            return _bug(args)
+        print(f"pyxl: {named}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("pyxl: 已中断。已写出的文件保持完整，重新运行即可继续。", file=sys.stderr)
         return EXIT_FAILED
-    except Exception:  # a bug: keep the traceback for us, a sentence for the user
-        log_path = log_exception(_logs_folder(args.config), " ".join(sys.argv))
-        print(f"pyxl: 程序内部错误，详情已记入日志 {log_path}，请把该文件发给维护人员。", file=sys.stderr)
-        return 3
+    except Exception:
+        return _bug(args)
+
+
+def _bug(args: argparse.Namespace) -> int:
+    """A bug: keep the traceback for us, a sentence for the user."""
+    log_path = log_exception(_logs_folder(args.config), " ".join(sys.argv))
+    print(f"pyxl: 程序内部错误，详情已记入日志 {log_path}，请把该文件发给维护人员。", file=sys.stderr)
+    return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

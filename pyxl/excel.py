@@ -34,6 +34,7 @@ from openpyxl.utils.cell import get_column_letter
 from pyxl import pipeline
 from pyxl.common.config import CONFIG_NAME, Settings, load_settings
 from pyxl.common.errors import PyxlError
+from pyxl.common.files import storage_error, workspace_lock
 from pyxl.common.logs import log_exception
 from pyxl.common.model import SHEET_NAMES, Consolidation
 from pyxl.common.period import Period
@@ -271,18 +272,26 @@ def run_button(book: WorkbookAdapter, button_id: str, now: datetime) -> pipeline
         book.status(f"{TITLE}：正在运行……")
         settings = load_settings(find_config(book.folder))
         log_folder = settings.logs_dir
-        book.save()  # the workspace reads the saved file: staff edits must be in it
-        workspace = Workspace.load(settings)
-        result = step(book, workspace, lambda: current_period(workspace), now)
-        if isinstance(result.data, Consolidation):
-            write_consolidation(book, result.data)
-        elif button_id in PROBLEM_STEPS:
-            book.write_table(SHEET_NAMES["problems"], problem_rows(result.problems))
-        book.save()
+        with workspace_lock(settings.root):  # never beside a CLI command on the same workspace
+            book.save()  # the workspace reads the saved file: staff edits must be in it
+            workspace = Workspace.load(settings)
+            result = step(book, workspace, lambda: current_period(workspace), now)
+            if isinstance(result.data, Consolidation):
+                write_consolidation(book, result.data)
+            elif button_id in PROBLEM_STEPS:
+                book.write_table(SHEET_NAMES["problems"], problem_rows(result.problems))
+            book.save()
         book.alert(_message(result, workspace.settings))
         return result
     except PyxlError as error:
         book.alert(str(error))
+    except OSError as error:
+        named = storage_error(error)
+        if named is None:
+            log_path = log_exception(log_folder, f"ribbon button {button_id}")
+            book.alert(f"程序内部错误，详情已记入日志 {log_path}，请把该文件发给维护人员。")
+        else:
+            book.alert(str(named))
     except Exception:  # a bug: the traceback for the maintainer, a sentence for the clerk
         log_path = log_exception(log_folder, f"ribbon button {button_id}")
         book.alert(f"程序内部错误，详情已记入日志 {log_path}，请把该文件发给维护人员。")

@@ -22,6 +22,7 @@ from typing import Callable, Mapping
 from pyxl.common.config import CONFIG_NAME
 from pyxl.common.errors import PyxlError
 from pyxl.common.files import write_text_atomic
+from pyxl.common.logs import log_exception
 from pyxl.common.model import CATEGORIES, FLAG_KINDS, LIGHT_LABELS, LIGHTS, Consolidation
 from pyxl.common.period import Period, chinese_date
 from pyxl.common.problems import Problem, problems_to_csv
@@ -313,6 +314,7 @@ def collect_returns(
         return collect.collect(
             [Path(p) for p in files], returns_dir=settings.returns_dir(period), workspace=settings.root, period=str(period),
             duty=duty, directory=directory, now=now, sent_dir=settings.distribution_dir(period), extra=extra,
+            log_bug=lambda context: log_exception(settings.logs_dir, context),
         )
 
     outcomes = [collect_files(paths)] if paths else []

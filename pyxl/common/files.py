@@ -1,14 +1,46 @@
-"""Writing outputs atomically, so a crash mid-run leaves the previous file intact."""
+"""The workspace's files: atomic writes, one command at a time, and file-system failures in plain words.
+
+Outputs are written to a temporary file beside the target and renamed, so a
+crash mid-run leaves the previous file intact; the temporaries an
+interrupted run leaves behind are removed by the next command. Every pyxl
+command (CLI or ribbon button) holds the workspace lock while it runs. A
+folder that is read-only or a disk that is full stops the step with one
+Chinese line naming the folder, never as an internal error.
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import shutil
 import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from filelock import FileLock, Timeout
+
+from pyxl.common.errors import PyxlError
+
+TEMP_PREFIX = ".~pyxl-"
+LOCK_NAME = ".pyxl.lock"
+LOCK_WAIT_SECONDS = 10.0  # a second command waits this long for the first, then gives up
+BUSY_MESSAGE = "另一个 pyxl 命令正在运行（命令行或主控工作簿的按钮），请等它结束后再试。"
+# errno values that mean "this folder cannot take the file", as opposed to a bug
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def storage_error(error: OSError, folder: Path | str | None = None) -> PyxlError | None:
+    """A PyxlError naming the folder for a full disk or a folder we may not write; None for other errors."""
+    where = Path(folder) if folder is not None else Path(error.filename or ".").parent
+    if error.errno in _FULL:
+        return PyxlError(f"磁盘已满，无法写入文件夹 {where}：请腾出磁盘空间后重新运行（已写出的文件保持完整）。")
+    if error.errno in _DENIED:
+        return PyxlError(f"没有权限写入文件夹 {where}（只读或被锁定）：请检查该文件夹的权限后重新运行。")
+    return None
 
 
 def _current_umask() -> int:
@@ -37,8 +69,11 @@ def atomic_path(target: Path) -> Iterator[Path]:
     On error the temporary file is removed and `target` is untouched.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".~pyxl-", suffix=target.suffix, dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    except OSError as error:
+        raise storage_error(error, target.parent) or error from None
     os.close(handle)
     temporary = Path(name)
     try:
@@ -47,6 +82,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
         # folder must get the permissions any new file there would get.
         os.chmod(temporary, _existing_mode(target))
         os.replace(temporary, target)
+    except OSError as error:
+        raise storage_error(error, target.parent) or error from None
     finally:
         if temporary.exists():
             temporary.unlink()
@@ -62,6 +99,78 @@ def write_bytes_atomic(target: Path, data: bytes) -> Path:
 def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write `text` to `target` atomically in `encoding` (utf-8-sig for CSV Excel opens); returns `target`."""
     return write_bytes_atomic(target, text.encode(encoding))
+
+
+def make_folder(folder: Path) -> Path:
+    """Create `folder` (and its parents) with the permissions any new folder there gets; a failure named in Chinese."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise storage_error(error, Path(folder).parent) or error from None
+    return Path(folder)
+
+
+@contextmanager
+def staging_folder(parent: Path) -> Iterator[Path]:
+    """A temporary folder inside `parent` with normal permissions (mkdtemp's are 0700), removed on exit."""
+    make_folder(parent)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=parent))
+        os.chmod(folder, 0o777 & ~_current_umask())
+    except OSError as error:
+        raise storage_error(error, parent) or error from None
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_stray_temporaries(root: Path) -> list[Path]:
+    """Delete the `.~pyxl-*` files and folders an interrupted run left anywhere under `root`.
+
+    Only call this while holding the workspace lock: then no other pyxl
+    command is writing, and every temporary is a leftover. Hidden folders
+    (.git, .venv) and links are not entered. Returns what was removed.
+    """
+    removed = []
+    for top, folders, names in os.walk(root, followlinks=False):
+        for name in [*names, *folders]:
+            path = Path(top) / name
+            if not name.startswith(TEMP_PREFIX) or os.path.islink(path):
+                continue
+            try:
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+                removed.append(path)
+            except OSError:
+                continue  # still in use elsewhere or not ours to delete: left for the next run
+        folders[:] = [f for f in folders if not f.startswith(".") and not os.path.islink(os.path.join(top, f))]
+    return removed
+
+
+@contextmanager
+def workspace_lock(root: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the workspace's lock while a command runs; a second command waits `wait` seconds, then stops.
+
+    Two commands on one workspace at once could lose a ledger line or
+    interleave outputs, so every CLI command and ribbon button runs inside
+    this. Once held, the temporaries of an interrupted earlier run are removed.
+    """
+    root = Path(root)
+    lock = FileLock(root / LOCK_NAME, timeout=LOCK_WAIT_SECONDS if wait is None else wait, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise PyxlError(BUSY_MESSAGE) from None
+    except OSError as error:
+        raise storage_error(error, root) or error from None
+    try:
+        remove_stray_temporaries(root)
+        yield
+    finally:
+        lock.release()
 
 
 def sha256_file(path: Path) -> str:
@@ -93,4 +202,4 @@ def csv_value(cell: str) -> str:
 
 def is_lock_file(path: Path) -> bool:
     """Office's lock files (`~$name.xlsx`) and our own temporaries are never inputs."""
-    return path.name.startswith(("~$", ".~lock", ".~pyxl-"))
+    return path.name.startswith(("~$", ".~lock", TEMP_PREFIX)) or path.name == LOCK_NAME

@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 from dataclasses import astuple, fields, replace
 from pathlib import Path
 
 from pyxl.common.errors import PyxlError
-from pyxl.common.files import csv_cell, csv_value, write_bytes_atomic
+from pyxl.common.files import atomic_path, csv_cell, csv_value, write_bytes_atomic
 from pyxl.common.model import LedgerEntry
 
 LEDGER_NAME = "回收记录.csv"
@@ -35,10 +36,20 @@ _STATUS_OF = {**{label: status for status, label in STATUS_LABELS.items()}, **{s
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
+# File systems limit a name to 255 bytes (ext4: UTF-8 bytes; NTFS: 255 UTF-16 units): a Chinese
+# character is 3 UTF-8 bytes, so names are cut by bytes, well below, keeping the extension.
+MAX_NAME_BYTES = 180
+
+
 def archive_name(sha256: str, name: str) -> str:
-    """`<sha256[:16]>_<name>`, with characters Windows refuses replaced."""
+    """`<sha256[:16]>_<name>`, characters Windows refuses replaced, at most MAX_NAME_BYTES UTF-8 bytes."""
     safe = _UNSAFE.sub("_", name).strip(" .") or "file"
-    return f"{sha256[:16]}_{safe[:120]}"
+    stem, dot, suffix = safe.rpartition(".")
+    if not dot or len(suffix.encode("utf-8")) > 16:
+        stem, suffix = safe, ""
+    room = MAX_NAME_BYTES - 17 - (len(suffix.encode("utf-8")) + 1 if suffix else 0)
+    stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").strip(" .") or "file"
+    return f"{sha256[:16]}_{stem}{'.' + suffix if suffix else ''}"
 
 
 def store(returns_dir: Path, sha256: str, name: str, data: bytes) -> Path:
@@ -46,6 +57,15 @@ def store(returns_dir: Path, sha256: str, name: str, data: bytes) -> Path:
     target = Path(returns_dir) / archive_name(sha256, name)
     if not target.exists():
         write_bytes_atomic(target, data)
+    return target
+
+
+def store_file(returns_dir: Path, sha256: str, name: str, source: Path) -> Path:
+    """Keep a copy of the file at `source` (too large to hold in memory), streamed; never rewritten."""
+    target = Path(returns_dir) / archive_name(sha256, name)
+    if not target.exists():
+        with atomic_path(target) as temporary, open(source, "rb") as reading, open(temporary, "wb") as writing:
+            shutil.copyfileobj(reading, writing, 1 << 20)
     return target
 
 

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Sequence
+from typing import Callable, Sequence
 
+from pyxl.common.files import sha256_file, write_text_atomic
 from pyxl.common.model import STATUSES, DutyTable, LedgerEntry, ReturnRow, UnitDirectory, UnitReturn, split_row_key
 from pyxl.common.problems import Problem, has_errors, problem, register_code
 from pyxl.common.units import UnitIndex, normalise_name
@@ -35,6 +37,7 @@ from pyxl.common.values import Reading, is_percent_unit, looks_like_formula, rea
 from pyxl.distribution import layout
 from pyxl.returns.archive import (
     append_ledger,
+    store_file,
     collected_in_other_periods,
     current_by_unit,
     is_unit_return,
@@ -56,6 +59,9 @@ def _code(code: str, severity: str, description: str) -> str:
 FILE_CORRUPT = _code("file-corrupt", "error", "文件已损坏，无法打开：请对方用 Excel 或 WPS 重新保存后发送。")
 FILE_NOT_SHEET = _code("file-not-spreadsheet", "error", "文件扩展名是表格但内容不是（如改了扩展名的 PDF）或是空文件：请对方发送填报表本身。")
 FILE_TOO_LARGE = _code("file-too-large", "error", "文件过大或解压后过大（疑似压缩炸弹），未读取：请对方发送原填报表。")
+SHEET_TOO_LARGE = _code("sheet-too-large", "error", "工作表有内容的范围远超填报表（行数、列数或工作表数超过上限，如误操作在远处单元格留下内容）：已整份搁置未读，请对方删除多余内容后重发。")
+CELL_TOO_LONG = _code("cell-too-long", "error", "某个单元格的文字超过 32767 个字符（Excel 单元格的上限），不会被截断使用：已整份搁置，请对方精简后重发。")
+FILE_CRASHED = _code("file-crashed", "error", "读取这个文件时程序出错或中途中断：文件已原样归档并跳过（下次不再读取），其余文件照常收取；请把日志发给维护人员，并请对方另存后重发。")
 FILE_ENCRYPTED = _code("file-encrypted", "error", "工作簿设置了打开密码，无法读取：请对方取消密码后重发。")
 # Recognition
 IDENTITY_MISSING = _code("identity-missing", "warning", "隐藏的识别表 pyxl_id 不见了（可能把内容复制到了新文件），已按标题、填报单位和序号识别：请核对，今后请在下发的原表上填写。")
@@ -220,7 +226,8 @@ def read_return(
     result.problems = check.problems
     book = read_book(data)
     if isinstance(book, Unreadable):
-        check.add(book.code, f"「{PurePosixPath(source).name}」无法读取：{book.reason}。请对方用 Excel 或 WPS 打开确认后，另存为 .xlsx 重发。")
+        check.add(book.code, f"「{PurePosixPath(source).name}」无法读取：{book.reason}。请对方用 Excel 或 WPS 打开确认后，另存为 .xlsx 重发。",
+                  cell=book.cell, sheet=book.sheet)
         return result
     ident = _identity(book)
     sheet = book.sheet(ident.get(layout.ID_SHEET, "")) if ident else None
@@ -497,6 +504,9 @@ class Collected:
     earlier: int = 0  # files collected into another period before (last month's mail left in the inbox)
 
 
+READING_MARK = ".pyxl-reading"  # in returns/<period>/: the file being read, should the process die on it
+
+
 def collect(
     paths: list[Path],
     *,
@@ -508,6 +518,7 @@ def collect(
     now: datetime,
     sent_dir: Path | None = None,
     extra: Sequence[Item] = (),
+    log_bug: Callable[[str], Path] | None = None,
 ) -> Collected:
     """Archive every given file as received, read the returns among them, append to the ledger.
 
@@ -518,13 +529,19 @@ def collect(
     same inbox twice changes nothing. A newer return of a unit supersedes its
     older one (by received time); a return for another period or of an
     unknown unit never supersedes anything.
+
+    One file never stops the rest: whatever goes wrong inside it (a bug
+    included, logged through `log_bug(context)`, which returns the log's
+    path) becomes a problem and a `rejected` ledger line. A file the
+    previous run died reading (its mark is still there) is not read again.
     """
     workspace = Path(workspace)
     returns_dir = Path(returns_dir)
 
     def relative(path: Path) -> str:
-        try:
-            return Path(path).resolve().relative_to(workspace.resolve()).as_posix()
+        path = Path(path)
+        try:  # the parent resolved, never the file itself: a link is shown where it lies
+            return (path.parent.resolve() / path.name).relative_to(workspace.resolve()).as_posix()
         except ValueError:
             return str(path)
 
@@ -532,40 +549,78 @@ def collect(
     known = latest_states(ledger)
     elsewhere = collected_in_other_periods(returns_dir)
     sent = SentCopies(sent_dir)
-    items = gather(paths, relative) + list(extra)
+    mark = returns_dir / READING_MARK
+    died_on = _read_mark(mark)
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
     problems: list[Problem] = []
     duplicates = earlier = 0
-    for item in items:
-        digest = "" if item.kind == "missing" else hashlib.sha256(item.data).hexdigest()
+    for item in itertools.chain(gather(paths, relative), extra):
+        if item.kind in ("missing", "skipped"):
+            problems.extend(item.problems)
+            continue
+        digest = sha256_file(item.path) if item.path is not None else hashlib.sha256(item.data).hexdigest()
         if digest in elsewhere and digest not in known:
             earlier += 1  # recorded, with its problems, when that period was collected
             continue
         problems.extend(item.problems)
-        if item.kind == "missing":
-            continue
         if digest in known:
             duplicates += 1
             continue
-        archived = relative(store(returns_dir, digest, item.name, item.data))
+        if item.path is not None:
+            archived = relative(store_file(returns_dir, digest, item.name, item.path))
+            item.problems.append(problem(FILE_TOO_LARGE, f"「{item.name}」有 {item.path.stat().st_size // (1 << 20)} MB，远大于填报表：已原样归档，未读取。请对方发送填报表本身。", file=item.source))
+            problems.extend(item.problems)
+            item.kind = "other"
+        else:
+            archived = relative(store(returns_dir, digest, item.name, item.data))
         received = item.received or now
         stamp = received.isoformat(sep=" ", timespec="seconds")
         entry = LedgerEntry(archived, item.source, None, None, stamp, digest, "container", len(item.problems), item.sender)
         if item.kind == "sheet":
-            unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest, received=received,
-                                      period=period, duty=duty, directory=directory, sender=item.sender, sent=sent)
-            returns.append(unit_return)
-            problems.extend(unit_return.problems)
-            entry = replace(entry, unit=unit_return.unit, period=unit_return.period,
-                            status="accepted" if unit_return.accepted else "rejected", problem_count=len(unit_return.problems))
+            if digest in died_on:
+                found = [problem(FILE_CRASHED, f"上次收取时读取「{item.name}」中途中断（程序意外退出），为免再次中断不再读取：已原样归档，请对方用 Excel 或 WPS 另存后重发。", file=item.source)]
+                problems.extend(found)
+                entry = replace(entry, status="rejected", problem_count=len(found))
+            else:
+                _write_mark(mark, digest, item.source)
+                try:
+                    unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest, received=received,
+                                              period=period, duty=duty, directory=directory, sender=item.sender, sent=sent)
+                except Exception:  # a bug met in this one file: recorded, and the rest of the inbox proceeds
+                    where = log_bug(f"collect {item.source}") if log_bug is not None else None
+                    found = [problem(FILE_CRASHED, f"读取「{item.name}」时程序出错，已原样归档、跳过该文件"
+                                     + (f"，详情见日志 {where}" if where else "") + "：请把日志发给维护人员，并请对方另存后重发。",
+                                     file=item.source)]
+                    problems.extend(found)
+                    entry = replace(entry, status="rejected", problem_count=len(found))
+                else:
+                    returns.append(unit_return)
+                    problems.extend(unit_return.problems)
+                    entry = replace(entry, unit=unit_return.unit, period=unit_return.period,
+                                    status="accepted" if unit_return.accepted else "rejected", problem_count=len(unit_return.problems))
         elif item.kind == "other":
             entry = replace(entry, status="rejected")
         known[digest] = entry
         new.append(entry)
     appended = _supersede(ledger, new, period)
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
+    if mark.exists():
+        mark.unlink()
     return Collected(returns, problems, appended, duplicates, ledger_path, earlier)
+
+
+def _read_mark(mark: Path) -> set[str]:
+    """The SHA-256 the previous run was reading when it died (empty when it finished)."""
+    try:
+        return {mark.read_text(encoding="utf-8").split("\t", 1)[0].strip()} - {""}
+    except (OSError, UnicodeDecodeError):
+        return set()
+
+
+def _write_mark(mark: Path, digest: str, source: str) -> None:
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(mark, f"{digest}\t{source}\n")
 
 
 def _supersede(ledger: list[LedgerEntry], new: list[LedgerEntry], period: str) -> list[LedgerEntry]:

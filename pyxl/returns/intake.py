@@ -7,13 +7,22 @@ file — and their members follow them with a source such as
 header to the attachments it carries.
 
 Zip archives come from outside the office, so their declared sizes are
-checked before anything is decompressed, nesting is limited, and a broken
-archive is one problem, never a crash.
+checked before anything is decompressed, nesting is limited, everything
+unpacked in one run (nested archives counted together) stays within one
+budget, and a broken archive is one problem, never a crash.
+
+Files are read as they are, never through a link: a symbolic link, a device
+or a pipe in the inbox is skipped with a problem (following one would copy
+any file the office PC can read into the archive, or hang on a pipe). Items
+are produced one file at a time, so memory holds one file's contents, not
+the whole inbox.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -40,6 +49,12 @@ FILE_SKIPPED = register_code(
     "file-skipped", "warning", "收到的文件不是填报表类型（如 .pdf、.docx），已归档但不读取；如确是填报表，请对方另存为 .xlsx 后重发。", STAGE
 )
 PATH_MISSING = register_code("path-missing", "error", "指定的文件或文件夹不存在：请检查路径。", STAGE)
+NOT_REGULAR = register_code(
+    "file-not-regular", "warning", "收件箱里的快捷方式（符号链接）、设备或管道不是文件本身：未跟随、未读取、未归档；如确是报表，请把文件本身放入收件箱。", STAGE
+)
+UNREADABLE_FILE = register_code(
+    "file-unreadable", "error", "文件无法打开读取（没有权限或正被其他程序占用）：请检查该文件后重新收取。", STAGE
+)
 
 # Spreadsheet types we read (by content; the extension only decides what we try).
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx", ".xltm"}
@@ -48,6 +63,12 @@ MAIL_SUFFIXES = {".eml", ".msg"}  # .msg: Outlook's saved message (pyxl.returns.
 MAX_DEPTH = 3  # a zip in a mail in a zip is still fine; deeper is refused
 MAX_CONTAINER_BYTES = 200 * 1024 * 1024
 MAX_CONTAINER_ENTRIES = 500
+# Everything decompressed in one run (zips, nested zips, e-mail attachments),
+# and for one file given or found in the inbox with all it contains.
+MAX_RUN_UNPACKED = 1024 * 1024 * 1024
+MAX_FILE_UNPACKED = MAX_CONTAINER_BYTES
+# A file larger than this is archived by streaming, never read into memory.
+MAX_INPUT_BYTES = 100 * 1024 * 1024
 # What Windows and macOS leave in folders and zips by themselves: never a return.
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
 # Chinese offices: a Date header is shown in China Standard Time.
@@ -66,6 +87,27 @@ class Item:
     received: datetime | None = None  # the .eml Date header, else None (the caller's `now`)
     parent: str | None = None  # source of the container that held it
     problems: list[Problem] = field(default_factory=list)
+    path: Path | None = None  # for a file too large to read: where it is (data is then b"")
+
+
+class Budget:
+    """Bytes left to decompress: for the whole run, and for the file being unpacked now."""
+
+    def __init__(self, run: int = MAX_RUN_UNPACKED, per_file: int = MAX_FILE_UNPACKED) -> None:
+        self.run = run
+        self.per_file = per_file
+        self.file = per_file
+
+    def start_file(self) -> None:
+        self.file = self.per_file
+
+    @property
+    def left(self) -> int:
+        return max(0, min(self.run, self.file))
+
+    def spend(self, size: int) -> None:
+        self.run -= size
+        self.file -= size
 
 
 def _kind(name: str, data: bytes) -> str:
@@ -80,49 +122,85 @@ def _kind(name: str, data: bytes) -> str:
     return "other"
 
 
-def gather(paths: list[Path], relative: Callable[[Path], str]) -> list[Item]:
-    """Read `paths` (files or folders, recursively, sorted) and unpack their containers.
+def gather(paths: list[Path], relative: Callable[[Path], str], budget: Budget | None = None) -> Iterator[Item]:
+    """Read `paths` (files or folders, recursively, sorted) and unpack their containers, one file at a time.
 
     `relative(path)` turns a path into the text the user knows (relative to
-    the workspace). Lock files (`~$x.xlsx`), system files and hidden folders
-    inside a given folder are skipped.
+    the workspace). Lock files (`~$x.xlsx`), our own temporaries, system
+    files and hidden folders inside a given folder are skipped; links,
+    devices and pipes are skipped with a problem.
     """
-    items: list[Item] = []
+    budget = budget or Budget()
     for path in paths:
         path = Path(path)
-        if not path.exists():
+        if not os.path.lexists(path):
             shown = relative(path)
-            items.append(
-                Item(path.name, shown, b"", "missing",
-                     problems=[problem(PATH_MISSING, f"找不到「{shown}」：请检查路径是否写对。", file=shown)])
-            )
+            yield Item(path.name, shown, b"", "missing",
+                       problems=[problem(PATH_MISSING, f"找不到「{shown}」：请检查路径是否写对。", file=shown)])
             continue
-        if path.is_dir():
-            files = [p for p in sorted(path.rglob("*")) if p.is_file() and not _in_hidden_folder(p, path)]
-        else:
-            files = [path]
+        files = _walk(path) if path.is_dir() else [path]
         for file in files:
             if is_lock_file(file) or file.name.lower() in SYSTEM_FILES:
                 continue
-            items.extend(expand(file.name, relative(file), file.read_bytes()))
-    return items
+            shown = relative(file)
+            opened = _read_plain_file(file, shown, explicit=file == path)
+            if isinstance(opened, Item):
+                yield opened
+                continue
+            budget.start_file()
+            yield from expand(file.name, shown, opened, budget=budget, received=None)
 
 
-def _in_hidden_folder(file: Path, folder: Path) -> bool:
-    """Whether `file` sits in a hidden folder (.git, .Trashes) below `folder`."""
-    return any(part.startswith(".") for part in file.relative_to(folder).parts[:-1])
+def _walk(folder: Path) -> list[Path]:
+    """Every entry below `folder` that is not a folder (links included, to be refused), sorted.
+
+    Hidden folders (.git, .Trashes) are skipped; a link to a folder is listed, never entered.
+    """
+    found = []
+    for top, folders, names in os.walk(folder, followlinks=False):
+        links = [f for f in folders if os.path.islink(os.path.join(top, f))]
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in links)
+        found += [Path(top) / name for name in (*names, *links)]
+    return sorted(found)
+
+
+def _read_plain_file(file: Path, shown: str, explicit: bool) -> bytes | Item:
+    """The bytes of a regular file, read without following a link; else an Item that says why not."""
+    try:
+        info = os.lstat(file)
+        if stat.S_ISLNK(info.st_mode) and explicit:
+            info = os.stat(file)  # a link the user named on the command line is their choice
+            file = file.resolve()
+        if not stat.S_ISREG(info.st_mode):
+            what = "符号链接（快捷方式）" if stat.S_ISLNK(info.st_mode) else "设备、管道或套接字"
+            return Item(file.name, shown, b"", "skipped", problems=[problem(
+                NOT_REGULAR, f"「{file.name}」是{what}，不是文件本身：未跟随、未读取、未归档；如确是报表，请把文件本身放入收件箱。", file=shown)])
+        if info.st_size > MAX_INPUT_BYTES:
+            return Item(file.name, shown, b"", "large", path=file)
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        handle = os.open(file, flags)
+        with os.fdopen(handle, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):  # swapped for something else since lstat
+                return Item(file.name, shown, b"", "skipped", problems=[problem(
+                    NOT_REGULAR, f"「{file.name}」不是普通文件：未读取、未归档。", file=shown)])
+            return stream.read(MAX_INPUT_BYTES + 1)
+    except OSError as error:
+        return Item(file.name, shown, b"", "skipped", problems=[problem(
+            UNREADABLE_FILE, f"「{file.name}」无法打开读取（{error.strerror or type(error).__name__}）：请检查文件权限、关闭占用它的程序后重新收取。", file=shown)])
 
 
 def expand(name: str, source: str, data: bytes, *, sender: str = "", received: datetime | None = None,
-           parent: str | None = None, depth: int = 0) -> list[Item]:
+           parent: str | None = None, depth: int = 0, budget: Budget | None = None) -> list[Item]:
     """This file followed by what it contains (for a zip or an e-mail)."""
+    budget = budget or Budget()
     kind = _kind(name, data)
     item = Item(name, source, data, kind, sender, received, parent)
     items = [item]
     if kind == "zip":
-        items.extend(_unzip(item, depth))
+        items.extend(_unzip(item, depth, budget))
     elif kind == "mail":
-        items.extend(_unmsg(item, depth) if PurePosixPath(name).suffix.lower() == ".msg" else _unmail(item, depth))
+        unpack = _unmsg if PurePosixPath(name).suffix.lower() == ".msg" else _unmail
+        items.extend(unpack(item, depth, budget))
     elif kind == "other":
         item.problems.append(
             problem(FILE_SKIPPED, f"「{name}」不是电子表格（只读取 .xlsx/.xlsm/.xls/.ods/.et），已归档未读取：如是填报表请另存为 .xlsx 重发。", file=source)
@@ -147,10 +225,10 @@ def _member_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
-def _unzip(item: Item, depth: int) -> list[Item]:
+def _unzip(item: Item, depth: int, budget: Budget) -> list[Item]:
     if _too_deep(item, depth):
         return []
-    refused = check_zip(item.data, max_unpacked=MAX_CONTAINER_BYTES, max_entries=MAX_CONTAINER_ENTRIES)
+    refused = check_zip(item.data, max_unpacked=min(MAX_CONTAINER_BYTES, budget.left), max_entries=MAX_CONTAINER_ENTRIES)
     if refused is not None:
         code = ARCHIVE_CORRUPT if refused.code == "file-corrupt" else ARCHIVE_TOO_LARGE
         item.problems.append(problem(code, f"压缩包「{item.name}」{refused.reason}，未解压：请对方重新打包或直接发送填报表。", file=item.source))
@@ -166,15 +244,19 @@ def _unzip(item: Item, depth: int) -> list[Item]:
             if info.flag_bits & 0x1:
                 item.problems.append(problem(ARCHIVE_CORRUPT, f"压缩包「{item.name}」中的「{name}」设置了解压密码，无法读取：请对方去掉密码重发。", file=f"{item.source}!{name}"))
                 continue
-            data = archive.read(info)
+            if info.file_size > budget.left:  # nested archives already took their share
+                item.problems.append(problem(ARCHIVE_TOO_LARGE, f"压缩包「{item.name}」连同其中的压缩包解压后超过本次收取的上限 {MAX_FILE_UNPACKED // (1 << 20)} MB（疑似压缩炸弹），其余部分未解压：请对方直接发送填报表。", file=item.source))
+                break
+            data = archive.read(info)  # zipfile never returns more than the declared size
+            budget.spend(len(data))
             members.extend(expand(base, f"{item.source}!{name}", data, sender=item.sender, received=item.received,
-                                  parent=item.source, depth=depth + 1))
+                                  parent=item.source, depth=depth + 1, budget=budget))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError) as error:
         item.problems.append(problem(ARCHIVE_CORRUPT, f"压缩包「{item.name}」已损坏（{type(error).__name__}），未能全部解压：请对方重新打包发送。", file=item.source))
     return members
 
 
-def _unmail(item: Item, depth: int) -> list[Item]:
+def _unmail(item: Item, depth: int, budget: Budget) -> list[Item]:
     if _too_deep(item, depth):
         return []
     try:
@@ -196,15 +278,19 @@ def _unmail(item: Item, depth: int) -> list[Item]:
                 inner = part.get_payload()
                 data = inner[0].as_bytes() if isinstance(inner, list) else bytes(str(inner), "utf-8")
                 name = name if name.lower().endswith(".eml") else f"{name}.eml"
+            if len(data) > budget.left:
+                item.problems.append(problem(ARCHIVE_TOO_LARGE, f"邮件「{item.name}」的附件合计超过本次收取的上限，其余附件未读取：请对方分开发送。", file=item.source))
+                break
+            budget.spend(len(data))
             members.extend(expand(PurePosixPath(name.replace("\\", "/")).name, f"{item.source}!{name}", data,
-                                  sender=sender, received=received, parent=item.source, depth=depth + 1))
+                                  sender=sender, received=received, parent=item.source, depth=depth + 1, budget=budget))
         return members
     except Exception as error:  # the e-mail parser is lenient; whatever still fails is a broken file
         item.problems.append(problem(ARCHIVE_CORRUPT, f"邮件「{item.name}」无法解析（{type(error).__name__}）：请重新保存该邮件（.eml）或直接保存附件。", file=item.source))
         return []
 
 
-def _unmsg(item: Item, depth: int) -> list[Item]:
+def _unmsg(item: Item, depth: int, budget: Budget) -> list[Item]:
     """An Outlook .msg, read like a saved .eml: its sender and time go to its attachments."""
     if _too_deep(item, depth):
         return []
@@ -217,8 +303,12 @@ def _unmsg(item: Item, depth: int) -> list[Item]:
     item.received = content.sent or item.received
     members: list[Item] = []
     for name, data in content.attachments:
+        if len(data) > budget.left:
+            item.problems.append(problem(ARCHIVE_TOO_LARGE, f"邮件「{item.name}」的附件合计超过本次收取的上限，其余附件未读取：请对方分开发送。", file=item.source))
+            break
+        budget.spend(len(data))
         members.extend(expand(PurePosixPath(name.replace("\\", "/")).name, f"{item.source}!{name}", data,
-                              sender=item.sender, received=item.received, parent=item.source, depth=depth + 1))
+                              sender=item.sender, received=item.received, parent=item.source, depth=depth + 1, budget=budget))
     return members
 
 

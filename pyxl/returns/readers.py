@@ -12,12 +12,14 @@ Every way a file can be unreadable is a `Unreadable` value with a stable code
 
 from __future__ import annotations
 
-import html
 import io
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from xml.parsers import expat
+from zlib import error as zlib_error
 
 import python_calamine
 from openpyxl.utils.cell import get_column_letter
@@ -28,6 +30,14 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ENTRY_RATIO = 200  # uncompressed / compressed, for entries above 1 MB
 MAX_ENTRIES = 2000
+# What one sheet may hold. A unit's sheet has a few dozen rows and 12
+# columns; calamine builds the grid from A1 to the last cell with content, so
+# these bound the memory a file can ask for (a far cell at XFD1048576 would
+# ask for 17 billion cells).
+MAX_ROWS = 5000
+MAX_COLUMNS = 100
+MAX_SHEETS = 50
+MAX_CELL_TEXT = 32767  # Excel's own limit for one cell
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -39,6 +49,8 @@ class Unreadable:
 
     code: str
     reason: str
+    sheet: str | None = None
+    cell: str | None = None
 
 
 @dataclass
@@ -146,13 +158,30 @@ def read_book(data: bytes) -> Book | Unreadable:
         refused = check_zip(data, archive=archive)
         if refused is not None:
             return refused
+    scans: dict[str, _SheetScan] = {}
+    if kind == "xlsx":
+        scanned = _scan_xlsx(archive)
+        if isinstance(scanned, Unreadable):
+            return scanned
+        scans = scanned
+    elif kind == "ods":
+        refused = _scan_ods(archive)
+        if refused is not None:
+            return refused
+    elif kind == "xls":
+        refused = _scan_xls(data)
+        if refused is not None:
+            return refused
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for meta in workbook.sheets_metadata:
             if str(meta.typ) != "SheetTypeEnum.WorkSheet":
                 continue
-            raw = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            found = workbook.get_sheet_by_name(meta.name)
+            if found.height > MAX_ROWS or found.width > MAX_COLUMNS:  # a format the scans do not cover
+                return _too_far(meta.name, found.height, found.width)
+            raw = found.to_python(skip_empty_area=False)
             sheets.append(Sheet(meta.name, str(meta.visible) == "SheetVisibleEnum.Visible", raw))
     except python_calamine.PasswordError:
         return Unreadable("file-encrypted", "工作簿设置了密码，无法读取")
@@ -160,96 +189,325 @@ def read_book(data: bytes) -> Book | Unreadable:
         if "password" in str(error).lower() or "encrypt" in str(error).lower():
             return Unreadable("file-encrypted", "工作簿设置了密码，无法读取")
         return Unreadable("file-corrupt", f"文件已损坏，无法读取（{type(error).__name__}）")
-    if kind == "xlsx":
-        _scan_sheet_xml(archive, sheets)
+    too_long = _long_text(sheets)
+    if too_long is not None:
+        return too_long
+    for sheet in sheets:
+        scan = scans.get(sheet.name)
+        if scan is not None and sheet.visible:
+            sheet.uncached_formulas, sheet.percent_cells = scan.uncached_formulas, scan.percent_cells
     return Book(kind, sheets)
 
 
 # ---------------------------------------------------------------- what only the sheet XML knows
-
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
-_STYLE = re.compile(rb'\bs="([0-9]+)"')
-_TYPE = re.compile(rb'\bt="([a-z]+)"')
-_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
-_VALUE = re.compile(rb"<v>[^<]+</v>|<is>")  # openpyxl writes an empty <v/> for an uncalculated formula
-_SHEET_TARGET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
-_REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
-_NUM_FMT = re.compile(rb'<numFmt\b[^>]*?numFmtId="([0-9]+)"[^>]*?formatCode="([^"]*)"')
-_CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
-_XF = re.compile(rb"<xf\b([^>]*?)(?:/>|>)")
-_XF_NUM_FMT = re.compile(rb'\bnumFmtId="([0-9]+)"')
-_PERCENT_BUILTIN = {9, 10}  # 0% and 0.00%
+#
+# The XML of a returned file is read once, streaming, with expat (linear in
+# the input, no regular expression over raw XML, no DTD or entity allowed),
+# within a byte budget. The same pass finds where the last cell with content
+# is, so python-calamine, which builds the whole grid from A1 to that cell,
+# is only called when the grid is small.
 
 
-def _percent_styles(archive: zipfile.ZipFile) -> set[bytes]:
-    """Cell style indices (the s="…" of a cell) whose number format shows a percentage."""
+class _Stop(Exception):
+    """Raised inside an expat handler to end a scan early: `reason` says why."""
+
+    def __init__(self, reason: Unreadable | None = None) -> None:
+        super().__init__(reason.reason if reason else "")
+        self.reason = reason
+
+
+def _local(name: str) -> str:
+    """An element or attribute name without its namespace (expat gives "uri local")."""
+    return name.rsplit(" ", 1)[-1]
+
+
+def _parse(archive: zipfile.ZipFile, path: str, start, end=None, text=None, budget: list[int] | None = None) -> Unreadable | None:
+    """Stream one part of `archive` through expat with the given handlers; an Unreadable ends it."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+
+    def refuse(*_args) -> None:
+        raise _Stop(Unreadable("file-corrupt", f"部件 {path} 含有 DTD 或实体声明（正常的表格文件没有）"))
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
+    parser.buffer_text = True
+    budget = budget if budget is not None else [MAX_UNPACKED_BYTES]
     try:
-        styles = archive.read("xl/styles.xml")
+        with archive.open(path) as stream:
+            while chunk := stream.read(1 << 16):
+                budget[0] -= len(chunk)
+                if budget[0] < 0:
+                    return Unreadable("file-too-large", f"解压后超过上限 {MAX_UNPACKED_BYTES // (1 << 20)} MB")
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _Stop as stop:
+        return stop.reason
     except KeyError:
-        return set()
+        return None
+    except expat.ExpatError as error:
+        return Unreadable("file-corrupt", f"部件 {path} 不是完好的 XML（{expat.ErrorString(error.code)}）")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error) as error:
+        return Unreadable("file-corrupt", f"部件 {path} 无法解压（{type(error).__name__}）")
+    return None
+
+
+_PERCENT_BUILTIN = {9, 10}  # 0% and 0.00%
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")  # on one attribute value only: bounded
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _too_far(sheet: str, row: int, column: int) -> Unreadable:
+    place = cell_name(min(max(row, 1), 1048576), min(max(column, 1), 16384))
+    return Unreadable(
+        "sheet-too-large",
+        f"工作表「{sheet}」的 {place} 有内容，超出读取上限"
+        f"（{MAX_ROWS} 行、{MAX_COLUMNS} 列；填报表只有几十行）——多半是误操作留在远处的内容或异常文件，已整份搁置",
+        sheet=sheet, cell=place,
+    )
+
+
+@dataclass
+class _SheetScan:
+    """What one worksheet's XML says: its extent and the cells calamine cannot tell apart."""
+
+    name: str
+    last_row: int = 0
+    last_column: int = 0
+    uncached_formulas: dict[str, str] = field(default_factory=dict)
+    percent_cells: set[str] = field(default_factory=set)
+
+
+def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
+                    budget: list[int]) -> _SheetScan | Unreadable:
+    scan = _SheetScan(name)
+    state = {"row": 0, "column": 0, "ref": "", "content": False, "formula": None, "value": False,
+             "in_f": False, "in_v": False, "percent": False}
+    formula_text: list[str] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        tag = _local(tag)
+        if tag == "row":
+            written = attrs.get("r", "")
+            state["row"] = int(written) if written.isdigit() else state["row"] + 1
+            state["column"] = 0
+        elif tag == "c":
+            ref = _CELL_REF.fullmatch(attrs.get("r", ""))
+            if ref is not None:
+                state["column"], state["row"] = _column_number(ref.group(1)), int(ref.group(2)) or state["row"]
+            else:
+                state["column"] += 1
+            state["ref"] = cell_name(max(state["row"], 1), max(state["column"], 1)) if state["column"] <= 16384 else ""
+            state["content"] = state["value"] = False
+            state["formula"] = None
+            kind = attrs.get("t", "n")
+            state["percent"] = attrs.get("s", "") in percent_styles and kind == "n"
+        elif tag == "f":
+            state["content"] = True
+            state["in_f"] = True
+            formula_text.clear()
+            state["formula"] = ""
+        elif tag == "v":
+            state["content"] = True
+            state["in_v"] = True
+        elif tag == "is":
+            state["content"] = state["value"] = True
+
+    def text(data: str) -> None:
+        if state["in_f"]:
+            if sum(map(len, formula_text)) < 1000:
+                formula_text.append(data)
+        elif state["in_v"] and data.strip():
+            state["value"] = True
+
+    def end(tag: str) -> None:
+        tag = _local(tag)
+        if tag == "f":
+            state["in_f"] = False
+            state["formula"] = "".join(formula_text)
+        elif tag == "v":
+            state["in_v"] = False
+        elif tag == "c" and state["content"]:
+            row, column = state["row"], state["column"]
+            if row > MAX_ROWS or column > MAX_COLUMNS:
+                raise _Stop(_too_far(name, row, column))
+            scan.last_row, scan.last_column = max(scan.last_row, row), max(scan.last_column, column)
+            if state["formula"] is not None and not state["value"]:
+                scan.uncached_formulas[state["ref"]] = "=" + state["formula"]
+            elif state["percent"] and state["value"]:
+                scan.percent_cells.add(state["ref"])
+
+    refused = _parse(archive, path, start, end, text, budget)
+    return refused if refused is not None else scan
+
+
+def _percent_styles(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | Unreadable:
+    """Cell style indices (the s="…" of a cell) whose number format shows a percentage."""
     percent_ids = set(_PERCENT_BUILTIN)
-    for match in _NUM_FMT.finditer(styles):
-        code = re.sub(r'"[^"]*"|\\.', "", html.unescape(match.group(2).decode("utf-8", "replace")))
-        if "%" in code:
-            percent_ids.add(int(match.group(1)))
-    xfs = _CELL_XFS.search(styles)
-    if xfs is None:
-        return set()
-    found = set()
-    for index, xf in enumerate(_XF.finditer(xfs.group(1))):
-        number_format = _XF_NUM_FMT.search(xf.group(1))
-        if number_format and int(number_format.group(1)) in percent_ids:
-            found.add(str(index).encode())
+    xf_formats: list[int] = []
+    inside = {"cellXfs": False}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        tag = _local(tag)
+        if tag == "numFmt":
+            code = re.sub(r'"[^"]*"|\\.', "", attrs.get("formatCode", "")[:255])
+            if "%" in code and attrs.get("numFmtId", "").isdigit():
+                percent_ids.add(int(attrs["numFmtId"]))
+        elif tag == "cellXfs":
+            inside["cellXfs"] = True
+        elif tag == "xf" and inside["cellXfs"]:
+            written = attrs.get("numFmtId", "0")
+            xf_formats.append(int(written) if written.isdigit() else 0)
+
+    def end(tag: str) -> None:
+        if _local(tag) == "cellXfs":
+            inside["cellXfs"] = False
+
+    refused = _parse(archive, "xl/styles.xml", start, end, None, budget)
+    if refused is not None:
+        return refused
+    return {str(index) for index, number_format in enumerate(xf_formats) if number_format in percent_ids}
+
+
+def _worksheet_parts(archive: zipfile.ZipFile, budget: list[int]) -> list[tuple[str, str]] | Unreadable:
+    """(sheet name, part path) of every sheet the workbook lists, in order."""
+    sheets: list[tuple[str, str]] = []
+    targets: dict[str, str] = {}
+
+    def sheet(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "sheet":
+            rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
+            sheets.append((attrs.get("name", ""), rid))
+
+    def relationship(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "Relationship":
+            targets[attrs.get("Id", "")] = attrs.get("Target", "")
+
+    for path, handler in (("xl/workbook.xml", sheet), ("xl/_rels/workbook.xml.rels", relationship)):
+        refused = _parse(archive, path, handler, budget=budget)
+        if refused is not None:
+            return refused
+    if len(sheets) > MAX_SHEETS:
+        return Unreadable("sheet-too-large", f"工作簿有 {len(sheets)} 张工作表，超过上限 {MAX_SHEETS}")
+    parts = []
+    for name, rid in sheets:
+        target = targets.get(rid)
+        if target:
+            parts.append((name, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")))
+    return parts
+
+
+def _scan_xlsx(archive: zipfile.ZipFile) -> dict[str, _SheetScan] | Unreadable:
+    """Every worksheet's extent, uncached formulas and percentage cells; refuse what is too large."""
+    budget = [MAX_UNPACKED_BYTES]
+    parts = _worksheet_parts(archive, budget)
+    if isinstance(parts, Unreadable):
+        return parts
+    percent_styles = _percent_styles(archive, budget)
+    if isinstance(percent_styles, Unreadable):
+        return percent_styles
+    found = {}
+    for name, path in parts:
+        scan = _scan_worksheet(archive, path, name, percent_styles, budget)
+        if isinstance(scan, Unreadable):
+            return scan
+        found[name] = scan
     return found
 
 
-def _scan_sheet_xml(archive: zipfile.ZipFile, sheets: list[Sheet]) -> None:
-    """Find formula cells without a cached value, and number cells shown as a percentage.
+def _scan_ods(archive: zipfile.ZipFile) -> Unreadable | None:
+    """Refuse an .ods whose content reaches beyond the caps (repeated rows and columns count)."""
+    budget = [MAX_UNPACKED_BYTES]
+    state = {"table": "", "row": 0, "row_repeat": 1, "column": 0, "column_repeat": 1, "content": False, "tables": 0}
 
-    python-calamine reads an uncalculated formula as empty and "60%" as 0.6,
-    while a clerk sees a number and 60%. Only the sheet XML knows, so look
-    there, and only when the file has formulas or percentage formats at all
-    (the sheets we send have neither).
-    """
+    def repeat(attrs: dict[str, str], key: str) -> int:
+        written = next((v for k, v in attrs.items() if _local(k) == key), "1")
+        return int(written) if written.isdigit() else 1
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        tag = _local(tag)
+        if tag == "table":
+            state["table"] = next((v for k, v in attrs.items() if _local(k) == "name"), "")
+            state["row"] = 0
+            state["tables"] += 1
+            if state["tables"] > MAX_SHEETS:
+                raise _Stop(Unreadable("sheet-too-large", f"工作簿的工作表超过上限 {MAX_SHEETS} 张"))
+        elif tag == "table-row":
+            state["row_repeat"] = repeat(attrs, "number-rows-repeated")
+            state["column"] = 0
+        elif tag in ("table-cell", "covered-table-cell"):
+            state["column_repeat"] = repeat(attrs, "number-columns-repeated")
+            state["content"] = any(_local(k) == "value-type" for k in attrs)
+        elif tag == "p":
+            state["content"] = True
+
+    def end(tag: str) -> None:
+        tag = _local(tag)
+        if tag in ("table-cell", "covered-table-cell"):
+            first = state["column"] + 1
+            state["column"] += state["column_repeat"]
+            if state["content"]:
+                last_row = state["row"] + state["row_repeat"]
+                if last_row > MAX_ROWS or state["column"] > MAX_COLUMNS:
+                    raise _Stop(_too_far(state["table"], max(last_row, state["row"] + 1), max(state["column"], first)))
+            state["content"] = False
+        elif tag == "table-row":
+            state["row"] += state["row_repeat"]
+
+    return _parse(archive, "content.xml", start, end, None, budget)
+
+
+def _scan_xls(data: bytes) -> Unreadable | None:
+    """Refuse an .xls whose cells reach beyond the caps (xlrd keeps rows ragged: no grid is built)."""
     try:
-        workbook_xml = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return
-    percent_styles = _percent_styles(archive)
-    targets = {}
-    for match in _REL.finditer(rels):
-        rid, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        targets[rid.decode()] = target.decode()
-    by_name = {s.name: s for s in sheets}
-    for match in _SHEET_TARGET.finditer(workbook_xml):
-        name = html.unescape(match.group(1).decode("utf-8"))
-        target = targets.get(match.group(2).decode())
-        if name not in by_name or target is None or not by_name[name].visible:
-            continue
-        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        try:
-            xml = archive.read(path)
-        except KeyError:
-            continue
-        if b"<f" not in xml and not percent_styles:
-            continue
-        sheet = by_name[name]
-        for cell in _CELL.finditer(xml):
-            attributes, body = cell.group(1), cell.group(2) or b""
-            ref = _REF.search(attributes)
-            if ref is None:
-                continue
-            formula = _FORMULA.search(body) if b"<f" in body else None
-            if formula is not None and not _VALUE.search(body):
-                text = html.unescape((formula.group(1) or b"").decode("utf-8"))
-                sheet.uncached_formulas[ref.group(1).decode()] = "=" + text
-                continue
-            style = _STYLE.search(attributes) if percent_styles else None
-            kind = _TYPE.search(attributes)
-            if style is not None and style.group(1) in percent_styles and (kind is None or kind.group(1) == b"n"):
-                sheet.percent_cells.add(ref.group(1).decode())
+        import xlrd
+
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True, logfile=io.StringIO())
+    except Exception:  # calamine decides how a broken file is reported
+        return None
+    try:
+        if book.nsheets > MAX_SHEETS:
+            return Unreadable("sheet-too-large", f"工作簿有 {book.nsheets} 张工作表，超过上限 {MAX_SHEETS}")
+        for index in range(book.nsheets):
+            try:
+                sheet = book.sheet_by_index(index)
+            except Exception:
+                return None
+            if sheet.nrows > MAX_ROWS or sheet.ncols > MAX_COLUMNS:
+                far_row = sheet.nrows
+                if sheet.nrows > MAX_ROWS:
+                    columns = sheet.row_len(sheet.nrows - 1)
+                else:
+                    columns = sheet.ncols
+                return _too_far(sheet.name, far_row, columns)
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+    return None
+
+
+def _long_text(sheets: list[Sheet]) -> Unreadable | None:
+    """A cell longer than Excel's own limit: never cut silently, the file is set aside."""
+    for sheet in sheets:
+        for r, row in enumerate(sheet.rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
+                    return Unreadable(
+                        "cell-too-long",
+                        f"单元格有 {len(value)} 个字符，超过上限 {MAX_CELL_TEXT}（Excel 单元格最多容纳的字数），已整份搁置",
+                        sheet=sheet.name, cell=cell_name(r, c),
+                    )
+    return None
 
 
 # ---------------------------------------------------------------- cells
