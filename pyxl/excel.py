@@ -40,7 +40,7 @@ from pyxl.common.model import SHEET_NAMES, Consolidation
 from pyxl.common.period import Period
 from pyxl.master import live as excel_tables
 from pyxl.master import rows as master
-from pyxl.master.live import ChartSpec, problem_rows
+from pyxl.master.live import ChartSpec, excel_values, problem_rows
 from pyxl.workspace import Workspace
 
 if TYPE_CHECKING:  # the button that needs them imports them through the pipeline
@@ -336,7 +336,8 @@ class XlwingsBook:
         found.used_range.color = None  # but not the fills of the last marks
         width = max((len(row) for row in rows), default=0)
         if width:
-            found.range("A1").value = [list(row) + [None] * (width - len(row)) for row in rows]
+            # text as text: a formula-like string from a return must never become a formula
+            found.range("A1").value = excel_values([list(row) + [None] * (width - len(row)) for row in rows])
 
     def mark_cells(self, sheet: str, cells: Sequence[str], color: str) -> None:
         found = self._sheet(sheet)

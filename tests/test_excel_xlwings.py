@@ -52,7 +52,8 @@ def test_adapter_reads_and_writes_whole_blocks_through_xlwings(remote_book):
     assert [a["func"] for a in actions] == ["addSheet", "sheetClearContents", "setRangeColor", "setValues",
                                             "setRangeColor", "alert"]
     values = next(a for a in actions if a["func"] == "setValues")["values"]
-    assert values == [["预警类型", "单位"], ["逾期未报", "区财政局"], ["任务逾期", ""]]  # one padded block (the engine sends None as "")
+    # one padded block (the engine sends None as ""), every text with Excel's quote prefix: text stays text
+    assert values == [["'预警类型", "'单位"], ["'逾期未报", "'区财政局"], ["'任务逾期", ""]]
 
 
 def _absolute(address: str) -> str:

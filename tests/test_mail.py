@@ -264,7 +264,7 @@ def test_server_going_down_stops_the_batch_and_the_next_run_finishes_it(split_wo
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_rejected_login_is_recorded_and_the_right_password_completes(split_workspace, auth_server, monkeypatch):
     handler, port = auth_server
-    settings = _settings(split_workspace, port, username=USER, password_env="PYXL_TEST_SMTP_PASSWORD")
+    settings = _settings(split_workspace, port, username=USER, password_env="PYXL_TEST_SMTP_PASSWORD", allow_plain_login=True)
     monkeypatch.delenv("PYXL_TEST_SMTP_PASSWORD", raising=False)
     with pytest.raises(PyxlError, match="PYXL_TEST_SMTP_PASSWORD"):  # no password anywhere: nothing attempted
         pipeline.send_sheets(Workspace.load(settings), PERIOD, now=NOW)

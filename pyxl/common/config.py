@@ -78,7 +78,10 @@ class MailSettings(_Strict):
     )
     sender: str = Field("督查室 <duchashi@example.gov.cn>", description="发件人")
     per_minute: int = Field(20, ge=0, description="每分钟最多发送几封（0 为不限速）")
-    timeout: float = Field(30, gt=0, description="连接超时秒数")
+    timeout: float = Field(30, gt=0, description="连接超时秒数（每一步等待服务器回复的最长时间）")
+    allow_plain_login: bool = Field(
+        False, description="是否允许在未加密（security: none）的连接上登录；密码会以明文经过网络，只在内网服务器确不支持加密时设为 true"
+    )
 
     @field_validator("sender")
     @classmethod

@@ -23,6 +23,7 @@ from typing import Iterator
 from filelock import FileLock, Timeout
 
 from pyxl.common.errors import PyxlError
+from pyxl.common.values import looks_like_formula
 
 TEMP_PREFIX = ".~pyxl-"
 LOCK_NAME = ".pyxl.lock"
@@ -182,17 +183,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# A CSV cell Excel or WPS would run as a formula (=, +, -, @, and tab/CR that
-# Excel strips before looking). Sender addresses, sheet periods and file names
-# come from outside the office, so such a cell gets a leading apostrophe, which
-# Excel shows as text; a leading apostrophe is doubled so reading back is exact.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+# A CSV cell Excel or WPS would run as a formula (`looks_like_formula`).
+# Sender addresses, sheet periods and file names come from outside the office,
+# so such a cell gets a leading apostrophe, which Excel shows as text; a
+# leading apostrophe is doubled so reading back is exact.
 
 
 def csv_cell(value: object) -> str:
     """`value` as a CSV cell that Excel opens as text, never as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if looks_like_formula(text) or text.startswith("'") else text
 
 
 def csv_value(cell: str) -> str:

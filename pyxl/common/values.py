@@ -23,7 +23,11 @@ _NUMBER = re.compile(
 _NOTHING = {"无", "暂无", "没有", "/", "-", "--", "—", "——", "-—", "不适用", "n/a", "na", "空"}
 # What may follow the number: a percent sign or a unit word (元, 人, 家, 公里 …); never digits.
 _REST = re.compile(r"^(?:%|个百分点|百分点|[^\d.,+\-=]{1,6})?$")
-_FORMULA_LIKE = re.compile(r"^[=+\-@]\s*[A-Za-z_][\w.]*\s*[(|!]")
+# What makes Excel, WPS or LibreOffice read typed or pasted text as a formula:
+# = + - @ first (=1+1, +1+1, @SUM(1), =cmd|' /C calc'!A0), and tab, CR or LF,
+# which Excel strips before looking. Leading spaces do not protect a CSV cell
+# in every program, so they are skipped before looking too.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,8 @@ def read_number(value: object, target_unit: str = "") -> Reading:
 
 
 def looks_like_formula(text: str) -> bool:
-    """Text a spreadsheet would run if it were pasted as a formula (=HYPERLINK(...), =cmd|...)."""
-    return bool(_FORMULA_LIKE.match(text.lstrip()))
+    """Text a spreadsheet would run as a formula if written as it is: the one test for every output."""
+    return text.lstrip(" ").startswith(FORMULA_STARTS)
 
 
 def is_percent_unit(unit: str) -> bool:

@@ -39,11 +39,12 @@ from pyxl.mail.ledger import (
     RESULT_FAILED,
     RESULT_NO_ADDRESS,
     RESULT_OK,
+    RESULT_UNKNOWN,
     Ledger,
     LedgerLine,
 )
 from pyxl.mail.message import Attachment, MailTemplates, compose, envelope_sender, one_line, to_bytes
-from pyxl.mail.smtp import MailStop, SmtpConnector, quit_quietly, reply_text, smtp_password, transmit
+from pyxl.mail.smtp import MailStop, OutcomeUnknown, SmtpConnector, quit_quietly, reply_text, smtp_password, transmit
 
 OUTBOX_FOLDER = "outbox"
 # Each kind of mail has a subject and a body template: templates/mail/<prefix>_subject.txt.j2, <prefix>_body.txt.j2.
@@ -243,6 +244,7 @@ class Delivery:
     sent: list[str] = field(default_factory=list)  # every pending address accepted
     partly: list[str] = field(default_factory=list)  # some addresses refused
     failed: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # handed over, no answer: may have arrived, not resent
     already: list[str] = field(default_factory=list)  # went out on an earlier run
     no_address: list[str] = field(default_factory=list)
     bad_attachment: list[str] = field(default_factory=list)
@@ -256,7 +258,7 @@ class Delivery:
     @property
     def complete(self) -> bool:
         """Every unit was served (now or earlier): nothing refused, failed, skipped or left for the next run."""
-        return not (self.partly or self.failed or self.no_address or self.bad_attachment or self.not_attempted or self.stopped)
+        return not (self.partly or self.failed or self.unknown or self.no_address or self.bad_attachment or self.not_attempted or self.stopped)
 
 
 def _pending(item: Outgoing, done: set[tuple[str, str, str, str]], force: bool) -> list[str]:
@@ -280,7 +282,10 @@ def deliver(
     Pace: at most `per_minute` messages a minute (0: no limit), by calling
     `sleep` between two messages. A refused recipient is recorded and the
     batch carries on; a dropped connection is recorded for the message in
-    flight and the next message reconnects; two drops in a row, an
+    flight and the next message reconnects; a message handed over whole whose
+    answer never came (timeout, connection closed after DATA) is 结果未知 and
+    never sent again by itself, since the server may have queued it; two drops
+    (or unanswered messages) in a row, an
     unreachable server or a rejected login stop the batch (recorded for the
     message in hand), and the units left are sent on the next run.
     """
@@ -364,6 +369,9 @@ class _Batch:
             report.failed.append(item.unit)
             report.stopped = stop
             return
+        except OutcomeUnknown as unknown:
+            self.unanswered(item, pending, sha, unknown)
+            return
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException, OSError) as error:
             self.dropped(item, pending, sha, error)
             return
@@ -400,6 +408,24 @@ class _Batch:
         self.transmitted += 1
         if self.drops >= MAX_DROPS_IN_A_ROW:
             report.stopped = MailStop(reply, "服务器连续断开连接（可能是限流）：请稍后重新运行，已发送的不会重发")
+
+    def unanswered(self, item: Outgoing, pending: list[str], sha: str, unknown: OutcomeUnknown) -> None:
+        """The message went over whole but no answer came: 结果未知 for its recipients, never resent by itself."""
+        report = self.report
+        for address in pending:
+            refused = unknown.refused.get(address)
+            if refused is not None:
+                self.record(item, address, sha, RESULT_FAILED, refused[1])
+            else:
+                self.record(item, address, sha, RESULT_UNKNOWN, unknown.reply)
+        report.unknown.append(item.unit)
+        if self.smtp is not None:
+            self.smtp.close()
+        self.smtp = None
+        self.drops += 1  # a server that stops answering is dropping us: two in a row stop the batch
+        self.transmitted += 1
+        if self.drops >= MAX_DROPS_IN_A_ROW:
+            report.stopped = MailStop(unknown.reply, "服务器连续没有回复（可能过载或限流）：请稍后重新运行，已发出或结果未知的不会重发")
 
     def close(self) -> None:
         """Say goodbye to the server, if connected."""
@@ -466,6 +492,14 @@ def summarise(delivery: Delivery, kind: str, ledger_path: str) -> list[str]:
         lines.append(f"部分邮箱被拒收：{'、'.join(delivery.partly)}。")
     if delivery.failed:
         lines.append(f"发送失败（下次运行时重发）：{'、'.join(delivery.failed)}。")
+    if delivery.unknown:
+        units = "、".join(delivery.unknown)
+        again = (f"确认没有收到的，用 pyxl send --resend --unit 单位名 补发" if kind == KIND_SEND
+                 else "确认没有收到的，请直接联系该单位")
+        lines.append(
+            f"结果未知（邮件已交给服务器，但服务器没有确认，可能已经送达）：{units}。为免对方收到重复邮件，"
+            f"不会自动重发：请先向该单位核实是否收到，或在邮件服务器 / 发件箱中查看；{again}。"
+        )
     if delivery.no_address:
         lines.append(f"没有邮箱、未发送：{'、'.join(delivery.no_address)}。")
     if delivery.bad_attachment:

@@ -24,6 +24,9 @@ KIND_REMIND = "催报"
 
 RESULT_OK = "成功"
 RESULT_FAILED = "失败"  # refused, dropped, login rejected: sent again on the next run
+# Handed over whole, but the server's answer never came: it may have been queued.
+# Never sent again by itself (the unit could get two copies); the office checks and resends on purpose.
+RESULT_UNKNOWN = "结果未知"
 RESULT_NO_ADDRESS = "无邮箱"
 RESULT_BAD_ATTACHMENT = "附件不符"
 
@@ -46,6 +49,11 @@ class LedgerLine:
     def ok(self) -> bool:
         return self.result == RESULT_OK
 
+    @property
+    def may_have_arrived(self) -> bool:
+        """Sent, or handed over with no answer: a re-run must not send it again by itself."""
+        return self.result in (RESULT_OK, RESULT_UNKNOWN)
+
 
 class Ledger:
     """Read and append the ledger file."""
@@ -66,8 +74,8 @@ class Ledger:
         return lines
 
     def succeeded(self) -> set[tuple[str, str, str, str]]:
-        """(kind, round, unit, address) of every address a mail already reached: what a re-run must not send again."""
-        return {(l.kind, l.round, l.unit, l.address) for l in self.read() if l.ok}
+        """(kind, round, unit, address) of every address a mail reached or may have reached (结果未知): what a re-run must not send again."""
+        return {(l.kind, l.round, l.unit, l.address) for l in self.read() if l.may_have_arrived}
 
     def append(self, line: LedgerLine) -> None:
         """Append one line and make it durable before the next mail goes out."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from typing import Mapping
@@ -24,6 +25,20 @@ def smtp_password(mail: MailSettings, environ: Mapping[str, str]) -> str | None:
         f"没有找到邮箱 {mail.username} 的密码：请设置环境变量 {mail.password_env}，"
         f"或存入系统钥匙串（keyring set {KEYRING_SERVICE} {mail.username}）。"
     )
+
+
+class OutcomeUnknown(Exception):
+    """The whole message was handed over but the server's answer never came (timeout, dropped connection).
+
+    The server may well have queued it: sending it again could give the unit
+    a second copy, so it is recorded as 结果未知 and left to the office.
+    """
+
+    def __init__(self, reply: str, addresses: list[str], refused: dict[str, tuple[bool, str]]) -> None:
+        super().__init__(reply)
+        self.reply = reply
+        self.addresses = addresses  # the recipients the server had accepted
+        self.refused = refused  # those it had refused before DATA
 
 
 class MailStop(Exception):
@@ -66,6 +81,13 @@ class SmtpConnector:
                 f"无法连接 {where}：{error}",
                 f"请检查 config.yaml 中 mail.host、mail.port、mail.security（现为 {mail.security}）与网络",
             ) from None
+        if mail.username and not isinstance(smtp, smtplib.SMTP_SSL) and mail.security != "starttls" and not mail.allow_plain_login:
+            quit_quietly(smtp)
+            raise MailStop(
+                f"拒绝在未加密的连接上登录 {where}（密码会以明文经过网络）",
+                "请把 mail.security 设为 ssl 或 starttls；只有确知服务器在内网且不支持加密时，"
+                "才在 config.yaml 的 mail 下写 allow_plain_login: true",
+            )
         if mail.username:
             try:
                 smtp.login(mail.username, self._password or "")
@@ -122,12 +144,36 @@ def transmit(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes
     if not accepted:
         smtp.rset()
         return results
-    try:
-        code, text = smtp.data(data)
-    except smtplib.SMTPDataError as error:
-        code, text = error.smtp_code, error.smtp_error
+    code, text = smtp.docmd("data")
     if code == 421:
         raise smtplib.SMTPServerDisconnected(reply_text(code, text))
+    if code != 354:
+        smtp.rset()
+        for address in accepted:
+            results[address] = (False, reply_text(code, text))
+        return results
+    try:
+        smtp.send(_wire(data))
+    except (OSError, smtplib.SMTPException) as error:
+        # the message was cut off before its final ".": a server discards an unfinished message
+        raise smtplib.SMTPServerDisconnected(f"连接中断：{error}") from None
+    try:
+        code, text = smtp.getreply()
+    except (OSError, smtplib.SMTPException) as error:
+        raise OutcomeUnknown(f"邮件已全部交给服务器，但没有收到服务器的确认（{type(error).__name__}：{error}）",
+                             accepted, results) from None
+    if code == 421:
+        # a server may say "closing" after queuing; what it did with the message is not said
+        raise OutcomeUnknown(reply_text(code, text), accepted, results)
     for address in accepted:
         results[address] = (code == 250, reply_text(code, text))
     return results
+
+
+def _wire(data: bytes) -> bytes:
+    """The message as DATA sends it: CRLF line ends, leading dots doubled, the final "." line."""
+    data = re.sub(rb"(?:\r\n|\n|\r(?!\n))", b"\r\n", data)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"

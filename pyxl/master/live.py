@@ -18,6 +18,7 @@ import pandas as pd
 from openpyxl.utils.cell import get_column_letter
 
 from pyxl.common.model import CATEGORIES, SHEET_NAMES, Consolidation, is_missing
+from pyxl.common.values import looks_like_formula
 from pyxl.common.problems import PROBLEM_COLUMNS, PROBLEM_LABELS, SEVERITY_LABELS, Problem
 from pyxl.distribution import layout
 from pyxl.distribution.unit_sheet import SheetRow, header_row, sheet_name_for
@@ -82,6 +83,27 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         return value.item()  # numpy scalar → Python
     return value
+
+
+def excel_values(rows: Rows) -> Rows:
+    """`rows` as they are sent to Excel: every text cell with Excel's quote prefix.
+
+    xlwings hands a string to Excel as if typed, so "=HYPERLINK(...)", "@SUM(1)",
+    "+1+1" or "=cmd|..." from a return would become formulas, "2025-06" a
+    date and "00123" a number. A leading apostrophe makes Excel keep the text
+    exactly (shown and read back without the apostrophe). Numbers, dates and
+    empty cells go as they are.
+    """
+    return [["'" + value if isinstance(value, str) and value else value for value in row] for row in rows]
+
+
+def as_excel_holds(value: Any) -> tuple[Any, bool]:
+    """What Excel holds after `value` is written to a cell, and whether it became a formula."""
+    if isinstance(value, str) and value.startswith("'"):
+        return value[1:], False
+    if isinstance(value, str) and looks_like_formula(value):
+        return value, True
+    return value, False
 
 
 def dashboard_block(consolidation: Consolidation) -> tuple[Rows, list[ChartSpec]]:

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 from pyxl.common.files import write_bytes_atomic
 from pyxl.master import rows as master
 from pyxl.master.build import MasterContent
-from pyxl.master.live import BUILT_SHEETS, ChartSpec
+from pyxl.master.live import BUILT_SHEETS, ChartSpec, as_excel_holds, excel_values
 from pyxl.master.xlsm import SheetSpec, build_package
 
 Rows = list[list[Any]]
@@ -46,6 +46,8 @@ class MemoryBook:
     charts: dict[str, list[ChartSpec]] = field(default_factory=dict)  # sheet → its charts
     opened: list[Path] = field(default_factory=list)
     saves: int = 0
+    sent: dict[str, Rows] = field(default_factory=dict)  # sheet → the values last sent to Excel for it
+    formulas: list[tuple[str, str]] = field(default_factory=list)  # (sheet, text) Excel would have run
 
     @classmethod
     def open(cls, path: Path, answers: Sequence[bool] = ()) -> "MemoryBook":
@@ -65,7 +67,18 @@ class MemoryBook:
 
     def write_table(self, sheet: str, rows: Rows) -> None:
         width = max((len(row) for row in rows), default=0)  # one rectangular block, as Excel holds it
-        self.sheets[sheet] = _trim([list(row) + [None] * (width - len(row)) for row in rows])
+        sent = excel_values([list(row) + [None] * (width - len(row)) for row in rows])  # as XlwingsBook sends them
+        self.sent[sheet] = sent
+        held = []
+        for row in sent:
+            cells = []
+            for value in row:
+                value, formula = as_excel_holds(value)
+                if formula:
+                    self.formulas.append((sheet, value))
+                cells.append(value)
+            held.append(cells)
+        self.sheets[sheet] = _trim(held)
         self.marks.pop(sheet, None)  # the real adapter clears the old fills too
 
     def mark_cells(self, sheet: str, cells: Sequence[str], color: str) -> None:

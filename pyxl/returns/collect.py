@@ -355,7 +355,7 @@ def read_return(
             if is_blank(raw):
                 continue
             any_input = True
-            if isinstance(raw, str) and looks_like_formula(raw):
+            if isinstance(raw, str) and looks_like_formula(raw) and title_text not in ("本期完成值", "完成进度(%)"):
                 check.add(FORMULA_TEXT, f"「{title_text}」的内容「{raw.strip()[:40]}」形如公式，只按文字保存、不会执行：请核对内容。", cell=place)
             if place in sheet.percent_cells and isinstance(raw, (int, float)) and not isinstance(raw, bool):
                 # Excel stores "60%" typed by the clerk as 0.6 shown as 60%: read what they see
