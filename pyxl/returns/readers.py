@@ -288,11 +288,20 @@ class _SheetScan:
     percent_cells: set[str] = field(default_factory=set)
 
 
+def _cell_too_long(sheet: str, place: str, length: int | None = None) -> Unreadable:
+    return Unreadable(
+        "cell-too-long",
+        f"单元格有{f' {length} 个' if length else '超过上限的'}字符，超过上限 {MAX_CELL_TEXT}（Excel 单元格最多容纳的字数），"
+        "读表程序会悄悄截断，故整份搁置",
+        sheet=sheet, cell=place,
+    )
+
+
 def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
-                    budget: list[int]) -> _SheetScan | Unreadable:
+                    budget: list[int], long_strings: set[str]) -> _SheetScan | Unreadable:
     scan = _SheetScan(name)
     state = {"row": 0, "column": 0, "ref": "", "content": False, "formula": None, "value": False,
-             "in_f": False, "in_v": False, "percent": False}
+             "in_f": False, "in_v": False, "percent": False, "text": 0, "shared": False, "v": ""}
     formula_text: list[str] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
@@ -310,7 +319,9 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styl
             state["ref"] = cell_name(max(state["row"], 1), max(state["column"], 1)) if state["column"] <= 16384 else ""
             state["content"] = state["value"] = False
             state["formula"] = None
+            state["text"], state["v"] = 0, ""
             kind = attrs.get("t", "n")
+            state["shared"] = kind == "s"
             state["percent"] = attrs.get("s", "") in percent_styles and kind == "n"
         elif tag == "f":
             state["content"] = True
@@ -327,8 +338,12 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styl
         if state["in_f"]:
             if sum(map(len, formula_text)) < 1000:
                 formula_text.append(data)
-        elif state["in_v"] and data.strip():
+            return
+        state["text"] += len(data)
+        if state["in_v"] and data.strip():
             state["value"] = True
+            if state["shared"] and len(state["v"]) < 12:
+                state["v"] += data.strip()
 
     def end(tag: str) -> None:
         tag = _local(tag)
@@ -342,6 +357,10 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styl
             if row > MAX_ROWS or column > MAX_COLUMNS:
                 raise _Stop(_too_far(name, row, column))
             scan.last_row, scan.last_column = max(scan.last_row, row), max(scan.last_column, column)
+            if state["text"] > MAX_CELL_TEXT:
+                raise _Stop(_cell_too_long(name, state["ref"], state["text"]))
+            if state["shared"] and state["v"] in long_strings:
+                raise _Stop(_cell_too_long(name, state["ref"]))
             if state["formula"] is not None and not state["value"]:
                 scan.uncached_formulas[state["ref"]] = "=" + state["formula"]
             elif state["percent"] and state["value"]:
@@ -377,6 +396,27 @@ def _percent_styles(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | U
     if refused is not None:
         return refused
     return {str(index) for index, number_format in enumerate(xf_formats) if number_format in percent_ids}
+
+
+def _long_shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | Unreadable:
+    """Indices (as written in a cell's <v>) of shared strings longer than a cell may hold."""
+    long: set[str] = set()
+    state = {"index": -1, "length": 0}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "si":
+            state["index"] += 1
+            state["length"] = 0
+
+    def text(data: str) -> None:
+        state["length"] += len(data)
+
+    def end(tag: str) -> None:
+        if _local(tag) == "si" and state["length"] > MAX_CELL_TEXT:
+            long.add(str(state["index"]))
+
+    refused = _parse(archive, "xl/sharedStrings.xml", start, end, text, budget)
+    return refused if refused is not None else long
 
 
 def _worksheet_parts(archive: zipfile.ZipFile, budget: list[int]) -> list[tuple[str, str]] | Unreadable:
@@ -416,9 +456,12 @@ def _scan_xlsx(archive: zipfile.ZipFile) -> dict[str, _SheetScan] | Unreadable:
     percent_styles = _percent_styles(archive, budget)
     if isinstance(percent_styles, Unreadable):
         return percent_styles
+    long_strings = _long_shared_strings(archive, budget)
+    if isinstance(long_strings, Unreadable):
+        return long_strings
     found = {}
     for name, path in parts:
-        scan = _scan_worksheet(archive, path, name, percent_styles, budget)
+        scan = _scan_worksheet(archive, path, name, percent_styles, budget, long_strings)
         if isinstance(scan, Unreadable):
             return scan
         found[name] = scan
@@ -428,7 +471,8 @@ def _scan_xlsx(archive: zipfile.ZipFile) -> dict[str, _SheetScan] | Unreadable:
 def _scan_ods(archive: zipfile.ZipFile) -> Unreadable | None:
     """Refuse an .ods whose content reaches beyond the caps (repeated rows and columns count)."""
     budget = [MAX_UNPACKED_BYTES]
-    state = {"table": "", "row": 0, "row_repeat": 1, "column": 0, "column_repeat": 1, "content": False, "tables": 0}
+    state = {"table": "", "row": 0, "row_repeat": 1, "column": 0, "column_repeat": 1, "content": False, "tables": 0,
+             "text": 0}
 
     def repeat(attrs: dict[str, str], key: str) -> int:
         written = next((v for k, v in attrs.items() if _local(k) == key), "1")
@@ -448,6 +492,7 @@ def _scan_ods(archive: zipfile.ZipFile) -> Unreadable | None:
         elif tag in ("table-cell", "covered-table-cell"):
             state["column_repeat"] = repeat(attrs, "number-columns-repeated")
             state["content"] = any(_local(k) == "value-type" for k in attrs)
+            state["text"] = 0
         elif tag == "p":
             state["content"] = True
 
@@ -460,11 +505,16 @@ def _scan_ods(archive: zipfile.ZipFile) -> Unreadable | None:
                 last_row = state["row"] + state["row_repeat"]
                 if last_row > MAX_ROWS or state["column"] > MAX_COLUMNS:
                     raise _Stop(_too_far(state["table"], max(last_row, state["row"] + 1), max(state["column"], first)))
+                if state["text"] > MAX_CELL_TEXT:
+                    raise _Stop(_cell_too_long(state["table"], cell_name(state["row"] + 1, first), state["text"]))
             state["content"] = False
         elif tag == "table-row":
             state["row"] += state["row_repeat"]
 
-    return _parse(archive, "content.xml", start, end, None, budget)
+    def text(data: str) -> None:
+        state["text"] += len(data)
+
+    return _parse(archive, "content.xml", start, end, text, budget)
 
 
 def _scan_xls(data: bytes) -> Unreadable | None:
@@ -502,11 +552,7 @@ def _long_text(sheets: list[Sheet]) -> Unreadable | None:
         for r, row in enumerate(sheet.rows, start=1):
             for c, value in enumerate(row, start=1):
                 if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
-                    return Unreadable(
-                        "cell-too-long",
-                        f"单元格有 {len(value)} 个字符，超过上限 {MAX_CELL_TEXT}（Excel 单元格最多容纳的字数），已整份搁置",
-                        sheet=sheet.name, cell=cell_name(r, c),
-                    )
+                    return _cell_too_long(sheet.name, cell_name(r, c), len(value))
     return None
 
 
