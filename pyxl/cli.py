@@ -173,6 +173,10 @@ def cmd_collect(workspace: Workspace, args: argparse.Namespace) -> pipeline.Step
                                     now=datetime.now(), progress=_terminal_progress)
 
 
+def cmd_confirm(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    return pipeline.confirm_returns(workspace, _resolve_period(workspace.settings, args.period), args.unit)
+
+
 def cmd_consolidate(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
     period = _resolve_period(workspace, args.period)
     return pipeline.consolidate_period(workspace, period, as_of=_as_of(args, period))
@@ -248,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("collect", cmd_collect, "收取各单位报回的文件：归档、识别、校验")
     _add_period(sub)
     sub.add_argument("paths", nargs="*", type=Path, metavar="路径", help="文件、文件夹、.zip 或 .eml（默认 inbox/）")
+
+    sub = command("confirm", cmd_confirm, "确认待确认的报表（发件邮箱或日期存疑，已向单位核实）：确认后计入汇总")
+    _add_period(sub)
+    sub.add_argument("--unit", action="append", help="确认这个单位的待确认报表（可重复）；不写则只列出待确认的报表")
 
     sub = command("consolidate", cmd_consolidate, "汇总本期报送并预警，写出 汇总_<期次>.xlsx")
     _add_period(sub)

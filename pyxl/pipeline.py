@@ -352,6 +352,13 @@ def collect_returns(
           if earlier else []),
         f"目前共有 {len(current)} 个单位报送，其中 {accepted} 个采用、{len(current) - accepted} 个退回待改。",
     ]
+    waiting = collect.pending_returns(settings.returns_dir(period), str(period))
+    if waiting:
+        summary.append(
+            f"待确认 {len(waiting)} 份（发件邮箱不是该单位登记的邮箱，或邮件日期异常）：{_pending_names(waiting)}。"
+            "它们已归档，但不计入、也不替换该单位已采用的报表；请向该单位核实后运行 pyxl confirm --unit 单位名"
+            "（或点功能区「确认报表」）。"
+        )
     outputs = [*([ledger] if ledger else []), *mailbox_outputs]
     if ledger is not None:
         summary.append(f"回收记录：{settings.relative(ledger)}")
@@ -390,6 +397,48 @@ def _fetch_mailbox(workspace: Workspace, period: Period, now: datetime, progress
 def _judge(workspace: Workspace, period: Period, as_of: date) -> Consolidation:
     """The period's judgement, consolidated in memory (no files written)."""
     return _consolidate(workspace, period, as_of)[0]
+
+
+def _pending_names(entries: list) -> str:
+    return "、".join(f"{e.unit}（{e.source}{'，发件人 ' + e.sender if e.sender else ''}）" for e in entries[:10]) + (
+        "等" if len(entries) > 10 else "")
+
+
+def confirm_returns(workspace: Workspace, period: Period, units: list[str] | None = None) -> StepResult:
+    """The 待确认 returns of the period; with `units`, confirm theirs so they count (the office checked the sender).
+
+    Without `units` nothing changes: the result lists what waits. `data` is
+    the list of ledger lines appended (empty without `units`).
+    """
+    from pyxl.returns import collect
+
+    settings = workspace.settings
+    waiting = collect.pending_returns(settings.returns_dir(period), str(period))
+    if not waiting:
+        return StepResult(summary=[f"{period} 没有待确认的报表。"], data=[])
+    if units is None:
+        return StepResult(
+            summary=[f"{period} 待确认 {len(waiting)} 份：{_pending_names(waiting)}。",
+                     "核实发件人后，运行 pyxl confirm --unit 单位名 确认（可重复 --unit）。"],
+            attention=True, data=[],
+        )
+    chosen = []
+    for name in units:
+        resolved = workspace.index.resolve(name)
+        if resolved.canonical is None or resolved.canonical not in {e.unit for e in waiting}:
+            raise PyxlError(f"「{name}」没有待确认的报表：待确认的单位是 {'、'.join(sorted({e.unit for e in waiting}))}。")
+        chosen.append(resolved.canonical)
+    appended = collect.confirm(settings.returns_dir(period), settings.root, str(period), chosen, workspace.duty,
+                               workspace.directory, sent_dir=settings.distribution_dir(period))
+    confirmed = [e for e in appended if e.status == "confirmed"]
+    superseded = [e for e in appended if e.status == "superseded"]
+    summary = [f"已确认 {len(confirmed)} 份报表：{'、'.join(e.unit for e in confirmed)}，现按报送时间参与汇总。"]
+    if superseded:
+        summary.append(f"其中 {len(superseded)} 份较早的报表因此被替换（原件仍保留）。")
+    left = collect.pending_returns(settings.returns_dir(period), str(period))
+    if left:
+        summary.append(f"仍待确认 {len(left)} 份：{_pending_names(left)}。")
+    return StepResult(summary=summary, outputs=[settings.returns_dir(period) / collect.LEDGER_NAME], data=appended)
 
 
 def _consolidate(workspace: Workspace, period: Period, as_of: date) -> tuple[Consolidation, list]:

@@ -66,7 +66,7 @@ def test_inbox_of_files_zips_and_mails_is_archived_validated_and_rerun_changes_n
     (inbox / "打包.zip").write_bytes(buffer.getvalue().replace(b"ABCDEFGHIJ.xlsx", gbk))
     # a saved e-mail from the unit's own address, with a WPS .et attachment
     town = filled(sent_file(ws, "文昌街道"), ws.root / "tmp" / "文昌.xlsx")
-    (inbox / "文昌街道.eml").write_bytes(mail("wenchang@changqing.example", "Fri, 04 Jul 2025 08:15:00 +0800", {"文昌街道报表.et": town.read_bytes()}))
+    (inbox / "文昌街道.eml").write_bytes(mail("wenchang@changqing.example", "Thu, 03 Jul 2025 08:15:00 +0800", {"文昌街道报表.et": town.read_bytes()}))
     (inbox / "~$财政局6月.xlsx").write_bytes(b"lock")  # Excel's lock file: never an input
     before = snapshot(inbox)
 
@@ -76,7 +76,7 @@ def test_inbox_of_files_zips_and_mails_is_archived_validated_and_rerun_changes_n
     assert set(units) == {UNIT, OTHER, "文昌街道"}
     assert all(r.accepted for r in result.data)
     assert units[OTHER].source == "inbox/打包.zip!发改局报表.xlsx"
-    assert units["文昌街道"].received == datetime(2025, 7, 4, 8, 15)  # the e-mail's Date, China time
+    assert units["文昌街道"].received == datetime(2025, 7, 3, 8, 15)  # the e-mail's Date (no Received header), China time
     row = next(r for r in units[UNIT].rows if r.key == "2-1")
     assert (row.value, row.percent, row.status) == (3400, 50, "按计划推进")
     assert units[UNIT].filled_by == "张三"

@@ -272,7 +272,9 @@ class LedgerEntry:
     period: str | None
     received: str  # ISO date-time
     sha256: str
-    status: Literal["accepted", "rejected", "superseded", "duplicate", "container"]
+    # pending: 待确认 (an unverified sender or date), counts only once the office confirms it;
+    # confirmed: a pending return the office vouched for (its sender is no longer questioned)
+    status: Literal["accepted", "rejected", "superseded", "duplicate", "container", "pending", "confirmed"]
     problem_count: int = 0
     sender: str = ""  # e-mail address of the sender, from the .eml that carried it
 

@@ -138,8 +138,8 @@ def latest_states(entries: list[LedgerEntry]) -> dict[str, LedgerEntry]:
 
 
 def is_unit_return(entry: LedgerEntry, period: str) -> bool:
-    """A unit's return for `period` still in the running (accepted or rejected, not superseded)."""
-    return entry.status in ("accepted", "rejected") and bool(entry.unit) and entry.period == period
+    """A unit's return for `period` still in the running (accepted, confirmed or rejected; not superseded, not 待确认)."""
+    return entry.status in ("accepted", "confirmed", "rejected") and bool(entry.unit) and entry.period == period
 
 
 def current_by_unit(entries: list[LedgerEntry], period: str) -> dict[str, LedgerEntry]:

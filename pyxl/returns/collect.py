@@ -25,7 +25,7 @@ import hashlib
 import itertools
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Callable, Sequence
 
@@ -35,7 +35,10 @@ from pyxl.common.problems import Problem, has_errors, problem, register_code
 from pyxl.common.units import UnitIndex, normalise_name
 from pyxl.common.values import Reading, is_percent_unit, looks_like_formula, read_number
 from pyxl.distribution import layout
+from pyxl.mail.ledger import KIND_SEND, Ledger
+from pyxl.mail.ledger import LEDGER_NAME as SEND_LEDGER
 from pyxl.returns.archive import (
+    LEDGER_NAME,
     append_ledger,
     store_file,
     collected_in_other_periods,
@@ -72,6 +75,8 @@ PERIOD_MISMATCH = _code("period-mismatch", "error", "报表的期次与本次收
 TEMPLATE_VERSION = _code("template-version", "warning", "报表模板版本与当前版本不同：数据照常读取，请核对。")
 SHEET_RENAMED = _code("sheet-renamed", "warning", "填报表的工作表被改了名，已按内容找到并读取：今后请勿改工作表名。")
 SENT_BY_OTHER = _code("sent-by-other-unit", "error", "报表由另一个单位的邮箱发来：请与该单位核实后，由本单位重新报送。")
+SENDER_UNVERIFIED = _code("sender-unverified", "warning", "报表从一个不是该单位登记邮箱的地址发来：已归档，标为「待确认」，不替换该单位已采用的报表；请向该单位核实后用 pyxl confirm 确认（或在单位名录中补登该邮箱）。")
+DATE_DOUBTFUL = _code("date-doubtful", "warning", "邮件的日期在未来，或早于本期填报表下发的时间：已归档，标为「待确认」，不替换该单位已采用的报表；请核实后用 pyxl confirm 确认。")
 NAMED_OTHER = _code("file-names-other-unit", "warning", "文件名写的是另一个单位，内容是本单位的报表：以内容为准，请核对是否发错。")
 # Structure
 COLUMN_MISSING = _code("column-missing", "error", "表头缺少某一列或列名被改：请在下发的原表上填写，勿改表头。")
@@ -551,6 +556,7 @@ def collect(
     sent = SentCopies(sent_dir)
     mark = returns_dir / READING_MARK
     died_on = _read_mark(mark)
+    sent_at = _first_sent(sent_dir, period)
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
     problems: list[Problem] = []
@@ -595,10 +601,12 @@ def collect(
                     problems.extend(found)
                     entry = replace(entry, status="rejected", problem_count=len(found))
                 else:
+                    doubted = _doubt(item, unit_return, directory, now, sent_at)
                     returns.append(unit_return)
                     problems.extend(unit_return.problems)
+                    status = "accepted" if unit_return.accepted else "rejected"
                     entry = replace(entry, unit=unit_return.unit, period=unit_return.period,
-                                    status="accepted" if unit_return.accepted else "rejected", problem_count=len(unit_return.problems))
+                                    status="pending" if doubted else status, problem_count=len(unit_return.problems))
         elif item.kind == "other":
             entry = replace(entry, status="rejected")
         known[digest] = entry
@@ -608,6 +616,98 @@ def collect(
     if mark.exists():
         mark.unlink()
     return Collected(returns, problems, appended, duplicates, ledger_path, earlier)
+
+
+def _first_sent(sent_dir: Path | None, period: str) -> dict[str, datetime]:
+    """unit → when its sheet of `period` first reached it, from the send ledger beside the distribution folder."""
+    if sent_dir is None:
+        return {}
+    first: dict[str, datetime] = {}
+    try:
+        lines = Ledger(Path(sent_dir).parent / SEND_LEDGER).read()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    for line in lines:
+        if line.ok and line.kind == KIND_SEND and line.round == period:
+            try:
+                moment = datetime.fromisoformat(line.time).replace(tzinfo=None)
+            except ValueError:
+                continue
+            first[line.unit] = min(first.get(line.unit, moment), moment)
+    return first
+
+
+# A sender's clock may run a little fast; more than this ahead of ours is a date in the future.
+CLOCK_SLACK = timedelta(hours=1)
+
+
+def _doubt(item, unit_return: UnitReturn, directory: UnitDirectory, now: datetime, sent_at: dict[str, datetime]) -> bool:
+    """Whether a mailed return must wait for the office (待确认): an unverified sender or an impossible date.
+
+    Adds the warning that says why to the return's problems. Only a return of
+    this period of a known unit can displace anything, so only those wait.
+    """
+    unit = unit_return.unit
+    if not unit or not unit_return.period:
+        return False
+    doubted = False
+    add = functools.partial(problem, file=unit_return.source, unit=unit)
+    if item.sender:
+        known = directory.unit(unit)
+        addresses = {address.lower() for address in (known.emails if known else [])}
+        if any(p.code == SENT_BY_OTHER for p in unit_return.problems):
+            doubted = True
+        elif addresses and item.sender.lower() not in addresses:
+            unit_return.problems.append(add(SENDER_UNVERIFIED, f"「{unit}」的报表从 {item.sender} 发来，这不是该单位登记的邮箱"
+                                                                 f"（{'、'.join(sorted(addresses))}）：已标为待确认，核实后请运行 pyxl confirm --unit {unit}。"))
+            doubted = True
+    if item.dated is not None and item.dated > now + CLOCK_SLACK:
+        unit_return.problems.append(add(DATE_DOUBTFUL, f"邮件日期是 {item.dated:%Y-%m-%d %H:%M}，在收取时间 {now:%Y-%m-%d %H:%M} 之后（在未来）："
+                                                       f"已标为待确认，核实后请运行 pyxl confirm --unit {unit}。"))
+        doubted = True
+    first = sent_at.get(unit)
+    arrived = item.received or now
+    if first is not None and item.sender and arrived < first:
+        unit_return.problems.append(add(DATE_DOUBTFUL, f"邮件的收到时间 {arrived:%Y-%m-%d %H:%M} 早于本期填报表发给该单位的时间 {first:%Y-%m-%d %H:%M}："
+                                                       f"已标为待确认，核实后请运行 pyxl confirm --unit {unit}。"))
+        doubted = True
+    return doubted
+
+
+def pending_returns(returns_dir: Path, period: str) -> list[LedgerEntry]:
+    """The returns of `period` waiting for the office (待确认), in ledger order."""
+    return [e for e in latest_states(read_ledger(returns_dir)).values() if e.status == "pending" and e.period == period]
+
+
+def confirm(
+    returns_dir: Path,
+    workspace: Path,
+    period: str,
+    units: list[str],
+    duty: DutyTable | None,
+    directory: UnitDirectory,
+    sent_dir: Path | None = None,
+) -> list[LedgerEntry]:
+    """Confirm the 待确认 returns of `units`: they now count like any other, and may supersede older ones.
+
+    The office has checked who sent them, so the sender is no longer
+    questioned; their content is validated as ever. Returns the lines appended.
+    """
+    returns_dir = Path(returns_dir)
+    ledger = read_ledger(returns_dir)
+    chosen = [e for e in pending_returns(returns_dir, period) if e.unit in set(units)]
+    sent = SentCopies(sent_dir)
+    lines = []
+    for entry in chosen:
+        data = (Path(workspace) / entry.file).read_bytes()
+        checked = read_return(data, file=entry.file, source=entry.source, sha256=entry.sha256,
+                              received=datetime.fromisoformat(entry.received), period=period, duty=duty,
+                              directory=directory, sender="", sent=sent)
+        lines.append(replace(entry, status="confirmed", problem_count=len(checked.problems)))
+    appended = _supersede(ledger, lines, period)
+    if appended:
+        append_ledger(returns_dir, appended)
+    return appended
 
 
 def _read_mark(mark: Path) -> set[str]:
@@ -661,7 +761,8 @@ def read_archive(
         results.append(
             read_return(data, file=entry.file, source=entry.source, sha256=entry.sha256,
                         received=datetime.fromisoformat(entry.received), period=period, duty=duty,
-                        directory=directory, sender=entry.sender, sent=sent)
+                        directory=directory, sent=sent,
+                        sender="" if entry.status == "confirmed" else entry.sender)  # confirmed: the office vouched
         )
     return results
 

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import parseaddr
+from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
@@ -84,10 +84,11 @@ class Item:
     data: bytes
     kind: str  # sheet, zip, mail, other
     sender: str = ""  # e-mail address of the sender, from the .eml that carried it
-    received: datetime | None = None  # the .eml Date header, else None (the caller's `now`)
+    received: datetime | None = None  # when our side received it: the .eml's Received header, else its Date; else None (`now`)
     parent: str | None = None  # source of the container that held it
     problems: list[Problem] = field(default_factory=list)
     path: Path | None = None  # for a file too large to read: where it is (data is then b"")
+    dated: datetime | None = None  # the sender's own Date header (the sender's clock: may be anything)
 
 
 class Budget:
@@ -262,14 +263,15 @@ def _unmail(item: Item, depth: int, budget: Budget) -> list[Item]:
     try:
         message = BytesParser(policy=policy.default).parsebytes(item.data)
         sender = parseaddr(str(message.get("From", "")))[1].lower()
-        received = item.received
+        dated = None
         date_header = message.get("Date")
         if date_header is not None and getattr(date_header, "datetime", None) is not None:
-            moment = date_header.datetime
-            if moment.tzinfo is not None:
-                moment = moment.astimezone(CHINA_TIME).replace(tzinfo=None)
-            received = moment
-        item.sender, item.received = sender, received
+            dated = date_header.datetime
+            if dated.tzinfo is not None:
+                dated = dated.astimezone(CHINA_TIME).replace(tzinfo=None)
+        # when it arrived: the receiving server's stamp, else (a draft saved without one) the sender's Date
+        received = _received_stamp(message) or dated or item.received
+        item.sender, item.received, item.dated = sender, received, dated
         members: list[Item] = []
         for index, part in enumerate(_attachments(message), start=1):
             name = part.get_filename() or f"附件{index}"
@@ -282,8 +284,10 @@ def _unmail(item: Item, depth: int, budget: Budget) -> list[Item]:
                 item.problems.append(problem(ARCHIVE_TOO_LARGE, f"邮件「{item.name}」的附件合计超过本次收取的上限，其余附件未读取：请对方分开发送。", file=item.source))
                 break
             budget.spend(len(data))
-            members.extend(expand(PurePosixPath(name.replace("\\", "/")).name, f"{item.source}!{name}", data,
-                                  sender=sender, received=received, parent=item.source, depth=depth + 1, budget=budget))
+            for member in expand(PurePosixPath(name.replace("\\", "/")).name, f"{item.source}!{name}", data,
+                                 sender=sender, received=received, parent=item.source, depth=depth + 1, budget=budget):
+                member.dated = member.dated or dated
+                members.append(member)
         return members
     except Exception as error:  # the e-mail parser is lenient; whatever still fails is a broken file
         item.problems.append(problem(ARCHIVE_CORRUPT, f"邮件「{item.name}」无法解析（{type(error).__name__}）：请重新保存该邮件（.eml）或直接保存附件。", file=item.source))
@@ -310,6 +314,22 @@ def _unmsg(item: Item, depth: int, budget: Budget) -> list[Item]:
         members.extend(expand(PurePosixPath(name.replace("\\", "/")).name, f"{item.source}!{name}", data,
                               sender=item.sender, received=item.received, parent=item.source, depth=depth + 1, budget=budget))
     return members
+
+
+def _received_stamp(message: EmailMessage) -> datetime | None:
+    """When the topmost `Received:` header (added by the last server, ours) says the mail arrived, China time."""
+    try:
+        headers = message.get_all("Received") or []
+        if not headers:
+            return None
+        moment = parsedate_to_datetime(str(headers[0]).rsplit(";", 1)[-1].strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(CHINA_TIME).replace(tzinfo=None)
+    return moment
 
 
 def _attachments(message: EmailMessage) -> Iterator[EmailMessage]:
