@@ -194,6 +194,7 @@ def split_sheets(workspace: Workspace, period: Period, units: list[str] | None =
     result = split.write_unit_files(
         settings.distribution_dir(period), out / f"分单位表_{period}.zip", plan, str(period), due, duty.year,
         password=settings.split.sheet_password, previous=previous, only=only,
+        key=split.layout.workspace_key(settings.root, create=True),  # the identity hash is keyed: no forged sheets
     )
     chosen = only if only is not None else list(plan.rows)
     rows = [row for unit in chosen for row in plan.rows[unit]]

@@ -251,6 +251,12 @@ def backslash_path_mail(base: Base) -> bytes:
     return an_email(FINANCE_MAIL, "Thu, 03 Jul 2025 10:00:00 +0800", [("..\\..\\Windows\\区财政局.xlsx", base.genuine("backslash"))])
 
 
+def stranger_from_the_future(base: Base) -> bytes:
+    """Someone else's mailbox, a Date a month ahead: it would win any "latest return" contest by its own word."""
+    return an_email("someone@mail.example", "Sun, 03 Aug 2025 10:00:00 +0800", [("区财政局.xlsx", base.genuine("stranger"))],
+                    received="from mx.example by mail.changqing.example; Thu, 03 Jul 2025 08:00:00 +0800")
+
+
 def place_link_outside(path: Path, base: Base) -> None:
     secret = base.root / "secret" / "机密.xlsx"
     secret.parent.mkdir(parents=True, exist_ok=True)
@@ -295,6 +301,8 @@ HOSTILE: list[Hostile] = [
     Hostile("h18_broken_base64.eml", broken_base64_mail, {("!finance.xlsx", None, "file-not-spreadsheet")}),
     Hostile("h19_truncated.eml", truncated_mail, {("!区财政局.xlsx", None, "file-corrupt")}),
     Hostile("h20_backslash_path.eml", backslash_path_mail, set(), genuine=1),
+    Hostile("h28_stranger_from_the_future.eml", stranger_from_the_future,
+            {("!区财政局.xlsx", None, "sender-unverified"), ("!区财政局.xlsx", None, "date-doubtful")}),
     # ---- not spreadsheets at all
     Hostile("h21_html_saved_as.xls", lambda b: b"<html><body><table><tr><td>1</td></tr></table></body></html>",
             {("", None, "file-not-spreadsheet")}),

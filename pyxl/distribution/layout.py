@@ -9,6 +9,10 @@ the hash of the locked cells.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
 from typing import Iterable, Sequence
 
 TEMPLATE_VERSION = "1"
@@ -88,14 +92,40 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def locked_hash(unit: str, period: str, rows: Iterable[Sequence[object]]) -> str:
-    """SHA-256 over the unit, the period and the locked columns of every data row.
+# The identity hash is keyed with a secret only the office's workspace holds
+# (never in config.yaml, never sent): anyone can compute a plain SHA-256, so a
+# plain hash would let a sheet be forged from another unit's sheet.
+SECRET_NAME = ".pyxl-secret"
+KEYED_PREFIX = "hmac-sha256:"
+
+
+def workspace_key(root: Path, create: bool = False) -> bytes | None:
+    """The workspace's secret key for identity hashes; made once (by split) when `create`; None when there is none."""
+    path = Path(root) / SECRET_NAME
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        if not create:
+            return None
+    except (OSError, ValueError):
+        return None
+    key = secrets.token_bytes(32)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # readable by the office's account only
+    with os.fdopen(handle, "w", encoding="ascii") as stream:
+        stream.write(key.hex() + "\n")
+    return key
+
+
+def locked_hash(unit: str, period: str, rows: Iterable[Sequence[object]], key: bytes | None = None) -> str:
+    """A hash over the unit, the period and the locked columns of every data row.
 
     `rows` holds, for each data row top to bottom, the values of LOCKED_COLUMNS.
+    With the workspace's `key` it is an HMAC written as "hmac-sha256:<hex>";
+    without, a plain SHA-256 (sheets made before workspaces had a key).
     """
-    digest = hashlib.sha256()
+    digest = hmac.new(key, digestmod=hashlib.sha256) if key is not None else hashlib.sha256()
     digest.update(f"{unit}\x1e{period}\x1e".encode("utf-8"))
     for row in rows:
         digest.update("\x1f".join(cell_text(v) for v in row).encode("utf-8"))
         digest.update(b"\x1e")
-    return digest.hexdigest()
+    return (KEYED_PREFIX if key is not None else "") + digest.hexdigest()

@@ -250,6 +250,7 @@ def write_unit_files(
     password: str = "",
     previous: Mapping[str, Mapping[str, ReturnRow]] | None = None,
     only: Sequence[str] | None = None,
+    key: bytes | None = None,
 ) -> SplitOutput:
     """Write the unit workbooks of `plan` into `folder`, then the manifest and the zip `archive`.
 
@@ -268,7 +269,7 @@ def write_unit_files(
         buffer = io.BytesIO()  # one file creation per workbook: the atomic write
         write_unit_workbook(
             buffer, unit, period, plan.rows[unit], due_date,
-            previous=previous.get(unit), password=password, year=year,
+            previous=previous.get(unit), password=password, year=year, key=key,
         )
         write_bytes_atomic(target, buffer.getvalue())
         written.append(target)

@@ -128,6 +128,7 @@ def write_unit_workbook(
     previous: Mapping[str, ReturnRow] | None = None,
     password: str = "",
     year: int | None = None,
+    key: bytes | None = None,
 ) -> str:
     """Write the unit's workbook to `path` or a binary file object; return the sheet name.
 
@@ -262,12 +263,13 @@ def write_unit_workbook(
     sheet.protect(password or "", {"format_rows": True, "format_columns": True})
     sheet.activate()
 
-    _write_identity(book, unit, period, sheet_name, rows)
+    _write_identity(book, unit, period, sheet_name, rows, key)
     book.close()
     return sheet_name
 
 
-def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_name: str, rows: Sequence[SheetRow]) -> None:
+def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_name: str, rows: Sequence[SheetRow],
+                    key: bytes | None = None) -> None:
     """The hidden sheet that recognises a return by content (layout.IDENTITY_KEYS, in A:B)."""
     identity = book.add_worksheet(layout.IDENTITY_SHEET)
     values = {
@@ -277,7 +279,7 @@ def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_n
         layout.ID_SHEET: sheet_name,
         layout.ID_HEADER_ROW: str(_HEADER_ROW),
         layout.ID_KEYS: layout.KEY_SEPARATOR.join(row.key for row in rows),
-        layout.ID_HASH: layout.locked_hash(unit, period, (row.locked_values for row in rows)),
+        layout.ID_HASH: layout.locked_hash(unit, period, (row.locked_values for row in rows), key),
     }
     for r, key in enumerate(layout.IDENTITY_KEYS):
         identity.write_string(r, 0, key)

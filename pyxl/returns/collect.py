@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import itertools
 import re
 from dataclasses import dataclass, field, replace
@@ -67,6 +68,7 @@ CELL_TOO_LONG = _code("cell-too-long", "error", "某个单元格的文字超过 
 FILE_CRASHED = _code("file-crashed", "error", "读取这个文件时程序出错或中途中断：文件已原样归档并跳过（下次不再读取），其余文件照常收取；请把日志发给维护人员，并请对方另存后重发。")
 FILE_ENCRYPTED = _code("file-encrypted", "error", "工作簿设置了打开密码，无法读取：请对方取消密码后重发。")
 # Recognition
+IDENTITY_FORGED = _code("identity-forged", "error", "隐藏识别表的校验值不是本室下发时写入的（识别表被伪造，或从别的表复制后改过）：报表未采用，请对方在本期下发的原表上填写后重发。")
 IDENTITY_MISSING = _code("identity-missing", "warning", "隐藏的识别表 pyxl_id 不见了（可能把内容复制到了新文件），已按标题、填报单位和序号识别：请核对，今后请在下发的原表上填写。")
 TABLE_NOT_FOUND = _code("table-not-found", "error", "找不到填报表（表头行「序号……下步措施」）：请在下发的原表上填写后重发。")
 UNIT_UNRECOGNISED = _code("unit-unrecognised", "error", "无法确定是哪个单位的报表（识别表和 A2「填报单位」都没有）：请在下发的原表上填写后重发。")
@@ -184,6 +186,7 @@ class SentCopies:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self._by_hash: dict[str, dict[str, tuple[str, ...]]] | None = None
+        self._issued_to: dict[str, tuple[str, str]] = {}  # hash → (unit, period) of the sheet it was written into
 
     def locked(self, digest: str) -> dict[str, tuple[str, ...]] | None:
         if self._by_hash is None:
@@ -192,6 +195,11 @@ class SentCopies:
                 for path in sorted(self.folder.glob("*.xlsx")):
                     self._index(path.read_bytes())
         return self._by_hash.get(digest)
+
+    def issued_to(self, digest: str) -> tuple[str, str] | None:
+        """(unit, period) of the sent sheet carrying this identity hash, or None."""
+        self.locked(digest)
+        return self._issued_to.get(digest)
 
     def _index(self, data: bytes) -> None:
         book = read_book(data)
@@ -210,6 +218,7 @@ class SentCopies:
             if locked[0]:
                 rows[locked[0]] = locked
         self._by_hash[ident.get(layout.ID_HASH, "")] = rows
+        self._issued_to[ident.get(layout.ID_HASH, "")] = (ident.get(layout.ID_UNIT, ""), ident.get(layout.ID_PERIOD, ""))
 
 
 def read_return(
@@ -224,8 +233,12 @@ def read_return(
     directory: UnitDirectory,
     sender: str = "",
     sent: SentCopies | None = None,
+    secret: bytes | None = None,
 ) -> UnitReturn:
-    """Recognise and validate one returned workbook; problems name `source` as the file."""
+    """Recognise and validate one returned workbook; problems name `source` as the file.
+
+    `secret` is the workspace's key for identity hashes (`layout.workspace_key`).
+    """
     result = UnitReturn(unit=None, period=None, file=file, sha256=sha256, received=received, source=source)
     check = _Checker(source)
     result.problems = check.problems
@@ -336,7 +349,7 @@ def read_return(
             first_moved = next(k for k, w in zip(order, wanted) if k != w)
             check.add(ROW_REORDERED, f"行的顺序被调整（序号「{first_moved}」不在原位置），已按序号读取：今后请勿排序或移动行。", cell=cell_name(found[first_moved], key_column))
         if not missing and len(wanted) == len(expected):
-            _check_locked(check, sheet, columns, found, expected, ident, sent)
+            _check_locked(check, sheet, columns, found, expected, ident, sent, secret)
 
     # ---- values
     formula_cells = sheet.uncached_formulas
@@ -453,11 +466,23 @@ def _read_input(check: _Checker, row: ReturnRow, title_text: str, raw: object, p
 
 
 def _check_locked(check: _Checker, sheet: Sheet, columns: dict[str, int], found: dict[str, int],
-                  expected: list[str], ident: dict[str, str], sent: SentCopies | None) -> None:
-    """Compare the locked cells with the identity hash; on a mismatch say which cells changed."""
+                  expected: list[str], ident: dict[str, str], sent: SentCopies | None, key: bytes | None = None) -> None:
+    """Compare the locked cells with the identity hash; on a mismatch say which cells changed.
+
+    In a workspace that keys its hashes, a plain hash we never issued, or a
+    keyed one where we hold no key, is a forged identity sheet.
+    """
     rows = [[sheet.value(found[k], columns[t]) for t in layout.LOCKED_COLUMNS] for k in expected]
-    digest = layout.locked_hash(ident.get(layout.ID_UNIT, ""), ident.get(layout.ID_PERIOD, ""), rows)
-    if digest == ident.get(layout.ID_HASH):
+    written = ident.get(layout.ID_HASH, "")
+    keyed = written.startswith(layout.KEYED_PREFIX)
+    issued_to = sent.issued_to(written) if sent is not None else None
+    claimed = (ident.get(layout.ID_UNIT, ""), ident.get(layout.ID_PERIOD, ""))
+    if (keyed and key is None) or (not keyed and key is not None and issued_to is None) or (issued_to not in (None, claimed)):
+        check.add(IDENTITY_FORGED, "隐藏识别表 pyxl_id 的校验值不是本室下发时写入的（识别表被伪造或从别的表复制改动）："
+                                   "报表未采用，请对方在本期下发的原表上填写后重发。")
+        return
+    digest = layout.locked_hash(ident.get(layout.ID_UNIT, ""), ident.get(layout.ID_PERIOD, ""), rows, key if keyed else None)
+    if hmac.compare_digest(digest, written):
         return
     original = sent.locked(ident.get(layout.ID_HASH, "")) if sent is not None else None
     if original is None:
@@ -557,6 +582,7 @@ def collect(
     mark = returns_dir / READING_MARK
     died_on = _read_mark(mark)
     sent_at = _first_sent(sent_dir, period)
+    secret = layout.workspace_key(workspace)
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
     problems: list[Problem] = []
@@ -592,7 +618,8 @@ def collect(
                 _write_mark(mark, digest, item.source)
                 try:
                     unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest, received=received,
-                                              period=period, duty=duty, directory=directory, sender=item.sender, sent=sent)
+                                              period=period, duty=duty, directory=directory, sender=item.sender, sent=sent,
+                                              secret=secret)
                 except Exception:  # a bug met in this one file: recorded, and the rest of the inbox proceeds
                     where = log_bug(f"collect {item.source}") if log_bug is not None else None
                     found = [problem(FILE_CRASHED, f"读取「{item.name}」时程序出错，已原样归档、跳过该文件"
@@ -702,7 +729,7 @@ def confirm(
         data = (Path(workspace) / entry.file).read_bytes()
         checked = read_return(data, file=entry.file, source=entry.source, sha256=entry.sha256,
                               received=datetime.fromisoformat(entry.received), period=period, duty=duty,
-                              directory=directory, sender="", sent=sent)
+                              directory=directory, sender="", sent=sent, secret=layout.workspace_key(workspace))
         lines.append(replace(entry, status="confirmed", problem_count=len(checked.problems)))
     appended = _supersede(ledger, lines, period)
     if appended:
@@ -753,6 +780,7 @@ def read_archive(
     current = current_by_unit(read_ledger(returns_dir), period)
     order = {u.name: i for i, u in enumerate(directory.units)}
     sent = SentCopies(sent_dir)
+    secret = layout.workspace_key(workspace)
     results = []
     for unit in sorted(current, key=lambda name: (order.get(name, len(order)), name)):
         entry = current[unit]
@@ -761,7 +789,7 @@ def read_archive(
         results.append(
             read_return(data, file=entry.file, source=entry.source, sha256=entry.sha256,
                         received=datetime.fromisoformat(entry.received), period=period, duty=duty,
-                        directory=directory, sent=sent,
+                        directory=directory, sent=sent, secret=secret,
                         sender="" if entry.status == "confirmed" else entry.sender)  # confirmed: the office vouched
         )
     return results
