@@ -11,6 +11,7 @@ the CLI call.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import shutil
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from pyxl.common.period import Period, chinese_date
 from pyxl.demo.clerk import ON_PACE, UnitScript, fill_unit_workbook
 from pyxl.demo.imapserver import LoopbackImapServer
 from pyxl.demo.mailserver import LoopbackMailServer, MailRecorder
+from pyxl.distribution import layout
 from pyxl.example import use_example_document
 from pyxl.mail.deliver import read_manifest
 from pyxl.outputs import report
@@ -164,6 +166,10 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
     """Run the whole month for `period` in a fresh workspace at `folder`."""
     folder = Path(folder)
     _prepare_folder(folder)
+    # the demo's identity key comes from its seed, so a re-run writes the same sheets (a real workspace's is random)
+    secret = folder / layout.SECRET_NAME
+    secret.write_text(hashlib.sha256(f"pyxl demo {seed}".encode()).hexdigest() + "\n", encoding="ascii")
+    secret.chmod(0o600)
     settings = load_settings(folder / CONFIG_NAME)
     due = period.due_date(settings.period.return_due_day)
     sent_at = datetime.combine(period.next().first_day, time(9, 0))
