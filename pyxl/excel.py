@@ -236,6 +236,19 @@ def write_unit_sheets(book: WorkbookAdapter, plan: SplitPlan, folder: Path) -> s
     return line
 
 
+def _confirm(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
+    """List the 待确认 returns; confirm them all once the clerk says yes (after checking with the units)."""
+    chosen = period()
+    listed = pipeline.confirm_returns(workspace, chosen)
+    waiting = sorted({entry.unit for entry in listed.data if entry.unit})
+    if not waiting:
+        return listed
+    question = "\n".join([*listed.summary[:1], "", "已向这些单位核实是本单位报送的吗？选择「是」确认全部，它们即计入汇总；选择「否」不作改动。"])
+    if not book.confirm(question):
+        return pipeline.StepResult(summary=["已取消，待确认的报表未改动。"])
+    return pipeline.confirm_returns(workspace, chosen, waiting)
+
+
 def _open_folder(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
     result = pipeline.open_output_folder(workspace, period())
     book.open_folder(result.outputs[0])
@@ -249,6 +262,7 @@ STEPS: dict[str, Callable[..., pipeline.StepResult]] = {
     "send_sheets": _send,
     "collect_returns": lambda book, workspace, period, now: pipeline.collect_returns(
         workspace, period(), None, now=now, progress=lambda done, total, text: book.status(f"{TITLE}：{done}/{total} {text}")),
+    "confirm_returns": _confirm,
     "consolidate_period": lambda book, workspace, period, now: pipeline.consolidate_period(workspace, period(), as_of=now.date()),
     "write_report": lambda book, workspace, period, now: pipeline.write_report(workspace, period(), as_of=now.date()),
     "open_output_folder": _open_folder,

@@ -408,8 +408,8 @@ def _pending_names(entries: list) -> str:
 def confirm_returns(workspace: Workspace, period: Period, units: list[str] | None = None) -> StepResult:
     """The 待确认 returns of the period; with `units`, confirm theirs so they count (the office checked the sender).
 
-    Without `units` nothing changes: the result lists what waits. `data` is
-    the list of ledger lines appended (empty without `units`).
+    Without `units` nothing changes: the result lists what waits, and `data`
+    holds those ledger lines; with `units`, `data` is the lines appended.
     """
     from pyxl.returns import collect
 
@@ -421,7 +421,7 @@ def confirm_returns(workspace: Workspace, period: Period, units: list[str] | Non
         return StepResult(
             summary=[f"{period} 待确认 {len(waiting)} 份：{_pending_names(waiting)}。",
                      "核实发件人后，运行 pyxl confirm --unit 单位名 确认（可重复 --unit）。"],
-            attention=True, data=[],
+            attention=True, data=waiting,
         )
     chosen = []
     for name in units:

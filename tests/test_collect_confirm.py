@@ -97,3 +97,35 @@ def test_a_mail_received_before_the_sheet_was_sent_waits(ws):
     result = pipeline.collect_returns(Workspace.load(ws), JUNE, None, now=datetime(2025, 7, 3, 9, 0))
     assert {(p.file, p.code) for p in result.problems} == {("inbox/early.eml!区财政局.xlsx", "date-doubtful")}
     assert UNIT not in _current(ws)
+
+
+def test_the_ribbon_button_lists_asks_and_confirms(ws, settings_book):
+    from pyxl.excel import run_button
+
+    book = settings_book(ws)
+    forged = an_email("someone@mail.example", "Thu, 03 Jul 2025 08:00:00 +0800", [("区财政局.xlsx", _return(ws, 3400, "r.xlsx"))])
+    (ws.inbox_dir / "stranger.eml").write_bytes(forged)
+    run_button(book, "collect_returns", datetime(2025, 7, 3, 9, 0))
+    assert "待确认 1 份" in book.alerts[-1]
+
+    book.answers = [False]
+    run_button(book, "confirm_returns", datetime(2025, 7, 3, 9, 5))
+    assert "stranger.eml" in book.questions[-1] and "未改动" in book.alerts[-1]
+    assert len(collect.pending_returns(ws.returns_dir(PERIOD), PERIOD)) == 1
+
+    book.answers = [True]
+    run_button(book, "confirm_returns", datetime(2025, 7, 3, 9, 6))
+    assert "已确认 1 份" in book.alerts[-1]
+    assert collect.pending_returns(ws.returns_dir(PERIOD), PERIOD) == []
+    assert _value(_current(ws)[UNIT]) == 3400
+
+
+@pytest.fixture
+def settings_book():
+    from pyxl.master.memory import MemoryBook
+
+    def make(settings):
+        pipeline.build_workbook(Workspace.load(settings), now=datetime(2025, 7, 1, 8, 0, 0))
+        return MemoryBook.open(settings.workbook_path)
+
+    return make

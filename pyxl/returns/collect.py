@@ -7,12 +7,18 @@ and the rows' 序号 are used instead, with a warning. Every check yields
 Problem values; a return with an error is archived and reported but its
 values are not used, one with only warnings is used.
 
-Who sent it. A unit's return sent from another unit's known e-mail address is
-an error: its numbers may have been filled by someone else, so staff must
-confirm before it counts (a lead unit forwarding its partners' returns should
-forward the original e-mails, or the office re-collects the bare files, which
-carry no sender). A file name that names another unit only is a warning: clerks
-rename files, and the content decides.
+Who sent it, and when. A mailed return whose sender is not one of the unit's
+registered addresses (another unit's is an error besides), whose Date lies in
+the future, or which arrived before the unit's sheet was sent, is archived as
+待确认 (`pending`): it never displaces an accepted return until the office
+confirms it (`confirm`). The received time is our server's Received stamp,
+not the sender's Date. A file name that names another unit only is a
+warning: clerks rename files, and the content decides. The identity hash is
+keyed with the workspace's secret, so a forged identity sheet is told apart
+from a tampered one.
+
+One file never stops the rest, and nothing is read without limits (see
+`pyxl.returns.readers` and `pyxl.returns.intake`).
 
 Nothing here writes except `collect`, which stores files through
 `pyxl.returns.archive` and never touches what it was given.
