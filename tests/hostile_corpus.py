@@ -12,6 +12,9 @@ The corpus is made at test time (nothing big is committed). To look at the
 files, regenerate them into a folder:
 
     .venv/bin/python tests/hostile_corpus.py /tmp/hostile
+
+(with --xls it first remakes the two small .xls files kept in tests/data/hostile/,
+which need LibreOffice).
 """
 
 from __future__ import annotations
@@ -252,9 +255,31 @@ def backslash_path_mail(base: Base) -> bytes:
 
 
 def stranger_from_the_future(base: Base) -> bytes:
-    """Someone else's mailbox, a Date a month ahead: it would win any "latest return" contest by its own word."""
-    return an_email("someone@mail.example", "Sun, 03 Aug 2025 10:00:00 +0800", [("区财政局.xlsx", base.genuine("stranger"))],
+    """Someone else's mailbox, a Date decades ahead: it would win any "latest return" contest by its own word."""
+    return an_email("someone@mail.example", "Fri, 01 Aug 2098 10:00:00 +0800", [("区财政局.xlsx", base.genuine("stranger"))],
                     received="from mx.example by mail.changqing.example; Thu, 03 Jul 2025 08:00:00 +0800")
+
+
+# Nothing here writes .xls, so these two small files were made once by LibreOffice and are kept in
+# tests/data/hostile/ (`make_xls` remakes them): a cell at A60000, and one at IV3.
+XLS_FOLDER = Path(__file__).resolve().parent / "data" / "hostile"
+
+
+def make_xls(folder: Path = XLS_FOLDER) -> None:
+    """Remake tests/data/hostile/*.xls with LibreOffice (soffice must be installed)."""
+    import subprocess
+    import tempfile
+
+    import openpyxl
+
+    with tempfile.TemporaryDirectory() as work:
+        for name, address in (("far_row", "A60000"), ("far_column", "IV3")):
+            book = openpyxl.Workbook()
+            book.active["A1"], book.active[address] = 1, 2
+            book.save(Path(work) / f"{name}.xlsx")
+            subprocess.run(["soffice", f"-env:UserInstallation=file://{work}/profile", "--headless", "--convert-to", "xls",
+                            "--outdir", str(folder), str(Path(work) / f"{name}.xlsx")], check=False, timeout=120,
+                           capture_output=True)
 
 
 def place_link_outside(path: Path, base: Base) -> None:
@@ -287,6 +312,8 @@ HOSTILE: list[Hostile] = [
     Hostile("h08_sixty_sheets.xlsx", too_many_sheets, {("", None, "sheet-too-large")}),
     Hostile("h09_ods_far_cell.ods", ods_far_cell, {("", "A1048001", "sheet-too-large")}),
     Hostile("h10_ods_wide_repeat.ods", ods_wide_repeat, {("", "WQJ4", "sheet-too-large")}),
+    Hostile("h29_far_row.xls", lambda b: (XLS_FOLDER / "far_row.xls").read_bytes(), {("", "A60000", "sheet-too-large")}),
+    Hostile("h30_far_column.xls", lambda b: (XLS_FOLDER / "far_column.xls").read_bytes(), {("", "IV3", "sheet-too-large")}),
     # ---- archives
     Hostile("h11_nested_zip_bomb.zip", nested_zip_bomb,
             {("!inner1.zip!x.bin", None, "file-skipped"), ("!inner2.zip", None, "archive-too-large"),
@@ -332,10 +359,14 @@ def write_case(case: Hostile, folder: Path, base: Base) -> Path:
 
 def main(argv: list[str]) -> int:
     """Write every hostile case into the folder named on the command line."""
-    if len(argv) != 1:
-        print("用法：python tests/hostile_corpus.py 输出文件夹", file=sys.stderr)
+    if len([a for a in argv if a != "--xls"]) != 1:
+        print("用法：python tests/hostile_corpus.py [--xls] 输出文件夹", file=sys.stderr)
         return 2
     target = Path(argv[0])
+    if "--xls" in argv:  # remake the two .xls kept in tests/data/hostile/ (needs LibreOffice)
+        make_xls()
+        argv = [a for a in argv if a != "--xls"]
+        target = Path(argv[0])
     base = Base(target / ".base")
     for case in HOSTILE:
         write_case(case, target / "inbox", base)
