@@ -96,7 +96,8 @@ def test_clerk_fills_in_libreoffice_and_every_format_reads_back(settings, tmp_pa
             ident = identity_of(output)
             assert ident == sent_identity, output.name
             locked = [r[: len(layout.LOCKED_COLUMNS)] for r in data_rows(output)]
-            assert layout.locked_hash(ident[layout.ID_UNIT], "2025-06", locked) == ident[layout.ID_HASH]
+            key = layout.workspace_key(settings.root)  # split keys the hash with the workspace's secret
+            assert layout.locked_hash(ident[layout.ID_UNIT], "2025-06", locked, key) == ident[layout.ID_HASH]
         saved = openpyxl.load_workbook(outputs[0])
         sheet = saved[identity_of(outputs[0])[layout.ID_SHEET]]
         assert sheet.protection.sheet and saved[layout.IDENTITY_SHEET].sheet_state != "visible"
