@@ -195,3 +195,21 @@ def test_two_collects_at_once_lose_no_ledger_line(ws):
     assert [code for _, _, code in outcomes] == [0, 0], outcomes
     sources = sorted(line.source for line in read_ledger(ws.returns_dir(PERIOD)))
     assert sources == sorted([f"inbox/a/{UNIT}.xlsx", f"inbox/b/{OTHER}.xlsx"])
+
+
+def test_a_ribbon_button_pressed_during_a_command_says_so(ws, monkeypatch):
+    from pyxl.excel import run_button
+    from pyxl.master.memory import MemoryBook
+
+    pipeline.build_workbook(Workspace.load(ws), now=datetime(2025, 7, 1, 8, 0, 0))
+    book = MemoryBook.open(ws.workbook_path)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(ws.root), "20"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(files, "LOCK_WAIT_SECONDS", 0.5)
+        assert run_button(book, "collect_returns", datetime(2025, 7, 3, 9, 0)) is None
+        assert "另一个 pyxl 命令正在运行" in book.alerts[-1]
+        assert not ws.returns_dir(PERIOD).exists()
+    finally:
+        holder.kill()
+        holder.wait()

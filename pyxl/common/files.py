@@ -126,15 +126,18 @@ def staging_folder(parent: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def remove_stray_temporaries(root: Path) -> list[Path]:
-    """Delete the `.~pyxl-*` files and folders an interrupted run left anywhere under `root`.
+def remove_stray_temporaries(root: Path, depth: int = 4) -> list[Path]:
+    """Delete the `.~pyxl-*` files and folders an interrupted run left under `root`.
 
     Only call this while holding the workspace lock: then no other pyxl
-    command is writing, and every temporary is a leftover. Hidden folders
-    (.git, .venv) and links are not entered. Returns what was removed.
+    command is writing, and every temporary is a leftover. Looks `depth`
+    folders deep (out/<期次>/督办单/ is three), never into hidden folders
+    (.git, .venv) or through links. Returns what was removed.
     """
     removed = []
+    root = Path(root)
     for top, folders, names in os.walk(root, followlinks=False):
+        level = len(Path(top).relative_to(root).parts)
         for name in [*names, *folders]:
             path = Path(top) / name
             if not name.startswith(TEMP_PREFIX) or os.path.islink(path):
@@ -147,7 +150,8 @@ def remove_stray_temporaries(root: Path) -> list[Path]:
                 removed.append(path)
             except OSError:
                 continue  # still in use elsewhere or not ours to delete: left for the next run
-        folders[:] = [f for f in folders if not f.startswith(".") and not os.path.islink(os.path.join(top, f))]
+        keep = level + 1 < depth
+        folders[:] = [f for f in folders if keep and not f.startswith(".") and not os.path.islink(os.path.join(top, f))]
     return removed
 
 
