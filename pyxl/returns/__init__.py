@@ -3,9 +3,11 @@
 Owns: unpacking what was received — files, zips, saved e-mails .eml and
 Outlook .msg (intake, outlook); fetching the office mailbox over IMAP (mailbox);
 reading spreadsheets of every format with limits (readers); recognising and
-validating a return (collect); the archive of originals and its ledger
-(archive).
+validating a return, and the 待确认 returns the office confirms (collect); the
+archive of originals and its ledger (archive). Everything received is hostile
+until read within limits.
 
-May import: pyxl.common, pyxl.document, pyxl.distribution (the sheet layout).
+May import: pyxl.common, pyxl.document, pyxl.distribution (the sheet layout),
+pyxl.mail (the send ledger: when each unit's sheet went out).
 Must not import: judgement, outputs, master, the pipeline or a shell.
 """
