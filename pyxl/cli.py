@@ -174,7 +174,7 @@ def cmd_collect(workspace: Workspace, args: argparse.Namespace) -> pipeline.Step
 
 
 def cmd_confirm(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
-    return pipeline.confirm_returns(workspace, _resolve_period(workspace.settings, args.period), args.unit)
+    return pipeline.confirm_returns(workspace, _resolve_period(workspace, args.period), args.unit)
 
 
 def cmd_consolidate(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:

@@ -372,6 +372,8 @@ def collect_returns(
         outputs.append(problems_path)
         summary.append(f"问题清单（{len(listed)} 个）：{settings.relative(problems_path)}")
     return StepResult(summary=summary, outputs=outputs, problems=problems, data=returns,
+                      # a return this run left 待确认 waits for the office: something to act on
+                      attention=any(e.status == "pending" for e in entries),
                       problems_file=problems_path if listed else None)
 
 
