@@ -2,6 +2,9 @@
 
     .venv/bin/python benchmarks/province.py [--tasks 1000] [--units 500] [--rounds 3] [--keep DIR]
 
+Measures the pyxl the interpreter imports (the worktree with `pip install -e`);
+to measure another revision, put its checkout first: `PYTHONPATH=/path/to/it`.
+
 What it does, in one run:
 
 1. Builds a synthetic province workspace THROUGH THE CLI: `pyxl init`, a duty
@@ -44,9 +47,6 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 PERIOD = "2025-06"
 AS_OF = "2025-07-08"

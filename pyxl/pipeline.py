@@ -339,8 +339,10 @@ def collect_returns(
     duplicates = sum(o.duplicates for o in outcomes)
     earlier = sum(o.earlier for o in outcomes)
     ledger = next((o.ledger for o in reversed(outcomes) if o.ledger is not None), None)
+    # the units' current returns, for the summary: those read just now are not read again
     current = collect.read_archive(settings.returns_dir(period), settings.root, duty, directory,
-                                   sent_dir=settings.distribution_dir(period))
+                                   sent_dir=settings.distribution_dir(period),
+                                   reuse={r.sha256: r for r in returns})
     accepted = sum(r.accepted for r in current)
     summary = [
         *mailbox_lines,

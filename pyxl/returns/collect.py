@@ -33,6 +33,7 @@ from pyxl.common.problems import Problem, has_errors, problem, register_code
 from pyxl.common.units import UnitIndex, normalise_name
 from pyxl.common.values import Reading, is_percent_unit, looks_like_formula, read_number
 from pyxl.distribution import layout
+from pyxl.returns import parsed
 from pyxl.returns.archive import (
     append_ledger,
     collected_in_other_periods,
@@ -213,12 +214,17 @@ def read_return(
     directory: UnitDirectory,
     sender: str = "",
     sent: SentCopies | None = None,
+    book: Book | Unreadable | None = None,
 ) -> UnitReturn:
-    """Recognise and validate one returned workbook; problems name `source` as the file."""
+    """Recognise and validate one returned workbook; problems name `source` as the file.
+
+    `book` is the workbook already parsed from `data` (the archive's parsed
+    form, `pyxl.returns.parsed`); without it `data` is read here.
+    """
     result = UnitReturn(unit=None, period=None, file=file, sha256=sha256, received=received, source=source)
     check = _Checker(source)
     result.problems = check.problems
-    book = read_book(data)
+    book = read_book(data) if book is None else book
     if isinstance(book, Unreadable):
         check.add(book.code, f"「{PurePosixPath(source).name}」无法读取：{book.reason}。请对方用 Excel 或 WPS 打开确认后，另存为 .xlsx 重发。")
         return result
@@ -370,9 +376,7 @@ def _row_of(place: str) -> int:
 
 
 def _target_units(duty: DutyTable | None) -> dict[str, str]:
-    if duty is None:
-        return {}
-    return {task.target_key(i): target.unit for task in duty.tasks for i, target in enumerate(task.targets)}
+    return duty.target_units() if duty is not None else {}
 
 
 def _in_duty(duty: DutyTable, task_number: str, target_index: int | None) -> bool:
@@ -553,8 +557,11 @@ def collect(
         stamp = received.isoformat(sep=" ", timespec="seconds")
         entry = LedgerEntry(archived, item.source, None, None, stamp, digest, "container", len(item.problems), item.sender)
         if item.kind == "sheet":
+            book = read_book(item.data)
+            parsed.keep(returns_dir, digest, book)  # parsed once, here: later reads of the archive reuse it
             unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest, received=received,
-                                      period=period, duty=duty, directory=directory, sender=item.sender, sent=sent)
+                                      period=period, duty=duty, directory=directory, sender=item.sender, sent=sent,
+                                      book=book)
             returns.append(unit_return)
             problems.extend(unit_return.problems)
             entry = replace(entry, unit=unit_return.unit, period=unit_return.period,
@@ -586,12 +593,16 @@ def read_archive(
     duty: DutyTable | None,
     directory: UnitDirectory,
     sent_dir: Path | None = None,
+    reuse: dict[str, UnitReturn] | None = None,
 ) -> list[UnitReturn]:
     """The current return of each unit for the period of `returns_dir`, re-read from the archived original.
 
     Accepted or rejected, latest received and not superseded; re-validated
     here, so the answer depends only on the archive, the duty table and the
-    directory. Units in directory order, then any others by name.
+    directory. Units in directory order, then any others by name. The
+    original's cells come from its parsed form when collect kept one
+    (`pyxl.returns.parsed`); `reuse` (SHA-256 → UnitReturn) holds returns
+    just read from the same originals with the same duty table and directory.
     """
     returns_dir = Path(returns_dir)
     period = returns_dir.name
@@ -601,12 +612,15 @@ def read_archive(
     results = []
     for unit in sorted(current, key=lambda name: (order.get(name, len(order)), name)):
         entry = current[unit]
+        if reuse and entry.sha256 in reuse:
+            results.append(reuse[entry.sha256])
+            continue
         path = Path(workspace) / entry.file
-        data = path.read_bytes() if path.exists() else b""
+        book = parsed.book_of(returns_dir, entry.sha256, lambda path=path: path.read_bytes() if path.exists() else b"")
         results.append(
-            read_return(data, file=entry.file, source=entry.source, sha256=entry.sha256,
+            read_return(b"", file=entry.file, source=entry.source, sha256=entry.sha256,
                         received=datetime.fromisoformat(entry.received), period=period, duty=duty,
-                        directory=directory, sender=entry.sender, sent=sent)
+                        directory=directory, sender=entry.sender, sent=sent, book=book)
         )
     return results
 

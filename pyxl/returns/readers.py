@@ -180,6 +180,8 @@ _CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
 _XF = re.compile(rb"<xf\b([^>]*?)(?:/>|>)")
 _XF_NUM_FMT = re.compile(rb'\bnumFmtId="([0-9]+)"')
 _PERCENT_BUILTIN = {9, 10}  # 0% and 0.00%
+# A formula element: <f>, <f t="shared" …/>; not the <formula1> of every data validation
+_HAS_FORMULA = re.compile(rb"<f[\s>/]")
 
 
 def _percent_styles(archive: zipfile.ZipFile) -> set[bytes]:
@@ -233,7 +235,7 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, sheets: list[Sheet]) -> None:
             xml = archive.read(path)
         except KeyError:
             continue
-        if b"<f" not in xml and not percent_styles:
+        if not percent_styles and not _HAS_FORMULA.search(xml):
             continue
         sheet = by_name[name]
         for cell in _CELL.finditer(xml):
