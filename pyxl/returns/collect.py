@@ -20,7 +20,6 @@ Nothing here writes except `collect`, which stores files through
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -163,9 +162,15 @@ class _Lookup:
         )
 
 
-@functools.lru_cache(maxsize=1)  # a run uses one directory
+_LAST_LOOKUP: list[tuple[UnitDirectory, _Lookup]] = []
+
+
 def _lookup(directory: UnitDirectory) -> _Lookup:
-    return _Lookup(directory)
+    # A run uses one directory: keep its lookup, found by identity. (An lru_cache
+    # hashed the whole directory on every return: 500 units, 500 hashes each time.)
+    if not _LAST_LOOKUP or _LAST_LOOKUP[0][0] is not directory:
+        _LAST_LOOKUP[:] = [(directory, _Lookup(directory))]
+    return _LAST_LOOKUP[0][1]
 
 
 class SentCopies:
@@ -536,6 +541,7 @@ def collect(
     known = latest_states(ledger)
     elsewhere = collected_in_other_periods(returns_dir)
     sent = SentCopies(sent_dir)
+    kept = parsed.ParsedCache(returns_dir)  # each return parsed once, here: later reads of the archive reuse it
     items = gather(paths, relative) + list(extra)
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
@@ -558,7 +564,7 @@ def collect(
         entry = LedgerEntry(archived, item.source, None, None, stamp, digest, "container", len(item.problems), item.sender)
         if item.kind == "sheet":
             book = read_book(item.data)
-            parsed.keep(returns_dir, digest, book)  # parsed once, here: later reads of the archive reuse it
+            kept.put(digest, book)
             unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest, received=received,
                                       period=period, duty=duty, directory=directory, sender=item.sender, sent=sent,
                                       book=book)
@@ -570,6 +576,7 @@ def collect(
             entry = replace(entry, status="rejected")
         known[digest] = entry
         new.append(entry)
+    kept.save()
     appended = _supersede(ledger, new, period)
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
     return Collected(returns, problems, appended, duplicates, ledger_path, earlier)
@@ -609,6 +616,7 @@ def read_archive(
     current = current_by_unit(read_ledger(returns_dir), period)
     order = {u.name: i for i, u in enumerate(directory.units)}
     sent = SentCopies(sent_dir)
+    kept = parsed.ParsedCache(returns_dir)
     results = []
     for unit in sorted(current, key=lambda name: (order.get(name, len(order)), name)):
         entry = current[unit]
@@ -616,11 +624,12 @@ def read_archive(
             results.append(reuse[entry.sha256])
             continue
         path = Path(workspace) / entry.file
-        book = parsed.book_of(returns_dir, entry.sha256, lambda path=path: path.read_bytes() if path.exists() else b"")
+        book = kept.book(entry.sha256, lambda path=path: path.read_bytes() if path.exists() else b"")
         results.append(
             read_return(b"", file=entry.file, source=entry.source, sha256=entry.sha256,
                         received=datetime.fromisoformat(entry.received), period=period, duty=duty,
                         directory=directory, sender=entry.sender, sent=sent, book=book)
         )
+    kept.save()  # originals archived before the parsed forms were kept
     return results
 

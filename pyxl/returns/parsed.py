@@ -4,18 +4,18 @@ Reading a workbook (unzipping it, python-calamine, the sheet-XML scan) is the
 costly part of reading a return, and a month reads each one several times:
 collect, consolidate, report, next month's split pre-fill. The first read
 keeps the parsed form — the `Book` of `pyxl.returns.readers`, plain cell
-values — in `returns/<period>/.parsed/<sha256>.json`; every later read of the
-same original takes it from there.
+values — beside the originals in `returns/<period>/.parsed.json`; every later
+read of the same original takes it from there.
 
 The key is the original's SHA-256 (the ledger's), the reader's format
 version and the unit-sheet template version: a changed reader or template
-reads the original again. The validation of a return (unit, rows, values)
+reads the originals again. The validation of a return (unit, rows, values)
 is never cached: it depends on the duty table and the unit directory, which
 staff may have changed since, so it runs on the parsed cells every time.
 
 The cache is a convenience, never a source: the original stays the record.
-A cache file that is missing, unreadable, or made by another version is
-ignored and rewritten; a folder that cannot be written only loses the speed.
+A cache that is missing, unreadable, or made by another version is ignored
+and rewritten; a folder that cannot be written only loses the speed.
 """
 
 from __future__ import annotations
@@ -29,66 +29,86 @@ from pyxl.common.files import write_text_atomic
 from pyxl.distribution import layout
 from pyxl.returns.readers import Book, Sheet, Unreadable, read_book
 
-FOLDER = ".parsed"
+FILE_NAME = ".parsed.json"
 # Bump when readers.read_book changes what it returns for the same bytes.
 READER_VERSION = "1"
 
 
-def cache_path(returns_dir: Path, sha256: str) -> Path:
-    """Where the parsed form of the archived original with this SHA-256 is kept."""
-    return Path(returns_dir) / FOLDER / f"{sha256}.json"
+def _key() -> dict[str, str]:
+    return {"reader": READER_VERSION, "template": layout.TEMPLATE_VERSION}
 
 
-def _key(sha256: str) -> dict[str, str]:
-    return {"sha256": sha256, "reader": READER_VERSION, "template": layout.TEMPLATE_VERSION}
+class ParsedCache:
+    """The parsed forms of one period's archived originals, by SHA-256: `returns/<period>/.parsed.json`.
 
-
-def book_of(returns_dir: Path, sha256: str, data: Callable[[], bytes]) -> Book | Unreadable:
-    """The parsed original `sha256` of `returns_dir`: from the cache, else read from `data()` and kept.
-
-    `data` is called only on a cache miss (reading the original is part of the cost).
+    One file per period, read once and written once per run (not a file per
+    return: two more file writes per return cost more than the JSON does).
     """
-    path = cache_path(returns_dir, sha256)
-    cached = _load(path, sha256)
-    if cached is not None:
-        return cached
-    content = data()
-    book = read_book(content)
-    if content and sha256:  # a missing original (b"") is not a parsed form
-        keep(returns_dir, sha256, book)
-    return book
 
+    def __init__(self, returns_dir: Path) -> None:
+        self.path = Path(returns_dir) / FILE_NAME
+        self._books: dict[str, dict] | None = None
+        self._changed = False
 
-def keep(returns_dir: Path, sha256: str, book: Book | Unreadable) -> None:
-    """Write the parsed form of original `sha256`; a folder that refuses it only costs speed."""
-    payload = {"key": _key(sha256), **_encode_book(book)}
-    try:
-        write_text_atomic(cache_path(returns_dir, sha256), json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
-    except OSError:
-        pass
+    def _entries(self) -> dict[str, dict]:
+        if self._books is None:
+            self._books = {}
+            try:
+                payload = json.loads(self.path.read_text(encoding="utf-8"), object_hook=_decode_special)
+                if payload.get("key") == _key() and isinstance(payload.get("books"), dict):
+                    self._books = payload["books"]
+            except (OSError, ValueError, AttributeError):
+                pass  # absent, or edited by hand: read the originals again
+        return self._books
 
-
-def _load(path: Path, sha256: str) -> Book | Unreadable | None:
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-        if payload.get("key") != _key(sha256):
+    def get(self, sha256: str) -> Book | Unreadable | None:
+        """The parsed original `sha256`, None when it is not kept (or not readable as kept)."""
+        entry = self._entries().get(sha256)
+        if entry is None:
             return None
-        return _decode_book(payload)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # absent, half-written by a crash, or edited by hand: read the original again
+        try:
+            return _decode_book(entry)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+    def put(self, sha256: str, book: Book | Unreadable) -> None:
+        """Keep the parsed form of original `sha256` (written by `save`)."""
+        self._entries()[sha256] = _encode_book(book)
+        self._changed = True
+
+    def book(self, sha256: str, data: Callable[[], bytes]) -> Book | Unreadable:
+        """The parsed original: kept, else read from `data()` (called only then) and kept."""
+        found = self.get(sha256)
+        if found is not None:
+            return found
+        content = data()
+        book = read_book(content)
+        if content and sha256:  # a missing original (b"") has no parsed form
+            self.put(sha256, book)
+        return book
+
+    def save(self) -> None:
+        """Write the kept forms if any were added; a folder that refuses it only costs speed."""
+        if not self._changed:
+            return
+        payload = {"key": _key(), "books": self._entries()}
+        try:
+            text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_encode_special)
+            write_text_atomic(self.path, text)
+        except OSError:
+            return
+        self._changed = False
 
 
 # ---------------------------------------------------------------- JSON with the cell types calamine returns
+# Text, numbers and booleans are JSON's own (json's C encoder does them, NaN included); dates and
+# times become one-key objects, turned back by the decoder's object hook.
 
 _TYPES = {"dt": datetime.fromisoformat, "d": date.fromisoformat, "t": time.fromisoformat,
           "td": lambda seconds: timedelta(seconds=seconds)}
 
 
-def _encode_cell(value: object) -> object:
-    if value is None or isinstance(value, (str, bool, int, float)):
-        if isinstance(value, float) and value != value:
-            return {"nan": 1}
-        return value
+def _encode_special(value: object) -> object:
     if isinstance(value, datetime):
         return {"dt": value.isoformat()}
     if isinstance(value, date):
@@ -100,12 +120,11 @@ def _encode_cell(value: object) -> object:
     return str(value)
 
 
-def _decode_cell(value: object) -> object:
-    if isinstance(value, dict):
-        if "nan" in value:
-            return float("nan")
+def _decode_special(value: dict) -> object:
+    if len(value) == 1:
         (tag, text), = value.items()
-        return _TYPES[tag](text)
+        if tag in _TYPES:
+            return _TYPES[tag](text)
     return value
 
 
@@ -118,7 +137,7 @@ def _encode_book(book: Book | Unreadable) -> dict:
             {
                 "name": sheet.name,
                 "visible": sheet.visible,
-                "rows": [[_encode_cell(v) for v in row] for row in sheet.rows],
+                "rows": sheet.rows,
                 "uncached_formulas": sheet.uncached_formulas,
                 "percent_cells": sorted(sheet.percent_cells),
             }
@@ -134,7 +153,7 @@ def _decode_book(payload: dict) -> Book | Unreadable:
         Sheet(
             str(sheet["name"]),
             bool(sheet["visible"]),
-            [[_decode_cell(v) for v in row] for row in sheet["rows"]],
+            [list(row) for row in sheet["rows"]],
             {str(k): str(v) for k, v in sheet["uncached_formulas"].items()},
             set(sheet["percent_cells"]),
         )
