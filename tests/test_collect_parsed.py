@@ -125,3 +125,19 @@ def test_a_folder_that_refuses_the_cache_only_costs_speed(ws, monkeypatch):
     assert {r.unit for r in _archive(ws, workspace)} == {UNIT, OTHER}
     assert not (ws.returns_dir(PERIOD) / parsed.FILE_NAME).exists()
 
+
+
+def test_the_month_reads_the_archive_once_and_consolidates_as_consolidate_does(ws, monkeypatch):
+    from datetime import date
+
+    filled(_sent(ws, UNIT), ws.inbox_dir / "a.xlsx")
+    filled(_sent(ws, OTHER), ws.inbox_dir / "b.xlsx", lambda b: b.worksheets[0].__setitem__("H7", 150))
+    reads = []
+    original = collect.read_archive
+    monkeypatch.setattr(collect, "read_archive", lambda *a, **k: reads.append(a[0]) or original(*a, **k))
+    month = pipeline.run_month(Workspace.load(ws), Period(2025, 6), as_of=date(2025, 7, 8), now=NOW, dry_run=True)
+    # collect's summary, then consolidate, report and remind take the same returns
+    assert reads == [ws.returns_dir(PERIOD)]
+    alone = pipeline.consolidate_period(Workspace.load(ws), Period(2025, 6), as_of=date(2025, 7, 8)).data
+    for name in ("tasks", "indicators", "returns", "flags"):
+        assert getattr(month.data, name).equals(getattr(alone, name)), name

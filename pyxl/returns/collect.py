@@ -565,7 +565,9 @@ def collect(
         if item.kind == "sheet":
             book = read_book(item.data)
             kept.put(digest, book)
-            unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest, received=received,
+            # received as the ledger keeps it (to the second), so this return equals read_archive's
+            unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest,
+                                      received=datetime.fromisoformat(stamp),
                                       period=period, duty=duty, directory=directory, sender=item.sender, sent=sent,
                                       book=book)
             returns.append(unit_return)
