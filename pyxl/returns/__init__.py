@@ -4,7 +4,8 @@ Owns: unpacking what was received — files, zips, saved e-mails .eml and
 Outlook .msg (intake, outlook); fetching the office mailbox over IMAP (mailbox);
 reading spreadsheets of every format with limits (readers); recognising and
 validating a return (collect); the archive of originals and its ledger
-(archive).
+(archive); each original's parsed cells kept beside it, so a return is
+parsed once (parsed).
 
 May import: pyxl.common, pyxl.document, pyxl.distribution (the sheet layout).
 Must not import: judgement, outputs, master, the pipeline or a shell.

@@ -531,9 +531,11 @@ def collect(
     workspace = Path(workspace)
     returns_dir = Path(returns_dir)
 
+    root = workspace.resolve()  # once: resolving walks every folder of the path
+
     def relative(path: Path) -> str:
         try:
-            return Path(path).resolve().relative_to(workspace.resolve()).as_posix()
+            return Path(path).resolve().relative_to(root).as_posix()
         except ValueError:
             return str(path)
 

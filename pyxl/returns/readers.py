@@ -12,6 +12,7 @@ Every way a file can be unreadable is a `Unreadable` value with a stable code
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import re
@@ -184,12 +185,17 @@ _PERCENT_BUILTIN = {9, 10}  # 0% and 0.00%
 _HAS_FORMULA = re.compile(rb"<f[\s>/]")
 
 
-def _percent_styles(archive: zipfile.ZipFile) -> set[bytes]:
+def _percent_styles(archive: zipfile.ZipFile) -> frozenset[bytes]:
     """Cell style indices (the s="…" of a cell) whose number format shows a percentage."""
     try:
         styles = archive.read("xl/styles.xml")
     except KeyError:
-        return set()
+        return frozenset()
+    return _percent_styles_of(styles)
+
+
+@functools.lru_cache(maxsize=16)  # returns saved by one program from one template share their styles.xml
+def _percent_styles_of(styles: bytes) -> frozenset[bytes]:
     percent_ids = set(_PERCENT_BUILTIN)
     for match in _NUM_FMT.finditer(styles):
         code = re.sub(r'"[^"]*"|\\.', "", html.unescape(match.group(2).decode("utf-8", "replace")))
@@ -197,13 +203,13 @@ def _percent_styles(archive: zipfile.ZipFile) -> set[bytes]:
             percent_ids.add(int(match.group(1)))
     xfs = _CELL_XFS.search(styles)
     if xfs is None:
-        return set()
+        return frozenset()
     found = set()
     for index, xf in enumerate(_XF.finditer(xfs.group(1))):
         number_format = _XF_NUM_FMT.search(xf.group(1))
         if number_format and int(number_format.group(1)) in percent_ids:
             found.add(str(index).encode())
-    return found
+    return frozenset(found)
 
 
 def _scan_sheet_xml(archive: zipfile.ZipFile, sheets: list[Sheet]) -> None:
