@@ -47,14 +47,16 @@ class ParsedCache:
 
     def __init__(self, returns_dir: Path) -> None:
         self.path = Path(returns_dir) / FILE_NAME
-        self._books: dict[str, dict] | None = None
+        # SHA-256 → the book as a JSON text, decoded only when asked for: 500 books decoded
+        # at once would hold every cell twice (here and in the returns read from them)
+        self._books: dict[str, str] | None = None
         self._changed = False
 
-    def _entries(self) -> dict[str, dict]:
+    def _entries(self) -> dict[str, str]:
         if self._books is None:
             self._books = {}
             try:
-                payload = json.loads(self.path.read_text(encoding="utf-8"), object_hook=_decode_special)
+                payload = json.loads(self.path.read_text(encoding="utf-8"))
                 if payload.get("key") == _key() and isinstance(payload.get("books"), dict):
                     self._books = payload["books"]
             except (OSError, ValueError, AttributeError):
@@ -67,13 +69,14 @@ class ParsedCache:
         if entry is None:
             return None
         try:
-            return _decode_book(entry)
+            return _decode_book(json.loads(entry, object_hook=_decode_special))
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
     def put(self, sha256: str, book: Book | Unreadable) -> None:
         """Keep the parsed form of original `sha256` (written by `save`)."""
-        self._entries()[sha256] = _encode_book(book)
+        self._entries()[sha256] = json.dumps(_encode_book(book), ensure_ascii=False, separators=(",", ":"),
+                                             default=_encode_special)
         self._changed = True
 
     def book(self, sha256: str, data: Callable[[], bytes]) -> Book | Unreadable:
@@ -93,7 +96,7 @@ class ParsedCache:
             return
         payload = {"key": _key(), "books": self._entries()}
         try:
-            text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_encode_special)
+            text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
             write_text_atomic(self.path, text)
         except OSError:
             return
