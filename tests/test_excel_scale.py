@@ -58,7 +58,7 @@ def _province(folder: Path, units: int, returning: int) -> MemoryBook:
     entries = read_manifest(settings.distribution_dir(PERIOD), PERIOD, settings.root)
     for number, entry in enumerate(entries[:returning]):
         # some behind, so the indicators' lights are red and yellow as well as green
-        script = UnitScript(pace=0.7, status="滞后") if number % 3 == 0 else UnitScript()
+        script = UnitScript(pace=0.7, status="滞后") if number % 2 == 0 else UnitScript()
         fill_unit_workbook(entry.path, settings.inbox_dir / entry.path.name, script, targets,
                            PERIOD.schedule_fraction(2025), rng, datetime(2025, 7, 3, 16, 0))
     return MemoryBook.open(settings.workbook_path)
