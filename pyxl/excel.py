@@ -40,7 +40,7 @@ from pyxl.common.model import SHEET_NAMES, Consolidation
 from pyxl.common.period import Period
 from pyxl.master import live as excel_tables
 from pyxl.master import rows as master
-from pyxl.master.live import ChartSpec, excel_values, problem_rows
+from pyxl.master.live import ChartSpec, cell_ranges, excel_values, problem_rows
 from pyxl.workspace import Workspace
 
 if TYPE_CHECKING:  # the button that needs them imports them through the pipeline
@@ -357,8 +357,8 @@ class XlwingsBook:
         found = self._sheet(sheet)
         if found is None:
             return
-        for start in range(0, len(cells), 20):  # an address list longer than 255 characters is refused
-            found.range(",".join(cells[start:start + 20])).color = _rgb(color)
+        for address in cell_ranges(cells):  # runs of rows as ranges, each address within Excel's 255 characters
+            found.range(address).color = _rgb(color)
 
     def set_charts(self, sheet: str, charts: Sequence[ChartSpec]) -> None:
         found = self._sheet(sheet)

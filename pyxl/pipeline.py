@@ -167,10 +167,9 @@ def excel_setup(workspace: Workspace, *, now: datetime) -> StepResult:
 def split_sheets(workspace: Workspace, period: Period, units: list[str] | None = None) -> StepResult:
     """Write one protected workbook per unit for the period (out/<period>/分发/), the manifest and a zip."""
     from pyxl.distribution import split
-    from pyxl.returns import collect
 
     workspace.check_built_for_this_district()
-    settings, duty, directory, index = workspace.settings, workspace.duty, workspace.directory, workspace.index
+    settings, duty, index = workspace.settings, workspace.duty, workspace.index
     source = settings.workbook_path if settings.workbook_path.exists() else settings.document_path
     plan = split.plan_split(duty, index, settings.relative(source))
     only = split.select_units(plan, index, units) if units else None
@@ -184,9 +183,8 @@ def split_sheets(workspace: Workspace, period: Period, units: list[str] | None =
         for _ in range(12):
             if earlier.year < duty.year:  # another plan year's task numbers mean other tasks
                 return
-            folder = settings.returns_dir(earlier)
-            if folder.is_dir():
-                yield collect.read_archive(folder, settings.root, duty, directory, sent_dir=settings.distribution_dir(earlier))
+            if settings.returns_dir(earlier).is_dir():
+                yield archived_returns(workspace, earlier)
             earlier = earlier.previous()
 
     wanted = only if only is not None else list(plan.rows)
@@ -277,6 +275,25 @@ def _return_status(consolidation: Consolidation) -> tuple[set[str], dict[str, li
     return accepted, rejected
 
 
+def archived_returns(workspace: Workspace, period: Period) -> list:
+    """The current return of each unit for `period` (collect.read_archive), read once per command.
+
+    Consolidate, report, remind and split's pre-fill all want them; a
+    command that runs several of those (`pyxl month`, a ribbon button) reads
+    the archive once, and collect hands on the returns it has just read.
+    """
+    from pyxl.returns import collect
+
+    key = str(period)
+    if key not in workspace.archives:
+        settings = workspace.settings
+        workspace.archives[key] = collect.read_archive(
+            settings.returns_dir(period), settings.root, workspace.duty, workspace.directory,
+            sent_dir=settings.distribution_dir(period),
+        )
+    return workspace.archives[key]
+
+
 def collect_returns(
     workspace: Workspace,
     period: Period,
@@ -342,8 +359,12 @@ def collect_returns(
     duplicates = sum(o.duplicates for o in outcomes)
     earlier = sum(o.earlier for o in outcomes)
     ledger = next((o.ledger for o in reversed(outcomes) if o.ledger is not None), None)
+    # the units' current returns, for the summary: those read just now are not read again,
+    # and the steps after this one in the same command (consolidate, remind) take them as they are
     current = collect.read_archive(settings.returns_dir(period), settings.root, duty, directory,
-                                   sent_dir=settings.distribution_dir(period))
+                                   sent_dir=settings.distribution_dir(period),
+                                   reuse={r.sha256: r for r in returns})
+    workspace.archives[str(period)] = current
     accepted = sum(r.accepted for r in current)
     summary = [
         *mailbox_lines,
@@ -447,14 +468,11 @@ def confirm_returns(workspace: Workspace, period: Period, units: list[str] | Non
 def _consolidate(workspace: Workspace, period: Period, as_of: date) -> tuple[Consolidation, list]:
     """(the period's judgement, the current returns it was made from)."""
     from pyxl.judgement import consolidate
-    from pyxl.returns import collect
 
     settings, duty, directory = workspace.settings, workspace.duty, workspace.directory
 
     def archived(earlier: Period) -> list:
-        return collect.read_archive(
-            settings.returns_dir(earlier), settings.root, duty, directory, sent_dir=settings.distribution_dir(earlier)
-        )
+        return archived_returns(workspace, earlier)
 
     current = archived(period) if settings.returns_dir(period).is_dir() else []
     history = {}

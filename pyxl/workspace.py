@@ -13,7 +13,7 @@ each step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -32,6 +32,8 @@ class Workspace:
     """config.yaml, and the saved master workbook read once and only when needed."""
 
     config: Settings  # config.yaml as written (building the master starts from it)
+    # period → its units' current returns, read from the archive once per command (pipeline.archived_returns)
+    archives: dict[str, list] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, settings: Settings) -> "Workspace":

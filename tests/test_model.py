@@ -4,8 +4,9 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from pyxl.common.model import is_missing
+from pyxl.common.model import DutyTable, Target, Task, is_missing
 
 
 def test_missing_cells_are_the_ways_pandas_says_empty_and_nothing_else():
@@ -13,3 +14,35 @@ def test_missing_cells_are_the_ways_pandas_says_empty_and_nothing_else():
         assert is_missing(empty), empty
     for present in ("", "无", 0, 0.0, False, [], ["区财政局"], pd.Timestamp("2025-07-05"), np.int64(3)):
         assert not is_missing(present), present
+
+
+def _task(number: str, targets=()) -> "Task":
+    return Task(number, "一", None, f"第{number}项任务", ["区财政局"], [], targets=list(targets))
+
+
+def test_a_task_is_found_by_number_even_after_the_table_changes():
+    target = Target("新增企业260家", "新增企业", 260, "家", "count", ">=")
+    duty = DutyTable("分工", 2025, [], [_task("1"), _task("2", [target]), _task("2"), _task("★3")])
+    assert duty.task("2").targets == [target]  # the first of two with one number, as the scan did
+    assert duty.task("★3").number == "★3"
+    with pytest.raises(KeyError):
+        duty.task("4")
+    # staff add and renumber rows after the first lookup: the index follows
+    duty.tasks.append(_task("4"))
+    duty.tasks[0] = _task("1A")
+    assert duty.task("4").number == "4"
+    assert duty.task("1A").number == "1A"
+    with pytest.raises(KeyError):
+        duty.task("1")
+    assert "_positions" not in duty.to_json()  # the index is not part of the table
+
+
+def test_target_units_name_each_target_row_by_its_key():
+    duty = DutyTable("分工", 2025, [], [
+        _task("1", [Target("增长5%", "地区生产总值", 5, "%", "growth", ">="),
+                    Target("投资10亿元", "投资", 10, "亿元", "amount", ">=")]),
+        _task("2"),
+    ])
+    assert duty.target_units() == {"1-1": "%", "1-2": "亿元"}
+    duty.tasks.append(_task("3", [Target("新增企业5家", "新增企业", 5, "家", "count", ">=")]))
+    assert duty.target_units()["3-1"] == "家"

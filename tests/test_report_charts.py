@@ -92,3 +92,25 @@ def test_unit_bars_carry_their_totals_inside_the_axes():
     assert [t.get_text() for t in totals] == [str(n) for n in table["合计"]]
     right = axes.get_xlim()[1]
     assert all(t.get_position()[0] < right for t in totals)  # the longest bar's total is not cut off
+
+
+def test_a_province_chart_shows_the_units_most_behind_and_says_how_many_there_are():
+    import pandas as pd
+
+    from pyxl.common.model import CATEGORIES
+
+    names = [f"第{i:03d}单位" for i in range(500)]
+    table = pd.DataFrame(0, index=pd.Index(names, name="unit"), columns=[*CATEGORIES, "合计"])
+    table["达序时进度"] = 2
+    table.loc["第007单位", "欠序时进度"] = 3
+    table.loc["第300单位", "未报送"] = 2
+    table.loc["第499单位", "未启动"] = 1
+    table["合计"] = table[list(CATEGORIES)].sum(axis=1)
+    figure = charts.unit_categories_figure(table)
+    axes = figure.axes[0]
+    labels = [label.get_text() for label in axes.get_yticklabels()]
+    assert len(labels) == charts.MAX_UNIT_BARS
+    assert labels[:3] == ["第007单位", "第300单位", "第499单位"]  # most behind on top
+    assert "共 500 个" in axes.get_title()
+    # a page, not two metres: the figure is as tall as for 30 units
+    assert figure.get_size_inches()[1] <= 0.28 * charts.MAX_UNIT_BARS + 1.2

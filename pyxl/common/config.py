@@ -380,6 +380,11 @@ def _describe_error(error: dict, data: object = None) -> str:
     return f"「{key}」的值不对：{expected_value(error)}（现在是 {error.get('input')!r}）"
 
 
+# libyaml's safe loader, same schema as yaml.safe_load: a province's config.yaml lists 500 units,
+# which the pure-Python loader takes 0.3 s to read on every command, libyaml 0.05 s.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 # PyYAML's problems, as the clerk would say them (the rest: "写法有误")
 _YAML_PROBLEMS = {
     "mapping values are not allowed here": "此处不能再写「键: 值」（冒号后面要加空格，值里有冒号请加引号）",
@@ -422,8 +427,12 @@ def load_settings(path: str | Path = CONFIG_NAME) -> Settings:
     except OSError as error:
         raise PyxlError(f"无法读取配置文件 {config_path}（{error.strerror or error}）：请检查文件权限，或关闭占用它的程序。") from None
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as error:
+        try:  # libyaml words its errors its own way: say where and why as PyYAML does
+            yaml.safe_load(text)
+        except yaml.YAMLError as described:
+            error = described
         raise PyxlError(f"配置文件 {config_path} {yaml_error_text(error)}") from None
     if not isinstance(data, dict):
         raise PyxlError(f"配置文件 {config_path} 的顶层应是「键: 值」的列表。")

@@ -136,11 +136,37 @@ class DutyTable:
     problems: list[Problem] = field(default_factory=list)
 
     def task(self, number: str) -> Task:
-        """The task numbered `number`; KeyError when there is none."""
-        for task in self.tasks:
-            if task.number == number:
-                return task
-        raise KeyError(number)
+        """The task numbered `number` (the first, if two share it); KeyError when there is none.
+
+        A lookup in an index of the task numbers, built on first use: collect
+        asks once per row of every return, and a scan per row is quadratic at
+        province scale. The index is checked on every hit and rebuilt on a
+        miss, so a table edited after the first lookup still answers right.
+        """
+        index: dict[str, int] | None = self.__dict__.get("_positions")  # not a field: stays out of to_json
+        position = index.get(number) if index is not None else None
+        if position is None or position >= len(self.tasks) or self.tasks[position].number != number:
+            index = {}
+            for i, task in enumerate(self.tasks):
+                index.setdefault(task.number, i)
+            self.__dict__["_positions"] = index
+            position = index.get(number)
+        if position is None:
+            raise KeyError(number)
+        return self.tasks[position]
+
+    def target_units(self) -> dict[str, str]:
+        """Row key of every target (`43-1`) → the target's unit (亿元, %, 家 …).
+
+        Built once per table: collect reads every return's value cells against
+        it, and the table is complete before any return is read (only a
+        change in the number of tasks builds it again).
+        """
+        cached = self.__dict__.get("_target_units")
+        if cached is None or cached[0] != len(self.tasks):
+            units = {task.target_key(i): target.unit for task in self.tasks for i, target in enumerate(task.targets)}
+            cached = self.__dict__["_target_units"] = (len(self.tasks), units)
+        return cached[1]
 
     def to_json(self) -> dict:
         """The `pyxl parse --json` shape (dates as ISO strings)."""

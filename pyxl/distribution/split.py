@@ -264,20 +264,26 @@ def write_unit_files(
     previous = previous or {}
     selected = list(plan.rows) if only is None else [u for u in plan.rows if u in set(only)]
     written: list[Path] = []
-    for count, unit in enumerate(selected, start=1):
-        target = folder / plan.file_name(unit)
-        buffer = io.BytesIO()  # one file creation per workbook: the atomic write
-        write_unit_workbook(
-            buffer, unit, period, plan.rows[unit], due_date,
-            previous=previous.get(unit), password=password, year=year, key=key,
-        )
-        write_bytes_atomic(target, buffer.getvalue())
-        written.append(target)
-        if count % 25 == 0:
-            # XlsxWriter's workbook, sheets and formats refer to each other, so only
-            # the cycle collector frees them: collect now and then to keep memory
-            # flat in the number of units.
-            gc.collect()
+    # XlsxWriter's workbook, sheets and formats refer to each other, so only the
+    # cycle collector frees them: collect now and then to keep memory flat in the
+    # number of units. Everything alive before the loop (the duty table, the
+    # master, the plan) is frozen out of those collections, so each one walks
+    # only the last few workbooks, not the whole heap: its cost stays flat too.
+    gc.freeze()
+    try:
+        for count, unit in enumerate(selected, start=1):
+            target = folder / plan.file_name(unit)
+            buffer = io.BytesIO()  # one file creation per workbook: the atomic write
+            write_unit_workbook(
+                buffer, unit, period, plan.rows[unit], due_date,
+                previous=previous.get(unit), password=password, year=year, key=key,
+            )
+            write_bytes_atomic(target, buffer.getvalue())
+            written.append(target)
+            if count % 25 == 0:
+                gc.collect()
+    finally:
+        gc.unfreeze()
 
     removed: list[Path] = []
     if only is None:

@@ -72,6 +72,40 @@ def _range(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
     return f"{get_column_letter(first_col + 1)}{first_row}:{get_column_letter(last_col + 1)}{last_row}"
 
 
+def cell_ranges(cells: Sequence[str], limit: int = 255) -> list[str]:
+    """The cells as few addresses as possible for one Excel call each (`F2:F40,F43`).
+
+    Runs of consecutive rows in a column become one range, and ranges are
+    joined with commas up to `limit` characters (Excel refuses a longer
+    address), so colouring the lights of 300 indicators is a handful of
+    calls, not one per cell.
+    """
+    from openpyxl.utils.cell import coordinate_from_string
+
+    rows_by_column: dict[str, list[int]] = {}
+    for cell in cells:
+        column, row = coordinate_from_string(cell)
+        rows_by_column.setdefault(column, []).append(row)
+    parts: list[str] = []
+    for column, rows in rows_by_column.items():
+        rows = sorted(set(rows))
+        start = previous = rows[0]
+        for row in [*rows[1:], None]:
+            if row is not None and row == previous + 1:
+                previous = row
+                continue
+            parts.append(f"{column}{start}" if start == previous else f"{column}{start}:{column}{previous}")
+            if row is not None:
+                start = previous = row
+    addresses: list[str] = []
+    for part in parts:
+        if addresses and len(addresses[-1]) + 1 + len(part) <= limit:
+            addresses[-1] += "," + part
+        else:
+            addresses.append(part)
+    return addresses
+
+
 def _plain(value: Any) -> Any:
     """A pandas cell as Excel takes it: missing (NaN, NaT, None) → None, numpy scalar → Python, lists joined."""
     if isinstance(value, (list, tuple)):

@@ -48,6 +48,9 @@ class MemoryBook:
     saves: int = 0
     sent: dict[str, Rows] = field(default_factory=dict)  # sheet → the values last sent to Excel for it
     formulas: list[tuple[str, str]] = field(default_factory=list)  # (sheet, text) Excel would have run
+    # Every call a button made, as (method, sheet or ""): each is one or a few calls into
+    # Excel in the real adapter, so their number must not grow with units or cells.
+    calls: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def open(cls, path: Path, answers: Sequence[bool] = ()) -> "MemoryBook":
@@ -63,9 +66,11 @@ class MemoryBook:
         return self.path.parent
 
     def read_table(self, sheet: str) -> Rows:
+        self.calls.append(("read_table", sheet))
         return [list(row) for row in self.sheets.get(sheet, [])]
 
     def write_table(self, sheet: str, rows: Rows) -> None:
+        self.calls.append(("write_table", sheet))
         width = max((len(row) for row in rows), default=0)  # one rectangular block, as Excel holds it
         sent = excel_values([list(row) + [None] * (width - len(row)) for row in rows])  # as XlwingsBook sends them
         self.sent[sheet] = sent
@@ -82,10 +87,12 @@ class MemoryBook:
         self.marks.pop(sheet, None)  # the real adapter clears the old fills too
 
     def mark_cells(self, sheet: str, cells: Sequence[str], color: str) -> None:
+        self.calls.append(("mark_cells", sheet))
         for cell in cells:
             self.marks.setdefault(sheet, {})[cell] = color
 
     def set_charts(self, sheet: str, charts: Sequence[ChartSpec]) -> None:
+        self.calls.append(("set_charts", sheet))
         if sheet in self.sheets:  # as in Excel: charts live on a sheet that exists
             self.charts[sheet] = list(charts)
 
@@ -102,12 +109,15 @@ class MemoryBook:
         ]
 
     def status(self, text: str | None) -> None:
+        self.calls.append(("status", ""))
         self.statuses.append(text)
 
     def alert(self, message: str, title: str = "") -> None:
+        self.calls.append(("alert", ""))
         self.alerts.append(message)
 
     def confirm(self, message: str, title: str = "") -> bool:
+        self.calls.append(("confirm", ""))
         self.questions.append(message)
         return self.answers.pop(0) if self.answers else True
 
@@ -115,6 +125,7 @@ class MemoryBook:
         self.opened.append(Path(folder))
 
     def save(self) -> None:
+        self.calls.append(("save", ""))
         data = master.MasterData({name: rows for name, rows in self.sheets.items()})
         content = MasterContent.from_rows(data)
         # the sheets the buttons added are plain blocks: an empty header cell stays empty

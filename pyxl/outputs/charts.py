@@ -181,10 +181,33 @@ def category_share_png(counts: pd.DataFrame) -> bytes:
     return _png(category_share_figure(counts))
 
 
+# A bar per unit is legible up to about this many units (a page of A4). A province's
+# 500 units would be a 2-metre chart nobody reads, and most of the report's time.
+MAX_UNIT_BARS = 30
+_BEHIND = ("欠序时进度", "未启动", "未报送")
+
+
+def units_most_behind(table: pd.DataFrame, limit: int = MAX_UNIT_BARS) -> pd.DataFrame:
+    """The `limit` units with most tasks 欠序时进度, 未启动 or 未报送 (then most tasks, then name), in that order."""
+    behind = table[[c for c in _BEHIND if c in table.columns]].sum(axis=1)
+    total = table["合计"] if "合计" in table.columns else behind
+    order = pd.DataFrame({"behind": behind.to_numpy(), "total": total.to_numpy(), "name": table.index.astype(str)})
+    order = order.sort_values(["behind", "total", "name"], ascending=[False, False, True], kind="stable")
+    return table.iloc[order.index[:limit]]
+
+
 def unit_categories_figure(table: pd.DataFrame):
-    """Horizontal stacked bars as a Figure: tasks by category for each unit, most tasks on top, total at the end."""
+    """Horizontal stacked bars as a Figure: tasks by category for each unit, most tasks on top, total at the end.
+
+    More than MAX_UNIT_BARS units: the bars of the units most behind
+    (`units_most_behind`), and the title says how many units there are in all.
+    """
     import matplotlib
 
+    title = "各牵头单位任务推进情况"
+    if len(table) > MAX_UNIT_BARS:
+        title = f"进度滞后任务最多的 {MAX_UNIT_BARS} 个牵头单位（共 {len(table)} 个）"
+        table = units_most_behind(table)
     columns = [c for c in CATEGORIES if c in table.columns]
     units = list(table.index)
     with matplotlib.rc_context(_style()):
@@ -203,7 +226,7 @@ def unit_categories_figure(table: pd.DataFrame):
         axes.set_yticks(list(positions), labels=units, fontsize=8)
         axes.invert_yaxis()  # sorted table: the unit with most tasks on top
         axes.set_xlabel("任务数（项）")
-        axes.set_title("各牵头单位任务推进情况", pad=24)
+        axes.set_title(title, pad=24)
         axes.xaxis.get_major_locator().set_params(integer=True)
         if len(units):
             # room for the total after the longest bar

@@ -4,8 +4,9 @@ Owns: unpacking what was received — files, zips, saved e-mails .eml and
 Outlook .msg (intake, outlook); fetching the office mailbox over IMAP (mailbox);
 reading spreadsheets of every format with limits (readers); recognising and
 validating a return, and the 待确认 returns the office confirms (collect); the
-archive of originals and its ledger (archive). Everything received is hostile
-until read within limits.
+archive of originals and its ledger (archive); each original's parsed cells
+kept beside it, so a return is parsed once (parsed). Everything received is
+hostile until read within limits.
 
 May import: pyxl.common, pyxl.document, pyxl.distribution (the sheet layout),
 pyxl.mail (the send ledger: when each unit's sheet went out).

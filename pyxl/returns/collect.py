@@ -44,8 +44,8 @@ from pyxl.common.values import Reading, is_percent_unit, looks_like_formula, rea
 from pyxl.distribution import layout
 from pyxl.mail.ledger import KIND_SEND, Ledger
 from pyxl.mail.ledger import LEDGER_NAME as SEND_LEDGER
+from pyxl.returns import parsed
 from pyxl.returns.archive import (
-    LEDGER_NAME,
     append_ledger,
     store_file,
     collected_in_other_periods,
@@ -181,9 +181,15 @@ class _Lookup:
         )
 
 
-@functools.lru_cache(maxsize=1)  # a run uses one directory
+_LAST_LOOKUP: list[tuple[UnitDirectory, _Lookup]] = []
+
+
 def _lookup(directory: UnitDirectory) -> _Lookup:
-    return _Lookup(directory)
+    # A run uses one directory: keep its lookup, found by identity. (An lru_cache
+    # hashed the whole directory on every return: 500 units, 500 hashes each time.)
+    if not _LAST_LOOKUP or _LAST_LOOKUP[0][0] is not directory:
+        _LAST_LOOKUP[:] = [(directory, _Lookup(directory))]
+    return _LAST_LOOKUP[0][1]
 
 
 class SentCopies:
@@ -240,15 +246,18 @@ def read_return(
     sender: str = "",
     sent: SentCopies | None = None,
     secret: bytes | None = None,
+    book: Book | Unreadable | None = None,
 ) -> UnitReturn:
     """Recognise and validate one returned workbook; problems name `source` as the file.
 
-    `secret` is the workspace's key for identity hashes (`layout.workspace_key`).
+    `secret` is the workspace's key for identity hashes (`layout.workspace_key`);
+    `book` is the workbook already parsed from `data` (the archive's parsed
+    form, `pyxl.returns.parsed`); without it `data` is read here.
     """
     result = UnitReturn(unit=None, period=None, file=file, sha256=sha256, received=received, source=source)
     check = _Checker(source)
     result.problems = check.problems
-    book = read_book(data)
+    book = read_book(data) if book is None else book
     if isinstance(book, Unreadable):
         check.add(book.code, f"「{PurePosixPath(source).name}」无法读取：{book.reason}。请对方用 Excel 或 WPS 打开确认后，另存为 .xlsx 重发。",
                   cell=book.cell, sheet=book.sheet)
@@ -401,9 +410,7 @@ def _row_of(place: str) -> int:
 
 
 def _target_units(duty: DutyTable | None) -> dict[str, str]:
-    if duty is None:
-        return {}
-    return {task.target_key(i): target.unit for task in duty.tasks for i, target in enumerate(task.targets)}
+    return duty.target_units() if duty is not None else {}
 
 
 def _in_duty(duty: DutyTable, task_number: str, target_index: int | None) -> bool:
@@ -574,10 +581,12 @@ def collect(
     workspace = Path(workspace)
     returns_dir = Path(returns_dir)
 
+    root = workspace.resolve()  # once: resolving walks every folder of the path
+
     def relative(path: Path) -> str:
         path = Path(path)
         try:  # the parent resolved, never the file itself: a link is shown where it lies
-            return (path.parent.resolve() / path.name).relative_to(workspace.resolve()).as_posix()
+            return (path.parent.resolve() / path.name).relative_to(root).as_posix()
         except ValueError:
             return str(path)
 
@@ -589,6 +598,7 @@ def collect(
     died_on = _read_mark(mark)
     sent_at = _first_sent(sent_dir, period)
     secret = layout.workspace_key(workspace)
+    kept = parsed.ParsedCache(returns_dir)  # each return parsed once, here: later reads of the archive reuse it
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
     problems: list[Problem] = []
@@ -623,9 +633,12 @@ def collect(
             else:
                 _write_mark(mark, digest, item.source)
                 try:
-                    unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest, received=received,
-                                              period=period, duty=duty, directory=directory, sender=item.sender, sent=sent,
-                                              secret=secret)
+                    book = read_book(item.data)
+                    kept.put(digest, book)
+                    # received as the ledger keeps it (to the second), so this return equals read_archive's
+                    unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest,
+                                              received=datetime.fromisoformat(stamp), period=period, duty=duty,
+                                              directory=directory, sender=item.sender, sent=sent, secret=secret, book=book)
                 except Exception:  # a bug met in this one file: recorded, and the rest of the inbox proceeds
                     where = log_bug(f"collect {item.source}") if log_bug is not None else None
                     found = [problem(FILE_CRASHED, f"读取「{item.name}」时程序出错，已原样归档、跳过该文件"
@@ -644,6 +657,7 @@ def collect(
             entry = replace(entry, status="rejected")
         known[digest] = entry
         new.append(entry)
+    kept.save()
     appended = _supersede(ledger, new, period)
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
     if mark.exists():
@@ -774,12 +788,16 @@ def read_archive(
     duty: DutyTable | None,
     directory: UnitDirectory,
     sent_dir: Path | None = None,
+    reuse: dict[str, UnitReturn] | None = None,
 ) -> list[UnitReturn]:
     """The current return of each unit for the period of `returns_dir`, re-read from the archived original.
 
     Accepted or rejected, latest received and not superseded; re-validated
     here, so the answer depends only on the archive, the duty table and the
-    directory. Units in directory order, then any others by name.
+    directory. Units in directory order, then any others by name. The
+    original's cells come from its parsed form when collect kept one
+    (`pyxl.returns.parsed`); `reuse` (SHA-256 → UnitReturn) holds returns
+    just read from the same originals with the same duty table and directory.
     """
     returns_dir = Path(returns_dir)
     period = returns_dir.name
@@ -787,16 +805,21 @@ def read_archive(
     order = {u.name: i for i, u in enumerate(directory.units)}
     sent = SentCopies(sent_dir)
     secret = layout.workspace_key(workspace)
+    kept = parsed.ParsedCache(returns_dir)
     results = []
     for unit in sorted(current, key=lambda name: (order.get(name, len(order)), name)):
         entry = current[unit]
+        if reuse and entry.sha256 in reuse:
+            results.append(reuse[entry.sha256])
+            continue
         path = Path(workspace) / entry.file
-        data = path.read_bytes() if path.exists() else b""
+        book = kept.book(entry.sha256, lambda path=path: path.read_bytes() if path.exists() else b"")
         results.append(
-            read_return(data, file=entry.file, source=entry.source, sha256=entry.sha256,
+            read_return(b"", file=entry.file, source=entry.source, sha256=entry.sha256,
                         received=datetime.fromisoformat(entry.received), period=period, duty=duty,
-                        directory=directory, sent=sent, secret=secret,
+                        directory=directory, sent=sent, secret=secret, book=book,
                         sender="" if entry.status == "confirmed" else entry.sender)  # confirmed: the office vouched
         )
+    kept.save()  # originals archived before the parsed forms were kept
     return results
 
