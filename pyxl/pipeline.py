@@ -434,7 +434,7 @@ def confirm_returns(workspace: Workspace, period: Period, units: list[str] | Non
     Without `units` nothing changes: the result lists what waits, and `data`
     holds those ledger lines; with `units`, `data` is the lines appended.
     """
-    from pyxl.returns import collect
+    from pyxl.returns import archive, collect
 
     settings = workspace.settings
     waiting = collect.pending_returns(settings.returns_dir(period), str(period))
@@ -462,7 +462,7 @@ def confirm_returns(workspace: Workspace, period: Period, units: list[str] | Non
     left = collect.pending_returns(settings.returns_dir(period), str(period))
     if left:
         summary.append(f"仍待确认 {len(left)} 份：{_pending_names(left)}。")
-    return StepResult(summary=summary, outputs=[settings.returns_dir(period) / collect.LEDGER_NAME], data=appended)
+    return StepResult(summary=summary, outputs=[settings.returns_dir(period) / archive.LEDGER_NAME], data=appended)
 
 
 def _consolidate(workspace: Workspace, period: Period, as_of: date) -> tuple[Consolidation, list]:
