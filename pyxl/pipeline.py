@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from pyxl.common.config import CONFIG_NAME
 from pyxl.common.errors import PyxlError
@@ -29,6 +29,9 @@ from pyxl.common.problems import Problem, problems_to_csv
 from pyxl.document import parse
 from pyxl.example import example_config
 from pyxl.workspace import Workspace
+
+if TYPE_CHECKING:  # imported by the step that fetches mail
+    from pyxl.returns import mailbox
 
 # progress(done, total, text): terminal line or Excel status bar
 Progress = Callable[[int, int, str], None]
