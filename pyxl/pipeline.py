@@ -177,7 +177,7 @@ def split_sheets(workspace: Workspace, period: Period, units: list[str] | None =
     plan = split.plan_split(duty, index, settings.relative(source))
     only = split.select_units(plan, index, units) if units else None
     out = settings.out_dir(period)
-    due = period.due_date(settings.period.return_due_day)
+    due = settings.due_date(period)
 
     def returns_newest_first():
         # Earlier periods of the plan year, newest first: each unit is pre-filled
@@ -488,7 +488,7 @@ def _consolidate(workspace: Workspace, period: Period, as_of: date) -> tuple[Con
             history[str(earlier)] = archived(earlier)
         earlier = earlier.previous()
     result = consolidate.consolidate(
-        duty, directory, current, history, period, as_of, settings.thresholds, settings.period.return_due_day,
+        duty, directory, current, history, period, as_of, settings.thresholds, settings.due_date(period),
         settings.notices,
     )
     return result, current
@@ -592,8 +592,8 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
         bulletin_html=settings.template_path("report/bulletin.html.j2"),
         notice_docx=settings.template_path("report/notice.docx"),
     )
-    reply_by = report.reply_by_date(as_of)
-    written = report.write_bulletin(consolidation, settings.out_dir(period), templates, settings.district, reply_by)
+    reply_by = report.reply_by_date(as_of, settings.period.reply_working_days, settings.period.calendar)
+    written = report.write_bulletin(consolidation, settings.out_dir(period), templates, report.Issuer.from_settings(settings), reply_by)
     notices = [path for path in written if path.parent.name == report.NOTICE_FOLDER]
     counts = report.category_counts(consolidation.tasks)
     headline = "，".join(f"{row.category}{row.count}项" for row in counts.itertuples(index=False) if row.count)

@@ -64,7 +64,7 @@ def data_rows(sheet) -> dict[str, int]:
     header = next(r for r in range(1, 30) if sheet.cell(r, 1).value == "序号")
     for r in range(header + 1, sheet.max_row + 1):
         key = sheet.cell(r, 1).value
-        if key in (None, "") or key in ("填报人", "联系电话", "填报日期"):
+        if key in (None, "") or key in ("填报人", "单位负责人", "联系电话", "填报日期"):
             if rows:
                 break
             continue
@@ -79,7 +79,9 @@ def fill(book: openpyxl.Workbook) -> openpyxl.Workbook:
         values = {7: 3400 if "-" in key else None, 8: 50, 9: "按计划推进", 10: f"{key} 项目按计划推进", 11: "无", 12: "继续推进"}
         for column, value in values.items():
             cell = sheet.cell(r, column)
-            assert cell.protection.locked is False, f"{cell.coordinate} is locked"
+            if cell.protection.locked:  # a （同上） row asks only its figure, its task row everything else
+                assert "-" in key or column == 7, f"{cell.coordinate} is locked"
+                continue
             if value is not None:
                 cell.value = value
     footer = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "填报人")

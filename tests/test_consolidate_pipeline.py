@@ -118,7 +118,7 @@ def test_cli_json_prints_the_same_tables(month, capsys):
     code = main(["--config", str(settings.root / "config.yaml"), "consolidate", "--period", "2025-06", "--as-of", "2025-07-10", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 1
-    assert data["due_date"] == "2025-07-05" and len(data["tasks"]) == len(result.data.tasks)
+    assert data["due_date"] == "2025-07-07" and len(data["tasks"]) == len(result.data.tasks)
     assert next(r for r in data["indicators"] if r["key"] == "2-1")["reported"] == 3.8
 
 

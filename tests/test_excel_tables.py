@@ -165,15 +165,16 @@ def test_a_unit_sheet_shows_the_answers_its_workbook_was_prefilled_with(settings
     duty = Workspace.load(settings).duty
     unit = "区财政局"
     rows = build_unit_rows(duty, UnitIndex(settings.unit_directory()), unit)
-    first = rows[0]
+    at = next(i for i, row in enumerate(rows) if row.asks == layout.INPUT_COLUMNS)  # a row asking every column
+    first = rows[at]
     previous = {first.key: ReturnRow(first.key, first.task_number, None, value=12.5, percent=40.0, status="按计划推进",
                                      progress="已完成招标", issues="", next_steps="七月开工")}
     path = tmp_path / "01_区财政局.xlsx"
     write_unit_workbook(path, unit, "2025-07", rows, date(2025, 8, 5), previous=previous)
     sheet = unit_sheet_rows(path, unit, rows)
     assert len(sheet) == 1 + len(rows)
-    assert sheet[1][6:] == [12.5, 40.0, "按计划推进", "已完成招标", None, "七月开工"]
-    assert all(row[6:] == [None] * 6 for row in sheet[2:])
+    assert sheet[1 + at][6:] == [12.5, 40.0, "按计划推进", "已完成招标", None, "七月开工"]
+    assert all(row[6:] == [None] * 6 for i, row in enumerate(sheet[1:]) if i != at)
 
 
 def test_the_live_master_shows_the_judgement_in_words(tmp_path):

@@ -163,7 +163,7 @@ def test_each_unit_receives_exactly_its_own_sheet(split_workspace, server):
         assert name == manifest[unit]["文件"]
         assert data == (folder / name).read_bytes()  # byte for byte, this unit's own file
         body = message.get_body(("plain",)).get_content()
-        assert f"任务{manifest[unit]['任务数']}项" in body and "2025年7月5日" in body and "duchashi@changqing.example" in body
+        assert f"任务{manifest[unit]['任务数']}项" in body and "2025年7月7日" in body and "duchashi@changqing.example" in body
         assert str(message["From"]).startswith("长清区政府督查室")
 
     rows = _ledger(split_workspace)

@@ -231,7 +231,7 @@ def test_config_edits_after_the_build_are_refused_naming_the_settings_sheet_then
     assert code == 0 and "「当前期次」按 config.yaml 改为「2025-07」" in out
     assert (_settings_sheet(config)["当前期次"], _settings_sheet(config)["回收截止日"]) == ("2025-07", "10")
     code, out, _ = _run(capsys, "--config", str(config), "split")
-    assert code == 0 and "2025年7月" in out and "2025年8月10日" in out
+    assert code == 0 and "2025年7月" in out and "2025年8月11日" in out  # 10 August is a Sunday: due on Monday
 
 
 def test_a_replaced_unit_list_replaces_the_unit_sheet_and_names_units_tasks_still_need(tmp_path, capsys):
@@ -465,7 +465,7 @@ def test_a_period_set_in_the_settings_sheet_still_wins_over_an_unchanged_config(
     capsys.readouterr()
     code, out, err = _run(capsys, "--config", str(config), "split")
     assert code == 0, err
-    assert "2025年5月" in out and "2025年6月8日" in out
+    assert "2025年5月" in out and "2025年6月9日" in out  # 8 June is a Sunday: due on Monday
 
 
 def test_the_ribbon_import_re_points_the_settings_sheet_at_the_new_document(tmp_path):

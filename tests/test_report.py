@@ -196,6 +196,12 @@ def _html_text(path: Path) -> str:
     return "".join(parser.parts)
 
 
+def _form(path: Path) -> dict[str, str]:
+    """The 督办单's form as {label: the cell's text} (label column, value column)."""
+    table = Document(str(path)).tables[0]
+    return {row.cells[0].text.strip(): row.cells[1].text.strip() for row in table.rows}
+
+
 def _headline(consolidation: Consolidation) -> list[str]:
     """The headline phrases counted straight from the tables, independent of pyxl.outputs.report."""
     tasks = consolidation.tasks
@@ -205,13 +211,14 @@ def _headline(consolidation: Consolidation) -> list[str]:
         if count:  # no 未启动0项、占0.0% filler
             phrases.append(f"{category}{count}项、占{count / len(tasks) * 100:.1f}%")
     lights = consolidation.indicators["light"]
-    phrases.append(f"量化指标{len(lights)}项，其中绿灯{(lights == 'green').sum()}项、黄灯{(lights == 'yellow').sum()}项、红灯{(lights == 'red').sum()}项")
+    counts = [(label, int((lights == light).sum())) for light, label in (("green", "绿灯"), ("yellow", "黄灯"), ("red", "红灯"))]
+    phrases.append(f"量化指标{len(lights)}项，其中" + "、".join(f"{label}{n}项" for label, n in counts if n))
     r = consolidation.returns
     accepted = r.accepted.fillna(False).astype(bool)
     late = r.late.fillna(False).astype(bool)
     # after the due date a unit whose return was rejected has not reported either
-    phrases.append(f"应报送单位{len(r)}个，按时报送{int((accepted & ~late).sum())}个，逾期报送{int((accepted & late).sum())}个，"
-                   f"未报送{int((~accepted).sum())}个")
+    # (then 报表被退回 / 逾期未报 / 尚未报送, each only when there is one: no zero filler)
+    phrases.append(f"应报送单位{len(r)}个，按时报送{int((accepted & ~late).sum())}个，逾期报送{int((accepted & late).sum())}个")
     return phrases
 
 
@@ -311,11 +318,16 @@ def test_lagging_items_and_units_in_both_outputs(rendered, consolidation):
     html = _html_text(rendered["out"] / "督查通报_2025-06.html")
     for text in (docx, html):
         for task in consolidation.tasks[consolidation.tasks["category"] == "欠序时进度"].itertuples():
-            # one sentence per item: the task's own 。 does not run into the lead unit's brackets
+            # each lagging task named by its first clause, with its lead unit and the unit's own 存在问题
             lead = "、".join(task.lead_units)
-            assert f"任务{task.number}：{task.short_title}（牵头单位：{lead}）。" in text  # a short title, not the whole text
+            # a short title, not the whole text (an overdue task is named once, among the overdue ones, with its date)
+            assert f"任务{task.number}：{task.short_title}（牵头单位：{lead}）" in text
             assert task.lead_issues in text
         assert "。（" not in text
+        assert "未说明" not in text and "未明确" not in text
+        # task 5 is past its 完成时限: named once, as overdue, with its date
+        assert "任务5：建成5G基站300个（牵头单位：区工业和信息化局），完成时限为2025年6月30日" in text
+        assert text.count("任务5：建成5G基站300个（") == 1
         assert "指标5-1：5G基站（牵头单位：区工业和信息化局）" in text
         assert "未报送单位（2个）：区卫生健康局、区生态环境分局。" in text  # rejected and not resent by the due date
         assert "逾期报送单位（1个）：区财政局（2025年7月8日）。" in text
@@ -346,9 +358,11 @@ def test_docx_carries_both_charts(rendered):
 
 def test_notice_lists_the_units_items_and_reply_date(rendered, consolidation):
     text = _docx_text(rendered["out"] / "督办单" / "区工业和信息化局.docx")
-    assert text.startswith("督　办　单")
-    assert "区工业和信息化局：" in text
-    assert "于2025年7月17日前" in text
+    assert "督　办　单" in text
+    form = _form(rendered["out"] / "督办单" / "区工业和信息化局.docx")
+    assert form["承办单位"] == "区工业和信息化局"
+    assert form["办理时限"] == "2025年7月17日前"
+    assert "督办级别：督办" in text
     own = consolidation.flags[consolidation.flags["unit"] == "区工业和信息化局"]
     for flag in own.itertuples():
         assert flag.reason in text
@@ -451,10 +465,11 @@ def test_attachment_tables_are_on_landscape_pages(rendered):
 
     document = Document(str(rendered["out"] / "督查通报_2025-06.docx"))
     sections = document.sections
-    assert sections[0].orientation == WD_ORIENT.PORTRAIT
-    assert sections[-1].orientation == WD_ORIENT.LANDSCAPE and sections[-1].page_width > sections[-1].page_height
+    # body, 附件1 (tasks), 附件2 (targets), 附件3 (the units' chart)
+    assert [s.orientation for s in sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    assert all(s.page_width > s.page_height for s in sections[1:3])
     # each table's columns fill the text width of its page (a too-narrow 序号 column wraps 14-1 over two lines)
-    for table, section in ((document.tables[0], sections[0]), (document.tables[-1], sections[-1])):
+    for table, section in ((document.tables[0], sections[0]), (document.tables[-1], sections[2])):
         text_width = section.page_width - section.left_margin - section.right_margin
         grid = sum(column.width for column in table.columns)
         assert abs(grid - text_width) < 36000  # 1 mm
@@ -482,8 +497,8 @@ def test_notice_lists_lagging_tasks_numbered_with_official_dates(tmp_path, conso
 
     out = tmp_path / "2025-06"
     report.write_bulletin(changed, out, TEMPLATES, "长清区", date(2025, 7, 17))
-    table = Document(str(out / "督办单" / "区财政局.docx")).tables[0]
-    assert [row.cells[0].text for row in table.rows[1:]] == ["1", "2", "3"]
+    items = _form(out / "督办单" / "区财政局.docx")["督办事项"]
+    assert re.findall(r"^(\d+)\. (任务|指标)([\d-]+)", items, re.MULTILINE) == [("1", "指标", "2-1"), ("2", "任务", "2"), ("3", "任务", "3")]
 
 
 @pytest.mark.libreoffice

@@ -30,3 +30,21 @@ def test_workspace_template_overrides_the_bundled_one(workspace):
     main(["--config", str(workspace / "config.yaml"), "report", "--period", "2025-06", "--as-of", "2025-07-10"])
     html = (workspace / "out" / "2025-06" / "督查通报_2025-06.html").read_text(encoding="utf-8")
     assert html == "<p>本区自定义通报：任务89项</p>"
+
+
+def test_a_county_workspace_issues_a_county_bulletin(workspace):
+    """A 县 office sets district (and, if it likes, office.*) in config.yaml: every output names the 县."""
+    config = workspace / "config.yaml"
+    text = config.read_text(encoding="utf-8").replace("district: 长清区", "district: 平阴县", 1)
+    config.write_text(text.replace('number_prefix: ""', 'number_prefix: "平政督"', 1), encoding="utf-8")
+    main(["--config", str(config), "report", "--period", "2025-06", "--as-of", "2025-07-10"])
+    out = workspace / "out" / "2025-06"
+    bulletin = _text(out / "督查通报_2025-06.docx")
+    assert "按照县政府工作安排，平阴县人民政府督查室" in bulletin and "平阴县人民政府督查室将跟踪督办" in bulletin
+    # (unit names such as 市生态环境局长清分局 keep their own words)
+    assert "平政督〔2025〕6号" in bulletin and "长清区人民政府" not in bulletin and "区政府工作安排" not in bulletin
+    html = (out / "督查通报_2025-06.html").read_text(encoding="utf-8")
+    assert "按照县政府工作安排" in html and "长清区人民政府" not in html
+    notice = next((out / "督办单").iterdir())
+    form = "\n".join(cell.text for table in Document(str(notice)).tables for row in table.rows for cell in row.cells)
+    assert "平阴县人民政府督查室" in _text(notice) + form and "长清区人民政府" not in _text(notice) + form

@@ -155,15 +155,20 @@ def book_path(tmp_path: Path) -> Path:
 
 def test_title_block_header_and_footer_follow_the_layout(book_path):
     sheet = read_sheets(book_path)["区财政局"]
-    assert sheet[0][0] == layout.TITLE_TEMPLATE.format(year=2025, period=PERIOD)
+    assert sheet[0][0] == "2025年《政府工作报告》重点工作推进情况（2025年6月）" == layout.title(2025, PERIOD)
     assert sheet[1][0] == layout.UNIT_LABEL + "区财政局"
-    text = "\n".join(layout.cell_text(v) for row in sheet[:3] for v in row)
-    assert "2025年7月5日" in text and "邮箱" in text
+    above = "\n".join(layout.cell_text(v) for row in sheet[:3] for v in row)
+    assert "2025年7月5日" in above and "填报说明见表格下方" in above
     rows = data_rows(book_path)
     assert [layout.cell_text(r[0]) for r in rows] == ["2", "2-1", "2-2", "4", "1"]
     assert [r[2] for r in rows] == ["牵头", "牵头", "牵头", "牵头", "责任"]
-    labels = [layout.cell_text(row[0]) for row in sheet[int(identity_of(book_path)[layout.ID_HEADER_ROW]) + len(rows):]]
-    assert [label for label in labels if label] == list(layout.FOOTER_LABELS)
+    below = sheet[int(identity_of(book_path)[layout.ID_HEADER_ROW]) + len(rows):]
+    labels = [layout.cell_text(v) for row in below for v in row if layout.cell_text(v) in layout.FOOTER_LABELS]
+    assert labels == list(layout.FOOTER_LABELS)
+    # the unit head signs off on the clerk's row
+    signers = next(row for row in below if layout.cell_text(row[0]) == "填报人")
+    assert layout.cell_text(signers[2]) == "单位负责人"
+    assert "邮箱" in "\n".join(layout.cell_text(v) for row in below for v in row)  # the instructions, under the table
 
 
 def test_only_input_columns_and_footer_values_are_unlocked(book_path):
@@ -176,10 +181,11 @@ def test_only_input_columns_and_footer_values_are_unlocked(book_path):
     for r in range(header + 1, header + 6):
         locked = [sheet.cell(r, c).protection.locked for c in range(1, len(layout.COLUMNS) + 1)]
         assert locked == [True] * len(layout.LOCKED_COLUMNS) + [False] * len(layout.INPUT_COLUMNS)
-    footer = {sheet.cell(r, 1).value: r for r in range(header + 6, sheet.max_row + 1)}
+    footer = header + 5 + 2
     for label in layout.FOOTER_LABELS:
-        assert sheet.cell(footer[label], 1).protection.locked
-        assert not sheet.cell(footer[label], 2).protection.locked
+        down, col = layout.FOOTER_PLACES[label]
+        assert sheet.cell(footer + down, col + 1).value == label and sheet.cell(footer + down, col + 1).protection.locked
+        assert not sheet.cell(footer + down, col + 2).protection.locked
 
 
 def test_password_is_set_when_configured(tmp_path):
@@ -429,11 +435,12 @@ def test_split_prefills_each_unit_from_its_last_accepted_return(settings, worksp
     sheet.cell(header + 1, 8, 40)
     sheet.cell(header + 1, 9, "按计划推进")
     sheet.cell(header + 1, 10, "五月进展：已完成序时任务。")
-    sheet.cell(header + 1 + target_offset, 7, 3.9)
-    sheet.cell(header + 1 + target_offset, 9, "滞后")
+    sheet.cell(header + 1 + target_offset, 7, 3.9)  # task 2's only target repeats it: the （同上） row asks only the figure
+    assert sheet.cell(header + 1 + target_offset, 9).protection.locked
     footer = header + len(rows) + 2
-    for i, value in enumerate(["李四", "0531-1234567", "2025-06-03"]):
-        sheet.cell(footer + i, 2, value)
+    for label, value in (("填报人", "李四"), ("联系电话", "0531-1234567"), ("填报日期", "2025-06-03")):
+        down, col = layout.FOOTER_PLACES[label]
+        sheet.cell(footer + down, col + 2, value)
     returned = workspace / "inbox" / "财政局5月.xlsx"
     returned.parent.mkdir(exist_ok=True)
     book.save(returned)
@@ -445,7 +452,7 @@ def test_split_prefills_each_unit_from_its_last_accepted_return(settings, worksp
     july = next((workspace / "out" / "2025-07" / "分发").glob("*_区财政局.xlsx"))
     got = data_rows(july)
     assert got[0][7:10] == [40.0, "按计划推进", "五月进展：已完成序时任务。"]
-    assert got[target_offset][6] == 3.9 and got[target_offset][8] == "滞后"
+    assert got[target_offset][6] == 3.9 and got[target_offset][8] == ""
     assert all(r[6:12] == [""] * 6 for r in got[target_offset + 1:])
 
 
@@ -458,3 +465,47 @@ def test_prefilled_text_that_looks_like_a_formula_stays_text(tmp_path):
     cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))]
     assert sorted(c.value for c in cells) == ["+1 项", "=cmd|' /C calc'!A0", "@SUM(1)"]
     assert all(c.data_type == "s" for c in cells)
+
+
+# ---------------------------------------------------------------- what the clerk sees (issue 13)
+
+
+def test_a_task_whose_targets_repeat_it_is_asked_once(settings):
+    """Task 2 (一般公共预算收入增长5%) has one target saying the same: one row per question."""
+    pipeline.split_sheets(Workspace.load(settings), Period(2025, 6), units=["区财政局"])
+    path = next(settings.distribution_dir("2025-06").glob("*_区财政局.xlsx"))
+    header = int(identity_of(path)[layout.ID_HEADER_ROW])
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    rows = {layout.cell_text(sheet.cell(r, 1).value): r for r in range(header + 1, header + 40) if sheet.cell(r, 1).value}
+    asked = {key: [layout.COLUMNS[c - 1] for c in range(7, 13) if not sheet.cell(r, c).protection.locked] for key, r in rows.items() if key[:1].isdigit()}
+    assert sheet.cell(rows["2-1"], 2).value == "（同上）"
+    assert asked["2-1"] == ["本期完成值"]
+    assert asked["2"] == ["完成进度(%)", "状态", "进展情况", "存在问题", "下步措施"]
+    # each input column is asked once for task 2 across its two rows
+    assert sorted(asked["2"] + asked["2-1"]) == sorted(layout.INPUT_COLUMNS)
+    # no two rows of any unit's sheet show the same task text
+    for book_path in settings.distribution_dir("2025-06").glob("*.xlsx"):
+        texts = [layout.cell_text(r[1]) for r in data_rows(book_path) if layout.cell_text(r[1]) != "（同上）"]
+        keys = [layout.cell_text(r[0]) for r in data_rows(book_path)]
+        repeated = [(k, t) for k, t in zip(keys, texts) if texts.count(t) > 1 and "-" in k]
+        assert len(repeated) <= sum(1 for k in keys if "-" in k)  # only targets quoting their own phrase
+
+
+def test_due_date_on_the_sheet_is_a_working_day(settings):
+    """June's returns are due on the 5th of July, a Saturday: the sheet says Monday 7 July."""
+    pipeline.split_sheets(Workspace.load(settings), Period(2025, 6), units=["区财政局"])
+    path = next(settings.distribution_dir("2025-06").glob("*_区财政局.xlsx"))
+    text = "\n".join(layout.cell_text(v) for row in read_sheets(path)["区财政局"] for v in row)
+    assert "报送截止：2025年7月7日（星期一）" in text and "2025年7月7日（星期一）前" in text
+    assert "2025-06" not in text.split("\n")[0]
+
+
+def test_frozen_rows_leave_most_of_a_laptop_screen_for_the_table(book_path):
+    """A 1366×768 laptop shows about 430 pt of sheet at 100 %: the frozen rows take at most a quarter."""
+    sheet = openpyxl.load_workbook(book_path)["区财政局"]
+    header = int(identity_of(book_path)[layout.ID_HEADER_ROW])
+    assert sheet.freeze_panes == f"C{header + 1}"
+    frozen = sum(sheet.row_dimensions[r].height or 15 for r in range(1, header + 1))
+    assert frozen <= 430 / 4, frozen
+    frozen_width = sum(sheet.column_dimensions[c].width for c in "AB")
+    assert frozen_width <= 60  # about 430 of a laptop's 1366 pixels

@@ -93,6 +93,40 @@ def test_opens_in_openpyxl_with_the_sheets_and_the_example_tasks(built):
     assert {"Interpreter_Win", "PYTHONPATH"} <= set(conf)
 
 
+def test_every_visible_sheet_prints_on_a4_fit_to_width_with_its_header_on_each_page(built):
+    _, path = built
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        setup = sheet.page_setup
+        assert setup.paperSize == 9, sheet.title
+        assert setup.orientation == ("portrait" if sheet.title == "使用说明" else "landscape"), sheet.title
+        # fitToWidth 1 is the file format's default, which XlsxWriter leaves out
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0), sheet.title
+        assert "&P" in sheet.oddFooter.center.text, sheet.title
+        if sheet.title != "使用说明":
+            assert sheet.print_title_rows.replace("$", "") == "1:1", sheet.title
+            assert all(sheet.cell(2, c).alignment.wrap_text for c in range(1, sheet.max_column + 1) if sheet.cell(2, c).value), sheet.title
+
+
+def test_usage_sheet_describes_what_the_workbook_holds(built):
+    from pyxl.common.model import SHEET_NAMES
+    from pyxl.outputs.dashboard import SHEET_NAME
+
+    _, path = built
+    book = openpyxl.load_workbook(path)
+    usage = "\n".join(str(c.value) for row in book["使用说明"].iter_rows() for c in row if c.value)
+    for name in book.sheetnames:  # every sheet it has
+        assert name in usage, name
+    for name in (*SHEET_NAMES.values(), SHEET_NAME):  # and every sheet the buttons add to it
+        assert name in usage, name
+    for header in (*master.TASK_HEADERS, *master.UNIT_HEADERS):
+        assert header in usage, header
+    for button in workbook_build.ribbon_buttons():
+        assert button.label in usage
+
+
 def test_calamine_reads_the_same_duty_table_the_parser_makes(built):
     settings, path = built
     book = CalamineWorkbook.from_path(str(path))

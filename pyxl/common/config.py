@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 from importlib.resources import files
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +43,13 @@ class PathSettings(_Strict):
 
 class PeriodSettings(_Strict):
     return_due_day: int = Field(5, ge=1, le=31, description="回收截止日：每期结束后下月的几号")
+    due_rule: Literal["next", "previous", "none"] = Field(
+        "next", description="截止日遇节假日、周末：next 顺延至下一个工作日 / previous 提前至前一个工作日 / none 不调整"
+    )
+    calendar: Literal["china", "weekdays"] = Field(
+        "china", description="工作日历：china 按国务院公布的节假日与调休 / weekdays 仅周一至周五"
+    )
+    reply_working_days: int = Field(5, ge=1, le=30, description="督办单办理时限：印发后几个工作日内")
     current: str = Field("", description="当前期次（如 2025-06）；留空时命令行须用 --period 指定")
 
 
@@ -283,6 +291,10 @@ class Settings(_Strict):
     def distribution_dir(self, period: object) -> Path:
         """out/<period>/分发/: the unit workbooks of a period and their manifest."""
         return self.out_dir(period) / DISTRIBUTION_FOLDER
+
+    def due_date(self, period) -> date:
+        """The period's return due date: period.return_due_day of the next month, moved to a working day by period.due_rule."""
+        return period.due_date(self.period.return_due_day, self.period.due_rule, self.period.calendar)
 
     def out_dir(self, period: object) -> Path:
         """out/<period>/: everything generated for the period."""

@@ -105,6 +105,8 @@ def fill_unit_workbook(
             if typo_pending:
                 value, typo_pending = "正在统计", False  # a person's answer where a number belongs
             _type(sheet.cell(row, columns["本期完成值"]), value)
+        if sheet.cell(row, columns["状态"]).protection.locked:
+            continue  # a （同上） target row asks only its figure: the task row above carries the rest
         _type(sheet.cell(row, columns["完成进度(%)"]), percent)
         _type(sheet.cell(row, columns["状态"]), status)
         _type(sheet.cell(row, columns["进展情况"]), rng.choice(PROGRESS_TEXT[status]))

@@ -135,7 +135,7 @@ def _answer_as_units(workspace: Workspace, period: Period, seed: int, mailbox: L
     files = {entry.unit: entry.path for entry in manifest}
     cast = _cast(sorted(files), [entry.unit for entry in manifest if entry.indicator_count], rng)
     directory = workspace.directory
-    due = period.due_date(settings.period.return_due_day)
+    due = settings.due_date(period)
     fraction = period.schedule_fraction(settings.year)
     targets = _targets_by_key(duty)
     clerk_desk = settings.root / "单位填报"
@@ -171,7 +171,7 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
     secret.write_text(hashlib.sha256(f"pyxl demo {seed}".encode()).hexdigest() + "\n", encoding="ascii")
     secret.chmod(0o600)
     settings = load_settings(folder / CONFIG_NAME)
-    due = period.due_date(settings.period.return_due_day)
+    due = settings.due_date(period)
     sent_at = datetime.combine(period.next().first_day, time(9, 0))
     as_of = due + timedelta(days=3)
     result = pipeline.StepResult(

@@ -46,15 +46,25 @@ INPUT_FIELDS = {
 ROLE_LEAD = "牵头"
 ROLE_RESPONSIBLE = "责任"
 
-# The title block, from A1 down. The title names the period as `2025-06` and
-# A2 starts with UNIT_LABEL followed by the unit's name, so a return whose
-# identity sheet was lost can still be recognised by its visible text.
-TITLE_TEMPLATE = "{year}年《政府工作报告》重点工作推进情况（{period}）"
+# The title block, from A1 down. The title names the period as people write it
+# (2025年6月; sheets sent before this version wrote 2025-06, which collect still
+# reads) and A2 starts with UNIT_LABEL followed by the unit's name, so a return
+# whose identity sheet was lost can still be recognised by its visible text.
+TITLE_TEMPLATE = "{year}年《政府工作报告》重点工作推进情况（{label}）"
 UNIT_LABEL = "填报单位："
 
+
+def title(year: int, period: str) -> str:
+    """The sheet's title for `period` (2025-06): …推进情况（2025年6月）."""
+    return TITLE_TEMPLATE.format(year=year, label=f"{int(period[:4])}年{int(period[5:7])}月")
+
+
 # The footer, on rows below the data rows: each label cell holds exactly the
-# label and the clerk types the value into the cell right of it.
-FOOTER_LABELS: tuple[str, ...] = ("填报人", "联系电话", "填报日期")
+# label and the clerk types the value into the cell right of it. The unit
+# head signs off beside the clerk who filled the sheet in.
+FOOTER_LABELS: tuple[str, ...] = ("填报人", "单位负责人", "联系电话", "填报日期")
+# Where each label sits: (rows below the first footer row, 0-based column); its value is one column right.
+FOOTER_PLACES: dict[str, tuple[int, int]] = {"填报人": (0, 0), "单位负责人": (0, 2), "联系电话": (1, 0), "填报日期": (2, 0)}
 
 # The list of files that `split` writes beside the unit workbooks
 # (out/<period>/分发/分发清单.csv, UTF-8 with BOM), read by `mail`.

@@ -106,15 +106,33 @@ def _target_deadline_text(target: Target) -> str:
     return "年底（仅年度考核）" if target.annual_only else "年底前"
 
 
+_NOT_WORDS = re.compile(r"[\s。；;，,、.：:]+")
+SAME_AS_ABOVE = "（同上）"
+
+
+def repeats_task(task: Task) -> bool:
+    """A task whose targets say what the task says (建成5G基站300个。 → 5G基站 300个; 城乡居民收入分别增长5.5%和6%)."""
+    text = _NOT_WORDS.sub("", task.text)
+    return bool(task.targets) and all(_NOT_WORDS.sub("", target.phrase) == text for target in task.targets)
+
+
 def task_rows(task: Task, role: str) -> list[SheetRow]:
-    """The rows a task puts on a unit's sheet: the task, then its targets when the unit leads it."""
-    rows = [SheetRow(task.number, task.number, None, task.text, role, "", "", task_deadline_text(task))]
+    """The rows a task puts on a unit's sheet: the task, then its targets when the unit leads it.
+
+    A task whose targets only repeat its text would ask the clerk the same
+    thing twice: each target row reads （同上） and asks only its figure, and
+    the task row asks everything else (progress, status, the texts) once.
+    """
+    single = role == layout.ROLE_LEAD and repeats_task(task)
+    task_asks = tuple(c for c in layout.INPUT_COLUMNS if c != "本期完成值") if single else layout.INPUT_COLUMNS
+    rows = [SheetRow(task.number, task.number, None, task.text, role, "", "", task_deadline_text(task), asks=task_asks)]
     if role == layout.ROLE_LEAD:
         for i, target in enumerate(task.targets):
             rows.append(
                 SheetRow(
-                    task.target_key(i), task.number, i, target.phrase, role,
+                    task.target_key(i), task.number, i, SAME_AS_ABOVE if single else target.phrase, role,
                     target.metric, target_text(target), _target_deadline_text(target),
+                    asks=("本期完成值",) if single else layout.INPUT_COLUMNS,
                 )
             )
     return rows

@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pyxl.common.model import STATUSES, ReturnRow
 from pyxl.common.period import chinese_date
-from pyxl.common.sheet_text import row_height, wrapped_lines
+from pyxl.common.sheet_text import wrapped_lines
 from pyxl.distribution import layout
 
 # Sheet names: at most 31 UTF-16 code units, none of these characters, no
@@ -56,6 +56,7 @@ class SheetRow:
     metric: str = ""  # 指标
     target: str = ""  # 目标值, in words
     deadline: str = ""  # 完成时限
+    asks: tuple[str, ...] = layout.INPUT_COLUMNS  # the input columns this row asks; the others are locked and shaded
 
     @property
     def locked_values(self) -> tuple[str, ...]:
@@ -86,11 +87,15 @@ def _weekday(day: date) -> str:
     return "一二三四五六日"[day.weekday()]
 
 
+NOTE = "只需填写浅黄色单元格（灰色格不用填）；填报说明见表格下方。"
+
+
 def instructions(due_date: date, prefilled: bool) -> str:
-    """The how-to-fill text shown above the table."""
+    """The how-to-fill text shown below the table (a one-line NOTE above it points there)."""
     lines = [
         "填报说明：",
-        "1. 只需填写浅黄色单元格：本期完成值、完成进度(%)、状态、进展情况、存在问题、下步措施，以及表尾的填报人、联系电话、填报日期；其余内容已锁定，不能修改。",
+        "1. 只需填写浅黄色单元格：本期完成值、完成进度(%)、状态、进展情况、存在问题、下步措施，以及表尾的填报人、单位负责人、联系电话、填报日期；其余内容已锁定，不能修改。",
+        "   任务内容为“（同上）”的行是上一行任务的量化指标，只填本期完成值；进展、状态等在任务那一行填写一次即可。",
         "2. 序号带“-”的行（如 43-1）是本单位牵头任务的量化指标：本期完成值填写年初至本期末的累计数（增速类填累计增速），只填数字，不带单位。",
         "3. 完成进度(%) 填 0—100 之间的数字；状态从下拉列表选择：" + "、".join(STATUSES) + "。",
         "4. 请不要增删行列、改动表名或删除隐藏的工作表，否则报回后无法自动识别；用 Excel 或 WPS 填写均可，保存为 .xlsx 格式。",
@@ -148,7 +153,7 @@ def write_unit_workbook(
     book = xlsxwriter.Workbook(path if hasattr(path, "write") else str(path), {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
     # A fixed creation time keeps the bytes reproducible (XlsxWriter would use the clock).
     first_day = datetime(int(period[:4]), int(period[5:7]), 1, tzinfo=timezone.utc)
-    title = layout.TITLE_TEMPLATE.format(year=year, period=period)
+    title = layout.title(year, period)
     book.set_properties({"title": title, "author": "pyxl", "created": first_day})
     fmt = _formats(book)
     sheet = book.add_worksheet(sheet_name)
@@ -164,9 +169,11 @@ def write_unit_workbook(
     )
     sheet.set_row(1, 22)
     prefilled = any(row.key in previous for row in rows)
-    text = instructions(due_date, prefilled)
-    sheet.merge_range(2, 0, 2, _LAST_COL, text, fmt["help"])
-    sheet.set_row(2, 15 * (text.count("\n") + 1) + 6)  # merged cells never grow by themselves
+    # One line here, the full instructions under the table: the frozen rows above the
+    # table stay short and leave most of a laptop screen to the rows being filled in.
+    note = ("已预填本单位上次报送的内容，只需修改有变化的部分；" if prefilled else "") + NOTE
+    sheet.merge_range(2, 0, 2, _LAST_COL, note, fmt["note"])
+    sheet.set_row(2, 18)
 
     # ---- header and data rows
     header = _HEADER_ROW - 1
@@ -183,11 +190,11 @@ def write_unit_workbook(
         is_target = row.target_index is not None
         for col, (text, style) in enumerate(zip(row.locked_values, _LOCKED_STYLES)):
             sheet.write_string(r, col, text, fmt[f"{style}_target" if is_target else style])
-        values = _prefill(previous.get(row.key))
+        values = {k: v for k, v in _prefill(previous.get(row.key)).items() if k in row.asks}
         for title_text in layout.INPUT_COLUMNS:
             col = _COL[title_text]
             value = values.get(title_text)
-            style = fmt[_INPUT_STYLES[title_text]]
+            style = fmt[_INPUT_STYLES[title_text]] if title_text in row.asks else fmt["closed"]
             if value is None:
                 sheet.write_blank(r, col, None, style)
             elif isinstance(value, (int, float)):
@@ -195,7 +202,7 @@ def write_unit_workbook(
             else:
                 sheet.write_string(r, col, value, style)
         (value_target_cells if is_target else value_task_cells).append(xl_rowcol_to_cell(r, _COL["本期完成值"]))
-        sheet.set_row(r, _row_height((*row.locked_values[1:], *(v for v in values.values() if isinstance(v, str)))))
+        sheet.set_row(r, _row_height(row, values))
     last = first + len(rows) - 1
 
     # ---- validation: only at entry (pasting removes it), collect checks again
@@ -246,11 +253,20 @@ def write_unit_workbook(
         # 序号 is text on purpose (43 and 43-1 alike): no green "number stored as text" marks.
         sheet.ignore_errors({"number_stored_as_text": f"A{first + 1}:A{last + 1}"})
 
-    # ---- footer: label, then the value right of it
+    # ---- footer: label, then the value right of it; the unit head signs off beside the clerk
     footer = last + 2
-    for i, label in enumerate(layout.FOOTER_LABELS):
-        sheet.write_string(footer + i, 0, label, fmt["footer_label"])
-        sheet.write_blank(footer + i, 1, None, fmt["footer_date" if label == "填报日期" else "footer_value"])
+    for label in layout.FOOTER_LABELS:
+        down, col = layout.FOOTER_PLACES[label]
+        sheet.write_string(footer + down, col, label, fmt["footer_label"])
+        sheet.write_blank(footer + down, col + 1, None, fmt["footer_date" if label == "填报日期" else "footer_value"])
+    for down in {down for down, _ in layout.FOOTER_PLACES.values()}:
+        sheet.set_row(footer + down, 24)
+    text = instructions(due_date, prefilled)
+    help_row = footer + max(down for down, _ in layout.FOOTER_PLACES.values()) + 2
+    sheet.merge_range(help_row, 0, help_row, _LAST_COL, text, fmt["help"])
+    # merged cells never grow by themselves: room for each line as it wraps across the table's width
+    help_lines = sum(wrapped_lines(line, int(sum(_WIDTHS) / _CJK_WIDEN) - 4) for line in text.split("\n"))
+    sheet.set_row(help_row, help_lines * _LINE_POINTS_10 + 6)
 
     # ---- view, print and protection
     sheet.freeze_panes(header + 1, 2)
@@ -292,23 +308,29 @@ def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_n
 
 # Columns whose text wraps, with their usable width (a little less than the column).
 _WRAPPED = {col: _WIDTHS[col] - 1.5 for col in (1, 3, 4, 5, 9, 10, 11)}
+# Excel counts a CJK character as two digits; WPS and LibreOffice (with their fallback
+# CJK fonts) draw it about 10 % wider and their lines of 11 pt text are taller (15.6 pt).
+_CJK_WIDEN = 1.1
+_LINE_POINTS = 15.6  # one line of 11 pt text, the tallest of Excel, WPS and LibreOffice
+_LINE_POINTS_10 = 14.2  # the same for the 10 pt instructions
 
 
-def _row_height(texts: Sequence[str]) -> float:
-    """Row height that shows the longest wrapped text of the row.
+def _row_height(row: SheetRow, answers: Mapping[str, object]) -> float:
+    """Row height that shows the longest wrapped text of the row in Excel, WPS and LibreOffice alike.
 
     Neither Excel nor LibreOffice fits row heights when opening a generated
     file, so the height is set here; the clerk may still resize rows.
-    `texts` are the row's 任务内容, 本单位职责, 指标, 目标值, 完成时限 and any pre-filled texts.
+    The row's locked texts and any pre-filled answers count.
     """
-    widths = dict(zip((1, 2, 3, 4, 5), texts[:5]))
     lines = 2  # room to type two lines of 进展情况 without resizing
-    for col, text in widths.items():
+    for col, text in zip((1, 2, 3, 4, 5), row.locked_values[1:]):
         if col in _WRAPPED and text:
-            lines = max(lines, wrapped_lines(text, int(_WRAPPED[col])))
-    for text in texts[5:]:  # pre-filled answers go in the narrower input columns
-        lines = max(lines, wrapped_lines(text, int(_WRAPPED[11])))
-    return row_height(lines)
+            lines = max(lines, wrapped_lines(text, _WRAPPED[col] / _CJK_WIDEN))
+    for title_text, value in answers.items():
+        if isinstance(value, str) and value:
+            width = _WRAPPED.get(_COL[title_text], _WIDTHS[_COL[title_text]] - 1.5)
+            lines = max(lines, wrapped_lines(value, width / _CJK_WIDEN))
+    return round(min(lines * _LINE_POINTS + 4, 409), 1)
 
 
 def header_row() -> int:
@@ -326,6 +348,8 @@ def _formats(book: "xlsxwriter.Workbook") -> dict[str, "xlsxwriter.format.Format
         "unit": {"font_name": "宋体", "font_size": 12, "bold": True, "valign": "vcenter"},
         "due": {"font_name": "宋体", "font_size": 12, "bold": True, "font_color": "#C00000", "align": "right", "valign": "vcenter"},
         "help": {**base, "font_size": 10, "align": "left"},
+        "note": {"font_name": "宋体", "font_size": 10, "align": "left", "valign": "vcenter", "font_color": "#595959"},
+        "closed": {**cell, "bg_color": "#E7E6E6"},
         "header": {**cell, "bold": True, "align": "center", "valign": "vcenter", "bg_color": "#D9D9D9"},
         "key": {**cell, "align": "center", "bold": True},
         "key_target": {**cell, **target, "align": "center"},

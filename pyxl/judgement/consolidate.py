@@ -577,7 +577,7 @@ def consolidate(
     period: Period,
     as_of: date,
     thresholds: ThresholdSettings,
-    due_day: int,
+    due_day: int | date,
     notices: NoticeSettings | None = None,
 ) -> Consolidation:
     """The consolidated picture of `period` as of `as_of`.
@@ -597,7 +597,8 @@ def consolidate(
         if previous_key in used_history
         else None
     )
-    due = period.due_date(due_day)
+    # the due date itself (Settings.due_date: moved to a working day), or the day of the month as it is
+    due = due_day if isinstance(due_day, date) else period.due_date(due_day)
     tasks, leads = _task_table(duty, roles, used, everything, previous_categories, period, as_of)
     indicators = _indicator_table(duty, roles, used, period, thresholds)
     returns = _return_table(duty, roles, index.directory, used, everything, due, as_of)

@@ -572,7 +572,7 @@ def run_mail(
         raise PyxlError("--resend 须与 --unit 一起使用，指明要补发的单位，以免把全部邮件重发一遍。")
     out = settings.out_dir(period)
     entries = _select(read_manifest(settings.distribution_dir(period), period, settings.root), directory, units)
-    due = period.due_date(settings.period.return_due_day)
+    due = settings.due_date(period)
     sender_name, reply_to = parseaddr(settings.mail.sender)
     context = {
         "district": settings.district,

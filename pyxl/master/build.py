@@ -58,7 +58,7 @@ PORTABLE_FOLDERS = ("LOCALAPPDATA", "APPDATA", "USERPROFILE", "ProgramFiles")
 UNSAFE_PATH_CHARS = "%^"
 
 WIDTHS = {
-    master.SHEET_TASKS: (7, 22, 22, 70, 24, 36, 24, 20),
+    master.SHEET_TASKS: (7, 16, 16, 60, 22, 30, 20, 18),  # about 190 characters: 78 % on a landscape A4 page
     master.SHEET_INDICATORS: (9, 28, 10, 10, 9, 9, 9, 15, 13, 40),
     master.SHEET_UNITS: (26, 14, 36, 12, 34, 16),
     master.SHEET_SETTINGS: (16, 46, 70),  # 值 holds the document's file name and title
@@ -82,23 +82,38 @@ def ribbon_buttons() -> list[RibbonButton]:
 
 
 def usage_rows() -> list[list[Any]]:
-    """使用说明: what each button does, in order, and how to edit the tables."""
-    rows: list[list[Any]] = [["重点工作督查督办主控工作簿 使用说明", ""], ["", ""], ["功能区「督查督办」按钮（按每月顺序）", ""]]
+    """使用说明: what the workbook holds (each sheet, including the ones the buttons add), what each button does, how to edit."""
+    from pyxl.common.model import SHEET_NAMES
+    from pyxl.outputs.dashboard import SHEET_NAME as DASHBOARD
+
+    rows: list[list[Any]] = [["重点工作督查督办主控工作簿 使用说明", ""], ["", ""], ["本工作簿中的工作表", ""]]
+    rows += [
+        [master.SHEET_USAGE, "本页：工作簿里有什么、功能区各按钮做什么、怎样修改。"],
+        [master.SHEET_TASKS, "分工总表，一行一项任务：序号、篇章、分节、任务内容、牵头单位、责任单位、完成时限、备注。"
+         "可修改任务内容、单位、完成时限和备注；多个单位之间用「、」分隔。"],
+        [master.SHEET_INDICATORS, "一行一个量化指标：任务序号、指标、目标值、力争值、单位、类型、比较、是否仅年度考核、完成时限、原文。"
+         "只在年底考核的指标，请在「是否仅年度考核」列填「是」，平时不按序时进度预警。"],
+        [master.SHEET_UNITS, "单位名录：单位、类别、别名、联系人、邮箱、电话。多个别名或邮箱用「、」分隔；督办单上的联系人、电话取自这里。"
+         "生成本工作簿后，联系人、邮箱、电话在这里修改（不再改 config.yaml）。"],
+        [master.SHEET_SETTINGS, "当前期次、回收截止日和预警阈值（项目 / 值 / 说明）在这里修改，各按钮按这里的当前期次运行，留空的项用 config.yaml 的值。"
+         "「区县」「分工文件」只显示本工作簿是按哪个区县、哪个文件生成的，要改请改 config.yaml 后重新导入。"],
+        ["、".join(SHEET_NAMES.values()), "点「汇总与预警」后写入（每次覆盖）：各任务的进度与类别、各指标的完成值与灯号、"
+         "各单位的回收情况、预警清单和报表中发现的问题。"],
+        [DASHBOARD, "点「汇总与预警」后写入：任务类别分布、各单位推进情况的表和图。"],
+        ["各单位名称的工作表", "仅当 config.yaml 中 split.master_sheets 为 true 时，「生成分单位表」会为每个单位放一张本期填报表的副本，便于对照。"],
+        [f"{master.SHEET_BASELINE}（隐藏）", "记着生成本工作簿时 config.yaml 中期次、截止日、阈值和各单位联系方式的值，pyxl 据此分辨哪一处后来被改过；请勿修改。"],
+        ["xlwings.conf（隐藏）", "记录本机 Python 的位置，由命令 pyxl excel-setup 填写，请勿手工修改。"
+         "工作簿复制到另一台电脑后，要在那台电脑上关闭工作簿、运行一次 pyxl excel-setup；没运行时按钮会提示。"],
+        ["", ""],
+        ["功能区「督查督办」按钮（按每月顺序）", ""],
+    ]
     for number, button in enumerate(ribbon_buttons(), start=1):
         rows.append([f"{number}. {button.label}", button.description])
     rows += [
         ["", ""],
-        ["工作表", ""],
-        [master.SHEET_TASKS, "分工总表，一行一项任务。可修改任务内容、牵头单位、责任单位、完成时限和备注；多个单位之间用「、」分隔。"],
-        [master.SHEET_INDICATORS, "一行一个量化指标。只在年底考核的指标，请在「是否仅年度考核」列填「是」，平时不按序时进度预警。"],
-        [master.SHEET_UNITS, "单位名录：规范名称、类别、别名、联系人、邮箱、电话。多个别名或邮箱用「、」分隔。"
-                             "生成本工作簿后，联系人、邮箱、电话在这里修改（不再改 config.yaml）。"],
-        [master.SHEET_SETTINGS, "当前期次、回收截止日和预警阈值在这里修改，各按钮按这里的当前期次运行。"
-                                "「区县」「分工文件」只显示本工作簿是按哪个区县、哪个文件生成的，要改请改 config.yaml 后重新导入。"],
-        ["", ""],
+        ["生成的文件", "分单位表、汇总表、督查通报（DOCX、HTML）、督办单都写在工作目录的 out/<期次>/ 文件夹中，不写进本工作簿。"],
+        ["打印", "各表已设为 A4 横向、按页宽缩放、每页重复表头并有页码，可直接打印。"],
         ["注意", "请不要改动工作表名称和第 1 行表头；改完请保存。按钮运行前会自动保存本工作簿。"],
-        ["", "隐藏的 xlwings.conf 表记录本机 Python 的位置，由命令 pyxl excel-setup 填写，请勿手工修改。"
-             "工作簿复制到另一台电脑后，要在那台电脑上关闭工作簿、运行一次 pyxl excel-setup；没运行时按钮会提示。"],
         ["", "命令行重新生成本工作簿（pyxl build-workbook --force）会保留以上各表中的修改，并在 workbook/备份/ 中留一份旧文件。"],
     ]
     return rows
@@ -360,7 +375,7 @@ class MasterContent:
             return SheetSpec(name, rows, widths, text_columns=set(text_columns))
 
         return [
-            SheetSpec(master.SHEET_USAGE, usage_rows(), (34, 110), table=False, tab_color="#4472C4"),
+            SheetSpec(master.SHEET_USAGE, usage_rows(), (30, 80), table=False, tab_color="#4472C4", portrait=True),
             table(master.SHEET_TASKS, self.tasks, {0}),
             table(master.SHEET_INDICATORS, self.indicators, {0}),
             table(master.SHEET_UNITS, self.units, {5}),

@@ -38,6 +38,8 @@ import yaml
 from pyopenvba import ExcelFile, VBAModuleKind
 from pyopenvba.cfb import CFB
 
+from pyxl.common.sheet_text import wrapped_lines
+
 CUSTOM_UI_14 = "customUI/customUI14.xml"
 CUSTOM_UI_12 = "customUI/customUI.xml"
 NS_UI_14 = "http://schemas.microsoft.com/office/2009/07/customui"
@@ -66,6 +68,40 @@ class SheetSpec:
     hidden: bool = False
     text_columns: set[int] = field(default_factory=set)  # 0-based: kept as text when staff retype them
     tab_color: str | None = None
+    portrait: bool = False  # tables print landscape; a two-column text sheet prints portrait
+
+
+# Neither Excel nor LibreOffice grows a row for its wrapped text when opening a generated file:
+# the height is set from the text (CJK drawn ~10 % wider and lines taller in WPS/LibreOffice).
+_CJK_WIDEN = 1.1
+_LINE_POINTS = 15.6
+
+
+def _fit_rows(sheet, spec: SheetSpec) -> None:
+    """Set each row's height so its longest wrapped text shows whole (rows of one line keep the default)."""
+    widths = list(spec.widths)
+    for r, row in enumerate(spec.rows):
+        lines = 1
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value and c < len(widths):
+                lines = max(lines, wrapped_lines(value, max(widths[c] - 1.5, 1) / _CJK_WIDEN))
+        if lines > 1:
+            sheet.set_row(r, min(lines * _LINE_POINTS + 4, 409))
+
+
+def _print_setup(sheet, spec: SheetSpec) -> None:
+    """Every visible sheet prints on A4, fit to the page's width, header row on every page, page numbers."""
+    if spec.portrait:
+        sheet.set_portrait()
+    else:
+        sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)  # as wide as one page, as many pages down as it takes
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    sheet.set_header(f"&L&\"等线\"&9{spec.name}")
+    sheet.set_footer("&C第 &P 页，共 &N 页")
+    if spec.table and spec.rows:
+        sheet.repeat_rows(0)
 
 
 def source_folder() -> Path:
@@ -264,7 +300,7 @@ def _write_sheets(sheets: Sequence[SheetSpec], created: datetime | None) -> byte
                               "valign": "vcenter", "align": "center"})
     plain = book.add_format(base)
     wrapped = book.add_format({**base, "text_wrap": True})
-    text = book.add_format({**base, "num_format": "@"})
+    text = book.add_format({**base, "num_format": "@", "text_wrap": True})
     dated = book.add_format({**base, "num_format": "yyyy-mm-dd"})
     for spec in sheets:
         sheet = book.add_worksheet(spec.name)
@@ -294,8 +330,12 @@ def _write_sheets(sheets: Sequence[SheetSpec], created: datetime | None) -> byte
         if spec.table and spec.rows:
             sheet.freeze_panes(1, 0)
             sheet.autofilter(0, 0, max(len(spec.rows) - 1, 1), max(len(spec.rows[0]) - 1, 0))
+        if spec.wrap:
+            _fit_rows(sheet, spec)
         if spec.hidden:
             sheet.hide()
+        else:
+            _print_setup(sheet, spec)
     if sheets and sheets[0].hidden:
         raise ValueError("the first sheet must stay visible")
     book.close()

@@ -211,7 +211,9 @@ def unit_categories_figure(table: pd.DataFrame):
     columns = [c for c in CATEGORIES if c in table.columns]
     units = list(table.index)
     with matplotlib.rc_context(_style()):
-        figure = _figure(7, max(2.5, 0.28 * len(units) + 1.2))
+        # 6.2 in wide, about the A4 text block, and a row pitch that keeps 50 units within a page
+        # (附件3 fits it into 156 × 180 mm): printed near the size it is drawn, its labels stay legible
+        figure = _figure(6.2, max(2.5, 0.16 * len(units) + 1.3))
         axes = figure.subplots()
         left = pd.Series(0, index=table.index, dtype=float)
         positions = range(len(units))
@@ -219,11 +221,11 @@ def unit_categories_figure(table: pd.DataFrame):
             values = table[column].astype(float)
             if values.sum() == 0:
                 continue
-            axes.barh(positions, values, left=left, color=CATEGORY_COLORS.get(column), label=column, height=0.7)
+            axes.barh(positions, values, left=left, color=CATEGORY_COLORS.get(column), label=column, height=0.72)
             left = left + values
         for position, total in zip(positions, left):
-            axes.text(total + 0.15, position, f"{int(total)}", va="center", fontsize=8)
-        axes.set_yticks(list(positions), labels=units, fontsize=8)
+            axes.text(total + 0.15, position, f"{int(total)}", va="center", fontsize=7)
+        axes.set_yticks(list(positions), labels=units, fontsize=7)
         axes.invert_yaxis()  # sorted table: the unit with most tasks on top
         axes.set_xlabel("任务数（项）")
         axes.set_title(title, pad=24)

@@ -17,9 +17,10 @@ import io
 import math
 import re
 import shutil
+import struct
 import tempfile
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
@@ -27,14 +28,15 @@ import pandas as pd
 
 from pyxl.common.files import atomic_path
 from pyxl.common.model import CATEGORIES, Consolidation, is_missing, split_row_key
-from pyxl.common.period import chinese_date
+from pyxl.common.period import add_working_days, chinese_date
 
 KEY_SECTION = "一"  # the first section of a duty table holds the key economic targets
 LAGGING = "欠序时进度"
 REPLY_WORKING_DAYS = 5
 NOTICE_FOLDER = "督办单"
-# Width of each chart on the A4 page (text width 160 mm); the pie carries its legend beside it.
-CHART_WIDTHS_MM = {"chart_categories": 140, "chart_units": 160}
+# The box each chart is fitted into on the A4 page (text block 156 × 225 mm): the pie with its
+# legend sits under the section 一 counts; the units' bars fill the portrait page of 附件3.
+CHART_BOXES_MM = {"chart_categories": (130, 75), "chart_units": (156, 180)}
 
 _UNIT_SPLIT = re.compile(r"[、,，;；\n]+")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -116,6 +118,18 @@ def _closed(value: object) -> str:
     return text if not text or text[-1] in "。！？.!?；;" else text + "。"
 
 
+_CLAUSE_END = re.compile(r"[，。；：,;:！？]")
+
+
+def short_title(text: object, limit: int = 30) -> str:
+    """A task named by its first clause (加快重点项目建设，推动… → 加快重点项目建设), at most `limit` characters."""
+    whole = _text(text)
+    first = _CLAUSE_END.split(whole, maxsplit=1)[0].strip()
+    if not first:
+        first = whole
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
 def _text(value: object) -> str:
     if is_missing(value):
         return ""
@@ -124,15 +138,9 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def reply_by_date(as_of: date, working_days: int = REPLY_WORKING_DAYS) -> date:
-    """`working_days` working days (Monday to Friday) after `as_of`: the 督办单 reply-by date."""
-    day = as_of
-    left = working_days
-    while left > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
+def reply_by_date(as_of: date, working_days: int = REPLY_WORKING_DAYS, calendar: str = "china") -> date:
+    """`working_days` working days after `as_of` (China's official calendar by default): the 督办单 reply-by date."""
+    return add_working_days(as_of, working_days, calendar)
 
 
 def period_label(period: object) -> str:
@@ -510,6 +518,171 @@ def bulletin_context(consolidation: Consolidation, district: str) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Issuer:
+    """How the office names itself in the 通报 and the 督办单, from the settings (never hard-coded).
+
+    `number_prefix` (长政督) makes the 文号 长政督〔2025〕6号; empty, the 通报 carries
+    no 文号 and the 督办单 is numbered 督办〔2025〕6-01号. `contacts` maps a unit
+    to its (联系人, 电话) for the 督办单 form.
+    """
+
+    district: str
+    level: str
+    government: str
+    office: str
+    mark: str = "督查通报"
+    number_prefix: str = ""
+    contacts: dict = field(default_factory=dict)
+
+    @classmethod
+    def of_district(cls, district: str) -> "Issuer":
+        """The defaults the settings derive from a district name alone (长清区 → 区, 长清区人民政府, …督查室)."""
+        government = f"{district}人民政府"
+        return cls(district=district, level=district[-1:], government=government, office=f"{government}督查室")
+
+    @classmethod
+    def from_settings(cls, settings) -> "Issuer":
+        """The office block of config.yaml (settings.level, government_name, office_name, office.*) and the units' contacts."""
+        return cls(
+            district=settings.district,
+            level=settings.level,
+            government=settings.government_name,
+            office=settings.office_name,
+            mark=settings.office.bulletin_mark,
+            number_prefix=settings.office.number_prefix,
+            contacts={u.name: (u.contact, u.phone) for u in settings.units},
+        )
+
+
+def _issuer(issuer: "Issuer | str") -> Issuer:
+    return issuer if isinstance(issuer, Issuer) else Issuer.of_district(str(issuer))
+
+
+def issue_number(period: object) -> int:
+    """期号: the bulletin of month m is 第m期 (one bulletin a month)."""
+    match = re.fullmatch(r"\d{4}-(\d{2})", str(period))
+    return int(match.group(1)) if match else 1
+
+
+def letterhead_context(issuer: Issuer, period: object, as_of: date) -> dict:
+    """The 版头 and the office's wording: mark, 期号, 文号, 编发单位 and date (written once), the level word."""
+    year = str(period)[:4]
+    number = issue_number(period)
+    return {
+        "district": issuer.district,
+        "level": issuer.level,
+        "government": issuer.government,
+        "office": issuer.office,
+        "mark": issuer.mark,
+        "issue": f"第{number}期",
+        "doc_number": f"{issuer.number_prefix}〔{year}〕{number}号" if issuer.number_prefix else "",
+        "issue_date": format_date(as_of),
+    }
+
+
+# Kinds of problem units cite in 存在问题, as a 督查室 summarises them: (phrase, words that name it).
+PROBLEM_KINDS = (
+    ("资金保障不足", ("资金", "经费", "融资", "预算", "缺口")),
+    ("用地、征迁等要素制约", ("要素", "用地", "土地", "征地", "征迁", "拆迁", "指标")),
+    ("审批手续办理周期长", ("审批", "手续", "立项", "环评", "许可", "批复")),
+    ("部门协调配合不够", ("协调", "配合", "对接")),
+    ("人员力量不足", ("人员", "人手", "人才", "力量")),
+    ("市场和企业方面的困难", ("企业", "市场", "需求", "招商", "订单")),
+    ("天气、工期等施工条件影响", ("天气", "雨季", "工期", "施工")),
+)
+
+
+def common_problems(tasks: pd.DataFrame) -> list[dict]:
+    """How many lead units cite each kind of problem in their 存在问题 (a unit counts once per kind), most cited first."""
+    cited: dict[str, set[str]] = {kind: set() for kind, _ in PROBLEM_KINDS}
+    for row in tasks.itertuples(index=False):
+        text = _text(getattr(row, "lead_issues", ""))
+        if not text:
+            continue
+        for kind, words in PROBLEM_KINDS:
+            if any(word in text for word in words):
+                cited[kind].update(units_of(row.lead_units))
+    ranked = sorted(((kind, len(units)) for kind, units in cited.items() if units), key=lambda pair: -pair[1])
+    return [{"kind": kind, "count": count} for kind, count in ranked]
+
+
+_NUMERALS = "一二三四五六七八九十"
+
+
+def _overdue_from_flags(consolidation: Consolidation) -> list[dict]:
+    """Tasks the 任务逾期 flag names, with their 完成时限 (for a context that does not list them itself)."""
+    flags = consolidation.flags
+    keys = list(dict.fromkeys(flags.loc[flags["flag"] == "任务逾期", "key"].map(_text)))
+    tasks = consolidation.tasks.set_index(consolidation.tasks["number"].astype(str))
+    rows = []
+    for key in keys:
+        if key not in tasks.index:
+            continue
+        task = tasks.loc[key]
+        rows.append(
+            {
+                "issues": "",
+                "number": key,
+                "title": short_title(task["text"]),
+                "lead_units": "、".join(units_of(task["lead_units"])),
+                "deadline": format_date(task["deadline"]),
+                "category": _text(task["category"]),
+            }
+        )
+    return rows
+
+
+def document_context(context: dict, consolidation: Consolidation, issuer: Issuer) -> dict:
+    """The bulletin context as the 公文 templates show it: the 版头, the counts without zero filler, section 三's headings.
+
+    Adds to (never recounts) what `bulletin_context` counted: only non-zero
+    lights and return counts are listed; section 三's second-level headings
+    are numbered by which of its parts have content.
+    """
+    values = {**context, **letterhead_context(issuer, consolidation.period, consolidation.as_of)}
+    lights = context.get("lights", {})
+    values["light_parts"] = [
+        {"label": LIGHT_STATUS[key] if key != "exempt" else "年度考核指标", "count": lights[key]}
+        for key in LIGHT_STATUS
+        if lights.get(key)
+    ]
+    returns = context.get("returns", {})
+    labels = (("on_time", "按时报送"), ("late", "逾期报送"), ("missing", "未报送"), ("rejected", "报送表格有误未予采用"))
+    values["return_parts"] = [{"label": label, "count": returns[key]} for key, label in labels if returns.get(key)]
+    values.setdefault("overdue_tasks", _overdue_from_flags(consolidation))
+    # every field the templates read, present even when a context leaves one out (the HTML is strict)
+    values["overdue_tasks"] = [
+        {**dict.fromkeys(("number", "title", "lead_units", "deadline", "category", "issues"), ""), **t} for t in values["overdue_tasks"]
+    ]
+    values["lagging"] = [
+        {**dict.fromkeys(("kind", "key", "title", "lead_unit", "detail", "issues"), ""), **item} for item in values.get("lagging", [])
+    ]
+    # a task named as overdue is not named again among the lagging ones: its 存在问题 goes with it
+    overdue = {t["number"]: t for t in values["overdue_tasks"]}
+    lagging = []
+    for item in values.get("lagging", []):
+        if item.get("kind") == "任务" and item.get("key") in overdue:
+            overdue[item["key"]]["issues"] = overdue[item["key"]].get("issues") or item.get("issues", "")
+        else:
+            lagging.append(item)
+    values["lagging"] = lagging
+    values.setdefault("common_problems", common_problems(consolidation.tasks))
+    values.setdefault("disputed", [])
+    parts = [("overdue_tasks", "逾期未完成任务"), ("lagging", "欠序时进度任务和红灯指标"), ("disputed", "数据待核实的指标"), ("common_problems", "共性问题")]
+    numbered = [name for name, _ in parts if values.get(name)]
+    for name, title in parts:
+        if name in numbered:
+            values[{"overdue_tasks": "overdue_heading", "lagging": "lagging_heading", "disputed": "disputed_heading", "common_problems": "problems_heading"}[name]] = (
+                f"（{_NUMERALS[numbered.index(name)]}）{title}"
+            )
+    values.setdefault("overdue_heading", "")
+    values.setdefault("lagging_heading", "")
+    values.setdefault("problems_heading", "")
+    values.setdefault("disputed_heading", "")
+    return values
+
+
 @dataclass
 class Notice:
     """One unit's 督办单: its level (提示 / 督办 / 约谈建议), its items and the date to reply by."""
@@ -609,21 +782,35 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
     return result
 
 
-def notice_context(notice: Notice, consolidation: Consolidation, district: str, serial: int) -> dict:
-    """What the 督办单 template shows."""
+_TASK_SUBJECT = re.compile(r"^(任务[\d-]+：)(.+)$", re.DOTALL)
+
+
+def _short_subject(subject: str) -> str:
+    """任务8：加快重点项目建设，推动… → 任务8：加快重点项目建设 (targets and the return line stay as they are)."""
+    match = _TASK_SUBJECT.match(subject)
+    return f"{match.group(1)}{short_title(match.group(2))}" if match else subject
+
+
+def notice_context(notice: Notice, consolidation: Consolidation, issuer: "Issuer | str", serial: int) -> dict:
+    """What the 督办单 form shows: 编号, level, the items, 办理时限 and the unit's 联系人 and 电话 when the settings know them."""
+    issuer = _issuer(issuer)
     year, _, month = str(consolidation.period).partition("-")
+    contact, phone = issuer.contacts.get(notice.unit, ("", ""))
     return {
-        "district": district,
-        "office": f"{district}人民政府督查室",
-        "number": f"督办〔{year}〕{month.lstrip('0')}-{serial:02d}号",
+        **letterhead_context(issuer, consolidation.period, consolidation.as_of),
+        "number": f"{issuer.number_prefix or '督办'}〔{year}〕{month.lstrip('0')}-{serial:02d}号",
+        "level": _text(getattr(notice, "level", "")) or "督办",
         "unit": notice.unit,
         "period_label": period_label(consolidation.period),
-        "items": notice.items,
+        # a task is named by its first clause, as in the 通报 (the form has one page)
+        "items": [{**item, "subject": _short_subject(_text(item.get("subject")))} for item in notice.items],
         "item_count": len(notice.items),
         "level": notice.level,  # 提示 / 督办 / 约谈建议
         "level_reason": notice.reason,
         "reply_by": format_date(notice.reply_by),
         "as_of": format_date(consolidation.as_of),
+        "contact": contact,
+        "phone": phone,
     }
 
 
@@ -639,6 +826,13 @@ class ReportTemplates:
     notice_docx: Path
 
 
+def fitted_size_mm(png: bytes, box_width: float, box_height: float) -> tuple[float, float]:
+    """The size (mm) of a PNG scaled to fit a box on the page, keeping its proportions."""
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
+    scale = min(box_width / width, box_height / height)
+    return width * scale, height * scale
+
+
 def render_docx(template: Path, context: dict, target: Path, images: dict[str, bytes] | None = None) -> Path:
     """Render a docxtpl template; each entry of `images` becomes an InlineImage of that name."""
     from docx.shared import Mm
@@ -647,7 +841,8 @@ def render_docx(template: Path, context: dict, target: Path, images: dict[str, b
     document = DocxTemplate(str(template))
     values = dict(context)
     for name, png in (images or {}).items():
-        values[name] = InlineImage(document, io.BytesIO(png), width=Mm(CHART_WIDTHS_MM.get(name, 150)))
+        width, height = fitted_size_mm(png, *CHART_BOXES_MM.get(name, (156, 205)))
+        values[name] = InlineImage(document, io.BytesIO(png), width=Mm(width), height=Mm(height))
     document.render(values, autoescape=True)
     with atomic_path(target) as temporary:
         document.save(str(temporary))
@@ -679,7 +874,7 @@ def bulletin_charts(consolidation: Consolidation) -> dict[str, bytes]:
 
 
 def write_bulletin(
-    consolidation: Consolidation, out_dir: Path, templates: ReportTemplates, district: str, reply_by: date
+    consolidation: Consolidation, out_dir: Path, templates: ReportTemplates, issuer: "Issuer | str", reply_by: date
 ) -> list[Path]:
     """Write 督查通报_<period>.docx/.html and 督办单/<unit>.docx into `out_dir`; return the paths.
 
@@ -688,7 +883,8 @@ def write_bulletin(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    context = bulletin_context(consolidation, district)
+    issuer = _issuer(issuer)
+    context = document_context(bulletin_context(consolidation, issuer.district), consolidation, issuer)
     images = bulletin_charts(consolidation)
     gc.collect()  # the charts' figures (reference cycles), before the documents take their memory
     name = f"督查通报_{consolidation.period}"
@@ -705,7 +901,7 @@ def write_bulletin(
         gc.freeze()
         for serial, notice in enumerate(notices(consolidation, reply_by), start=1):
             target = staging / f"{safe_file_name(notice.unit)}.docx"
-            render_docx(templates.notice_docx, notice_context(notice, consolidation, district, serial), target)
+            render_docx(templates.notice_docx, notice_context(notice, consolidation, issuer, serial), target)
             written.append(folder / target.name)
             if serial % 5 == 0:
                 gc.collect()

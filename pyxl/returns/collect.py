@@ -104,7 +104,8 @@ FORMULA_NO_VALUE = _code("formula-no-value", "error", "单元格是公式但没�
 FORMULA_TEXT = _code("formula-text", "warning", "单元格文字以 = + - @ 开头、形如公式（如 =HYPERLINK(...) 或 DDE 命令 =cmd…）：只按文字保存，不会执行；请核对内容。")
 RETURN_EMPTY = _code("return-empty", "error", "报表中所有填报栏都是空的：请填写后重发。")
 
-_PERIOD_IN_TITLE = re.compile(r"[（(]\s*(\d{4}-\d{2})\s*[)）]")
+# （2025年6月） in the title; sheets sent by earlier versions wrote （2025-06）
+_PERIOD_IN_TITLE = re.compile(r"[（(]\s*(\d{4})\s*(?:-|年)\s*(\d{1,2})\s*月?\s*[)）]")
 _HEADER_SEARCH_ROWS = 30
 _COLUMN_OF = {title: i for i, title in enumerate(layout.COLUMNS)}
 
@@ -291,7 +292,7 @@ def read_return(
             check.add(TEMPLATE_VERSION, f"模板版本是 {version}，当前版本是 {layout.TEMPLATE_VERSION}：数据照常读取，请核对。")
     else:
         found = _PERIOD_IN_TITLE.search(title)
-        written_period = found.group(1) if found else ""
+        written_period = f"{found.group(1)}-{int(found.group(2)):02d}" if found else ""
         written_unit = unit_line.split(layout.UNIT_LABEL, 1)[1].split()[0] if unit_line.startswith(layout.UNIT_LABEL) and unit_line[len(layout.UNIT_LABEL):].strip() else ""
         if not written_unit:
             check.add(UNIT_UNRECOGNISED, "隐藏识别表和 A2「填报单位：」都没有，无法确定是哪个单位的报表：请在下发的原表上填写后重发。", cell="A2")
