@@ -20,6 +20,9 @@ def test_report_command_on_a_workspace_with_no_returns(workspace, capsys):
     assert "确定重点任务89项" in bulletin and "未报送89项、占100.0%" in bulletin
     notices = sorted(p.name for p in (out / "督办单").iterdir())
     assert "区财政局.docx" in notices and not [n for n in notices if "、" in n]
+    # the 督办单 folder opens for colleagues like the bulletin beside it (a temporary folder's 0700 is not kept)
+    assert (out / "督办单").stat().st_mode & 0o777 == (out / "督办单").parent.stat().st_mode & 0o777
+    assert not [p for p in out.iterdir() if p.name.startswith(".~pyxl-")]
     assert "请于2025年7月17日前回复" in capsys.readouterr().out
 
 

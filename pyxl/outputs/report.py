@@ -18,7 +18,6 @@ import math
 import re
 import shutil
 import struct
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from pyxl.common.files import atomic_path
+from pyxl.common.files import atomic_path, staging_folder
 from pyxl.common.model import CATEGORIES, Consolidation, is_missing, split_row_key
 from pyxl.common.period import add_working_days, chinese_date
 
@@ -799,13 +798,12 @@ def notice_context(notice: Notice, consolidation: Consolidation, issuer: "Issuer
     return {
         **letterhead_context(issuer, consolidation.period, consolidation.as_of),
         "number": f"{issuer.number_prefix or '督办'}〔{year}〕{month.lstrip('0')}-{serial:02d}号",
-        "level": _text(getattr(notice, "level", "")) or "督办",
+        "level": _text(notice.level) or "督办",  # 提示 / 督办 / 约谈建议
         "unit": notice.unit,
         "period_label": period_label(consolidation.period),
         # a task is named by its first clause, as in the 通报 (the form has one page)
         "items": [{**item, "subject": _short_subject(_text(item.get("subject")))} for item in notice.items],
         "item_count": len(notice.items),
-        "level": notice.level,  # 提示 / 督办 / 约谈建议
         "level_reason": notice.reason,
         "reply_by": format_date(notice.reply_by),
         "as_of": format_date(consolidation.as_of),
@@ -893,19 +891,21 @@ def write_bulletin(
         render_html(templates.bulletin_html, context, out_dir / f"{name}.html", images),
     ]
     folder = out_dir / NOTICE_FOLDER
-    staging = Path(tempfile.mkdtemp(prefix=".~pyxl-", dir=out_dir))
-    try:
+    # staged beside the old folder with normal permissions (mkdtemp's would be 0700), then swapped in
+    with staging_folder(out_dir) as staging:
         # A rendered document holds reference cycles only the cycle collector frees: at a
         # province's hundreds of 督办单, collect every few (everything older is frozen out of
         # the walk, so each collection is cheap) to keep memory flat in the number of units.
         gc.freeze()
-        for serial, notice in enumerate(notices(consolidation, reply_by), start=1):
-            target = staging / f"{safe_file_name(notice.unit)}.docx"
-            render_docx(templates.notice_docx, notice_context(notice, consolidation, issuer, serial), target)
-            written.append(folder / target.name)
-            if serial % 5 == 0:
-                gc.collect()
-        gc.unfreeze()
+        try:
+            for serial, notice in enumerate(notices(consolidation, reply_by), start=1):
+                target = staging / f"{safe_file_name(notice.unit)}.docx"
+                render_docx(templates.notice_docx, notice_context(notice, consolidation, issuer, serial), target)
+                written.append(folder / target.name)
+                if serial % 5 == 0:
+                    gc.collect()
+        finally:
+            gc.unfreeze()
         old = None
         if folder.exists():
             old = out_dir / f".~pyxl-old-{NOTICE_FOLDER}"
@@ -915,7 +915,4 @@ def write_bulletin(
         staging.rename(folder)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return written
