@@ -62,7 +62,7 @@ def naive_openpyxl(path: Path, unit: str, rows: list[SheetRow]) -> None:
     sheet.title = sheet_name_for(unit)
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    sheet["A1"] = layout.TITLE_TEMPLATE.format(year=2025, period=PERIOD)
+    sheet["A1"] = layout.title(2025, PERIOD)
     sheet["A1"].font = Font(name="黑体", size=16, bold=True)
     sheet.merge_cells("A1:L1")
     sheet["A2"] = layout.UNIT_LABEL + unit

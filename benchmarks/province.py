@@ -189,71 +189,21 @@ def fill_returns(folder: Path, target: Path) -> list[Path]:
 
 
 def naive_split(config: Path, count: int, out: Path) -> None:
-    """The same unit sheets written the obvious way: cell by cell, styles per cell, with openpyxl."""
-    from datetime import date
+    """The same unit sheets written the obvious way: cell by cell, styles per cell, with openpyxl.
 
-    import openpyxl
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-    from openpyxl.worksheet.datavalidation import DataValidation
+    The writer is bench_split's naive baseline, so both benchmarks measure against one baseline.
+    """
+    from bench_split import naive_openpyxl
 
     from pyxl.common.config import load_settings
-    from pyxl.common.model import STATUSES
-    from pyxl.distribution import layout
     from pyxl.distribution.split import plan_split
-    from pyxl.distribution.unit_sheet import instructions, sheet_name_for
     from pyxl.workspace import Workspace
 
     workspace = Workspace.load(load_settings(config))
     plan = plan_split(workspace.duty, workspace.index)
-    due = date(2025, 7, 5)
     out.mkdir(parents=True, exist_ok=True)
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for unit in list(plan.rows)[:count]:
-        rows = plan.rows[unit]
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = sheet_name_for(unit)
-        sheet["A1"] = layout.TITLE_TEMPLATE.format(year=2025, period=PERIOD)
-        sheet["A1"].font = Font(name="黑体", size=16, bold=True)
-        sheet.merge_cells("A1:L1")
-        sheet["A2"] = layout.UNIT_LABEL + unit
-        sheet["A3"] = instructions(due, False)
-        sheet["A3"].alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.merge_cells("A3:L3")
-        for col, title in enumerate(layout.COLUMNS, start=1):
-            cell = sheet.cell(4, col, title)
-            cell.font, cell.border = Font(bold=True), border
-            cell.fill = PatternFill("solid", fgColor="D9D9D9")
-        for r, row in enumerate(rows, start=5):
-            for col, value in enumerate(row.locked_values, start=1):
-                cell = sheet.cell(r, col, value)
-                cell.border, cell.alignment = border, Alignment(wrap_text=True, vertical="top")
-            for col in range(7, 13):
-                cell = sheet.cell(r, col)
-                cell.border, cell.alignment = border, Alignment(wrap_text=True, vertical="top")
-                cell.protection = Protection(locked=False)
-                cell.fill = PatternFill("solid", fgColor="FFF2CC")
-        last = 4 + len(rows)
-        status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', showInputMessage=True)
-        status.add(f"I5:I{last}")
-        percent = DataValidation(type="decimal", operator="between", formula1="0", formula2="100")
-        percent.add(f"H5:H{last}")
-        for rule in (status, percent):
-            sheet.add_data_validation(rule)
-        for i, label in enumerate(layout.FOOTER_LABELS):
-            sheet.cell(last + 2 + i, 1, label)
-            sheet.cell(last + 2 + i, 2).protection = Protection(locked=False)
-        sheet.freeze_panes = "C5"
-        sheet.protection.sheet = True
-        ident = book.create_sheet(layout.IDENTITY_SHEET)
-        values = [unit, PERIOD, layout.TEMPLATE_VERSION, sheet.title, "4", ",".join(r.key for r in rows),
-                  layout.locked_hash(unit, PERIOD, (r.locked_values for r in rows))]
-        for r, (key, val) in enumerate(zip(layout.IDENTITY_KEYS, values), start=1):
-            ident.cell(r, 1, key)
-            ident.cell(r, 2, val)
-        ident.sheet_state = "hidden"
-        book.save(out / f"{unit}.xlsx")
+        naive_openpyxl(out / f"{unit}.xlsx", unit, plan.rows[unit])
 
 
 def naive_collect(folder: Path) -> None:
