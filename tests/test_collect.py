@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from test_collect_support import OTHER, PERIOD, UNIT, filled, make_sent, workspace_from
+from test_collect_support import OTHER, PERIOD, UNIT, filled, make_sent
 
 from pyxl import cli, pipeline
 from pyxl.common.period import Period
@@ -23,17 +23,6 @@ from pyxl.workspace import Workspace
 NOW = datetime(2025, 7, 3, 9, 0)
 
 
-@pytest.fixture(scope="module")
-def sent_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("sent") / "ws"
-    make_sent(root)
-    return root
-
-
-@pytest.fixture
-def ws(sent_root, tmp_path):
-    settings = workspace_from(sent_root, tmp_path / "工作目录")
-    return settings
 
 
 def sent_file(settings, unit):

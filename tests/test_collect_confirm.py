@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 from hostile_corpus import an_email
-from test_collect_support import PERIOD, UNIT, filled, make_sent, workspace_from
+from test_collect_support import PERIOD, UNIT, filled
 
 from pyxl import cli, pipeline
 from pyxl.common.errors import PyxlError
@@ -19,16 +19,6 @@ from pyxl.workspace import Workspace
 JUNE = Period(2025, 6)
 
 
-@pytest.fixture(scope="module")
-def sent_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sent") / "ws"
-    make_sent(root)
-    return root
-
-
-@pytest.fixture
-def ws(sent_root, tmp_path):
-    return workspace_from(sent_root, tmp_path / "ws")
 
 
 def _return(settings, value, name):

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from test_collect_support import OTHER, PERIOD, UNIT, filled, make_sent, workspace_from
+from test_collect_support import OTHER, PERIOD, UNIT, filled
 
 from pyxl import pipeline
 from pyxl.common.model import UnitDirectory
@@ -18,16 +18,6 @@ from pyxl.workspace import Workspace
 NOW = datetime(2025, 7, 3, 9, 0)
 
 
-@pytest.fixture(scope="module")
-def sent_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sent") / "ws"
-    make_sent(root)
-    return root
-
-
-@pytest.fixture
-def ws(sent_root, tmp_path):
-    return workspace_from(sent_root, tmp_path / "工作目录")
 
 
 def _sent(settings, unit):

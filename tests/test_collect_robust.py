@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from test_collect_support import OTHER, PERIOD, UNIT, filled, make_sent, workspace_from
+from test_collect_support import OTHER, PERIOD, UNIT, filled, workspace_from
 
 from pyxl import cli, pipeline
 from pyxl.common import files
@@ -28,12 +28,6 @@ from pyxl.workspace import Workspace
 NOW = datetime(2025, 7, 3, 9, 0)
 REPO = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(scope="module")
-def sent_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("sent") / "ws"
-    make_sent(root)
-    return root
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 import pytest
-from test_collect_support import OTHER, PERIOD, UNIT, filled, make_sent, workspace_from
+from test_collect_support import OTHER, PERIOD, UNIT, filled
 
 from pyxl import cli, pipeline
 from pyxl.common.errors import PyxlError
@@ -46,12 +46,6 @@ TOWN = "文昌街道"
 
 # ---------------------------------------------------------------- fixtures
 
-
-@pytest.fixture(scope="module")
-def sent_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("sent") / "ws"
-    make_sent(root)
-    return root
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +85,6 @@ def imap_server(request):
         return DovecotServer
     return LoopbackImapServer
 
-
-@pytest.fixture
-def ws(sent_root, tmp_path):
-    return workspace_from(sent_root, tmp_path / "工作目录")
 
 
 def sent_file(settings, unit):
