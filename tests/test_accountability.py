@@ -189,3 +189,11 @@ def test_four_months_climb_the_ladder_and_a_unit_that_reports_steps_down_and_up_
 
     book = load_workbook(settings.out_dir(months[-1]) / "汇总_2025-07.xlsx", read_only=True)
     assert {"督办升级", "考核得分", "得分排名"} <= set(book.sheetnames)
+
+    # the July 督办单 of a unit missing four months running says so, at the ladder's top
+    from docx import Document
+
+    pipeline.write_report(workspace, months[-1], as_of=date(2025, 8, 10))
+    notice = Document(str(settings.out_dir(months[-1]) / "督办单" / "区民政局.docx"))
+    text = "\n".join([p.text for p in notice.paragraphs] + [c.text for t in notice.tables for r in t.rows for c in r.cells])
+    assert "自2025年4月起连续4个月预警" in text and "约谈建议" in text

@@ -26,7 +26,7 @@ import jinja2
 import pandas as pd
 
 from pyxl.common.files import atomic_path, staging_folder
-from pyxl.common.model import CATEGORIES, Consolidation, is_missing, split_row_key
+from pyxl.common.model import CATEGORIES, NOTICE_LEVELS, Consolidation, is_missing, split_row_key
 from pyxl.common.period import add_working_days, chinese_date
 
 KEY_SECTION = "一"  # the first section of a duty table holds the key economic targets
@@ -730,6 +730,8 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
     expected = dict(zip(tasks["number"].astype(str), tasks["expected_percent"]))
     leads = consolidation.leads
     units = consolidation.units
+    # each item's run of months (督办升级): the 督办单 says how long it has been behind
+    history = {(str(r.unit), _text(r.key), str(r.flag)): r for r in consolidation.escalation.itertuples(index=False)}
     result = []
     for record in units[units["notice_level"].map(_text) != ""].itertuples(index=False):
         unit = record.unit
@@ -777,8 +779,27 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
                 )
             )
         items = [item for _, item in sorted(ordered, key=lambda pair: pair[0])]
-        result.append(Notice(unit=unit, items=items, reply_by=reply_by, level=_text(record.notice_level), reason=_text(record.reason)))
+        level, reason = _text(record.notice_level), _text(record.reason)
+        climbed = _ladder_level(history, unit)
+        if climbed and level in NOTICE_LEVELS and NOTICE_LEVELS.index(climbed) > NOTICE_LEVELS.index(level):
+            level, reason = climbed, "同一事项连续预警，督办升级"
+        for item in items:
+            item["reason"] += _history_note(history.get((unit, item["key"], item["flag"])), consolidation.period)
+        result.append(Notice(unit=unit, items=items, reply_by=reply_by, level=level, reason=reason))
     return result
+
+
+def _ladder_level(history: dict[tuple[str, str, str], object], unit: str) -> str:
+    """The highest 督办升级 step among the unit's items this month ('' when none climbed)."""
+    steps = [row.step for (owner, _, _), row in history.items() if owner == unit and row.step in NOTICE_LEVELS]
+    return max(steps, key=NOTICE_LEVELS.index, default="")
+
+
+def _history_note(row: object, period: str) -> str:
+    """（自2025年4月起连续3个月预警）for an item behind again; nothing the first month."""
+    if row is None or int(row.months_running) < 2:
+        return ""
+    return f"（自{period_label(str(row.first_period))}起连续{int(row.months_running)}个月预警）"
 
 
 _TASK_SUBJECT = re.compile(r"^(任务[\d-]+：)(.+)$", re.DOTALL)
