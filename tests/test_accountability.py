@@ -197,3 +197,8 @@ def test_four_months_climb_the_ladder_and_a_unit_that_reports_steps_down_and_up_
     notice = Document(str(settings.out_dir(months[-1]) / "督办单" / "区民政局.docx"))
     text = "\n".join([p.text for p in notice.paragraphs] + [c.text for t in notice.tables for r in t.rows for c in r.cells])
     assert "自2025年4月起连续4个月预警" in text and "约谈建议" in text
+    # and the July 通报 lists the repeat cases in section 三, longest first
+    bulletin = "\n".join(p.text for p in Document(str(settings.out_dir(months[-1]) / "督查通报_2025-07.docx")).paragraphs)
+    assert "反复预警事项" in bulletin
+    assert "区民政局：2025年7月推进情况报送，逾期未报，自2025年4月起连续4个月预警，督办级别为约谈建议。" in bulletin
+    assert f"{reporter}：2025年7月推进情况报送，逾期未报" not in bulletin  # it reported in July

@@ -533,6 +533,7 @@ class Issuer:
     mark: str = "督查通报"
     number_prefix: str = ""
     contacts: dict = field(default_factory=dict)
+    repeat_after: int = 2  # items behind this many months running are listed as 反复预警 (accountability.repeat_after)
 
     @classmethod
     def of_district(cls, district: str) -> "Issuer":
@@ -551,6 +552,7 @@ class Issuer:
             mark=settings.office.bulletin_mark,
             number_prefix=settings.office.number_prefix,
             contacts={u.name: (u.contact, u.phone) for u in settings.units},
+            repeat_after=settings.accountability.repeat_after,
         )
 
 
@@ -668,18 +670,42 @@ def document_context(context: dict, consolidation: Consolidation, issuer: Issuer
     values["lagging"] = lagging
     values.setdefault("common_problems", common_problems(consolidation.tasks))
     values.setdefault("disputed", [])
-    parts = [("overdue_tasks", "逾期未完成任务"), ("lagging", "欠序时进度任务和红灯指标"), ("disputed", "数据待核实的指标"), ("common_problems", "共性问题")]
+    values["repeat_cases"] = repeat_cases(consolidation, issuer.repeat_after)
+    parts = [("overdue_tasks", "逾期未完成任务"), ("lagging", "欠序时进度任务和红灯指标"), ("disputed", "数据待核实的指标"),
+             ("repeat_cases", "反复预警事项"), ("common_problems", "共性问题")]
     numbered = [name for name, _ in parts if values.get(name)]
     for name, title in parts:
         if name in numbered:
-            values[{"overdue_tasks": "overdue_heading", "lagging": "lagging_heading", "disputed": "disputed_heading", "common_problems": "problems_heading"}[name]] = (
+            values[_HEADINGS[name]] = (
                 f"（{_NUMERALS[numbered.index(name)]}）{title}"
             )
-    values.setdefault("overdue_heading", "")
-    values.setdefault("lagging_heading", "")
-    values.setdefault("problems_heading", "")
-    values.setdefault("disputed_heading", "")
+    for heading in _HEADINGS.values():
+        values.setdefault(heading, "")
     return values
+
+
+_HEADINGS = {"overdue_tasks": "overdue_heading", "lagging": "lagging_heading", "disputed": "disputed_heading",
+             "repeat_cases": "repeat_heading", "common_problems": "problems_heading"}
+
+
+def repeat_cases(consolidation: Consolidation, at_least: int = 2) -> list[dict]:
+    """Items behind `at_least` months running (督办升级), longest first, in a sentence each for section 三."""
+    rows = consolidation.escalation
+    if rows.empty:
+        return []
+    rows = rows[rows["months_running"].astype(int) >= at_least]
+    titles = dict(zip(consolidation.tasks["number"].astype(str), consolidation.tasks["short_title"].map(_text)))
+    metrics = dict(zip(consolidation.indicators["key"].astype(str), consolidation.indicators["metric"].map(_text)))
+    cases = []
+    for row in sorted(rows.itertuples(index=False), key=lambda r: (-int(r.months_running), str(r.unit), _text(r.key))):
+        key = _text(row.key)
+        subject = _item_subject(key, metrics, titles, consolidation.period).rstrip("。")
+        cases.append({
+            "unit": str(row.unit), "flag": str(row.flag), "months": int(row.months_running), "step": str(row.step),
+            "text": f"{row.unit}：{subject}，{row.flag}，自{period_label(str(row.first_period))}起连续"
+                    f"{int(row.months_running)}个月预警，督办级别为{row.step}。",
+        })
+    return cases
 
 
 @dataclass

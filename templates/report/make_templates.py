@@ -416,6 +416,12 @@ def build_bulletin(target: Path) -> None:
     _paragraph(d, "{{ loop.index }}. {{ x.text }}")
     _tag(d, "{%p endfor %}")
     _tag(d, "{%p endif %}")
+    _tag(d, "{%p if repeat_cases %}")
+    d.add_heading("{{ repeat_heading }}", level=2)
+    _tag(d, "{%p for x in repeat_cases %}")
+    _paragraph(d, "{{ loop.index }}. {{ x.text }}")
+    _tag(d, "{%p endfor %}")
+    _tag(d, "{%p endif %}")
     _tag(d, "{%p if common_problems %}")
     d.add_heading("{{ problems_heading }}", level=2)
     _paragraph(
