@@ -534,6 +534,7 @@ class Issuer:
     number_prefix: str = ""
     contacts: dict = field(default_factory=dict)
     repeat_after: int = 2  # items behind this many months running are listed as 反复预警 (accountability.repeat_after)
+    publish_ranking: bool = False  # the score ranking in the 通报 (accountability.publish_ranking; off: not every office publishes it)
 
     @classmethod
     def of_district(cls, district: str) -> "Issuer":
@@ -553,6 +554,7 @@ class Issuer:
             number_prefix=settings.office.number_prefix,
             contacts={u.name: (u.contact, u.phone) for u in settings.units},
             repeat_after=settings.accountability.repeat_after,
+            publish_ranking=settings.accountability.publish_ranking,
         )
 
 
@@ -671,6 +673,7 @@ def document_context(context: dict, consolidation: Consolidation, issuer: Issuer
     values.setdefault("common_problems", common_problems(consolidation.tasks))
     values.setdefault("disputed", [])
     values["repeat_cases"] = repeat_cases(consolidation, issuer.repeat_after)
+    values["ranking_sentence"] = ranking_sentence(consolidation.ranking) if issuer.publish_ranking else ""
     parts = [("overdue_tasks", "逾期未完成任务"), ("lagging", "欠序时进度任务和红灯指标"), ("disputed", "数据待核实的指标"),
              ("repeat_cases", "反复预警事项"), ("common_problems", "共性问题")]
     numbered = [name for name, _ in parts if values.get(name)]
@@ -686,6 +689,20 @@ def document_context(context: dict, consolidation: Consolidation, issuer: Issuer
 
 _HEADINGS = {"overdue_tasks": "overdue_heading", "lagging": "lagging_heading", "disputed": "disputed_heading",
              "repeat_cases": "repeat_heading", "common_problems": "problems_heading"}
+
+
+def ranking_sentence(ranking: pd.DataFrame, most: int = 5) -> str:
+    """本月考核得分前五名…后五名… for the 通报 (the ranking as the 得分排名 sheet holds it); '' without scores."""
+    if ranking.empty:
+        return ""
+
+    def named(rows: pd.DataFrame) -> str:
+        return "、".join(f"{r.unit}（{float(r.score):.1f}分）" for r in rows.itertuples(index=False))
+
+    sentence = f"本月考核得分前{min(most, len(ranking))}名：{named(ranking.head(most))}"
+    if len(ranking) > 2 * most:
+        sentence += f"；后{most}名：{named(ranking.tail(most))}"
+    return sentence + "。"
 
 
 def repeat_cases(consolidation: Consolidation, at_least: int = 2) -> list[dict]:

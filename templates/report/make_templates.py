@@ -452,6 +452,9 @@ def build_bulletin(target: Path) -> None:
         "{% if not loop.last %}、{% endif %}{% endfor %}，请按问题清单修改后重新报送。",
     )
     _tag(d, "{%p endif %}")
+    _tag(d, "{%p if ranking_sentence %}")
+    _paragraph(d, "{{ ranking_sentence }}")
+    _tag(d, "{%p endif %}")
 
     d.add_heading("五、下步工作要求", level=1)
     _paragraph(
