@@ -223,3 +223,11 @@ def test_the_ranking_is_in_the_bulletin_only_when_the_office_publishes_it():
     assert sentence.startswith("本月考核得分前5名：单位00（100.0分）、单位01（99.0分）")
     assert "后5名：单位07（93.0分）" in sentence and sentence.endswith("单位11（89.0分）。")
     assert ranking_sentence(rank_units({})) == "" and rubric.base == 100
+
+
+def test_a_damaged_earlier_summary_counts_as_a_month_not_judged(tmp_path):
+    from pyxl.outputs.summary import read_issued
+
+    (tmp_path / "汇总_2025-05.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    assert read_issued(tmp_path / "汇总_2025-05.xlsx") is None
+    assert read_issued(tmp_path / "汇总_2025-04.xlsx") is None  # never consolidated

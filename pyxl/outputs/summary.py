@@ -117,7 +117,10 @@ def read_issued(path: Path, tables: tuple[str, ...] = ("flags", "scores")) -> di
     if not Path(path).is_file():
         return None
     labels = {"flags": FLAG_COLUMNS, "scores": SCORE_COLUMNS}
-    book = CalamineWorkbook.from_path(str(path))
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception:  # calamine's own error types: a damaged old summary counts as a month not judged
+        return None
     found = {}
     for table in tables:
         ids = {label: column for column, label in labels[table].items()}
