@@ -409,3 +409,24 @@ def test_a_cumulative_target_short_by_a_rounding_is_green():
     jobs = target(3400, unit="人")  # 新增城镇就业3400人: 1983.33 due by July
     assert judge_target(jobs, 1983, Period(2025, 7), 2025, ThresholdSettings()).light == "green"
     assert judge_target(jobs, 1980, Period(2025, 7), 2025, ThresholdSettings()).light == "yellow"
+
+
+@pytest.mark.parametrize("reported, by_ratio, by_points", [
+    (600, "green", "green"),  # on 序时 (June: 600 of 1200)
+    (540, "yellow", "green"),  # 5 points of the year's target behind: inside the city's 10-point band
+    (420, "red", "yellow"),  # 15 points behind
+    (240, "red", "yellow"),  # 30 points behind: the band's edge is still yellow
+    (200, "red", "red"),  # 33.3 points behind
+])
+def test_light_bands_by_ratio_or_by_points_behind_as_offices_set_them(reported, by_ratio, by_points):
+    from pyxl.common.config import ThresholdSettings
+    from pyxl.judgement.consolidate import judge_target
+
+    count = target(1200, kind="count", unit="人")
+    june = Period(2025, 6)
+    city = ThresholdSettings(cumulative_band="points", green_points_behind=10, red_points_behind=30)
+    assert judge_target(count, reported, june, 2025, ThresholdSettings()).light == by_ratio
+    assert judge_target(count, reported, june, 2025, city).light == by_points
+    # an upper limit (不超过) is behind by as much when as far above 序时
+    ceiling = target(1200, kind="count", unit="人", comparator="<=")
+    assert judge_target(ceiling, 1200 - reported, june, 2025, city).light == by_points

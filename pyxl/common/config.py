@@ -60,6 +60,15 @@ class ThresholdSettings(_Strict):
     growth_yellow_points: float = Field(
         1.0, ge=0, description="增速指标：低于目标不超过这么多个百分点为黄灯，再低为红灯"
     )
+    cumulative_band: Literal["ratio", "points"] = Field(
+        "ratio", description="累计指标的灯号算法：ratio 按完成序时目标的比例（yellow_ratio）；points 按落后序时进度的百分点（green_points_behind、red_points_behind）"
+    )
+    green_points_behind: float = Field(
+        0, ge=0, description="points 算法：落后序时进度不超过这么多个百分点（占全年目标）仍为绿灯"
+    )
+    red_points_behind: float = Field(
+        30, ge=0, description="points 算法：落后序时进度超过这么多个百分点为红灯，介于两者之间为黄灯"
+    )
     conflict_tolerance: float = Field(
         0.05, ge=0, description="两个单位报送同一指标的数值相差超过这一比例即为数据待核实"
     )

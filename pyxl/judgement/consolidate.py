@@ -201,7 +201,9 @@ def judge_target(
             light = "red"
         return Judgement(expected, deviation, None, light, stretch_met, stretch)
     rate = completion_rate(reported, expected, target.comparator)
-    if rate is None:
+    if thresholds.cumulative_band == "points" and target.kind in CUMULATIVE_KINDS and target.value:
+        light = _points_band(target, reported, expected, thresholds)
+    elif rate is None:
         light = "green" if meets(reported, expected, target.comparator) else "red"
     elif round(rate * 100, PERCENT_DIGITS) >= 100:  # 1983 of 1983.33 is 100.0% as the table shows it
         light = "green"
@@ -210,6 +212,15 @@ def judge_target(
     else:
         light = "red"
     return Judgement(expected, deviation, None if rate is None else _tidy(rate * 100, 2), light, stretch_met, stretch)
+
+
+def _points_band(target: Target, reported: float, expected: float, thresholds: ThresholdSettings) -> str:
+    """The light by percentage points of the year's target behind 序时 (offices that band by points: 10–30 yellow)."""
+    behind = (reported - expected) if target.comparator == "<=" else (expected - reported)
+    points = round(behind / abs(target.value) * 100, PERCENT_DIGITS)
+    if points <= thresholds.green_points_behind:
+        return "green"
+    return "yellow" if points <= thresholds.red_points_behind else "red"
 
 
 def _whole(target: Target, value: float) -> float:
