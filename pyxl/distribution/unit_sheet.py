@@ -208,30 +208,22 @@ def write_unit_workbook(
     # ---- validation: only at entry (pasting removes it), collect checks again
     if rows:
         number_error = {"error_title": "请填写数字", "error_type": "stop"}
-        if value_target_cells:
-            sheet.data_validation(
-                value_target_cells[0] + ":" + value_target_cells[0],
-                {
+
+        def numbers_only(cells: list[str], title: str, message: str, error: str) -> None:
+            """One decimal validation over `cells` (one rule for many ranges: the file stays small)."""
+            if cells:
+                sheet.data_validation(cells[0] + ":" + cells[0], {
                     "validate": "decimal", "criteria": "between", "minimum": -_NUMBER_LIMIT, "maximum": _NUMBER_LIMIT,
-                    "multi_range": " ".join(value_target_cells),
-                    "input_title": "本期完成值（指标）",
-                    "input_message": "填写年初至本期末的累计完成数（增速类指标填累计增速），只填数字，不带单位。",
-                    "error_message": "本期完成值只能填数字（不带单位、不带%），例如 3400 或 5.2。",
-                    **number_error,
-                },
-            )
-        if value_task_cells:
-            sheet.data_validation(
-                value_task_cells[0] + ":" + value_task_cells[0],
-                {
-                    "validate": "decimal", "criteria": "between", "minimum": -_NUMBER_LIMIT, "maximum": _NUMBER_LIMIT,
-                    "multi_range": " ".join(value_task_cells),
-                    "input_title": "本期完成值",
-                    "input_message": "任务有可量化的累计完成数时填写数字，没有可留空；文字进展请写在“进展情况”。",
-                    "error_message": "本期完成值只能填数字（不带单位），没有可留空。",
-                    **number_error,
-                },
-            )
+                    "multi_range": " ".join(cells), "input_title": title, "input_message": message,
+                    "error_message": error, **number_error,
+                })
+
+        numbers_only(value_target_cells, "本期完成值（指标）",
+                     "填写年初至本期末的累计完成数（增速类指标填累计增速），只填数字，不带单位。",
+                     "本期完成值只能填数字（不带单位、不带%），例如 3400 或 5.2。")
+        numbers_only(value_task_cells, "本期完成值",
+                     "任务有可量化的累计完成数时填写数字，没有可留空；文字进展请写在“进展情况”。",
+                     "本期完成值只能填数字（不带单位），没有可留空。")
         sheet.data_validation(
             first, _COL["完成进度(%)"], last, _COL["完成进度(%)"],
             {

@@ -561,11 +561,15 @@ def _read_target(cell, bad) -> Target | None:
     if value is None:
         bad("目标值", "目标值是空的：请填写数字，或删除这一行指标。")
         return None
-    try:
-        stretch = _number(cell("力争值"))
-    except ValueError:
-        bad("力争值", "力争值不是数字：请只填数字，没有力争值就留空。")
-        stretch = None
+    def read(column: str, reader, message: str, default=None):
+        """The cell read by `reader`; a value it cannot read is a problem and `default`."""
+        try:
+            return reader(cell(column))
+        except ValueError:
+            bad(column, message)
+            return default
+
+    stretch = read("力争值", _number, "力争值不是数字：请只填数字，没有力争值就留空。")
     kind_text = cell_str(cell("类型"))
     kind = _KINDS_READ.get(kind_text)
     if kind is None:
@@ -576,21 +580,9 @@ def _read_target(cell, bad) -> Target | None:
     if comparator is None:
         bad("比较", f"比较方式「{comparator_text}」不在可选范围内：请填 不低于、不高于 或 等于。")
         comparator = ">="
-    try:
-        annual_only = _yes(cell("是否仅年度考核"))
-    except ValueError:
-        bad("是否仅年度考核", "「是否仅年度考核」请填「是」或「否」。")
-        annual_only = False
-    try:
-        deadline = _optional_date(cell("完成时限"))
-    except ValueError:
-        bad("完成时限", "完成时限不是日期：请写成 2025-12-31，没有就留空。")
-        deadline = None
-    try:
-        accepted_value = _number(cell("核定完成值"))
-    except ValueError:
-        bad("核定完成值", "核定完成值不是数字：请只填督查室核定的本期完成值（数字），没有就留空。")
-        accepted_value = None
+    annual_only = read("是否仅年度考核", _yes, "「是否仅年度考核」请填「是」或「否」。", False)
+    deadline = read("完成时限", _optional_date, "完成时限不是日期：请写成 2025-12-31，没有就留空。")
+    accepted_value = read("核定完成值", _number, "核定完成值不是数字：请只填督查室核定的本期完成值（数字），没有就留空。")
     accepted_period = cell_str(cell("核定期次"))
     if accepted_value is not None and not re.fullmatch(r"\d{4}-\d{2}", accepted_period):
         bad("核定期次", "填了核定完成值，却没有写明是哪一期的（如 2025-06）：请在「核定期次」中填写期次。")
