@@ -477,10 +477,10 @@ def test_a_task_whose_targets_repeat_it_is_asked_once(settings):
     header = int(identity_of(path)[layout.ID_HEADER_ROW])
     sheet = openpyxl.load_workbook(path).worksheets[0]
     rows = {layout.cell_text(sheet.cell(r, 1).value): r for r in range(header + 1, header + 40) if sheet.cell(r, 1).value}
-    asked = {key: [layout.COLUMNS[c - 1] for c in range(7, 13) if not sheet.cell(r, c).protection.locked] for key, r in rows.items() if key[:1].isdigit()}
+    asked = {key: [layout.COLUMNS[c - 1] for c in range(7, len(layout.COLUMNS) + 1) if not sheet.cell(r, c).protection.locked] for key, r in rows.items() if key[:1].isdigit()}
     assert sheet.cell(rows["2-1"], 2).value == "（同上）"
     assert asked["2-1"] == ["本期完成值"]
-    assert asked["2"] == ["完成进度(%)", "状态", "进展情况", "存在问题", "下步措施"]
+    assert asked["2"] == ["完成进度(%)", "状态", "进展情况", "存在问题", "下步措施", "佐证材料"]
     # each input column is asked once for task 2 across its two rows
     assert sorted(asked["2"] + asked["2-1"]) == sorted(layout.INPUT_COLUMNS)
     # no two rows of any unit's sheet show the same task text

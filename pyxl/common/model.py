@@ -254,6 +254,7 @@ class ReturnRow:
     progress: str = ""  # 进展情况
     issues: str = ""  # 存在问题
     next_steps: str = ""  # 下步措施
+    evidence: str = ""  # 佐证材料: the evidence files the clerk names for the row (照片3张；验收报告.pdf)
     cell_row: int | None = None  # the Excel row it was read from
 
 

@@ -15,7 +15,7 @@ import secrets
 from pathlib import Path
 from typing import Iterable, Sequence
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
 
 # Header titles of the table, exactly these, in this order.
 COLUMNS: tuple[str, ...] = (
@@ -31,9 +31,18 @@ COLUMNS: tuple[str, ...] = (
     "进展情况",
     "存在问题",
     "下步措施",
+    "佐证材料",
 )
 LOCKED_COLUMNS: tuple[str, ...] = COLUMNS[:6]
 INPUT_COLUMNS: tuple[str, ...] = COLUMNS[6:]
+# The columns each template version wrote: sheets sent before an upgrade come back in their own
+# layout and are read by their own header (version 1 ended at 下步措施).
+VERSION_COLUMNS: dict[str, tuple[str, ...]] = {"1": COLUMNS[:12], TEMPLATE_VERSION: COLUMNS}
+
+
+def columns_of(version: str | None) -> tuple[str, ...]:
+    """The header titles a sheet of template `version` carries; the current ones for an unknown version."""
+    return VERSION_COLUMNS.get(version or "", COLUMNS)
 # ReturnRow field for each input column.
 INPUT_FIELDS = {
     "本期完成值": "value",
@@ -42,6 +51,7 @@ INPUT_FIELDS = {
     "进展情况": "progress",
     "存在问题": "issues",
     "下步措施": "next_steps",
+    "佐证材料": "evidence",
 }
 ROLE_LEAD = "牵头"
 ROLE_RESPONSIBLE = "责任"

@@ -32,7 +32,7 @@ _RESERVED_SHEET_NAMES = {"history", layout.IDENTITY_SHEET.lower()}
 
 # Column widths in Excel character units, in layout.COLUMNS order: wide for
 # the texts people read and write, narrow for codes and numbers.
-_WIDTHS = (9, 42, 10, 14, 14, 12, 11, 9, 11, 30, 20, 20)
+_WIDTHS = (9, 42, 10, 14, 14, 12, 11, 9, 11, 30, 20, 20, 20)
 _LAST_COL = len(layout.COLUMNS) - 1
 _COL = {title: i for i, title in enumerate(layout.COLUMNS)}
 _HEADER_ROW = 4  # 1-based: title, unit/due date, instructions, then the header
@@ -90,29 +90,39 @@ def _weekday(day: date) -> str:
 NOTE = "只需填写浅黄色单元格（灰色格不用填）；填报说明见表格下方。"
 
 
-def instructions(due_date: date, prefilled: bool) -> str:
+def instructions(due_date: date, prefilled: bool, as_returned: bool = False) -> str:
     """The how-to-fill text shown below the table (a one-line NOTE above it points there)."""
     lines = [
         "填报说明：",
-        "1. 只需填写浅黄色单元格：本期完成值、完成进度(%)、状态、进展情况、存在问题、下步措施，以及表尾的填报人、单位负责人、联系电话、填报日期；其余内容已锁定，不能修改。",
+        "1. 只需填写浅黄色单元格：本期完成值、完成进度(%)、状态、进展情况、存在问题、下步措施、佐证材料，以及表尾的填报人、单位负责人、联系电话、填报日期；其余内容已锁定，不能修改。",
         "   任务内容为“（同上）”的行是上一行任务的量化指标，只填本期完成值；进展、状态等在任务那一行填写一次即可。",
         "2. 序号带“-”的行（如 43-1）是本单位牵头任务的量化指标：本期完成值填写年初至本期末的累计数（增速类填累计增速），只填数字，不带单位。",
         "3. 完成进度(%) 填 0—100 之间的数字；状态从下拉列表选择：" + "、".join(STATUSES) + "。",
+        "   佐证材料：写明本行的佐证材料及文件名（如“照片3张；验收报告.pdf”），文件（照片、PDF、Word 等）与本表作为同一封邮件的附件发送，或与本表一起打包成一个 .zip；不要发送可执行程序。",
         "4. 请不要增删行列、改动表名或删除隐藏的工作表，否则报回后无法自动识别；用 Excel 或 WPS 填写均可，保存为 .xlsx 格式。",
         f"5. 请于 {chinese_date(due_date)}（星期{_weekday(due_date)}）前将本文件作为附件回复至督查室邮箱，文件名可不修改。",
     ]
-    if prefilled:
+    if as_returned:
+        lines.append("6. 本表退回重报：表中是本单位报送的内容，请按退回意见逐项修改后，连同佐证材料重新发送。")
+    elif prefilled:
         lines.append("6. 表中已预填本单位上次报送的内容，只需修改有变化的部分。")
     return "\n".join(lines)
 
 
-def _prefill(previous: ReturnRow | None) -> dict[str, object]:
-    """Input column → value to pre-fill from the unit's last accepted answer."""
+def _prefill(previous: ReturnRow | None, as_returned: bool = False) -> dict[str, object]:
+    """Input column → value to pre-fill from the unit's last accepted answer.
+
+    `as_returned`: the sheet goes back to the unit to be redone (退回重报), so it
+    holds what the unit sent, figures typed as text and the evidence named
+    included; a new month's sheet never repeats last month's evidence.
+    """
     if previous is None:
         return {}
     values: dict[str, object] = {}
     if previous.value is not None:
         values["本期完成值"] = previous.value
+    elif as_returned and previous.value_text.strip():
+        values["本期完成值"] = previous.value_text  # what the clerk typed (约1200): the e-mail says what to change
     if previous.percent is not None:
         values["完成进度(%)"] = previous.percent
     if previous.status in STATUSES:
@@ -121,6 +131,8 @@ def _prefill(previous: ReturnRow | None) -> dict[str, object]:
         text = getattr(previous, layout.INPUT_FIELDS[title]) or ""
         if text.strip():
             values[title] = text
+    if as_returned and previous.evidence.strip():
+        values["佐证材料"] = previous.evidence
     return values
 
 
@@ -134,6 +146,7 @@ def write_unit_workbook(
     password: str = "",
     year: int | None = None,
     key: bytes | None = None,
+    as_returned: bool = False,
 ) -> str:
     """Write the unit's workbook to `path` or a binary file object; return the sheet name.
 
@@ -143,7 +156,9 @@ def write_unit_workbook(
     `previous` maps row keys to the unit's last returned answers, which are
     pre-filled so the clerk only changes what moved. `year` is the plan year
     in the title (default: the period's year). The file's bytes depend only
-    on the arguments, so a re-run gives the same file.
+    on the arguments, so a re-run gives the same file. `as_returned`: the
+    sheet is sent back to be redone, pre-filled with what the unit returned
+    (`previous`), evidence named included.
     """
     period = str(period)
     year = year or int(period[:4])
@@ -169,9 +184,13 @@ def write_unit_workbook(
     )
     sheet.set_row(1, 22)
     prefilled = any(row.key in previous for row in rows)
+    answers = {row.key: _prefill(previous.get(row.key), as_returned) for row in rows}
     # One line here, the full instructions under the table: the frozen rows above the
     # table stay short and leave most of a laptop screen to the rows being filled in.
-    note = ("已预填本单位上次报送的内容，只需修改有变化的部分；" if prefilled else "") + NOTE
+    if as_returned:
+        note = "退回重报：表中是本单位报送的内容，请按督查室邮件中的退回意见修改后重新报送；" + NOTE
+    else:
+        note = ("已预填本单位上次报送的内容，只需修改有变化的部分；" if prefilled else "") + NOTE
     sheet.merge_range(2, 0, 2, _LAST_COL, note, fmt["note"])
     sheet.set_row(2, 18)
 
@@ -190,7 +209,7 @@ def write_unit_workbook(
         is_target = row.target_index is not None
         for col, (text, style) in enumerate(zip(row.locked_values, _LOCKED_STYLES)):
             sheet.write_string(r, col, text, fmt[f"{style}_target" if is_target else style])
-        values = {k: v for k, v in _prefill(previous.get(row.key)).items() if k in row.asks}
+        values = {k: v for k, v in answers[row.key].items() if k in row.asks}
         for title_text in layout.INPUT_COLUMNS:
             col = _COL[title_text]
             value = values.get(title_text)
@@ -253,7 +272,7 @@ def write_unit_workbook(
         sheet.write_blank(footer + down, col + 1, None, fmt["footer_date" if label == "填报日期" else "footer_value"])
     for down in {down for down, _ in layout.FOOTER_PLACES.values()}:
         sheet.set_row(footer + down, 24)
-    text = instructions(due_date, prefilled)
+    text = instructions(due_date, prefilled, as_returned)
     help_row = footer + max(down for down, _ in layout.FOOTER_PLACES.values()) + 2
     sheet.merge_range(help_row, 0, help_row, _LAST_COL, text, fmt["help"])
     # merged cells never grow by themselves: room for each line as it wraps across the table's width
@@ -299,7 +318,7 @@ def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_n
 
 
 # Columns whose text wraps, with their usable width (a little less than the column).
-_WRAPPED = {col: _WIDTHS[col] - 1.5 for col in (1, 3, 4, 5, 9, 10, 11)}
+_WRAPPED = {col: _WIDTHS[col] - 1.5 for col in (1, 3, 4, 5, 9, 10, 11, 12)}
 # Excel counts a CJK character as two digits; WPS and LibreOffice (with their fallback
 # CJK fonts) draw it about 10 % wider and their lines of 11 pt text are taller (15.6 pt).
 _CJK_WIDEN = 1.1

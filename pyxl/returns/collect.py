@@ -288,7 +288,7 @@ def read_return(
         written_unit, written_period = ident.get(layout.ID_UNIT, ""), ident.get(layout.ID_PERIOD, "")
         version = ident.get(layout.ID_VERSION)
         result.template_version = version
-        if version and version != layout.TEMPLATE_VERSION:
+        if version and version not in layout.VERSION_COLUMNS:  # an older known version is read by its own header
             check.add(TEMPLATE_VERSION, f"模板版本是 {version}，当前版本是 {layout.TEMPLATE_VERSION}：数据照常读取，请核对。")
     else:
         found = _PERIOD_IN_TITLE.search(title)
@@ -320,14 +320,16 @@ def read_return(
     for c, text in enumerate(header_cells, start=1):
         if text in _COLUMN_OF and text not in columns:
             columns[text] = c
-    missing = [t for t in layout.COLUMNS if t not in columns]
+    # the columns of the template the sheet was made from: one sent before an upgrade has fewer
+    wanted = layout.columns_of(result.template_version) if ident is not None else _columns_by_header(columns)
+    missing = [t for t in wanted if t not in columns]
     for title_text in missing:
         place = cell_name(header, _COLUMN_OF[title_text] + 1)
         check.add(COLUMN_MISSING, f"表头缺少「{title_text}」列（应在 {place}）：请在下发的原表上填写，勿删改表头。", cell=place)
     if "序号" not in columns:
         return result
-    if not missing and [columns[t] for t in layout.COLUMNS] != list(range(1, len(layout.COLUMNS) + 1)):
-        moved = next(t for t in layout.COLUMNS if columns[t] != _COLUMN_OF[t] + 1)
+    if not missing and [columns[t] for t in wanted] != list(range(1, len(wanted) + 1)):
+        moved = next(t for t in wanted if columns[t] != _COLUMN_OF[t] + 1)
         check.add(COLUMN_MOVED, f"「{moved}」列被移到了 {cell_name(header, columns[moved])}，已按列名读取：今后请勿移动列。", cell=cell_name(header, columns[moved]))
 
     footer_row, footer = _footer(sheet, header)
@@ -404,6 +406,14 @@ def read_return(
         check.add(RETURN_EMPTY, "所有填报栏（本期完成值、完成进度、状态、进展情况等）都是空的：请填写后重发。")
     result.accepted = result.unit is not None and not has_errors(check.problems)
     return result
+
+
+def _columns_by_header(found: dict[str, int]) -> tuple[str, ...]:
+    """Without an identity sheet: the newest template whose every column the header has, else the current one."""
+    for columns in sorted(layout.VERSION_COLUMNS.values(), key=len, reverse=True):
+        if all(title in found for title in columns):
+            return columns
+    return layout.COLUMNS
 
 
 def _row_of(place: str) -> int:
