@@ -301,7 +301,8 @@ class LedgerEntry:
     sha256: str
     # pending: 待确认 (an unverified sender or date), counts only once the office confirms it;
     # confirmed: a pending return the office vouched for (its sender is no longer questioned)
-    status: Literal["accepted", "rejected", "superseded", "duplicate", "container", "pending", "confirmed"]
+    # evidence: a 佐证材料 file that came with a unit's return (pyxl.returns.evidence), never a return itself
+    status: Literal["accepted", "rejected", "superseded", "duplicate", "container", "pending", "confirmed", "evidence"]
     problem_count: int = 0
     sender: str = ""  # e-mail address of the sender, from the .eml that carried it
 
@@ -393,6 +394,19 @@ FLAG_COLUMNS = {
     "key": "序号",
     "reason": "原因",
 }
+# 佐证材料: one row per (row of a return, evidence file it names), then each unit's files no row names.
+EVIDENCE_COLUMNS = {
+    "key": "序号",
+    "task": "任务内容",
+    "unit": "单位",
+    "period": "期次",
+    "said": "填报的佐证材料",  # the row's 佐证材料 cell as typed
+    "name": "文件",  # the file's own name as the unit sent it
+    "size_kb": "大小(KB)",
+    "received": "收到时间",
+    "state": "情况",  # 已收到 · 未收到 · 未写明文件名 · 未对应到任务
+    "file": "存档位置",  # relative to the workspace; a link in the summary workbook
+}
 # Sheet name of each table in 汇总_<period>.xlsx and in the live master.
 SHEET_NAMES = {
     "tasks": "任务进度",
@@ -404,6 +418,7 @@ SHEET_NAMES = {
     "escalation": "督办升级",
     "scores": "考核得分",
     "ranking": "得分排名",
+    "evidence": "佐证材料",
 }
 # The accountability tables (pyxl.judgement.escalation and .scoring), carried by the
 # period's judgement so every output shows the same ladder steps and scores.
@@ -477,6 +492,8 @@ class Consolidation:
     escalation: "pd.DataFrame" = field(default_factory=_empty(ESCALATION_COLUMNS))
     scores: "pd.DataFrame" = field(default_factory=_empty(SCORE_COLUMNS))
     ranking: "pd.DataFrame" = field(default_factory=_empty(RANKING_COLUMNS))
+    # the evidence the units sent and named (filled by the pipeline from the archive's 佐证材料 index)
+    evidence: "pd.DataFrame" = field(default_factory=_empty(EVIDENCE_COLUMNS))
 
     def labelled(self) -> dict[str, "pd.DataFrame"]:
         """Sheet name → table with Chinese headers, in workbook order."""
@@ -490,6 +507,7 @@ class Consolidation:
             "escalation": ESCALATION_COLUMNS,
             "scores": SCORE_COLUMNS,
             "ranking": RANKING_COLUMNS,
+            "evidence": EVIDENCE_COLUMNS,
         }
         return {
             SHEET_NAMES[name]: getattr(self, name).rename(columns=labels[name]) for name in SHEET_NAMES

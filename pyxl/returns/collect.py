@@ -44,7 +44,7 @@ from pyxl.common.values import Reading, is_percent_unit, looks_like_formula, rea
 from pyxl.distribution import layout
 from pyxl.mail.ledger import KIND_SEND, Ledger
 from pyxl.mail.ledger import LEDGER_NAME as SEND_LEDGER
-from pyxl.returns import parsed
+from pyxl.returns import evidence, parsed
 from pyxl.returns.archive import (
     append_ledger,
     store_file,
@@ -614,13 +614,61 @@ def collect(
     returns: list[UnitReturn] = []
     problems: list[Problem] = []
     duplicates = earlier = 0
+    # 佐证材料: the other files of one e-mail or zip wait until its return (whichever order they came in) names the unit
+    lookup = _lookup(directory)
+    held: list[tuple[Item, str]] = []
+    root_units: dict[str, set[str]] = {}
+    root_return: dict[str, str] = {}
+    indexed: list[evidence.EvidenceFile] = []
+
+    def archive_other(item: Item, digest: str) -> None:
+        """A file not a spreadsheet: a unit's evidence when its e-mail or zip says whose, else archived and skipped as before."""
+        origin = item.source.split("!", 1)[0]
+        # whose: the unit whose return came in the same e-mail or zip, else the one unit the sender's address belongs to
+        units = root_units.get(origin) or (set(lookup.owners.get(item.sender.lower(), [])) if item.sender else set())
+        refused = evidence.refusal(item.name, item.data)
+        skipped = [p for p in item.problems if p.code == "file-skipped"]
+        if refused is None and len(units) == 1 and item.parent is not None and evidence.is_evidence_type(item.name):
+            unit = next(iter(units))
+            item.problems = [p for p in item.problems if p not in skipped]
+            archived = relative(evidence.store_evidence(returns_dir, unit, digest, item.name, item.data))
+            stamp = (item.received or now).isoformat(sep=" ", timespec="seconds")
+            indexed.append(evidence.EvidenceFile(archived, item.name, len(item.data), digest, stamp, unit, period,
+                                                 root_return.get(origin, ""), item.source, item.sender))
+            entry = LedgerEntry(archived, item.source, unit, period, stamp, digest, "evidence", len(item.problems), item.sender)
+        else:
+            if refused is not None:
+                item.problems = [p for p in item.problems if p not in skipped] + [problem(
+                    evidence.EVIDENCE_REFUSED, f"「{item.name}」{refused}：未打开、不作为佐证材料，已原样隔离存档；请对方只发送照片、PDF、Word 等文件。",
+                    file=item.source)]
+            archived = relative(store(returns_dir, digest, item.name, item.data))
+            stamp = (item.received or now).isoformat(sep=" ", timespec="seconds")
+            entry = LedgerEntry(archived, item.source, None, None, stamp, digest, "rejected", len(item.problems), item.sender)
+        problems.extend(item.problems)
+        known[digest] = entry
+        new.append(entry)
+
+    def release() -> None:
+        for waiting, digest in held:
+            archive_other(waiting, digest)
+        held.clear()
+
     for item in itertools.chain(gather(paths, relative), extra):
+        if held and item.source.split("!", 1)[0] != held[0][0].source.split("!", 1)[0]:
+            release()  # the e-mail or zip they came in is done
         if item.kind in ("missing", "skipped"):
             problems.extend(item.problems)
             continue
         digest = sha256_file(item.path) if item.path is not None else hashlib.sha256(item.data).hexdigest()
         if digest in elsewhere and digest not in known:
             earlier += 1  # recorded, with its problems, when that period was collected
+            continue
+        if item.kind == "other" and item.path is None:
+            if digest in known:
+                problems.extend(p for p in item.problems if p.code != "file-skipped")
+                duplicates += 1
+                continue
+            held.append((item, digest))
             continue
         problems.extend(item.problems)
         if digest in known:
@@ -659,6 +707,10 @@ def collect(
                     entry = replace(entry, status="rejected", problem_count=len(found))
                 else:
                     doubted = _doubt(item, unit_return, directory, now, sent_at)
+                    if unit_return.unit:
+                        origin = item.source.split("!", 1)[0]  # the e-mail or zip it came in
+                        root_units.setdefault(origin, set()).add(unit_return.unit)
+                        root_return.setdefault(origin, archived)
                     returns.append(unit_return)
                     problems.extend(unit_return.problems)
                     status = "accepted" if unit_return.accepted else "rejected"
@@ -668,7 +720,15 @@ def collect(
             entry = replace(entry, status="rejected")
         known[digest] = entry
         new.append(entry)
+    release()
     kept.save()
+    evidence.append_index(returns_dir, indexed)
+    if indexed or any(row.evidence for item in returns for row in item.rows):
+        files = evidence.read_index(returns_dir)
+        for i, item in enumerate(returns):
+            checked = evidence.with_evidence(item, [f for f in files if f.unit == item.unit])
+            problems.extend(p for p in checked.problems if p.code == evidence.EVIDENCE_MISSING)
+            returns[i] = checked
     appended = _supersede(ledger, new, period)
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
     if mark.exists():
@@ -832,5 +892,6 @@ def read_archive(
                         sender="" if entry.status == "confirmed" else entry.sender)  # confirmed: the office vouched
         )
     kept.save()  # originals archived before the parsed forms were kept
-    return results
+    files = evidence.read_index(returns_dir)
+    return [evidence.with_evidence(item, [f for f in files if f.unit == item.unit]) for item in results]
 

@@ -69,6 +69,8 @@ MAX_RUN_UNPACKED = 1024 * 1024 * 1024
 MAX_FILE_UNPACKED = MAX_CONTAINER_BYTES
 # A file larger than this is archived by streaming, never read into memory.
 MAX_INPUT_BYTES = 100 * 1024 * 1024
+# Documents that are zips inside (.docx, .pptx, .ofd …): evidence to keep whole, never archives to unpack.
+ZIPPED_DOCUMENTS = {".docx", ".pptx", ".odt", ".odp", ".ofd", ".docm", ".pptm", ".dotm", ".potm"}
 # What Windows and macOS leave in folders and zips by themselves: never a return.
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
 # Chinese offices: a Date header is shown in China Standard Time.
@@ -116,6 +118,8 @@ def _kind(name: str, data: bytes) -> str:
     if suffix in MAIL_SUFFIXES:
         return "mail"
     content = sniff(data)
+    if suffix in ZIPPED_DOCUMENTS:  # a .docx is a zip inside: kept whole as a document (佐证材料), never unpacked
+        return "other"
     if suffix in ZIP_SUFFIXES or (content == "zip" and suffix not in SHEET_SUFFIXES):
         return "zip"
     if suffix in SHEET_SUFFIXES or content in ("xlsx", "ods", "xls", "encrypted"):
