@@ -491,7 +491,22 @@ def _consolidate(workspace: Workspace, period: Period, as_of: date) -> tuple[Con
         duty, directory, current, history, period, as_of, settings.thresholds, settings.due_date(period),
         settings.notices,
     )
-    return result, current
+    return _with_evidence(workspace, period, result, current), current
+
+
+def _with_evidence(workspace: Workspace, period: Period, result: Consolidation, current: list) -> Consolidation:
+    """The judgement with the period's 佐证材料 list: what each row named and the files archived (pyxl.returns.evidence)."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from pyxl.common.model import EVIDENCE_COLUMNS
+    from pyxl.returns import evidence
+
+    folder = workspace.settings.returns_dir(period)
+    files = evidence.read_index(folder) if folder.is_dir() else []
+    rows = evidence.evidence_rows(current, files, str(period), workspace.duty)
+    return replace(result, evidence=pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)))
 
 
 def _with_accountability(workspace: Workspace, period: Period, result: Consolidation) -> Consolidation:
@@ -537,7 +552,7 @@ def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> Ste
     settings = workspace.settings
     result, current = _consolidate(workspace, period, as_of)
     result = _with_accountability(workspace, period, result)
-    path = summary.write_summary(settings.out_dir(period) / f"汇总_{period}.xlsx", result)
+    path = summary.write_summary(settings.out_dir(period) / f"汇总_{period}.xlsx", result, root=settings.root)
     problems = [problem for item in current for problem in item.problems]
     # the problems CSV lists what the 问题 sheet lists: the problems of each unit's current return
     problems_path = settings.out_dir(period) / collect.PROBLEMS_CSV.format(period=period)

@@ -10,6 +10,7 @@ holding `=cmd|...` stays text and never becomes a formula or a link.
 from __future__ import annotations
 
 import math
+import os
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -72,13 +73,14 @@ _COLOURS = {
     ],
     "flags": [("level", "红", "red"), ("level", "黄", "yellow")],
     "problems": [("severity", "错误", "red"), ("severity", "提示", "yellow")],
+    "evidence": [("state", "已收到", "green"), ("state", "未收到", "red"), ("state", "未对应到任务", "yellow"), ("state", "未写明文件名", "yellow")],
 }
 _FILLS = {  # Excel's own "light red fill with dark red text" family
     "red": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
     "yellow": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
     "green": {"bg_color": "#C6EFCE", "font_color": "#006100"},
 }
-_WIDE = {"text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message", "lead_categories", "contested"}  # wrapped, fixed width
+_WIDE = {"said", "text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message", "lead_categories", "contested"}  # wrapped, fixed width
 _MIN_WIDTH, _MAX_WIDTH, _WIDE_WIDTH = 6, 40, 50
 # Percentages are shown to one decimal everywhere: these columns always, and an indicator's
 # figures when its unit is %.
@@ -139,9 +141,15 @@ def _as_read(cell: object) -> object:
     return None if cell == "" else cell
 
 
-def write_summary(path: Path, consolidation: Consolidation) -> Path:
-    """Write the summary workbook of `consolidation` to `path` (replaced atomically)."""
+def write_summary(path: Path, consolidation: Consolidation, root: Path | None = None) -> Path:
+    """Write the summary workbook of `consolidation` to `path` (replaced atomically).
+
+    `root` is the workspace: the 佐证材料 sheet links each archived file
+    relative to the workbook, so the links still work when the whole
+    workspace folder is copied or moved.
+    """
     path = Path(path)
+    links = None if root is None else (lambda file: os.path.relpath(Path(root) / file, path.parent).replace("/", "\\"))
     with atomic_path(path) as temporary:
         workbook = xlsxwriter.Workbook(
             str(temporary),
@@ -165,17 +173,19 @@ def write_summary(path: Path, consolidation: Consolidation) -> Path:
             # dates as Chinese documents write them: 2025年7月5日
             "date": workbook.add_format({"num_format": 'yyyy"年"m"月"d"日"', "valign": "top"}),
             "datetime": workbook.add_format({"num_format": 'yyyy"年"m"月"d"日" hh:mm', "valign": "top"}),
+            "link": workbook.add_format({"font_color": "#0563C1", "underline": 1, "valign": "top"}),
             **{colour: workbook.add_format(fill) for colour, fill in _FILLS.items()},
         }
         labelled = consolidation.labelled()
         for table, sheet_name in SHEET_NAMES.items():
-            _write_table(workbook, formats, table, getattr(consolidation, table), labelled[sheet_name])
+            _write_table(workbook, formats, table, getattr(consolidation, table), labelled[sheet_name], links)
         add_dashboard(workbook, consolidation)
         workbook.close()
     return path
 
 
-def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, frame: pd.DataFrame, labelled: pd.DataFrame) -> None:
+def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, frame: pd.DataFrame, labelled: pd.DataFrame,
+                 links=None) -> None:
     """One table on its own sheet: labelled headers, values as shown, widths, filter, print setup, colours."""
     sheet = workbook.add_worksheet(SHEET_NAMES[table])
     columns = list(frame.columns)
@@ -203,6 +213,13 @@ def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, fra
                 if math.isfinite(value):
                     sheet.write_number(row_number, col, value, formats["one_decimal" if one else "cell"])
                 text = f"{value:.1f}" if one else f"{value:g}"
+            elif table == "evidence" and column == "file" and links is not None:
+                text = str(value)  # the archived file, opened from the workbook's folder by a relative link
+                target = links(text)
+                if len(target) < 255:
+                    sheet.write_url(row_number, col, f"external:{target}", formats["link"], string=text, tip="打开存档的佐证材料")
+                else:
+                    sheet.write_string(row_number, col, text, formats["cell"])
             else:
                 text = str(value)
                 sheet.write_string(row_number, col, text, formats["wrap" if wide else "cell"])

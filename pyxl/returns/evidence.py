@@ -291,8 +291,9 @@ def evidence_rows(returns: Iterable[UnitReturn], files: Sequence[EvidenceFile], 
             for entry in matched:
                 records.append(record(item.unit, row.key, said, entry, "已收到"))
             if lacking or not matched:
-                state = "未收到" + ("：" + "、".join(lacking) if lacking else "") if lacking or not own else "未写明文件名"
-                records.append(record(item.unit, row.key, said, None, state))
+                missing = record(item.unit, row.key, said, None, "未收到" if lacking or not own else "未写明文件名")
+                missing["name"] = "、".join(lacking)  # the files the row names that never came
+                records.append(missing)
         for entry in own:
             if entry.sha256 not in named:
                 records.append(record(item.unit, "", "", entry, "未对应到任务"))
