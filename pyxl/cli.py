@@ -177,6 +177,16 @@ def cmd_confirm(workspace: Workspace, args: argparse.Namespace) -> pipeline.Step
     return pipeline.confirm_returns(workspace, _resolve_period(workspace, args.period), args.unit)
 
 
+def cmd_send_back(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    from pyxl.master.rows import SendBackRequest
+
+    if args.note and not args.unit:
+        raise PyxlError("--note 须与 --unit 一起使用，写明退回哪个单位的报表。")
+    requests = [SendBackRequest(unit, args.note or "", not args.note_only) for unit in args.unit] if args.unit else None
+    return pipeline.send_back_returns(workspace, _resolve_period(workspace, args.period), requests, now=datetime.now(),
+                                      dry_run=args.dry_run, progress=_terminal_progress)
+
+
 def cmd_consolidate(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
     period = _resolve_period(workspace, args.period)
     return pipeline.consolidate_period(workspace, period, as_of=_as_of(args, period))
@@ -256,6 +266,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("confirm", cmd_confirm, "确认待确认的报表（发件邮箱或日期存疑，已向单位核实）：确认后计入汇总")
     _add_period(sub)
     sub.add_argument("--unit", action="append", help="确认这个单位的待确认报表（可重复）；不写则只列出待确认的报表")
+
+    sub = command("send-back", cmd_send_back, "退回重报：把单位本期的报表退回，邮件写明要改的单元格和退回意见，附上已填好原内容的填报表")
+    _add_period(sub)
+    sub.add_argument("--unit", action="append", metavar="单位", help="退回这个单位的报表（可重复）；不写则按主控工作簿「退回重报」表中尚未处理的行")
+    sub.add_argument("--note", metavar="退回意见", help="督查室的退回意见，写进邮件（与 --unit 同用）")
+    sub.add_argument("--note-only", action="store_true", help="只写退回意见，不列出校验发现的问题")
+    sub.add_argument("--dry-run", action="store_true", help="不发送，只在 outbox/ 写出邮件草稿（.eml），不记为退回")
 
     sub = command("consolidate", cmd_consolidate, "汇总本期报送并预警，写出 汇总_<期次>.xlsx")
     _add_period(sub)

@@ -249,6 +249,40 @@ def _confirm(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], P
     return pipeline.confirm_returns(workspace, chosen, waiting)
 
 
+def _send_back(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
+    """The rows of the 退回重报 sheet not yet done: drafts first, then ask, send on yes, and write each row's outcome."""
+    chosen = period()
+    rows = book.read_table(master.SHEET_SEND_BACK)
+    requests = master.send_back_requests(rows) if rows else []
+    if not requests:
+        if not rows:
+            book.write_table(master.SHEET_SEND_BACK, master.send_back_rows())
+        return pipeline.StepResult(summary=[
+            f"「{master.SHEET_SEND_BACK}」表中没有待处理的行：请每行填写一个要退回的单位和退回意见"
+            "（「附上校验问题」填“否”则只写退回意见，不列校验发现的问题），保存后再点「退回重报」。"])
+
+    def progress(verb: str) -> Callable[[int, int, str], None]:
+        return lambda done, total, text: book.status(f"{TITLE}：正在{verb} {done}/{total} {text}")
+
+    preview = pipeline.send_back_returns(workspace, chosen, requests, now=now, dry_run=True, progress=progress("生成草稿"))
+    delivery, outcome = preview.data
+    if delivery is None or not delivery.planned:
+        book.write_table(master.SHEET_SEND_BACK, master.send_back_result_rows(rows, outcome))
+        return pipeline.StepResult(summary=["没有需要发送的退回邮件。", *(_left_out(delivery) if delivery else []), *preview.summary],
+                                   outputs=preview.outputs)
+    question = "\n".join([
+        f"已生成退回重报邮件草稿（.eml，在输出文件夹的 outbox 中），附上各单位已填好原内容的填报表。",
+        f"将退回 {len(delivery.planned)} 个单位的报表：{_names(list(delivery.planned))}。退回后在其重新报送前按「报表被退回」统计。",
+        *_left_out(delivery),
+        "现在发送吗？选「否」只保留草稿，不发送、不记为退回。",
+    ])
+    if not book.confirm(question):
+        return pipeline.StepResult(summary=["已取消退回，只生成了邮件草稿：", *preview.summary], outputs=preview.outputs)
+    result = pipeline.send_back_returns(workspace, chosen, requests, now=now, dry_run=False, progress=progress("发送"))
+    book.write_table(master.SHEET_SEND_BACK, master.send_back_result_rows(rows, result.data[1]))
+    return result
+
+
 def _open_folder(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
     result = pipeline.open_output_folder(workspace, period())
     book.open_folder(result.outputs[0])
@@ -263,6 +297,7 @@ STEPS: dict[str, Callable[..., pipeline.StepResult]] = {
     "collect_returns": lambda book, workspace, period, now: pipeline.collect_returns(
         workspace, period(), None, now=now, progress=lambda done, total, text: book.status(f"{TITLE}：{done}/{total} {text}")),
     "confirm_returns": _confirm,
+    "send_back_returns": _send_back,
     "consolidate_period": lambda book, workspace, period, now: pipeline.consolidate_period(workspace, period(), as_of=now.date()),
     "write_report": lambda book, workspace, period, now: pipeline.write_report(workspace, period(), as_of=now.date()),
     "open_output_folder": _open_folder,

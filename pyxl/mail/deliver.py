@@ -34,6 +34,7 @@ from pyxl.distribution.layout import ID_UNIT, IDENTITY_SHEET, MANIFEST_COLUMNS, 
 from pyxl.mail.ledger import (
     KIND_REMIND,
     KIND_SEND,
+    KIND_SEND_BACK,
     LEDGER_NAME,
     RESULT_BAD_ATTACHMENT,
     RESULT_FAILED,
@@ -48,7 +49,7 @@ from pyxl.mail.smtp import MailStop, OutcomeUnknown, SmtpConnector, quit_quietly
 
 OUTBOX_FOLDER = "outbox"
 # Each kind of mail has a subject and a body template: templates/mail/<prefix>_subject.txt.j2, <prefix>_body.txt.j2.
-TEMPLATE_PREFIX = {KIND_SEND: "send", KIND_REMIND: "remind"}
+TEMPLATE_PREFIX = {KIND_SEND: "send", KIND_REMIND: "remind", KIND_SEND_BACK: "send_back"}
 # Two dropped connections in a row: the server is gone or throttling us; stop and resume later.
 MAX_DROPS_IN_A_ROW = 2
 
@@ -194,6 +195,38 @@ def plan_reminders(
             ],
         }
         planned.append(_outgoing(KIND_REMIND, as_of.isoformat(), entry, directory, templates, values, attach=not returned))
+    return planned
+
+
+@dataclass(frozen=True)
+class SendBack:
+    """One return the office sends back (退回重报): to whom, why, and the sheet to redo."""
+
+    unit: str
+    round: str  # period/SHA256 prefix of the return sent back: one mail per return, never resent by a re-run
+    sheet: ManifestEntry  # the unit's sheet, pre-filled with what it returned
+    problems: tuple[Problem, ...]  # what to fix, cell by cell
+    note: str  # the office's own words, may be empty
+    received: str  # when the return sent back arrived (2025年7月3日)
+    reply_by: str  # the date to return the redone sheet by (2025年7月10日)
+
+
+def plan_send_backs(items: Iterable[SendBack], directory: UnitDirectory, templates: MailTemplates,
+                    context: Mapping[str, object]) -> list[Outgoing]:
+    """One 退回 mail per return: each cell to fix and the office's note, the pre-filled sheet attached."""
+    planned = []
+    for item in items:
+        values = {
+            **context,
+            "note": item.note,
+            "received": item.received,
+            "reply_by": item.reply_by,
+            # the unit knows its sheet and cells, not where its file sits in our archive
+            "problems": [{"where": replace(p, file=None).where(), "message": p.message, "code": p.code,
+                          "severity": "错误" if p.is_error else "提示"} for p in item.problems],
+        }
+        outgoing = _outgoing(KIND_SEND_BACK, item.round, item.sheet, directory, templates, values, attach=True)
+        planned.append(replace(outgoing, unit=item.unit))
     return planned
 
 
@@ -546,6 +579,24 @@ def _select(entries: list[ManifestEntry], directory: UnitDirectory, names: list[
     return [by_unit[unit] for unit in chosen]
 
 
+def mail_context(settings: Settings, period: Period) -> dict[str, object]:
+    """The values every mail of `period` shares (district, office, period, due date, sender …)."""
+    due = settings.due_date(period)
+    sender_name, reply_to = parseaddr(settings.mail.sender)
+    return {
+        "district": settings.district,
+        "level": settings.level,  # 区 / 县 / 市: never written into a template
+        "government": settings.government_name,
+        "office": settings.office_name,
+        "year": settings.year,
+        "period": period.label,
+        "period_code": str(period),
+        "due_date": chinese_date(due),
+        "sender_name": sender_name or settings.office_name,
+        "reply_to": reply_to,
+    }
+
+
 def run_mail(
     settings: Settings,
     period: Period,
@@ -572,21 +623,9 @@ def run_mail(
         raise PyxlError("--resend 须与 --unit 一起使用，指明要补发的单位，以免把全部邮件重发一遍。")
     out = settings.out_dir(period)
     entries = _select(read_manifest(settings.distribution_dir(period), period, settings.root), directory, units)
-    due = settings.due_date(period)
-    sender_name, reply_to = parseaddr(settings.mail.sender)
-    context = {
-        "district": settings.district,
-        "level": settings.level,  # 区 / 县 / 市: never written into a template
-        "government": settings.government_name,
-        "office": settings.office_name,
-        "year": settings.year,
-        "period": period.label,
-        "period_code": str(period),
-        "due_date": chinese_date(due),
-        "sender_name": sender_name or settings.office_name,
-        "reply_to": reply_to,
-    }
+    context = mail_context(settings, period)
     templates = templates_from(settings.template_path)
+    due = settings.due_date(period)
     if kind == KIND_REMIND:
         if as_of is None or as_of <= due:
             day = chinese_date(as_of) if as_of else "今天"
@@ -615,3 +654,39 @@ def run_mail(
             f"已记入 {settings.relative(ledger.path)}，改正后重新运行即可。"
         )
     return MailRun(summarise(delivery, kind, settings.relative(ledger.path)), [ledger.path], not delivery.complete, delivery)
+
+
+def run_send_back(
+    settings: Settings,
+    period: Period,
+    items: list[SendBack],
+    directory: UnitDirectory,
+    clock: Clock,
+    sleep: Sleep,
+    progress: Progress,
+    dry_run: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> MailRun:
+    """The 退回重报 mails: drafts with `dry_run`, else sent and recorded in the period's send ledger.
+
+    A return already sent back (its round in the ledger) is not sent again.
+    """
+    out = settings.out_dir(period)
+    planned = plan_send_backs(items, directory, templates_from(settings.template_path), mail_context(settings, period))
+    ledger = Ledger(out / LEDGER_NAME)
+    if dry_run:
+        preview = Delivery()
+        paths, lines = write_drafts(planned, ledger, out / OUTBOX_FOLDER, settings.mail.sender, progress, set(), preview)
+        summary = [f"{KIND_SEND_BACK}（试运行，未发送）：{len(paths)} 封邮件草稿写入 {settings.relative(out / OUTBOX_FOLDER)}/，"
+                   "可用 Outlook 或 Foxmail 打开检查：", *lines]
+        return MailRun(summary, paths, False, preview)
+    password = smtp_password(settings.mail, os.environ if environ is None else environ)
+    delivery = deliver(planned, ledger, SmtpConnector(settings.mail, password), settings.mail.sender, clock, sleep,
+                       settings.mail.per_minute, progress)
+    if delivery.stopped is not None and not (delivery.sent or delivery.partly):
+        raise PyxlError(
+            f"{KIND_SEND_BACK}未能开始：{delivery.stopped.reply}。{delivery.stopped.advice}；"
+            f"已记入 {settings.relative(ledger.path)}，改正后重新运行即可。"
+        )
+    return MailRun(summarise(delivery, KIND_SEND_BACK, settings.relative(ledger.path)), [ledger.path],
+                   not delivery.complete, delivery)

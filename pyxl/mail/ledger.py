@@ -21,6 +21,7 @@ LEDGER_COLUMNS = ("类型", "轮次", "单位", "邮箱", "附件", "附件SHA25
 
 KIND_SEND = "分发"
 KIND_REMIND = "催报"
+KIND_SEND_BACK = "退回"  # a return sent back to be redone (退回重报); its round names the return sent back
 
 RESULT_OK = "成功"
 RESULT_FAILED = "失败"  # refused, dropped, login rejected: sent again on the next run
@@ -35,8 +36,8 @@ RESULT_BAD_ATTACHMENT = "附件不符"
 class LedgerLine:
     """One attempt to mail one address, as a row of the ledger (LEDGER_COLUMNS, in order)."""
 
-    kind: str  # 分发 / 催报
-    round: str  # 分发: the period (2025-06); 催报: the as-of date (2025-07-08)
+    kind: str  # 分发 / 催报 / 退回
+    round: str  # 分发: the period (2025-06); 催报: the as-of date (2025-07-08); 退回: period/SHA256 prefix of the return
     unit: str
     address: str
     attachment: str  # file name, empty when none

@@ -53,6 +53,10 @@ SHEET_CONF = "xlwings.conf"  # name fixed by xlwings: key/value pairs in A:B, no
 SHEET_BASELINE = "生成记录"
 BASELINE_HEADERS = ("设置项", "生成时 config.yaml 中的值")
 DATA_SHEETS = (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS, SHEET_SETTINGS)
+# 退回重报: the office lists the returns to send back (unit, its own note, whether to list the
+# checks' problems); the ribbon button of the same name sends them and writes the outcome.
+SHEET_SEND_BACK = "退回重报"
+SEND_BACK_HEADERS = ("单位", "退回意见", "附上校验问题", "处理结果")
 
 TASK_HEADERS = ("序号", "篇章", "分节", "任务内容", "牵头单位", "责任单位", "完成时限", "备注")
 INDICATOR_HEADERS = (
@@ -741,7 +745,7 @@ def read_master(path: Path, file_label: str = "") -> MasterData:
             "没有备份时把这个文件移走，再运行 pyxl build-workbook 重新生成。"
         ) from None
     data = MasterData(file=file_label or Path(path).name)
-    for name in (*DATA_SHEETS, SHEET_CONF, SHEET_BASELINE):
+    for name in (*DATA_SHEETS, SHEET_CONF, SHEET_BASELINE, SHEET_SEND_BACK):
         if name in book.sheet_names:
             data.sheets[name] = [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
     missing = [name for name in (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS) if name not in data.sheets]
@@ -751,3 +755,52 @@ def read_master(path: Path, file_label: str = "") -> MasterData:
             "也可以把这个文件移走后运行 pyxl build-workbook 重新生成。"
         )
     return data
+
+
+# ---------------------------------------------------------------- 退回重报
+
+
+@dataclass(frozen=True)
+class SendBackRequest:
+    """One return to send back: the unit as the office wrote it, its note, whether to list the checks' problems."""
+
+    unit: str
+    note: str = ""
+    with_problems: bool = True
+    row: int | None = None  # Excel row of the 退回重报 sheet it came from (None: from the command line)
+
+
+def send_back_rows() -> Rows:
+    """The empty 退回重报 sheet: its header."""
+    return [list(SEND_BACK_HEADERS)]
+
+
+def send_back_requests(rows: Rows) -> list[SendBackRequest]:
+    """The rows of the 退回重报 sheet still to send: a unit named and no 处理结果 yet."""
+    if not rows:
+        return []
+    columns = _header_index(rows, SEND_BACK_HEADERS[:1], SHEET_SEND_BACK)
+    found = []
+    for index, row in _data_rows(rows):
+        unit = cell_str(_cell(row, columns, "单位"))
+        if not unit or cell_str(_cell(row, columns, "处理结果")):
+            continue
+        listed = cell_str(_cell(row, columns, "附上校验问题"))
+        found.append(SendBackRequest(unit, cell_str(_cell(row, columns, "退回意见")), listed not in ("否", "n", "no", "false", "0"), index))
+    return found
+
+
+def send_back_result_rows(rows: Rows, results: dict[int, str]) -> Rows:
+    """The 退回重报 sheet with each sent row's 处理结果 written (Excel row → text)."""
+    rows = [list(row) for row in rows] or send_back_rows()
+    header = [cell_str(cell) for cell in rows[0]]
+    if "处理结果" not in header:
+        rows[0] = rows[0] + ["处理结果"]
+        header.append("处理结果")
+    column = header.index("处理结果")
+    for excel_row, text in results.items():
+        if 1 < excel_row <= len(rows):
+            cells = rows[excel_row - 1]
+            rows[excel_row - 1] = cells = cells + [None] * (column + 1 - len(cells))
+            cells[column] = text
+    return rows

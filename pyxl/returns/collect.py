@@ -44,7 +44,7 @@ from pyxl.common.values import Reading, is_percent_unit, looks_like_formula, rea
 from pyxl.distribution import layout
 from pyxl.mail.ledger import KIND_SEND, Ledger
 from pyxl.mail.ledger import LEDGER_NAME as SEND_LEDGER
-from pyxl.returns import evidence, parsed
+from pyxl.returns import evidence, parsed, sendback
 from pyxl.returns.archive import (
     append_ledger,
     store_file,
@@ -893,5 +893,6 @@ def read_archive(
         )
     kept.save()  # originals archived before the parsed forms were kept
     files = evidence.read_index(returns_dir)
-    return [evidence.with_evidence(item, [f for f in files if f.unit == item.unit]) for item in results]
+    checked = [evidence.with_evidence(item, [f for f in files if f.unit == item.unit]) for item in results]
+    return sendback.mark(checked, sendback.read_records(returns_dir))  # 退回重报 until a newer return arrives
 
