@@ -260,6 +260,31 @@ def stranger_from_the_future(base: Base) -> bytes:
                     received="from mx.example by mail.changqing.example; Thu, 03 Jul 2025 08:00:00 +0800")
 
 
+# ---- 佐证材料 that come with a genuine return: programs refused, names never trusted
+MAIL_DATE = "Thu, 03 Jul 2025 10:00:00 +0800"
+
+
+def program(tag: str) -> bytes:
+    """A Windows program's first bytes (never run: nothing here is ever opened), unique per case."""
+    return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 50 + b"This program cannot be run in DOS mode." + tag.encode("utf-8")
+
+
+def photo(tag: str) -> bytes:
+    """A JPEG's first bytes and some body, unique per case."""
+    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8 + tag.encode("utf-8") + b"\xff\xd9"
+
+
+def return_with(base: Base, note: str, *attachments: tuple[str, bytes]) -> bytes:
+    return an_email(FINANCE_MAIL, MAIL_DATE, [("区财政局.xlsx", base.genuine(note)), *attachments])
+
+
+def zipped_with(base: Base, note: str, *members: tuple[str, bytes]) -> bytes:
+    return a_zip([("区财政局.xlsx", base.genuine(note)), *members])
+
+
+EVIDENCE_LONG_NAME = ("区财政局二〇二五年六月份重点工作推进情况现场照片及佐证材料请查收" * 3)[:70] + ".jpg"
+
+
 # Nothing here writes .xls, so these two small files were made once by LibreOffice and are kept in
 # tests/data/hostile/ (`make_xls` remakes them): a cell at A60000, and one at IV3.
 XLS_FOLDER = Path(__file__).resolve().parent / "data" / "hostile"
@@ -339,6 +364,31 @@ HOSTILE: list[Hostile] = [
     Hostile("h24_formula_strings.xlsx", formula_strings,
             {("", "J5", "formula-text"), ("", "K5", "formula-text"), ("", "J6", "formula-text"),
              ("", "K6", "formula-text"), ("", "J7", "formula-text")}, genuine=1),
+    # ---- 佐证材料 beside a genuine return (pyxl.returns.evidence)
+    Hostile("h31_program_as_evidence.eml", lambda b: return_with(b, "exe", ("安装程序.exe", program("h31"))),
+            {("!安装程序.exe", None, "evidence-refused")}, genuine=1),
+    Hostile("h32_double_extension.eml", lambda b: return_with(b, "double", ("现场照片.jpg.exe", program("h32"))),
+            {("!现场照片.jpg.exe", None, "evidence-refused")}, genuine=1),
+    Hostile("h33_program_named_photo.eml", lambda b: return_with(b, "renamed", ("照片1.jpg", program("h33"))),
+            {("!照片1.jpg", None, "evidence-refused")}, genuine=1),
+    Hostile("h34_right_to_left_name.eml", lambda b: return_with(b, "rtl", ("照片\u202egpj.scr", program("h34"))),
+            {("!照片\u202egpj.scr", None, "evidence-refused")}, genuine=1),
+    Hostile("h35_hidden_extension.eml", lambda b: return_with(b, "spaces", ("验收报告.pdf                .exe", program("h35"))),
+            {("!验收报告.pdf                .exe", None, "evidence-refused")}, genuine=1),
+    Hostile("h36_macro_document.zip", lambda b: zipped_with(b, "docm", ("汇报材料.docm", b"PK\x03\x04 macro h36")),
+            {("!汇报材料.docm", None, "evidence-refused")}, genuine=1),
+    Hostile("h37_shortcut.zip", lambda b: zipped_with(b, "lnk", ("现场照片.lnk", b"L\x00\x00\x00\x01\x14\x02\x00 h37")),
+            {("!现场照片.lnk", None, "evidence-refused")}, genuine=1),
+    # a photo whose member name climbs out of the folder: kept as evidence, inside the evidence folder
+    Hostile("h38_evidence_path_traversal.zip", lambda b: zipped_with(b, "evidence slip", ("../../../../Windows/照片.jpg", photo("h38"))),
+            set(), genuine=1),
+    Hostile("h39_evidence_long_name.eml", lambda b: return_with(b, "longname", (EVIDENCE_LONG_NAME, photo("h39"))),
+            set(), genuine=1),
+    # a Word report is a zip inside: kept whole as evidence, never unpacked
+    Hostile("h40_word_report_not_unpacked.zip",
+            lambda b: zipped_with(b, "docx", ("验收报告.docx", a_zip([("word/document.xml", b"<w:document/> h40"),
+                                                                    ("word/media/evil.exe", program("h40"))]))),
+            set(), genuine=1),
     # ---- the file system
     Hostile("h25_link_outside.xlsx", None, {("", None, "file-not-regular")}, place=place_link_outside, archived=False),
     Hostile("h26_folder_link", None, {("", None, "file-not-regular")}, place=place_folder_link, archived=False),

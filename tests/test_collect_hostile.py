@@ -94,7 +94,9 @@ def _ledger_is_whole(settings, lines_before: int, source_prefix: str) -> list:
         archived = settings.root / line.file
         assert hashlib.sha256(archived.read_bytes()).hexdigest() == line.sha256, line
         assert len(archived.name.encode("utf-8")) <= MAX_NAME_BYTES
-        assert archived.parent == settings.returns_dir(PERIOD)  # never outside, whatever the member's path
+        # never outside, whatever the member's path: returns/<period>/, or its 佐证材料/<unit>/ for evidence
+        evidence = settings.returns_dir(PERIOD) / "佐证材料"
+        assert archived.parent == settings.returns_dir(PERIOD) or (line.status == "evidence" and archived.parent.parent == evidence)
     return [line for line in new if line.source.startswith(source_prefix)]
 
 

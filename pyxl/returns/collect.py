@@ -673,6 +673,8 @@ def collect(
         problems.extend(item.problems)
         if digest in known:
             duplicates += 1
+            if known[digest].unit and item.kind == "sheet":  # the same return again, now with its evidence
+                root_units.setdefault(item.source.split("!", 1)[0], set()).add(known[digest].unit)
             continue
         if item.path is not None:
             archived = relative(store_file(returns_dir, digest, item.name, item.path))

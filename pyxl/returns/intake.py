@@ -20,13 +20,16 @@ the whole inbox.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import os
+import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from email import policy
+from email import errors, policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
@@ -279,7 +282,7 @@ def _unmail(item: Item, depth: int, budget: Budget) -> list[Item]:
         members: list[Item] = []
         for index, part in enumerate(_attachments(message), start=1):
             name = part.get_filename() or f"附件{index}"
-            data = part.get_payload(decode=True) or b""
+            data = _payload(part)
             if part.get_content_type() == "message/rfc822":
                 inner = part.get_payload()
                 data = inner[0].as_bytes() if isinstance(inner, list) else bytes(str(inner), "utf-8")
@@ -318,6 +321,19 @@ def _unmsg(item: Item, depth: int, budget: Budget) -> list[Item]:
         members.extend(expand(PurePosixPath(name.replace("\\", "/")).name, f"{item.source}!{name}", data,
                               sender=item.sender, received=item.received, parent=item.source, depth=depth + 1, budget=budget))
     return members
+
+
+def _payload(part: EmailMessage) -> bytes:
+    """An attachment's bytes. A cut-off mail leaves base64 whose length is no multiple of 4, which the
+    e-mail library hands back still encoded: decode the whole groups, so the file is a cut-off file."""
+    data = part.get_payload(decode=True) or b""
+    if any(isinstance(defect, errors.InvalidBase64LengthDefect) for defect in part.defects):
+        text = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+        try:
+            return base64.b64decode(text[: len(text) - len(text) % 4])
+        except (binascii.Error, ValueError):
+            return data
+    return data
 
 
 def _received_stamp(message: EmailMessage) -> datetime | None:
