@@ -213,7 +213,7 @@ def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, fra
                 if math.isfinite(value):
                     sheet.write_number(row_number, col, value, formats["one_decimal" if one else "cell"])
                 text = f"{value:.1f}" if one else f"{value:g}"
-            elif table == "evidence" and column == "file" and links is not None:
+            elif table == "evidence" and column == "file" and links is not None and str(value):
                 text = str(value)  # the archived file, opened from the workbook's folder by a relative link
                 target = links(text)
                 if len(target) < 255:

@@ -284,8 +284,8 @@ def evidence_rows(returns: Iterable[UnitReturn], files: Sequence[EvidenceFile], 
                 continue
             names, photos = mentions(said)
             matched = files_for(said, own)
-            if not names and photos:  # 照片3张: the unit's photos
-                matched = [f for f in own if is_image(f.name)]
+            if photos:  # 照片3张: the unit's photos not named by a file name
+                matched += [f for f in own if is_image(f.name) and f not in matched]
             named.update(f.sha256 for f in matched)
             lacking = [m for m in names if not any(_matches(m, f.name) for f in own)]
             for entry in matched:
