@@ -149,7 +149,7 @@ def test_evidence_named_in_libreoffice_and_mailed_with_the_return_is_archived_in
     sheet = openpyxl.load_workbook(summary)["佐证材料"]
     header = [cell.value for cell in sheet[1]]
     assert header[:5] == ["序号", "任务内容", "单位", "期次", "填报的佐证材料"]
-    link_column = header.index("存档位置") + 1
+    link_column = header.index("文件") + 1  # the file's name opens the archived copy
     links = [sheet.cell(r, link_column).hyperlink for r in range(2, sheet.max_row + 1)]
     targets = [link.target for link in links if link is not None]
     assert len(targets) == 4

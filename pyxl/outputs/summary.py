@@ -80,7 +80,7 @@ _FILLS = {  # Excel's own "light red fill with dark red text" family
     "yellow": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
     "green": {"bg_color": "#C6EFCE", "font_color": "#006100"},
 }
-_WIDE = {"said", "text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message", "lead_categories", "contested"}  # wrapped, fixed width
+_WIDE = {"said", "task", "file", "text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message", "lead_categories", "contested"}  # wrapped, fixed width
 _MIN_WIDTH, _MAX_WIDTH, _WIDE_WIDTH = 6, 40, 50
 # Percentages are shown to one decimal everywhere: these columns always, and an indicator's
 # figures when its unit is %.
@@ -213,9 +213,10 @@ def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, fra
                 if math.isfinite(value):
                     sheet.write_number(row_number, col, value, formats["one_decimal" if one else "cell"])
                 text = f"{value:.1f}" if one else f"{value:g}"
-            elif table == "evidence" and column == "file" and links is not None and str(value):
-                text = str(value)  # the archived file, opened from the workbook's folder by a relative link
-                target = links(text)
+            elif table == "evidence" and column == "name" and links is not None and record[columns.index("file")]:
+                # the file's name opens the archived copy: a link relative to the workbook's folder
+                text = str(value)
+                target = links(str(record[columns.index("file")]))
                 if len(target) < 255:
                     sheet.write_url(row_number, col, f"external:{target}", formats["link"], string=text, tip="打开存档的佐证材料")
                 else:

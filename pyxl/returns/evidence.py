@@ -25,6 +25,7 @@ import csv
 import io
 import re
 from dataclasses import astuple, dataclass, fields, replace
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
@@ -242,6 +243,13 @@ def with_evidence(unit_return: UnitReturn, files: Sequence[EvidenceFile]) -> Uni
 # ---------------------------------------------------------------- the summary's list
 
 
+def _moment(text: str) -> datetime | str:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return text
+
+
 def evidence_rows(returns: Iterable[UnitReturn], files: Sequence[EvidenceFile], period: str,
                   duty: DutyTable | None = None) -> list[dict]:
     """EVIDENCE_COLUMNS records: each row's evidence with the files it names; then each unit's files no row names.
@@ -268,7 +276,7 @@ def evidence_rows(returns: Iterable[UnitReturn], files: Sequence[EvidenceFile], 
         return {
             "key": key, "task": task_text(key) if key else "", "unit": unit, "period": period, "said": said,
             "name": entry.name if entry else "", "size_kb": round(entry.size / 1024, 1) if entry else None,
-            "received": entry.received if entry else "", "file": entry.file if entry else "", "state": state,
+            "received": _moment(entry.received) if entry else None, "file": entry.file if entry else "", "state": state,
         }
 
     seen_units = set()
