@@ -5,7 +5,9 @@ Outlook .msg (intake, outlook); fetching the office mailbox over IMAP (mailbox);
 reading spreadsheets of every format with limits (readers); recognising and
 validating a return, and the 待确认 returns the office confirms (collect); the
 archive of originals and its ledger (archive); each original's parsed cells
-kept beside it, so a return is parsed once (parsed). Everything received is
+kept beside it, so a return is parsed once (parsed); the 佐证材料 that come
+with a return, archived per unit and indexed, never opened (evidence); the
+returns the office sent back to be redone (sendback). Everything received is
 hostile until read within limits.
 
 May import: pyxl.common, pyxl.document, pyxl.distribution (the sheet layout),
