@@ -33,7 +33,7 @@ from pyxl.common.errors import PyxlError
 from pyxl.common.period import Period
 from pyxl.demo.imapserver import LoopbackImapServer, free_port
 from dovecot_server import DOVECOT, DovecotServer
-from pyxl.returns import mailbox
+from pyxl.returns import evidence, mailbox
 from pyxl.returns.archive import read_ledger
 from pyxl.workspace import Workspace
 
@@ -98,6 +98,9 @@ def with_mailbox(settings, server, **changes):
     changed = settings.model_copy(update={"inbox_mail": mail})
     changed._root = settings.root
     return changed
+
+
+PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a photo of the site \xff\xd9"
 
 
 def answer(sender: str, unit: str, attachments: dict[str, bytes], *, quoted: bytes | None = None,
@@ -195,7 +198,9 @@ def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_no
     blank = sent_file(ws, TOWN).read_bytes()
     with imap_server(USER, PASSWORD, security="starttls", cert=certificate[0], key=certificate[1]) as server:
         server.deliver_many([
-            (answer("czj@changqing.example", UNIT, {"区财政局 2025年6月.xlsx": finance}, subject="Re: 报表"), at(3, 16, 5)),
+            # its 佐证材料 in the same reply: archived as the unit's evidence
+            (answer("czj@changqing.example", UNIT, {"区财政局 2025年6月.xlsx": finance, "现场照片.jpg": PHOTO}, subject="Re: 报表"),
+             at(3, 16, 5)),
             (plain("friend@example.org", "周末聚餐"), at(3, 18)),
             (notice_with_pdf(), at(4)),
             # some mail programs set no Message-ID: the message is known again by its headers, time and size
@@ -229,8 +234,11 @@ def test_answers_are_collected_from_the_mailbox_read_only_and_a_rerun_fetches_no
         assert any(code == "file-skipped" and file.endswith("会议通知.pdf") for file, code in codes)
         assert shown and shown[-1] == (5, 5)  # the five messages with attachments since the sheets were sent
 
-        ledger = {e.unit: e for e in read_ledger(settings.returns_dir(PERIOD)) if e.unit}
+        ledger = {e.unit: e for e in read_ledger(settings.returns_dir(PERIOD)) if e.unit and e.status != "evidence"}
         assert ledger[UNIT].sender == "czj@changqing.example"
+        [photo] = evidence.read_index(settings.returns_dir(PERIOD))
+        assert (photo.unit, photo.name, photo.came_with) == (UNIT, "现场照片.jpg", ledger[UNIT].file)
+        assert (settings.root / photo.file).read_bytes() == PHOTO and photo.received == "2025-07-03 16:05:00"
         records = mailbox.read_records(settings.returns_dir(PERIOD))
         assert len(records) == 5
         assert next(r for r in records if r.sender == "fgj@changqing.example").message_id.startswith("sha256:")
@@ -428,7 +436,7 @@ def test_outlook_msg_files_in_the_inbox_are_read_like_eml(ws, tmp_path):
     town = filled(sent_file(ws, TOWN), tmp_path / "文昌.xlsx").read_bytes()
     pingan = filled(sent_file(ws, "平安街道"), tmp_path / "平安.xlsx").read_bytes()
     outlook_message("czj@changqing.example", UNIT, datetime(2025, 7, 3, 8, 5, tzinfo=timezone.utc),
-                    {"区财政局6月.xlsx": finance}).save(ws.inbox_dir / "财政局回复.msg")
+                    {"区财政局6月.xlsx": finance, "验收报告.pdf": b"%PDF-1.4 acceptance"}).save(ws.inbox_dir / "财政局回复.msg")
     # the unit's address sending another unit's sheet: the sender check sees the .msg's sender
     outlook_message("fgj@changqing.example", OTHER, datetime(2025, 7, 4, 1, 0, tzinfo=timezone.utc),
                     {"文昌.xlsx": town}).save(ws.inbox_dir / "错发.msg")
@@ -450,6 +458,10 @@ def test_outlook_msg_files_in_the_inbox_are_read_like_eml(ws, tmp_path):
     assert ("inbox/坏的.msg", "archive-corrupt") in codes
     ledger = read_ledger(ws.returns_dir(PERIOD))
     assert next(e for e in ledger if e.unit == UNIT).sender == "czj@changqing.example"
+    # the PDF beside the sheet in the Outlook message is the unit's 佐证材料
+    [report] = evidence.read_index(ws.returns_dir(PERIOD))
+    assert (report.unit, report.name, report.source) == (UNIT, "验收报告.pdf", "inbox/财政局回复.msg!验收报告.pdf")
+    assert (ws.root / report.file).read_bytes() == b"%PDF-1.4 acceptance"
 
 
 class RecordingProxy(DroppingProxy):
