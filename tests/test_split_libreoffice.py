@@ -22,7 +22,7 @@ def _answers(path: Path) -> tuple[dict[str, object], dict[tuple[str, str], objec
     """Cells to type into every input column of every data row and the footer, and what each should read back."""
     ident = identity_of(path)
     header = int(ident[layout.ID_HEADER_ROW])
-    letters = "ABCDEFGHIJKL"
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     rows = data_rows(path)
     sheet = openpyxl.load_workbook(path)[ident[layout.ID_SHEET]]
     locked = {f"{letters[c]}{header + 1 + i}": sheet.cell(header + 1 + i, c + 1).protection.locked for i in range(len(rows)) for c in range(len(layout.COLUMNS))}
@@ -38,6 +38,7 @@ def _answers(path: Path) -> tuple[dict[str, object], dict[tuple[str, str], objec
             "进展情况": f"第{offset + 1}行进展：已开工建设，完成投资“{offset}”亿元。",
             "存在问题": "要素保障不足" if offset % 2 else "无",
             "下步措施": "加强调度，倒排工期",
+            "佐证材料": f"现场照片{offset + 1}张；验收报告{offset}.pdf",
         }
         for title, value in values.items():
             address = f"{letters[layout.COLUMNS.index(title)]}{excel_row}"
