@@ -340,7 +340,8 @@ def send_back_returns(
         rows = plan.rows[unit]
         buffer = io.BytesIO()
         write_unit_workbook(buffer, unit, str(period), rows, reply_by, previous={row.key: row for row in returned.rows},
-                            password=settings.split.sheet_password, year=duty.year, key=key, as_returned=True)
+                            password=settings.split.sheet_password, year=duty.year, key=key, as_returned=True,
+                            footer_values={"填报人": returned.filled_by, "联系电话": returned.phone})
         data = buffer.getvalue()
         path = write_bytes_atomic(folder / f"{Path(plan.file_name(unit)).stem}_{SEND_BACK_FOLDER}.xlsx", data)
         outputs.append(path)
@@ -486,6 +487,11 @@ def collect_returns(
           if earlier else []),
         f"目前共有 {len(current)} 个单位报送，其中 {accepted} 个采用、{len(current) - accepted} 个退回待改。",
     ]
+    evidence_lines = [e for e in entries if e.status == "evidence"]
+    if evidence_lines:
+        owners = list(dict.fromkeys(e.unit for e in evidence_lines))
+        summary.append(f"佐证材料：本次收到 {len(evidence_lines)} 个文件（{'、'.join(owners[:5])}{'等' if len(owners) > 5 else ''}），"
+                       f"已按单位原样归档在 {settings.relative(settings.returns_dir(period) / '佐证材料')}/。")
     waiting = collect.pending_returns(settings.returns_dir(period), str(period))
     if waiting:
         summary.append(

@@ -114,6 +114,7 @@ def test_evidence_named_in_libreoffice_and_mailed_with_the_return_is_archived_in
     found = {(p.file.rsplit("!", 1)[-1], p.cell, p.code) for p in result.problems}
     assert found == {("安装.exe", None, "evidence-refused"), ("区财政局6月报表.xlsx", "M8", "evidence-missing")}
     assert result.exit_code == 1  # a program came in: the office acts on it
+    assert f"佐证材料：本次收到 4 个文件（{UNIT}），已按单位原样归档在 returns/2025-06/佐证材料/。" in result.summary
 
     # archived per unit, byte for byte, indexed with size, hash, when and which return it came with
     folder = ws.returns_dir(PERIOD) / "佐证材料" / UNIT

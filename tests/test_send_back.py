@@ -116,6 +116,7 @@ def test_send_back_mails_each_cell_and_the_note_and_the_redone_sheet_is_collecte
     assert sheet["J5"].value == "2 项目按计划推进" and sheet["M7"].value == "专项债申报表.pdf"
     assert sheet["G6"].value == 4.2 and sheet["H7"].value is None  # the figure read; the bad percentage left to redo
     assert "退回重报" in sheet["A3"].value
+    assert (sheet["B11"].value, sheet["B12"].value, sheet["B13"].value) == ("张三", "0531-87221234", None)  # who filled it; a new date
     ident = {row[0].value: row[1].value for row in book[layout.IDENTITY_SHEET].iter_rows()}
     assert (ident[layout.ID_UNIT], ident[layout.ID_PERIOD], ident[layout.ID_VERSION]) == (UNIT, "2025-06", "2")
 

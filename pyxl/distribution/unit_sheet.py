@@ -147,6 +147,7 @@ def write_unit_workbook(
     year: int | None = None,
     key: bytes | None = None,
     as_returned: bool = False,
+    footer_values: Mapping[str, str] | None = None,
 ) -> str:
     """Write the unit's workbook to `path` or a binary file object; return the sheet name.
 
@@ -158,7 +159,8 @@ def write_unit_workbook(
     in the title (default: the period's year). The file's bytes depend only
     on the arguments, so a re-run gives the same file. `as_returned`: the
     sheet is sent back to be redone, pre-filled with what the unit returned
-    (`previous`), evidence named included.
+    (`previous`), evidence named included; `footer_values` fills footer
+    cells by label (填报人, 联系电话) with what the unit wrote before.
     """
     period = str(period)
     year = year or int(period[:4])
@@ -269,7 +271,11 @@ def write_unit_workbook(
     for label in layout.FOOTER_LABELS:
         down, col = layout.FOOTER_PLACES[label]
         sheet.write_string(footer + down, col, label, fmt["footer_label"])
-        sheet.write_blank(footer + down, col + 1, None, fmt["footer_date" if label == "填报日期" else "footer_value"])
+        known = (footer_values or {}).get(label, "")
+        if known and label != "填报日期":  # a new date is the clerk's to write
+            sheet.write_string(footer + down, col + 1, known, fmt["footer_value"])
+        else:
+            sheet.write_blank(footer + down, col + 1, None, fmt["footer_date" if label == "填报日期" else "footer_value"])
     for down in {down for down, _ in layout.FOOTER_PLACES.values()}:
         sheet.set_row(footer + down, 24)
     text = instructions(due_date, prefilled, as_returned)
