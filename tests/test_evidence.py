@@ -181,6 +181,7 @@ def test_a_zip_of_return_and_photos_is_attributed_and_photos_from_strangers_are_
         archive.writestr("区财政局/报表.xlsx", returned.read_bytes())
         archive.writestr("区财政局/照片/1.jpg", _jpeg((1, 2, 3)))
         archive.writestr("区财政局/照片/2.jpg", _jpeg((4, 5, 6)))
+        archive.writestr("区财政局/照片/2 - 副本.jpg", _jpeg((4, 5, 6)))  # the same photo twice: kept once
     (ws.inbox_dir / "区财政局.zip").write_bytes(packed.getvalue())
     (ws.inbox_dir / "陌生人.eml").write_bytes(mail("someone@mail.example", "Thu, 03 Jul 2025 08:00:00 +0800",
                                                  [("现场.jpg", _jpeg((7, 8, 9)))]))
@@ -189,7 +190,8 @@ def test_a_zip_of_return_and_photos_is_attributed_and_photos_from_strangers_are_
     # two photos of the three named: a warning on the row; the stranger's photo is no unit's evidence
     assert found == {("inbox/区财政局.zip!区财政局/报表.xlsx", "M5", "evidence-missing"),
                      ("inbox/陌生人.eml!现场.jpg", None, "file-skipped")}
-    assert sorted(e.name for e in evidence.read_index(ws.returns_dir(PERIOD))) == ["1.jpg", "2.jpg"]
+    index = evidence.read_index(ws.returns_dir(PERIOD))
+    assert len(index) == 2 and {e.sha256 for e in index} == {hashlib.sha256(_jpeg(c)).hexdigest() for c in ((1, 2, 3), (4, 5, 6))}
 
 
 def test_evidence_from_the_hostile_corpus_stays_inside_its_folder_whole_and_cut_by_bytes(ws, tmp_path):

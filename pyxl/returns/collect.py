@@ -623,6 +623,10 @@ def collect(
 
     def archive_other(item: Item, digest: str) -> None:
         """A file not a spreadsheet: a unit's evidence when its e-mail or zip says whose, else archived and skipped as before."""
+        nonlocal duplicates
+        if digest in known:  # the same photo twice in one mail: stored and indexed once
+            duplicates += 1
+            return
         origin = item.source.split("!", 1)[0]
         # whose: the unit whose return came in the same e-mail or zip, else the one unit the sender's address belongs to
         units = root_units.get(origin) or (set(lookup.owners.get(item.sender.lower(), [])) if item.sender else set())
