@@ -271,7 +271,7 @@ def _send_back(book: WorkbookAdapter, workspace: Workspace, period: Callable[[],
         return pipeline.StepResult(summary=["没有需要发送的退回邮件。", *(_left_out(delivery) if delivery else []), *preview.summary],
                                    outputs=preview.outputs)
     question = "\n".join([
-        f"已生成退回重报邮件草稿（.eml，在输出文件夹的 outbox 中），附上各单位已填好原内容的填报表。",
+        "已生成退回重报邮件草稿（.eml，在输出文件夹的 outbox 中），附上各单位已填好原内容的填报表。",
         f"将退回 {len(delivery.planned)} 个单位的报表：{_names(list(delivery.planned))}。退回后在其重新报送前按「报表被退回」统计。",
         *_left_out(delivery),
         "现在发送吗？选「否」只保留草稿，不发送、不记为退回。",

@@ -300,7 +300,7 @@ def send_back_returns(
     from pyxl.distribution.unit_sheet import write_unit_workbook
     from pyxl.mail import deliver as mail
     from pyxl.master import rows as master_rows
-    from pyxl.returns import archive, sendback
+    from pyxl.returns import sendback
 
     workspace.check_built_for_this_district()
     settings, duty = workspace.settings, workspace.duty

@@ -12,7 +12,6 @@ import csv
 import email
 import email.policy
 from datetime import date, datetime
-from pathlib import Path
 
 import openpyxl
 import pytest
