@@ -286,3 +286,26 @@ def test_the_command_line_collects_evidence_and_the_summary_names_it(ws, tmp_pat
     rows = list(openpyxl.load_workbook(ws.out_dir(PERIOD) / "汇总_2025-06.xlsx")["佐证材料"].values)
     assert [(r[0], r[2], r[5], r[8]) for r in rows[1:]] == [("32", UNIT, "申报材料.pdf", "已收到")]
     assert os.path.exists(ws.root / rows[1][9])
+
+
+def test_the_live_master_gets_the_same_evidence_rows_as_the_summary(ws, tmp_path):
+    from pyxl.excel import run_button
+    from pyxl.master.memory import MemoryBook
+
+    returned = tmp_path / "r.xlsx"
+    book = fill(openpyxl.load_workbook(sent_sheet(ws)))
+    book.worksheets[0]["M5"] = "验收报告.pdf；照片1张"
+    book.save(returned)
+    (ws.inbox_dir / "报表.eml").write_bytes(mail(FINANCE, "Thu, 03 Jul 2025 08:10:00 +0800", [
+        ("r.xlsx", returned.read_bytes()), ("验收报告.pdf", _pdf("y")), ("现场.jpg", _jpeg((9, 9, 9)))]))
+    pipeline.build_workbook(Workspace.load(ws), now=datetime(2025, 7, 1, 8, 0))
+    master = MemoryBook.open(ws.workbook_path)
+    run_button(master, "collect_returns", datetime(2025, 7, 3, 9, 0))
+    run_button(master, "consolidate_period", datetime(2025, 7, 4, 9, 0))
+    live = master.read_table("佐证材料")
+    summary = [list(row) for row in openpyxl.load_workbook(ws.out_dir(PERIOD) / "汇总_2025-06.xlsx")["佐证材料"].values]
+    assert live[0] == summary[0]
+    column = live[0].index("文件")
+    assert sorted((r[0], r[column]) for r in live[1:]) == sorted((r[0], r[column]) for r in summary[1:]) == [
+        ("2", "现场.jpg"), ("2", "验收报告.pdf")]
+    assert all((ws.root / r[live[0].index("存档位置")]).is_file() for r in live[1:])
