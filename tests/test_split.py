@@ -180,7 +180,10 @@ def test_only_input_columns_and_footer_values_are_unlocked(book_path):
         assert all(sheet.cell(r, c).protection.locked for c in range(1, len(layout.COLUMNS) + 1))
     for r in range(header + 1, header + 6):
         locked = [sheet.cell(r, c).protection.locked for c in range(1, len(layout.COLUMNS) + 1)]
-        assert locked == [True] * len(layout.LOCKED_COLUMNS) + [False] * len(layout.INPUT_COLUMNS)
+        # a lead's task row also takes a request for a new deadline; a target row or a responsible unit's row does not
+        asks_request = "-" not in layout.cell_text(sheet.cell(r, 1).value) and sheet.cell(r, 3).value == layout.ROLE_LEAD
+        reports = len(layout.INPUT_COLUMNS) - len(layout.REQUEST_COLUMNS)
+        assert locked == [True] * len(layout.LOCKED_COLUMNS) + [False] * reports + [not asks_request] * len(layout.REQUEST_COLUMNS)
     footer = header + 5 + 2
     for label in layout.FOOTER_LABELS:
         down, col = layout.FOOTER_PLACES[label]
@@ -480,9 +483,11 @@ def test_a_task_whose_targets_repeat_it_is_asked_once(settings):
     asked = {key: [layout.COLUMNS[c - 1] for c in range(7, len(layout.COLUMNS) + 1) if not sheet.cell(r, c).protection.locked] for key, r in rows.items() if key[:1].isdigit()}
     assert sheet.cell(rows["2-1"], 2).value == "（同上）"
     assert asked["2-1"] == ["本期完成值"]
-    assert asked["2"] == ["完成进度(%)", "状态", "进展情况", "存在问题", "下步措施", "佐证材料"]
-    # each input column is asked once for task 2 across its two rows
+    assert asked["2"] == ["完成进度(%)", "状态", "进展情况", "存在问题", "下步措施", "佐证材料", "申请新完成时限", "申请理由"]
+    # each input column is asked once for task 2 across its two rows (a request on the task row only)
     assert sorted(asked["2"] + asked["2-1"]) == sorted(layout.INPUT_COLUMNS)
+    requests = [layout.COLUMNS.index(t) + 1 for t in layout.REQUEST_COLUMNS]
+    assert [sheet.cell(rows["2-1"], c).protection.locked for c in requests] == [True, True]
     # no two rows of any unit's sheet show the same task text
     for book_path in settings.distribution_dir("2025-06").glob("*.xlsx"):
         texts = [layout.cell_text(r[1]) for r in data_rows(book_path) if layout.cell_text(r[1]) != "（同上）"]

@@ -67,6 +67,8 @@ def stretch_exceeds_in(phrase: str) -> bool:
 class Deadline:
     phrase: str  # 6月份竣工, 年底前 …
     date: date | None  # None for vague phrases (尽快)
+    # a deadline moved by the office (pyxl.common.life): phrase is 已延期/已调整, `was` the old wording (6月底)
+    was: str = ""
 
 
 @dataclass
@@ -255,6 +257,8 @@ class ReturnRow:
     issues: str = ""  # 存在问题
     next_steps: str = ""  # 下步措施
     evidence: str = ""  # 佐证材料: the evidence files the clerk names for the row (照片3张；验收报告.pdf)
+    requested_deadline: date | None = None  # 申请新完成时限 (a request for 延期, pyxl.common.life)
+    request_reason: str = ""  # 申请理由
     cell_row: int | None = None  # the Excel row it was read from
 
 

@@ -32,7 +32,11 @@ COLUMNS: tuple[str, ...] = (
     "存在问题",
     "下步措施",
     "佐证材料",
+    "申请新完成时限",
+    "申请理由",
 )
+# Columns a lead unit fills only when it asks for a new deadline (a request is optional).
+REQUEST_COLUMNS: tuple[str, ...] = ("申请新完成时限", "申请理由")
 LOCKED_COLUMNS: tuple[str, ...] = COLUMNS[:6]
 INPUT_COLUMNS: tuple[str, ...] = COLUMNS[6:]
 # The columns each template version wrote: sheets sent before an upgrade come back in their own
@@ -52,6 +56,8 @@ INPUT_FIELDS = {
     "存在问题": "issues",
     "下步措施": "next_steps",
     "佐证材料": "evidence",
+    "申请新完成时限": "requested_deadline",
+    "申请理由": "request_reason",
 }
 ROLE_LEAD = "牵头"
 ROLE_RESPONSIBLE = "责任"

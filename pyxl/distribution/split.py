@@ -96,7 +96,12 @@ def task_deadline_text(task: Task) -> str:
     """完成时限 of a task row: each deadline phrase with its date when it has one."""
     parts = []
     for deadline in task.deadlines:
-        parts.append(f"{deadline.phrase}（{chinese_date(deadline.date)}）" if deadline.date else deadline.phrase)
+        if deadline.was and deadline.date:  # moved by the office: the new date, and what it was (pyxl.common.life)
+            parts.append(f"{chinese_date(deadline.date)}（原{deadline.was}，{deadline.phrase}）")
+        elif deadline.date:
+            parts.append(f"{deadline.phrase}（{chinese_date(deadline.date)}）")
+        else:
+            parts.append(deadline.phrase)
     return "；".join(parts)
 
 
@@ -124,7 +129,10 @@ def task_rows(task: Task, role: str) -> list[SheetRow]:
     the task row asks everything else (progress, status, the texts) once.
     """
     single = role == layout.ROLE_LEAD and repeats_task(task)
-    task_asks = tuple(c for c in layout.INPUT_COLUMNS if c != "本期完成值") if single else layout.INPUT_COLUMNS
+    # only a lead unit may ask for a new deadline, once per task (on the task row)
+    reports = tuple(c for c in layout.INPUT_COLUMNS if c not in layout.REQUEST_COLUMNS)
+    task_asks = layout.INPUT_COLUMNS if role == layout.ROLE_LEAD else reports
+    task_asks = tuple(c for c in task_asks if c != "本期完成值") if single else task_asks
     rows = [SheetRow(task.number, task.number, None, task.text, role, "", "", task_deadline_text(task), asks=task_asks)]
     if role == layout.ROLE_LEAD:
         for i, target in enumerate(task.targets):
@@ -132,7 +140,7 @@ def task_rows(task: Task, role: str) -> list[SheetRow]:
                 SheetRow(
                     task.target_key(i), task.number, i, SAME_AS_ABOVE if single else target.phrase, role,
                     target.metric, target_text(target), _target_deadline_text(target),
-                    asks=("本期完成值",) if single else layout.INPUT_COLUMNS,
+                    asks=("本期完成值",) if single else reports,
                 )
             )
     return rows

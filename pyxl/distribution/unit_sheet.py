@@ -32,14 +32,17 @@ _RESERVED_SHEET_NAMES = {"history", layout.IDENTITY_SHEET.lower()}
 
 # Column widths in Excel character units, in layout.COLUMNS order: wide for
 # the texts people read and write, narrow for codes and numbers.
-_WIDTHS = (9, 42, 10, 14, 14, 12, 11, 9, 11, 30, 20, 20, 20)
+# The request columns at the end (申请新完成时限, 申请理由) are used now and then: kept narrow,
+# with 佐证材料, so the sheet still prints one landscape A4 page wide at a legible size.
+_WIDTHS = (8, 42, 9, 12, 12, 12, 10, 9, 11, 30, 16, 16, 16, 11, 14)
 _LAST_COL = len(layout.COLUMNS) - 1
 _COL = {title: i for i, title in enumerate(layout.COLUMNS)}
 _HEADER_ROW = 4  # 1-based: title, unit/due date, instructions, then the header
 # Cell format of each locked column (SheetRow.locked_values order); a target row uses its "_target" twin.
 _LOCKED_STYLES = ("key", "text", "center", "text", "text", "center")
 # Cell format of each input column: numbers right-aligned, the status centred, texts left.
-_INPUT_STYLES = {title: {"本期完成值": "input_number", "完成进度(%)": "input_number", "状态": "input_center"}.get(title, "input")
+_INPUT_STYLES = {title: {"本期完成值": "input_number", "完成进度(%)": "input_number", "状态": "input_center",
+                         "申请新完成时限": "input_date"}.get(title, "input")
                  for title in layout.INPUT_COLUMNS}
 _NUMBER_LIMIT = 999_999_999_999  # any realistic year-to-date value, negative growth included
 
@@ -99,6 +102,8 @@ def instructions(due_date: date, prefilled: bool, as_returned: bool = False) -> 
         "2. 序号带“-”的行（如 43-1）是本单位牵头任务的量化指标：本期完成值填写年初至本期末的累计数（增速类填累计增速），只填数字，不带单位。",
         "3. 完成进度(%) 填 0—100 之间的数字；状态从下拉列表选择：" + "、".join(STATUSES) + "。",
         "   佐证材料：写明本行的佐证材料及文件名（如“照片3张；验收报告.pdf”），文件（照片、PDF、Word 等）与本表作为同一封邮件的附件发送，或与本表一起打包成一个 .zip；不要发送可执行程序。",
+        "   牵头任务确需延期完成的，在该任务行的“申请新完成时限”填日期（如 2025-09-30）、“申请理由”写明原因，两项都要填；"
+        "督查室审核后，同意的在下期表中改为新时限，不同意的在催报或督办单中告知。",
         "4. 请不要增删行列、改动表名或删除隐藏的工作表，否则报回后无法自动识别；用 Excel 或 WPS 填写均可，保存为 .xlsx 格式。",
         f"5. 请于 {chinese_date(due_date)}（星期{_weekday(due_date)}）前将本文件作为附件回复至督查室邮箱，文件名可不修改。",
     ]
@@ -263,6 +268,16 @@ def write_unit_workbook(
                 "error_title": "请从列表选择", "error_message": "状态只能是：" + "、".join(STATUSES) + "。",
             },
         )
+        asking = [xl_rowcol_to_cell(first + i, _COL["申请新完成时限"]) for i, row in enumerate(rows)
+                  if "申请新完成时限" in row.asks]
+        if asking:
+            sheet.data_validation(asking[0] + ":" + asking[0], {
+                "validate": "date", "criteria": "between",
+                "minimum": date(year, 1, 1), "maximum": date(year + 5, 12, 31), "multi_range": " ".join(asking),
+                "input_title": "申请新完成时限", "input_message": "确需延期时填写日期，如 2025-09-30，并在右侧填写申请理由；不申请则留空。",
+                "error_title": "请填写日期", "error_type": "stop",
+                "error_message": "申请新完成时限只能填日期，如 2025-09-30。",
+            })
         # 序号 is text on purpose (43 and 43-1 alike): no green "number stored as text" marks.
         sheet.ignore_errors({"number_stored_as_text": f"A{first + 1}:A{last + 1}"})
 
@@ -377,6 +392,7 @@ def _formats(book: "xlsxwriter.Workbook") -> dict[str, "xlsxwriter.format.Format
         "input": unlocked,
         "input_center": {**unlocked, "align": "center"},
         "input_number": {**unlocked, "align": "right"},
+        "input_date": {**unlocked, "align": "center", "num_format": "yyyy-mm-dd"},
         "footer_label": {"font_name": "宋体", "font_size": 11, "bold": True, "align": "right"},
         "footer_value": {"font_name": "宋体", "font_size": 11, "locked": False, "bottom": 1, "bg_color": "#FFF2CC"},
         "footer_date": {

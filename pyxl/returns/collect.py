@@ -32,7 +32,7 @@ import hmac
 import itertools
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Callable, Sequence
 
@@ -102,6 +102,8 @@ PERCENT_RANGE = _code("percent-out-of-range", "error", "「完成进度(%)」不
 STATUS_INVALID = _code("status-invalid", "error", "「状态」不是可选的四项之一（已完成、按计划推进、滞后、未启动）：请从下拉列表中选择。")
 FORMULA_NO_VALUE = _code("formula-no-value", "error", "单元格是公式但没有保存计算结果：请在 Excel/WPS 中打开、重新计算并保存，或直接填数值。")
 FORMULA_TEXT = _code("formula-text", "warning", "单元格文字以 = + - @ 开头、形如公式（如 =HYPERLINK(...) 或 DDE 命令 =cmd…）：只按文字保存，不会执行；请核对内容。")
+REQUEST_DATE_INVALID = _code("request-date-invalid", "warning", "「申请新完成时限」不是日期（如写了「三季度」「9月底」）：延期申请未受理，报表其余内容照常采用；确需延期请填日期（如 2025-09-30）并写明理由后重报。")
+REQUEST_INCOMPLETE = _code("request-incomplete", "warning", "延期申请只填了「申请新完成时限」和「申请理由」中的一项：申请未受理，报表其余内容照常采用；确需延期请两项都填后重报。")
 RETURN_EMPTY = _code("return-empty", "error", "报表中所有填报栏都是空的：请填写后重发。")
 
 # （2025年6月） in the title; sheets sent by earlier versions wrote （2025-06）
@@ -397,6 +399,7 @@ def read_return(
                 # Excel stores "60%" typed by the clerk as 0.6 shown as 60%: read what they see
                 raw = PercentCell(raw)
             _read_input(check, row, title_text, raw, place, target_units.get(key, ""))
+        _check_request(check, row, r, columns)
         result.rows.append(row)
     formula_outside = [c for c in formula_cells if c not in {p.cell for p in check.problems}]
     for place in formula_outside:
@@ -484,9 +487,54 @@ def _read_input(check: _Checker, row: ReturnRow, title_text: str, raw: object, p
             row.status = status
         else:
             check.add(STATUS_INVALID, f"「状态」填的是「{status[:20]}」，应为 {'、'.join(STATUSES)} 之一：请从下拉列表中选择。", cell=place)
+    elif title_text == "申请新完成时限":
+        day = request_date(raw)
+        if day is None:
+            check.add(REQUEST_DATE_INVALID, f"「申请新完成时限」填的是「{as_text(raw)[:20]}」，不是日期：延期申请未受理；"
+                                            "确需延期请填日期（如 2025-09-30）并写明理由后重报。", cell=place)
+        else:
+            row.requested_deadline = day
     else:
         # Kept exactly as typed (a leading = stays text): outputs write it as text.
         setattr(row, layout.INPUT_FIELDS[title_text], raw if isinstance(raw, str) else as_text(raw))
+
+
+_DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+def request_date(raw: object) -> date | None:
+    """申请新完成时限 as the clerk meant it: a date cell, or a date typed as text (2025-09-30, 2025/9/30, 2025年9月30日)."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    found = _DATE_TEXT.match(as_text(raw).translate(_FULL_WIDTH_DIGITS)) if isinstance(raw, str) else None
+    if found is None:
+        return None
+    try:
+        return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+    except ValueError:  # 2025-02-30
+        return None
+
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９／－．", "0123456789/-.")
+
+
+def _check_request(check: _Checker, row: ReturnRow, excel_row: int, columns: dict[str, int]) -> None:
+    """A request needs both a date and a reason; one without the other is not taken (a problem on the empty cell)."""
+    if not all(t in columns for t in layout.REQUEST_COLUMNS):
+        return
+    date_place = cell_name(excel_row, columns["申请新完成时限"])
+    if any(p.cell == date_place and p.code == REQUEST_DATE_INVALID for p in check.problems):
+        row.request_reason = ""
+        return
+    has_date, has_reason = row.requested_deadline is not None, bool(row.request_reason.strip())
+    if has_date == has_reason:
+        return
+    empty = "申请理由" if has_date else "申请新完成时限"
+    check.add(REQUEST_INCOMPLETE, f"延期申请缺少「{empty}」：申请未受理；确需延期请两项都填后重报。",
+              cell=cell_name(excel_row, columns[empty]))
+    row.requested_deadline, row.request_reason = None, ""
 
 
 def _check_locked(check: _Checker, sheet: Sheet, columns: dict[str, int], found: dict[str, int],
