@@ -187,6 +187,21 @@ def cmd_send_back(workspace: Workspace, args: argparse.Namespace) -> pipeline.St
                                       dry_run=args.dry_run, progress=_terminal_progress)
 
 
+def cmd_decide(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    if (args.approve or args.refuse or args.adjust) and not args.task:
+        raise PyxlError("审批或调整须用 --task 写明任务序号，如 pyxl decide --task 12 --approve。")
+    result = "同意" if args.approve else "不同意" if args.refuse else None
+    return pipeline.decide_requests(
+        workspace, _resolve_period(workspace, args.period), now=datetime.now(), task=args.task, unit=args.unit,
+        result=result, new_deadline=args.deadline, decided=args.date, note=args.note or "", adjust=args.adjust)
+
+
+def cmd_close(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
+    period = _resolve_period(workspace, args.period)
+    return pipeline.close_tasks(workspace, period, as_of=_as_of(args, period), now=datetime.now(), task=args.task,
+                                day=args.date, note=args.note or "", undo=args.undo)
+
+
 def cmd_consolidate(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
     period = _resolve_period(workspace, args.period)
     return pipeline.consolidate_period(workspace, period, as_of=_as_of(args, period))
@@ -273,6 +288,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--note", metavar="退回意见", help="督查室的退回意见，写进邮件（与 --unit 同用）")
     sub.add_argument("--note-only", action="store_true", help="只写退回意见，不列出校验发现的问题")
     sub.add_argument("--dry-run", action="store_true", help="不发送，只在 outbox/ 写出邮件草稿（.eml），不记为退回")
+
+    sub = command("decide", cmd_decide, "审批延期申请：列出各单位的申请，记录同意或不同意；或由督查室直接调整完成时限")
+    _add_period(sub)
+    sub.add_argument("--task", metavar="序号", help="要审批（或调整）的任务序号")
+    sub.add_argument("--unit", metavar="单位", help="同一任务有几个单位申请时，写明是哪个单位的申请")
+    verdict = sub.add_mutually_exclusive_group()
+    verdict.add_argument("--approve", action="store_true", help="同意延期")
+    verdict.add_argument("--refuse", action="store_true", help="不同意延期（用 --note 写明理由，会在催报和督办单中告知该单位）")
+    verdict.add_argument("--adjust", action="store_true", help="督查室直接调整完成时限（须写 --deadline）")
+    sub.add_argument("--deadline", type=_date, metavar="日期", help="新完成时限，如 2025-09-30（同意时默认为申请的日期）")
+    sub.add_argument("--date", type=_date, metavar="日期", help="审批日期（默认今天）：决定从该日期所在的期次起生效")
+    sub.add_argument("--note", metavar="说明", help="说明或不同意的理由")
+
+    sub = command("close", cmd_close, "销号：列出牵头单位都报已完成、待销号的任务，确认销号或撤销销号")
+    _add_period(sub)
+    _add_as_of(sub)
+    sub.add_argument("--task", metavar="序号", help="要销号（或撤销销号）的任务序号")
+    sub.add_argument("--undo", action="store_true", help="撤销销号")
+    sub.add_argument("--date", type=_date, metavar="日期", help="销号日期（默认今天）：从该日期所在的期次起生效")
+    sub.add_argument("--note", metavar="说明", help="说明")
 
     sub = command("consolidate", cmd_consolidate, "汇总本期报送并预警，写出 汇总_<期次>.xlsx")
     _add_period(sub)

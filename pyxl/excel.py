@@ -289,6 +289,20 @@ def _open_folder(book: WorkbookAdapter, workspace: Workspace, period: Callable[[
     return result
 
 
+def _decide(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
+    """Requests of the returns into 申请审批 (the staff decide in the sheet itself; the book was saved first)."""
+    result = pipeline.decide_requests(workspace, period(), now=now, write=False)
+    book.write_table(master.SHEET_REQUESTS, excel_values(result.data))
+    return result
+
+
+def _close(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
+    """Tasks waiting for 销号 into the 销号 sheet (the staff fill in the date there)."""
+    result = pipeline.close_tasks(workspace, period(), as_of=now.date(), now=now, write=False)
+    book.write_table(master.SHEET_CLOSURES, excel_values(result.data))
+    return result
+
+
 # button id → what it runs: (book, workspace, period, now) → StepResult
 STEPS: dict[str, Callable[..., pipeline.StepResult]] = {
     "parse_document": _parse_document,
@@ -298,6 +312,8 @@ STEPS: dict[str, Callable[..., pipeline.StepResult]] = {
         workspace, period(), None, now=now, progress=lambda done, total, text: book.status(f"{TITLE}：{done}/{total} {text}")),
     "confirm_returns": _confirm,
     "send_back_returns": _send_back,
+    "decide_requests": _decide,
+    "close_tasks": _close,
     "consolidate_period": lambda book, workspace, period, now: pipeline.consolidate_period(workspace, period(), as_of=now.date()),
     "write_report": lambda book, workspace, period, now: pipeline.write_report(workspace, period(), as_of=now.date()),
     "open_output_folder": _open_folder,

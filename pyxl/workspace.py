@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 from pyxl.common.config import Settings
+from pyxl.common.life import TaskLife
 from pyxl.common.errors import PyxlError
 from pyxl.common.model import DutyTable, UnitDirectory
 from pyxl.common.period import Period
@@ -180,6 +181,28 @@ class Workspace:
     def unit_problems(self) -> list[Problem]:
         """Problems of the 单位 sheet's cells the directory was read from."""
         return self._units[1]
+
+    @cached_property
+    def _life(self) -> tuple[TaskLife, list[Problem]]:
+        if self.saved is None:
+            return TaskLife(), []
+        return self.saved.task_life()
+
+    @property
+    def life(self) -> TaskLife:
+        """The office's decisions on the tasks (申请审批, 销号 in the master): deadlines moved, tasks closed."""
+        return self._life[0]
+
+    @property
+    def life_problems(self) -> list[Problem]:
+        """Problems of the 申请审批 and 销号 cells the decisions were read from."""
+        return self._life[1]
+
+    def duty_in(self, period: Period) -> DutyTable:
+        """The duty table as it stands in `period`: deadlines moved by decisions, closed (销号) tasks left out."""
+        duty = self.life.apply(self.duty, str(period))
+        closed = self.life.closed(str(period))
+        return replace(duty, tasks=[t for t in duty.tasks if t.number not in closed]) if closed else duty
 
     @cached_property
     def index(self) -> UnitIndex:

@@ -333,6 +333,8 @@ TASK_COLUMNS = {
     "lead_categories": "各牵头单位类别",  # each lead judged on its own report
     "overdue": "是否逾期",  # 完成时限 passed and not 已完成
     "reason": "判定依据",
+    "closure": "销号状态",  # 待销号 (the leads report 已完成) / 已销号 (the office closed it), pyxl.common.life
+    "adjustment": "时限调整",  # the deadline moved by 延期 or 调整, in words
 }
 # One row per (task, lead unit): each lead judged on its own report only.
 LEAD_COLUMNS = {
@@ -411,6 +413,20 @@ EVIDENCE_COLUMNS = {
     "state": "情况",  # 已收到 · 未收到 · 未写明文件名 · 未对应到任务
     "file": "存档位置",  # relative to the workspace; a link in the summary workbook
 }
+# Deadlines in force in the period because of a decision (延期 approved, or the office's 调整),
+# and refusals decided in the period (the unit is told in its reminder or 督办单).
+ADJUSTMENT_COLUMNS = {
+    "number": "序号",
+    "short_title": "任务简称",
+    "kind": "类型",  # 延期 / 调整
+    "unit": "申请单位",
+    "old_deadline": "原完成时限",
+    "new_deadline": "新完成时限",
+    "decided": "审批日期",
+    "new_this_period": "本期决定",
+    "note": "说明",
+}
+REFUSAL_COLUMNS = {"unit": "单位", "number": "序号", "sentence": "答复"}
 # Sheet name of each table in 汇总_<period>.xlsx and in the live master.
 SHEET_NAMES = {
     "tasks": "任务进度",
@@ -423,6 +439,7 @@ SHEET_NAMES = {
     "scores": "考核得分",
     "ranking": "得分排名",
     "evidence": "佐证材料",
+    "adjustments": "时限调整",
 }
 # The accountability tables (pyxl.judgement.escalation and .scoring), carried by the
 # period's judgement so every output shows the same ladder steps and scores.
@@ -498,6 +515,9 @@ class Consolidation:
     ranking: "pd.DataFrame" = field(default_factory=_empty(RANKING_COLUMNS))
     # the evidence the units sent and named (filled by the pipeline from the archive's 佐证材料 index)
     evidence: "pd.DataFrame" = field(default_factory=_empty(EVIDENCE_COLUMNS))
+    # the task's life (pyxl.common.life): deadlines moved by a decision, and refusals to tell the units
+    adjustments: "pd.DataFrame" = field(default_factory=_empty(ADJUSTMENT_COLUMNS))
+    refusals: "pd.DataFrame" = field(default_factory=_empty(REFUSAL_COLUMNS))
 
     def labelled(self) -> dict[str, "pd.DataFrame"]:
         """Sheet name → table with Chinese headers, in workbook order."""
@@ -512,6 +532,7 @@ class Consolidation:
             "scores": SCORE_COLUMNS,
             "ranking": RANKING_COLUMNS,
             "evidence": EVIDENCE_COLUMNS,
+            "adjustments": ADJUSTMENT_COLUMNS,
         }
         return {
             SHEET_NAMES[name]: getattr(self, name).rename(columns=labels[name]) for name in SHEET_NAMES
@@ -534,7 +555,7 @@ class Consolidation:
 
         tables = {
             name: [{k: convert(v) for k, v in row.items()} for row in getattr(self, name).to_dict("records")]
-            for name in (*SHEET_NAMES, "leads")
+            for name in (*SHEET_NAMES, "leads", "refusals")
         }
         return {
             "period": self.period,

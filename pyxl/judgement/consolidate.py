@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import PurePosixPath
 
 import pandas as pd
 
+from pyxl.common import life as task_life
 from pyxl.common.config import NoticeSettings, ThresholdSettings
 from pyxl.common.model import (
+    ADJUSTMENT_COLUMNS,
     INDICATOR_COLUMNS,
+    REFUSAL_COLUMNS,
     LEAD_COLUMNS,
     RETURN_COLUMNS,
     TASK_COLUMNS,
@@ -580,6 +583,66 @@ def _problem_table(returns: list[UnitReturn]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
 
 
+def _adjustment_words(adjustment: task_life.Adjustment) -> str:
+    verb = "同意延期" if adjustment.kind == task_life.KIND_EXTENSION else "调整"
+    was = f"原{adjustment.old_text}" + (f"（{chinese_date(adjustment.old)}）" if adjustment.old and adjustment.old_text != chinese_date(adjustment.old) else "")
+    return f"{was}，{chinese_date(adjustment.decided)}{verb}至{chinese_date(adjustment.new)}"
+
+
+def _with_life(tasks: pd.DataFrame, leads: pd.DataFrame, duty: DutyTable, closed: set[str],
+               adjustments: dict[str, task_life.Adjustment], previous: dict[str, str] | None,
+               roles: dict[str, Roles]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tasks table with 销号状态 and 时限调整, and a row (已完成, 已销号) for each closed task, in duty order."""
+    tasks = tasks.copy()
+    tasks["closure"] = [task_life.PENDING_CLOSURE if c == "已完成" else "" for c in tasks["category"]]
+    tasks["adjustment"] = [_adjustment_words(adjustments[n]) if n in adjustments else "" for n in tasks["number"]]
+    if not closed:
+        return tasks, leads
+    rows, lead_rows = [], []
+    for task in duty.tasks:
+        if task.number not in closed:
+            continue
+        before = None if previous is None else previous.get(task.number)
+        rows.append({
+            "number": task.number, "section": task.section, "text": task.text,
+            "lead_units": "、".join(task.lead_units), "responsible_units": "、".join(task.responsible_units),
+            "deadline": task.deadline, "lead_status": "已完成", "lead_percent": 100.0, "lead_progress": "",
+            "lead_issues": "", "responsible_reports": "", "category": "已完成", "previous_category": before,
+            "change": category_change(before, "已完成"), "expected_percent": 100.0,
+            "short_title": short_title(task.text),
+            "lead_categories": "；".join(f"{unit}：已完成" for unit in roles[task.number].leads),
+            "overdue": False, "reason": "督查室已确认销号。", "closure": task_life.CLOSED,
+            "adjustment": _adjustment_words(adjustments[task.number]) if task.number in adjustments else "",
+        })
+        lead_rows += [{"number": task.number, "unit": unit, "category": "已完成", "status": "已完成", "percent": 100.0,
+                       "issues": "", "overdue": False} for unit in roles[task.number].leads]
+    order = {task.number: i for i, task in enumerate(duty.tasks)}
+    frames = [f for f in (tasks, pd.DataFrame(rows, columns=list(TASK_COLUMNS))) if not f.empty]
+    tasks = pd.concat(frames, ignore_index=True) if frames else tasks
+    tasks = tasks.sort_values("number", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    lead_frames = [f for f in (leads, pd.DataFrame(lead_rows, columns=list(LEAD_COLUMNS))) if not f.empty]
+    leads = pd.concat(lead_frames, ignore_index=True) if lead_frames else leads
+    leads = leads.sort_values("number", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return tasks, leads
+
+
+def _adjustment_table(adjustments: dict[str, task_life.Adjustment], duty: DutyTable, period: str) -> pd.DataFrame:
+    rows = []
+    for task in duty.tasks:
+        item = adjustments.get(task.number)
+        if item is None:
+            continue
+        rows.append({"number": item.task, "short_title": short_title(task.text), "kind": item.kind, "unit": item.unit,
+                     "old_deadline": item.old, "new_deadline": item.new, "decided": item.decided,
+                     "new_this_period": task_life.period_of(item.decided) == period, "note": item.note})
+    return pd.DataFrame(rows, columns=list(ADJUSTMENT_COLUMNS))
+
+
+def _refusal_table(refusals: list[task_life.DeadlineChange]) -> pd.DataFrame:
+    rows = [{"unit": c.unit, "number": c.task, "sentence": task_life.refusal_sentence(c)} for c in refusals if c.unit]
+    return pd.DataFrame(rows, columns=list(REFUSAL_COLUMNS))
+
+
 def consolidate(
     duty: DutyTable,
     directory: UnitDirectory | UnitIndex,
@@ -590,6 +653,7 @@ def consolidate(
     thresholds: ThresholdSettings,
     due_day: int | date,
     notices: NoticeSettings | None = None,
+    life: task_life.TaskLife | None = None,
 ) -> Consolidation:
     """The consolidated picture of `period` as of `as_of`.
 
@@ -597,14 +661,27 @@ def consolidate(
     `history` maps earlier periods (`"2025-05"`) to theirs, for the previous
     category and the 连续未更新 flag. Deterministic: the same inputs give
     equal tables whatever order the returns come in.
+
+    `life` holds the office's decisions (pyxl.common.life): a deadline moved by a
+    decision dated in or before this period counts for 序时进度 and 任务逾期; a task
+    closed (销号) in this period is 已完成 and 已销号, asks nothing of its units and is
+    never flagged; a task its leads report 已完成 is 待销号 until then.
     """
     index = directory if isinstance(directory, UnitIndex) else UnitIndex(directory)
-    roles = task_roles(duty, index)
+    life = life or task_life.TaskLife()
+    original = duty
+    duty = life.apply(duty, str(period))
+    closed = life.closed(str(period))
+    full_duty = duty
+    if closed:
+        duty = replace(duty, tasks=[t for t in duty.tasks if t.number not in closed])
+    all_roles = task_roles(full_duty, index)
+    roles = {number: all_roles[number] for number in (t.number for t in duty.tasks)}
     used, everything = returns_by_unit(current)
     used_history = {key: returns_by_unit(items)[0] for key, items in history.items()}
     previous_key = str(period.previous())
     previous_categories = (
-        _task_categories(duty, roles, used_history[previous_key], period.previous())
+        _task_categories(life.apply(original, previous_key), all_roles, used_history[previous_key], period.previous())
         if previous_key in used_history
         else None
     )
@@ -631,7 +708,11 @@ def consolidate(
         due_date=due,
         thresholds=thresholds,
     )
+    adjustments = life.adjustments(original, str(period))
+    tasks, leads = _with_life(tasks, leads, full_duty, closed, adjustments, previous_categories, all_roles)
     return Consolidation(
+        adjustments=_adjustment_table(adjustments, full_duty, str(period)),
+        refusals=_refusal_table(life.refusals(str(period))),
         period=str(period),
         as_of=as_of,
         year=duty.year,

@@ -15,12 +15,13 @@ import os
 import shutil
 import sys
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import pyxl
+from pyxl.common import life
 from pyxl.common.config import Settings
 from pyxl.common.errors import PyxlError
 from pyxl.common.files import write_bytes_atomic
@@ -62,6 +63,8 @@ WIDTHS = {
     master.SHEET_INDICATORS: (9, 28, 10, 10, 9, 9, 9, 15, 13, 40),
     master.SHEET_UNITS: (26, 14, 36, 12, 34, 16),
     master.SHEET_SETTINGS: (16, 46, 70),  # 值 holds the document's file name and title
+    master.SHEET_REQUESTS: (9, 7, 7, 16, 12, 12, 30, 22, 9, 12, 12, 26),
+    master.SHEET_CLOSURES: (7, 40, 16, 10, 10, 12, 30),
 }
 
 
@@ -97,6 +100,11 @@ def usage_rows() -> list[list[Any]]:
          "生成本工作簿后，联系人、邮箱、电话在这里修改（不再改 config.yaml）。"],
         [master.SHEET_SETTINGS, "当前期次、回收截止日和预警阈值（项目 / 值 / 说明）在这里修改，各按钮按这里的当前期次运行，留空的项用 config.yaml 的值。"
          "「区县」「分工文件」只显示本工作簿是按哪个区县、哪个文件生成的，要改请改 config.yaml 后重新导入。"],
+        [master.SHEET_REQUESTS, "各单位在填报表中提出的延期申请（「收取回执」「审批申请」后列入），以及督查室自行调整的完成时限（类型填「调整」）。"
+         "在「审批结果」选同意或不同意，填「审批日期」，同意的可在「新完成时限」改定日期，「说明」写理由；"
+         "决定从审批日期所在的期次起生效：下期填报表、序时进度和逾期预警都按新时限，通报列出调整的任务，不同意的在催报或督办单中告知该单位。"],
+        [master.SHEET_CLOSURES, "牵头单位都报「已完成」的任务列在这里（待销号）；督查室核实后在「日期」填销号日期（「操作」为销号），"
+         "该任务从下期填报表中去掉、不再预警，通报按已销号统计。要撤销，另起一行「操作」选撤销销号并填日期。"],
         ["、".join(SHEET_NAMES.values()), "点「汇总与预警」后写入（每次覆盖）：各任务的进度与类别、各指标的完成值与灯号、"
          "各单位的回收情况、预警清单和报表中发现的问题。"],
         [DASHBOARD, "点「汇总与预警」后写入：任务类别分布、各单位推进情况的表和图。"],
@@ -304,6 +312,9 @@ class MasterContent:
     extra: list[SheetSpec] = field(default_factory=list)  # result sheets of the live book (汇总 …)
     notes: list[str] = field(default_factory=list)  # what was merged in from config.yaml
     baseline: master.Rows = field(default_factory=lambda: [list(master.BASELINE_HEADERS)])
+    # the office's decisions (申请审批, 销号): staff rows, carried over by every rebuild
+    requests: master.Rows = field(default_factory=lambda: [list(master.REQUEST_HEADERS)])
+    closures: master.Rows = field(default_factory=lambda: [list(master.CLOSURE_HEADERS)])
 
     @classmethod
     def from_rows(cls, data: master.MasterData) -> "MasterContent":
@@ -318,6 +329,7 @@ class MasterContent:
         )
         if data.rows(master.SHEET_BASELINE):
             content.baseline = data.rows(master.SHEET_BASELINE)
+        content.requests, content.closures = _life_rows(data)
         return content
 
     @classmethod
@@ -362,7 +374,12 @@ class MasterContent:
             baseline=master.baseline_rows(settings),
         )
         content.notes = [*unit_notes, *notes]
+        content.requests, content.closures = _life_rows(saved)
         return content
+
+    def life_data(self) -> master.MasterData:
+        """申请审批 and 销号 as a MasterData, to read the decisions these rows hold."""
+        return master.MasterData({master.SHEET_REQUESTS: self.requests, master.SHEET_CLOSURES: self.closures})
 
     def unit_directory(self, settings: Settings) -> UnitDirectory:
         """The unit directory these rows describe (groups from config.yaml)."""
@@ -380,10 +397,21 @@ class MasterContent:
             table(master.SHEET_INDICATORS, self.indicators, {0}),
             table(master.SHEET_UNITS, self.units, {5}),
             table(master.SHEET_SETTINGS, self.settings, {1}),
+            replace(table(master.SHEET_REQUESTS, self.requests, {0, 2}),
+                    lists={1: life.KINDS, 8: life.RESULTS}, dates={4, 5, 9, 10}),
+            replace(table(master.SHEET_CLOSURES, self.closures, {0, 3}), lists={4: life.CLOSURE_ACTIONS}, dates={5}),
             *self.extra,
             SheetSpec(master.SHEET_CONF, self.conf, (28, 60), table=False, wrap=False, hidden=True),
             SheetSpec(master.SHEET_BASELINE, self.baseline, (28, 30), table=False, wrap=False, hidden=True),
         ]
+
+
+def _life_rows(data: master.MasterData) -> tuple[master.Rows, master.Rows]:
+    """申请审批 and 销号 as saved (empty tables for a master built before them), under the current headers."""
+    requests = data.rows(master.SHEET_REQUESTS)
+    closures = data.rows(master.SHEET_CLOSURES)
+    return (_remap(requests, master.REQUEST_HEADERS) if requests else [list(master.REQUEST_HEADERS)],
+            _remap(closures, master.CLOSURE_HEADERS) if closures else [list(master.CLOSURE_HEADERS)])
 
 
 def lock_file(workbook: Path) -> Path:

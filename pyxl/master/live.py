@@ -230,7 +230,7 @@ def problem_rows(problems: Sequence[Problem]) -> Rows:
 # ---------------------------------------------------------------- unit sheets in the master
 
 # The sheets `pyxl build-workbook` makes; the buttons add the rest.
-BUILT_SHEETS = (master.SHEET_USAGE, *master.DATA_SHEETS, master.SHEET_CONF, master.SHEET_BASELINE)
+BUILT_SHEETS = (master.SHEET_USAGE, *master.DATA_SHEETS, *master.LIFE_SHEETS, master.SHEET_CONF, master.SHEET_BASELINE)
 # Sheets of the master a unit's sheet must never replace.
 _TAKEN = {name.lower() for name in (*BUILT_SHEETS, DASHBOARD_SHEET, *SHEET_NAMES.values())}
 

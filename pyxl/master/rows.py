@@ -39,6 +39,7 @@ from pyxl.common.model import (
     UnitDirectory,
     stretch_exceeds_in,
 )
+from pyxl.common import life
 from pyxl.common.period import Period
 from pyxl.common.problems import Problem, problem, register_code
 
@@ -57,6 +58,14 @@ DATA_SHEETS = (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS, SHEET_SETTINGS)
 # checks' problems); the ribbon button of the same name sends them and writes the outcome.
 SHEET_SEND_BACK = "退回重报"
 SEND_BACK_HEADERS = ("单位", "退回意见", "附上校验问题", "处理结果")
+# The office's decisions on a task's life (pyxl.common.life): requests for a new deadline with
+# their approval, the office's own 调整, and 销号. Staff edit them; a rebuild keeps them.
+SHEET_REQUESTS = "申请审批"
+SHEET_CLOSURES = "销号"
+LIFE_SHEETS = (SHEET_REQUESTS, SHEET_CLOSURES)
+REQUEST_HEADERS = ("期次", "类型", "序号", "单位", "原完成时限", "申请新完成时限", "申请理由", "来源",
+                   "审批结果", "新完成时限", "审批日期", "说明")
+CLOSURE_HEADERS = ("序号", "任务内容", "牵头单位", "报已完成期次", "操作", "日期", "说明")
 
 TASK_HEADERS = ("序号", "篇章", "分节", "任务内容", "牵头单位", "责任单位", "完成时限", "备注")
 INDICATOR_HEADERS = (
@@ -300,6 +309,20 @@ def indicator_rows(table: DutyTable) -> Rows:
     return rows
 
 
+def request_rows(changes: Sequence[life.DeadlineChange]) -> Rows:
+    """申请审批: header row, then one row per request or 调整, oldest period first."""
+    rows: Rows = [list(REQUEST_HEADERS)]
+    for c in changes:
+        rows.append([c.period, c.kind, c.task, c.unit, c.old_deadline, c.requested, c.reason, c.source,
+                     c.result, c.new_deadline, c.decided, c.note])
+    return rows
+
+
+def closure_rows(entries: Sequence[Sequence[Any]]) -> Rows:
+    """销号: header row, then the rows as given (CLOSURE_HEADERS order)."""
+    return [list(CLOSURE_HEADERS), *[list(row) for row in entries]]
+
+
 def unit_rows(directory: UnitDirectory) -> Rows:
     """单位: header row, then one row per unit (groups stay in config.yaml)."""
     rows: Rows = [list(UNIT_HEADERS)]
@@ -521,6 +544,69 @@ class MasterData:
                 task.targets.append(target)
         return DutyTable(title=title, year=year, sections=list(sections.values()), tasks=list(tasks.values()),
                          problems=problems)
+
+    def task_life(self) -> tuple[life.TaskLife, list[Problem]]:
+        """The office's decisions from 申请审批 and 销号 (absent sheets: none); bad cells become problems.
+
+        A row is a decision once it has a result and a date: 同意 with a 新完成时限 (or the date asked
+        for), 不同意; a 调整 row is the office's own, approved by being entered (审批结果 may stay empty).
+        A 销号 row counts once it has a 日期 (操作 empty means 销号).
+        """
+        problems: list[Problem] = []
+
+        def bad(sheet: str, row: int, column: int, message: str) -> None:
+            problems.append(problem(MASTER_BAD_CELL, message, file=self.file, sheet=sheet,
+                                    cell=f"{get_column_letter(column + 1)}{row}"))
+
+        def read_date(sheet, row, col, cell, header) -> date | None:
+            try:
+                return _optional_date(cell(header))
+            except (ValueError, TypeError):
+                bad(sheet, row, col[header], f"「{header}」不是日期（{cell_str(cell(header))[:20]}）：请写成 2025-05-08。")
+                return None
+
+        changes = []
+        rows = self.rows(SHEET_REQUESTS)
+        if rows:
+            col = _header_index(rows, REQUEST_HEADERS, SHEET_REQUESTS)
+            for number_row, row in _data_rows(rows):
+                cell = lambda header: _cell(row, col, header)  # noqa: E731
+                kind = cell_str(cell("类型")) or life.KIND_EXTENSION
+                if kind not in life.KINDS:
+                    bad(SHEET_REQUESTS, number_row, col["类型"], f"类型「{kind}」不是「延期」或「调整」：请从下拉列表选择。")
+                    continue
+                result = cell_str(cell("审批结果"))
+                if result and result not in life.RESULTS:
+                    bad(SHEET_REQUESTS, number_row, col["审批结果"], f"审批结果「{result}」不是「同意」或「不同意」：请从下拉列表选择。")
+                    result = ""
+                dates = {h: read_date(SHEET_REQUESTS, number_row, col, cell, h)
+                         for h in ("原完成时限", "申请新完成时限", "新完成时限", "审批日期")}
+                if kind == life.KIND_ADJUSTMENT and not result:
+                    result = life.APPROVED  # the office's own 调整 needs no approval
+                if result == life.APPROVED and dates["审批日期"] and not (dates["新完成时限"] or dates["申请新完成时限"]):
+                    bad(SHEET_REQUESTS, number_row, col["新完成时限"], "同意（或调整）但没有新完成时限：请填写新完成时限。")
+                if result and not dates["审批日期"] and cell_str(cell("审批日期")) == "":
+                    bad(SHEET_REQUESTS, number_row, col["审批日期"], f"已填审批结果「{result}」但没有审批日期：请填写审批日期，决定从该日期所在的期次起生效。")
+                changes.append(life.DeadlineChange(
+                    task=cell_str(cell("序号")), kind=kind, period=cell_str(_period_text(cell("期次"))),
+                    unit=cell_str(cell("单位")), old_deadline=dates["原完成时限"], requested=dates["申请新完成时限"],
+                    reason=cell_str(cell("申请理由")), source=cell_str(cell("来源")), result=result,
+                    new_deadline=dates["新完成时限"], decided=dates["审批日期"], note=cell_str(cell("说明")),
+                ))
+        closures = []
+        rows = self.rows(SHEET_CLOSURES)
+        if rows:
+            col = _header_index(rows, CLOSURE_HEADERS, SHEET_CLOSURES)
+            for number_row, row in _data_rows(rows):
+                cell = lambda header: _cell(row, col, header)  # noqa: E731
+                action = cell_str(cell("操作")) or life.CLOSE
+                day = read_date(SHEET_CLOSURES, number_row, col, cell, "日期")
+                if action not in life.CLOSURE_ACTIONS:
+                    bad(SHEET_CLOSURES, number_row, col["操作"], f"操作「{action}」不是「销号」或「撤销销号」：请从下拉列表选择。")
+                    continue
+                if day is not None:
+                    closures.append(life.ClosureEvent(cell_str(cell("序号")), action, day, cell_str(cell("说明"))))
+        return life.TaskLife(tuple(changes), tuple(closures)), problems
 
     def unit_directory(self, settings: Settings) -> tuple[UnitDirectory, list[Problem]]:
         """Units from the 单位 sheet; groups from config.yaml."""
@@ -745,7 +831,7 @@ def read_master(path: Path, file_label: str = "") -> MasterData:
             "没有备份时把这个文件移走，再运行 pyxl build-workbook 重新生成。"
         ) from None
     data = MasterData(file=file_label or Path(path).name)
-    for name in (*DATA_SHEETS, SHEET_CONF, SHEET_BASELINE, SHEET_SEND_BACK):
+    for name in (*DATA_SHEETS, *LIFE_SHEETS, SHEET_CONF, SHEET_BASELINE, SHEET_SEND_BACK):
         if name in book.sheet_names:
             data.sheets[name] = [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
     missing = [name for name in (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS) if name not in data.sheets]

@@ -69,6 +69,9 @@ class SheetSpec:
     text_columns: set[int] = field(default_factory=set)  # 0-based: kept as text when staff retype them
     tab_color: str | None = None
     portrait: bool = False  # tables print landscape; a two-column text sheet prints portrait
+    # 0-based column → the choices staff pick from (an inline list validation, kept by every reader)
+    lists: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    dates: set[int] = field(default_factory=set)  # 0-based columns that take a date (date validation)
 
 
 # Neither Excel nor LibreOffice grows a row for its wrapped text when opening a generated file:
@@ -327,6 +330,16 @@ def _write_sheets(sheets: Sequence[SheetSpec], created: datetime | None) -> byte
                     sheet.write_number(r, c, value, cell_format)
                 else:
                     sheet.write_string(r, c, str(value), cell_format)
+        last = max(len(spec.rows) + 500, 1000)  # room for the rows staff add below
+        for column, choices in spec.lists.items():
+            sheet.data_validation(1, column, last, column, {
+                "validate": "list", "source": list(choices), "error_title": "请从列表选择",
+                "error_message": "只能填：" + "、".join(choices) + "。"})
+        for column in spec.dates:
+            sheet.set_column(column, column, spec.widths[column] if column < len(spec.widths) else 12, dated)
+            sheet.data_validation(1, column, last, column, {
+                "validate": "date", "criteria": "between", "minimum": date(2000, 1, 1), "maximum": date(2100, 12, 31),
+                "error_title": "请填写日期", "error_message": "请填日期，如 2025-05-08。"})
         if spec.table and spec.rows:
             sheet.freeze_panes(1, 0)
             sheet.autofilter(0, 0, max(len(spec.rows) - 1, 1), max(len(spec.rows[0]) - 1, 0))
