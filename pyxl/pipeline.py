@@ -262,7 +262,7 @@ def send_reminders(
     accepted, rejected = _return_status(consolidation)
     run = mail.run_mail(
         workspace.settings, period, mail.KIND_REMIND, workspace.directory, _clock_from(now), time.sleep, progress,
-        dry_run=dry_run, as_of=as_of, accepted=accepted, rejected=rejected,
+        dry_run=dry_run, as_of=as_of, accepted=accepted, rejected=rejected, answers=_answers(consolidation),
     )
     return StepResult(summary=run.summary, outputs=run.outputs, attention=run.attention, data=run.delivery)
 
@@ -387,6 +387,14 @@ def _return_status(consolidation: Consolidation) -> tuple[set[str], dict[str, li
         if row.get("unit") in rejected:
             rejected[row["unit"]].append(Problem(**{k: (None if v != v else v) for k, v in row.items()}))
     return accepted, rejected
+
+
+def _answers(consolidation: Consolidation) -> dict[str, list[str]]:
+    """Unit → the office's answers to tell it this period (refused requests for 延期), from the judgement."""
+    answers: dict[str, list[str]] = {}
+    for row in consolidation.refusals.itertuples(index=False):
+        answers.setdefault(row.unit, []).append(row.sentence)
+    return answers
 
 
 def archived_returns(workspace: Workspace, period: Period) -> list:

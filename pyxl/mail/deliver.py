@@ -172,8 +172,12 @@ def plan_reminders(
     templates: MailTemplates,
     context: Mapping[str, object],
     as_of: date,
+    answers: Mapping[str, list[str]] | None = None,
 ) -> list[Outgoing]:
     """催报 to every unit in the manifest whose return has not been accepted.
+
+    `answers` holds, per unit, the office's answers to tell it (a refused request for
+    延期, pyxl.common.life.refusal_sentence), one sentence each.
 
     A unit that sent nothing gets its sheet again (in case it was lost); a
     unit whose return was rejected gets the problems to fix, and no
@@ -193,6 +197,7 @@ def plan_reminders(
                 {"where": replace(p, file=None).where(), "message": p.message, "code": p.code}
                 for p in rejected.get(entry.unit, []) if p.is_error
             ],
+            "answers": list((answers or {}).get(entry.unit, [])),
         }
         planned.append(_outgoing(KIND_REMIND, as_of.isoformat(), entry, directory, templates, values, attach=not returned))
     return planned
@@ -612,6 +617,7 @@ def run_mail(
     accepted: set[str] | None = None,
     rejected: Mapping[str, list[Problem]] | None = None,
     environ: Mapping[str, str] | None = None,
+    answers: Mapping[str, list[str]] | None = None,
 ) -> MailRun:
     """The whole mail step for `kind` (分发 or 催报): plan from the manifest, then drafts or delivery.
 
@@ -630,7 +636,7 @@ def run_mail(
         if as_of is None or as_of <= due:
             day = chinese_date(as_of) if as_of else "今天"
             return MailRun([f"{period.label}的报送截止日是 {chinese_date(due)}，{day}尚未过期：不发催报。"], [], False)
-        planned = plan_reminders(entries, directory, accepted or set(), rejected or {}, templates, context, as_of)
+        planned = plan_reminders(entries, directory, accepted or set(), rejected or {}, templates, context, as_of, answers)
         if not planned:
             return MailRun([f"{period.label}各单位的报表均已通过审核：无需催报。"], [], False)
     else:

@@ -514,7 +514,29 @@ def bulletin_context(consolidation: Consolidation, district: str) -> dict:
         "gaps": gaps,
         "tasks_by_category": tasks_by_category,
         "indicators": [_indicator_row(r) for r in c.indicators.itertuples(index=False)],
+        "life_sentence": life_sentence(c),
     }
+
+
+def life_sentence(consolidation: Consolidation) -> str:
+    """销号 apart from 已完成待销号, and every task whose deadline a decision moved, old and new dates (section 一)."""
+    tasks = consolidation.tasks
+    parts = []
+    if "closure" in tasks:
+        closed = int((tasks["closure"] == "已销号").sum())
+        pending = int((tasks["closure"] == "待销号").sum())
+        if closed or pending:
+            counts = "、".join(p for p in (f"已销号{closed}项" if closed else "", f"已完成待销号{pending}项" if pending else "") if p)
+            parts.append(f"已完成的任务中，{counts}。")
+    adjusted = consolidation.adjustments
+    if len(adjusted):
+        items = []
+        for row in adjusted.itertuples(index=False):
+            how = f"经{_text(row.unit)}申请延期" if row.kind == "延期" else "经督查室调整"
+            old = format_date(row.old_deadline) if not is_missing(row.old_deadline) else "未定时限"
+            items.append(f"任务{row.number}“{_text(row.short_title)}”{how}，完成时限由{old}调整为{format_date(row.new_deadline)}")
+        parts.append(f"经审核调整完成时限的任务{len(adjusted)}项：" + "；".join(items) + "。")
+    return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -821,6 +843,11 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
                     },
                 )
             )
+        # the office's answer to a request it refused (pyxl.common.life): one sentence, after the flags
+        for answer in consolidation.refusals[consolidation.refusals["unit"] == unit].itertuples(index=False):
+            ordered.append((4, {"flag": "延期申请答复", "level": "—", "key": str(answer.number),
+                                "subject": _item_subject(str(answer.number), metrics, titles, consolidation.period),
+                                "reason": answer.sentence}))
         items = [item for _, item in sorted(ordered, key=lambda pair: pair[0])]
         level, reason = _text(record.notice_level), _text(record.reason)
         climbed = _ladder_level(history, unit)

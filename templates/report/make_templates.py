@@ -371,6 +371,9 @@ def build_bulletin(target: Path) -> None:
         "{{ year }}年《政府工作报告》确定重点任务{{ task_total }}项。截至{{ period_label }}底（序时进度{{ schedule }}），"
         "{% for c in categories if c.count %}{{ c.name }}{{ c.count }}项、占{{ c.share }}{% if not loop.last %}；{% endif %}{% endfor %}。",
     )
+    _tag(d, "{%p if life_sentence %}")
+    _paragraph(d, "{{ life_sentence }}")
+    _tag(d, "{%p endif %}")
     _paragraph(
         d,
         "量化指标{{ indicator_total }}项{% if light_sentence is defined and light_sentence %}，其中{{ light_sentence }}"
