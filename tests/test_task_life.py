@@ -1,0 +1,192 @@
+"""A task's life over five months through the real CLI, with the LibreOffice clerk filling the sheets.
+
+April: 区投资促进局 asks in its sheet to move task 8 (6月份竣工) to 2025-09-30; 区住房城乡建设局 asks
+for task 21; 大学城管委会 types 三季度 where a date belongs. The office lists the requests and decides
+with `pyxl decide` (approve in May, refuse in May). May: the sheet and the judgement use the new
+deadline, the refusal is answered in the reminder and the 通报 lists the adjustment. June: both leads
+report 已完成 → 待销号. July: `pyxl close` → 已销号, gone from the next sheets, never flagged.
+August: 撤销销号 brings it back.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from clerk import FillJob, fill_workbooks, require_libreoffice
+from openpyxl.utils import get_column_letter
+
+from pyxl import cli
+from pyxl.common import life
+from pyxl.common.period import Period
+from pyxl.distribution import layout
+from pyxl.master import rows as master
+from pyxl.workspace import Workspace
+
+INVEST, CAMPUS, HOUSING = "区投资促进局", "大学城管委会", "区住房城乡建设局"
+
+
+def _sheet(settings, period: str, unit: str) -> Path:
+    return next(settings.distribution_dir(period).glob(f"*_{unit}.xlsx"))
+
+
+def _layout(path: Path) -> tuple[openpyxl.worksheet.worksheet.Worksheet, dict[str, int], dict[str, int]]:
+    """(sheet, 序号 → Excel row, column title → column number) of a unit's workbook."""
+    book = openpyxl.load_workbook(path)
+    ident = {layout.cell_text(r[0]): layout.cell_text(r[1]) for r in book[layout.IDENTITY_SHEET].iter_rows(values_only=True)}
+    sheet = book[ident[layout.ID_SHEET]]
+    header = int(ident[layout.ID_HEADER_ROW])
+    keys = ident[layout.ID_KEYS].split(layout.KEY_SEPARATOR)
+    columns = {layout.cell_text(c.value): c.column for c in sheet[header] if c.value}
+    return sheet, {k: header + 1 + i for i, k in enumerate(keys)}, columns
+
+
+def _job(path: Path, out: Path, status: str, percent: float, requests: dict[str, tuple[object, str]] | None = None) -> FillJob:
+    """What a unit clerk types: every row it is asked, and a request (date, reason) on some task rows."""
+    sheet, rows, columns = _layout(path)
+    typed: dict[str, object] = {}
+
+    def put(title: str, row: int, value: object) -> None:
+        if not sheet.cell(row, columns[title]).protection.locked:  # only what the sheet asks
+            typed[f"{get_column_letter(columns[title])}{row}"] = value
+
+    for key, row in rows.items():
+        put("状态", row, status)
+        put("完成进度(%)", row, 100.0 if status == "已完成" else percent)
+        put("进展情况", row, "按节点推进。" if status != "已完成" else "已竣工投用。")
+        if "-" in key:
+            put("本期完成值", row, 1.0)
+    for key, (day, reason) in (requests or {}).items():
+        assert not sheet.cell(rows[key], columns["申请新完成时限"]).protection.locked
+        typed[f"{get_column_letter(columns['申请新完成时限'])}{rows[key]}"] = day
+        typed[f"{get_column_letter(columns['申请理由'])}{rows[key]}"] = reason
+    return FillJob(path, typed, [out])
+
+
+def _run(config: Path, *args: str) -> int:
+    return cli.main(["--config", str(config), *args])
+
+
+@pytest.mark.libreoffice
+def test_extension_refusal_closure_and_undo_over_five_months(settings, tmp_path, capsys):
+    require_libreoffice()
+    config = settings.root / "config.yaml"
+    assert _run(config, "build-workbook") == 0
+    filled = tmp_path / "filled"
+    filled.mkdir()
+    units = ["--unit", INVEST, "--unit", CAMPUS, "--unit", HOUSING]
+
+    # ---- April: three requests typed by the clerks in LibreOffice
+    assert _run(config, "split", "--period", "2025-04", *units) == 0
+    fill_workbooks([
+        _job(_sheet(settings, "2025-04", INVEST), filled / "04a.xlsx", "按计划推进", 40.0,
+             {"8": (date(2025, 9, 30), "征地拆迁尚未完成，主体工程顺延。")}),
+        _job(_sheet(settings, "2025-04", CAMPUS), filled / "04b.xlsx", "按计划推进", 40.0, {"8": ("三季度", "同上")}),
+        _job(_sheet(settings, "2025-04", HOUSING), filled / "04c.xlsx", "按计划推进", 30.0,
+             {"21": (date(2026, 6, 30), "资金未到位。")}),
+    ])
+    capsys.readouterr()
+    _run(config, "collect", "--period", "2025-04", str(filled / "04a.xlsx"), str(filled / "04b.xlsx"), str(filled / "04c.xlsx"))
+    said = capsys.readouterr().out
+    assert "本期延期申请 2 项" in said and "区投资促进局 第8项：申请延期至2025年9月30日" in said
+    _, campus_rows, campus_columns = _layout(_sheet(settings, "2025-04", CAMPUS))
+    problems = Workspace.load(settings).settings.out_dir("2025-04") / "回收问题_2025-04.csv"
+    text = problems.read_text(encoding="utf-8-sig")
+    where = f"{get_column_letter(campus_columns['申请新完成时限'])}{campus_rows['8']}"
+    assert "request-date-invalid" in text and where in text  # the problem sits on the cell; the return is still used
+
+    # the office lists the requests in 申请审批 and decides with the command (the ribbon button runs the same function)
+    assert _run(config, "decide", "--period", "2025-04") == 1  # requests wait for a decision
+    assert _run(config, "decide", "--period", "2025-04", "--task", "8", "--approve", "--date", "2025-05-08") == 1  # 21 still waits
+    assert _run(config, "decide", "--period", "2025-04", "--task", "21", "--refuse", "--date", "2025-05-09",
+                "--note", "项目资金已落实") == 0
+    saved = master.read_master(settings.workbook_path)
+    decided, problems_in_master = saved.task_life()
+    assert problems_in_master == []
+    got = {(c.task, c.unit): (c.result, c.granted, c.decided) for c in decided.changes}
+    assert got == {("8", INVEST): ("同意", date(2025, 9, 30), date(2025, 5, 8)),
+                   ("21", HOUSING): ("不同意", None, date(2025, 5, 9))}
+    assert len(saved.rows(master.SHEET_REQUESTS)) == 3  # the header and the two requests, listed once
+    # a rebuild of the master keeps the decisions
+    assert _run(config, "build-workbook", "--force") == 0
+    assert master.read_master(settings.workbook_path).task_life()[0] == decided
+
+    # April's judgement keeps April's deadline: the decision counts from May
+    assert _run(config, "consolidate", "--period", "2025-04", "--as-of", "2025-05-10") == 1  # flags
+    april = _judged(settings, "2025-04", date(2025, 5, 10))
+    assert april.tasks.set_index("number").loc["8", "expected_percent"] == pytest.approx(66.67)
+
+    # ---- May: the sheet shows the new deadline, the judgement uses it, the refusal is answered
+    assert _run(config, "split", "--period", "2025-05", *units) == 0
+    sheet, rows, columns = _layout(_sheet(settings, "2025-05", INVEST))
+    assert sheet.cell(rows["8"], columns["完成时限"]).value == "2025年9月30日（原6月份竣工，已延期）"
+    fill_workbooks([_job(_sheet(settings, "2025-05", u), filled / f"05{i}.xlsx", "按计划推进", 56.0)
+                    for i, u in enumerate((INVEST, CAMPUS))])
+    _run(config, "collect", "--period", "2025-05", str(filled / "050.xlsx"), str(filled / "051.xlsx"))
+    may = _judged(settings, "2025-05", date(2025, 6, 10))
+    task8 = may.tasks.set_index("number").loc["8"]
+    assert task8["deadline"] == date(2025, 9, 30) and task8["expected_percent"] == pytest.approx(55.56)
+    assert "同意延期至2025年9月30日" in task8["adjustment"]
+    assert list(may.adjustments["number"]) == ["8"] and bool(may.adjustments.iloc[0]["new_this_period"])
+    assert list(may.refusals["unit"]) == [HOUSING]
+    _run(config, "remind", "--period", "2025-05", "--as-of", "2025-06-10", "--dry-run")
+    draft = next((settings.out_dir("2025-05") / "outbox").glob(f"*{HOUSING}*.eml"))
+    body = email.message_from_bytes(draft.read_bytes(), policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "第21项任务申请延期至2026年6月30日，督查室2025年5月9日审核不同意，理由：项目资金已落实" in body
+    _run(config, "report", "--period", "2025-05", "--as-of", "2025-06-10")
+    from docx import Document
+
+    bulletin = "\n".join(p.text for p in Document(str(settings.out_dir("2025-05") / "督查通报_2025-05.docx")).paragraphs)
+    assert "完成时限由2025年6月30日调整为2025年9月30日" in bulletin
+    notice = Document(str(settings.out_dir("2025-05") / "督办单" / f"{HOUSING}.docx"))
+    cells = "\n".join(c.text for t in notice.tables for r in t.rows for c in r.cells)
+    assert "审核不同意" in cells
+
+    # ---- June: both leads report 已完成 → 已完成（待销号）
+    assert _run(config, "split", "--period", "2025-06", *units) == 0
+    fill_workbooks([_job(_sheet(settings, "2025-06", u), filled / f"06{i}.xlsx", "已完成", 100.0)
+                    for i, u in enumerate((INVEST, CAMPUS))])
+    _run(config, "collect", "--period", "2025-06", str(filled / "060.xlsx"), str(filled / "061.xlsx"))
+    june = _judged(settings, "2025-06", date(2025, 7, 10))
+    assert june.tasks.set_index("number").loc["8", "closure"] == "待销号"
+    assert _run(config, "close", "--period", "2025-06", "--as-of", "2025-07-10") == 1  # listed, waiting
+    assert _run(config, "close", "--period", "2025-06", "--as-of", "2025-07-10", "--task", "8", "--date", "2025-07-08") == 1  # June's judgement still has it 待销号
+
+    # ---- July and August: closed, off the sheets, never flagged; counted apart in the 通报
+    july = _judged(settings, "2025-07", date(2025, 8, 10))
+    row = july.tasks.set_index("number").loc["8"]
+    assert (row["category"], row["closure"]) == ("已完成", "已销号")
+    assert "8" not in set(july.flags["key"].astype(str))
+    assert june.tasks.set_index("number").loc["8", "closure"] == "待销号"  # June re-judged: still as it was
+    assert _run(config, "split", "--period", "2025-08", *units) == 0
+    assert "8" not in _layout(_sheet(settings, "2025-08", INVEST))[1]
+    _run(config, "report", "--period", "2025-07", "--as-of", "2025-08-10")
+    bulletin = "\n".join(p.text for p in Document(str(settings.out_dir("2025-07") / "督查通报_2025-07.docx")).paragraphs)
+    assert "已销号1项" in bulletin
+
+    # 撤销销号 in August: the task is back on August's sheet with its moved deadline
+    assert _run(config, "close", "--period", "2025-07", "--as-of", "2025-08-10", "--task", "8", "--undo",
+                "--date", "2025-08-20") == 0
+    assert _run(config, "split", "--period", "2025-08", *units) == 0
+    sheet, rows, columns = _layout(_sheet(settings, "2025-08", INVEST))
+    assert sheet.cell(rows["8"], columns["完成时限"]).value == "2025年9月30日（原6月份竣工，已延期）"
+    assert _judged(settings, "2025-07", date(2025, 8, 10)).tasks.set_index("number").loc["8", "closure"] == "已销号"
+
+    # the events of task 8 month by month, for the task's history
+    events = life.task_events(Workspace.load(settings).life, {"2025-06": ["8"]})
+    assert events[("8", "2025-04")] == ["区投资促进局申请延期至2025年9月30日"]
+    assert events[("8", "2025-05")] == ["同意延期至2025年9月30日（2025年5月8日）"]
+    assert events[("8", "2025-06")] == ["已完成待销号"]
+    assert events[("8", "2025-07")] == ["销号（2025年7月8日）"]
+    assert events[("8", "2025-08")] == ["撤销销号（2025年8月20日）"]
+    assert events[("21", "2025-05")] == ["不同意延期（2025年5月9日）"]
+
+
+def _judged(settings, period: str, as_of: date):
+    from pyxl import pipeline
+
+    return pipeline.consolidate_period(Workspace.load(settings), Period.parse(period), as_of=as_of).data
