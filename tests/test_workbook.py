@@ -225,13 +225,13 @@ def test_every_button_calls_an_existing_public_sub_and_names_a_pipeline_step(bui
     subs = set(re.findall(r"^Public Sub (\w+)\(control As IRibbonControl\)", code, re.MULTILINE))
     for name, root in _custom_ui(path).items():
         buttons = [e for e in root.iter() if e.get("onAction")]
-        assert len(buttons) == 9, name
+        assert len(buttons) == 11, name
         for button in buttons:
             assert button.get("onAction") in subs, (name, button.get("id"))
             assert callable(getattr(pipeline, button.get("id"))), button.get("id")
     labels = [b.label for b in workbook_build.ribbon_buttons()]
-    assert labels == ["导入分工文件", "生成分单位表", "发送/预览邮件", "收取回执", "确认报表", "退回重报", "汇总与预警", "生成通报",
-                      "打开输出文件夹"]
+    assert labels == ["导入分工文件", "生成分单位表", "发送/预览邮件", "收取回执", "确认报表", "退回重报", "审批申请", "汇总与预警",
+                      "销号", "生成通报", "打开输出文件夹"]
 
 
 @pytest.mark.libreoffice
