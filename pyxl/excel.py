@@ -292,14 +292,14 @@ def _open_folder(book: WorkbookAdapter, workspace: Workspace, period: Callable[[
 def _decide(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
     """Requests of the returns into 申请审批 (the staff decide in the sheet itself; the book was saved first)."""
     result = pipeline.decide_requests(workspace, period(), now=now, write=False)
-    book.write_table(master.SHEET_REQUESTS, excel_values(result.data))
+    book.write_table(master.SHEET_REQUESTS, result.data)
     return result
 
 
 def _close(book: WorkbookAdapter, workspace: Workspace, period: Callable[[], Period], now: datetime):
     """Tasks waiting for 销号 into the 销号 sheet (the staff fill in the date there)."""
     result = pipeline.close_tasks(workspace, period(), as_of=now.date(), now=now, write=False)
-    book.write_table(master.SHEET_CLOSURES, excel_values(result.data))
+    book.write_table(master.SHEET_CLOSURES, result.data)
     return result
 
 

@@ -190,3 +190,135 @@ def _judged(settings, period: str, as_of: date):
     from pyxl import pipeline
 
     return pipeline.consolidate_period(Workspace.load(settings), Period.parse(period), as_of=as_of).data
+
+
+# ---------------------------------------------------------------- the pure core
+
+def _duty():
+    from pyxl.common.model import Deadline, DutyTable, Target, Task
+
+    return DutyTable("t", 2025, [], [
+        Task("8", "一", None, "重点项目6月份竣工。", ["区投资促进局"], [], deadlines=[Deadline("6月份竣工", date(2025, 6, 30))],
+             targets=[Target("竣工1个", "项目", 1, "个", "count", ">=", deadline=date(2025, 6, 30))]),
+        Task("9", "一", None, "全年推进。", ["区财政局"], [], deadlines=[Deadline("全年", date(2025, 12, 31))]),
+    ])
+
+
+def test_a_decision_counts_from_the_period_of_its_date_and_the_latest_wins():
+    changes = (
+        life.DeadlineChange("8", life.KIND_EXTENSION, "2025-04", INVEST, requested=date(2025, 9, 30), reason="拆迁",
+                            result=life.APPROVED, decided=date(2025, 5, 8)),
+        life.DeadlineChange("8", life.KIND_ADJUSTMENT, "2025-07", result=life.APPROVED, new_deadline=date(2025, 10, 31),
+                            decided=date(2025, 7, 2)),
+        life.DeadlineChange("9", life.KIND_EXTENSION, "2025-04", "区财政局", requested=date(2026, 3, 31), reason="x",
+                            result=life.REFUSED, decided=date(2025, 5, 9), note="不宜延期"),
+    )
+    decided = life.TaskLife(changes)
+    duty = _duty()
+    deadlines = {p: {t.number: t.deadline for t in decided.apply(duty, p).tasks} for p in ("2025-04", "2025-05", "2025-07")}
+    assert deadlines == {"2025-04": {"8": date(2025, 6, 30), "9": date(2025, 12, 31)},
+                         "2025-05": {"8": date(2025, 9, 30), "9": date(2025, 12, 31)},
+                         "2025-07": {"8": date(2025, 10, 31), "9": date(2025, 12, 31)}}
+    moved = decided.apply(duty, "2025-05").task("8")
+    assert moved.targets[0].deadline == date(2025, 9, 30)  # the milestone moves with the task
+    assert duty.task("8").deadline == date(2025, 6, 30)  # the table itself is untouched
+    assert [c.task for c in decided.refusals("2025-05")] == ["9"] and decided.refusals("2025-06") == []
+    assert life.refusal_sentence(decided.refusals("2025-05")[0]) == (
+        "第9项任务申请延期至2026年3月31日，督查室2025年5月9日审核不同意，理由：不宜延期；请仍按原完成时限推进。")
+
+
+def test_closure_and_its_undo_are_dated_events():
+    events = (life.ClosureEvent("8", life.CLOSE, date(2025, 7, 8)), life.ClosureEvent("8", life.REOPEN, date(2025, 8, 20)),
+              life.ClosureEvent("9", life.CLOSE, date(2025, 8, 1)))
+    decided = life.TaskLife(closures=events)
+    assert [decided.closed(p) for p in ("2025-06", "2025-07", "2025-08")] == [set(), {"8"}, {"9"}]
+
+
+def test_the_master_names_each_bad_decision_cell(tmp_path):
+    rows = [list(master.REQUEST_HEADERS),
+            ["2025-04", "延期", "8", INVEST, None, date(2025, 9, 30), "拆迁", "", "同意", None, "五月八日", ""],
+            ["2025-04", "延期", "9", "区财政局", None, date(2025, 9, 30), "x", "", "可以", None, date(2025, 5, 8), ""],
+            ["2025-04", "延期", "10", "区财政局", None, date(2025, 9, 30), "x", "", "不同意", None, None, ""]]
+    closures = [list(master.CLOSURE_HEADERS), ["8", "", "", "", "注销", date(2025, 7, 8), ""],
+                ["9", "", "", "", "", "七月", ""]]
+    data = master.MasterData({master.SHEET_REQUESTS: rows, master.SHEET_CLOSURES: closures}, file="Responsibilities.xlsm")
+    decided, problems = data.task_life()
+    assert sorted((p.sheet, p.cell, p.code) for p in problems) == [
+        ("申请审批", "I3", "master-bad-cell"), ("申请审批", "K2", "master-bad-cell"), ("申请审批", "K4", "master-bad-cell"),
+        ("销号", "E2", "master-bad-cell"), ("销号", "F3", "master-bad-cell")]
+    assert decided.closures == () and all(c.granted is None for c in decided.changes)
+
+
+def test_a_version_1_sheet_sent_before_the_upgrade_is_read_by_its_own_header(settings, tmp_path):
+    from datetime import datetime
+
+    from pyxl import pipeline
+    from pyxl.demo.clerk import UnitScript, fill_unit_workbook
+    import random
+
+    pipeline.build_workbook(Workspace.load(settings), now=datetime(2025, 6, 1, 9))
+    workspace = Workspace.load(settings)
+    pipeline.split_sheets(workspace, Period(2025, 6), units=[INVEST])
+    source = _sheet(settings, "2025-06", INVEST)
+    # the sheet as version 1 wrote it: no request columns, 模板版本 1
+    book = openpyxl.load_workbook(source)
+    sheet = book.worksheets[0]
+    sheet.delete_cols(len(layout.COLUMNS) - 1, 2)
+    ident = book[layout.IDENTITY_SHEET]
+    for row in ident.iter_rows():
+        if row[0].value == layout.ID_VERSION:
+            row[1].value = "1"
+    old = tmp_path / "v1.xlsx"
+    book.save(old)
+    filled_path = tmp_path / "v1_filled.xlsx"
+    targets = {t.target_key(i): x for t in workspace.duty.tasks for i, x in enumerate(t.targets)}
+    fill_unit_workbook(old, filled_path, UnitScript(), targets, 0.5, random.Random(1), datetime(2025, 7, 2, 9))
+    result = pipeline.collect_returns(workspace, Period(2025, 6), [filled_path], now=datetime(2025, 7, 2, 10))
+    assert {p.code for p in result.problems} == {"template-version"}  # a note, no missing column
+    assert result.data[0].accepted and all(r.requested_deadline is None for r in result.data[0].rows)
+
+
+def test_the_ribbon_buttons_list_requests_and_pending_tasks_and_keep_the_staffs_decisions(settings, tmp_path):
+    from datetime import datetime
+
+    from pyxl import pipeline
+    from pyxl.excel import run_button
+    from pyxl.master.memory import MemoryBook
+
+    pipeline.build_workbook(Workspace.load(settings), now=datetime(2025, 4, 1, 9))
+    workspace = Workspace.load(settings)
+    pipeline.split_sheets(workspace, Period(2025, 4), units=[INVEST, CAMPUS])
+    for unit in (INVEST, CAMPUS):
+        book = openpyxl.load_workbook(_sheet(settings, "2025-04", unit))
+        sheet, rows, columns = _layout(_sheet(settings, "2025-04", unit))
+        target = book.worksheets[0]
+        for key, row in rows.items():
+            for title, value in (("状态", "已完成"), ("完成进度(%)", 100), ("本期完成值", 1)):
+                if not sheet.cell(row, columns[title]).protection.locked:
+                    target.cell(row, columns[title]).value = value
+        if unit == INVEST:
+            target.cell(rows["8"], columns["申请新完成时限"]).value = "2025/9/30"  # typed as text: read as the date
+            target.cell(rows["8"], columns["申请理由"]).value = "征地未完成"
+        book.save(tmp_path / f"{unit}.xlsx")
+    pipeline.collect_returns(workspace, Period(2025, 4), [tmp_path / f"{u}.xlsx" for u in (INVEST, CAMPUS)],
+                             now=datetime(2025, 5, 3, 9))
+    book = MemoryBook.open(settings.workbook_path)
+    settings_rows = book.sheets["设置"]
+    next(r for r in settings_rows if r[0] == "当前期次")[1] = "2025-04"
+    run_button(book, "decide_requests", datetime(2025, 5, 8, 9))
+    requests = book.sheets[master.SHEET_REQUESTS]
+    assert [r[:4] for r in requests[1:]] == [["2025-04", "延期", "8", INVEST]] and "待审批的延期申请 1 项" in book.alerts[-1]
+    # the clerk decides in the sheet and presses the button again: the decision stays, nothing is listed twice
+    headers = requests[0]
+    requests[1][headers.index("审批结果")] = "同意"
+    requests[1][headers.index("审批日期")] = datetime(2025, 5, 8)
+    run_button(book, "decide_requests", datetime(2025, 5, 8, 10))
+    assert len(book.sheets[master.SHEET_REQUESTS]) == 2 and "待审批的延期申请 0 项" in book.alerts[-1]
+    assert [c.granted for c in Workspace.load(settings).life.changes] == [date(2025, 9, 30)]
+    # both leads say 已完成: 销号 lists task 8 waiting; the clerk dates it and the task is closed from May
+    run_button(book, "close_tasks", datetime(2025, 5, 8, 11))
+    closures = book.sheets[master.SHEET_CLOSURES]
+    assert ["8", "2025-04"] == [closures[1][0], closures[1][3]]
+    closures[1][closures[0].index("日期")] = datetime(2025, 5, 9)
+    book.save()
+    assert Workspace.load(settings).life.closed("2025-05") == {"8"}

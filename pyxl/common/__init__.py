@@ -4,8 +4,9 @@ Owns: the duty table and result types (model), problems as data (problems),
 the one user-facing exception (errors), typed settings (config), periods and
 working days (period), number readings and the one formula-like test
 (values), unit names (units), atomic file writes, the workspace lock and
-file-system failures in words (files), the bug log (logs) and text sizing for
-sheets (sheet_text).
+file-system failures in words (files), the bug log (logs), text sizing for
+sheets (sheet_text) and a task's life after 交办 — deadline changes and 销号 as
+dated decisions (life).
 
 May import: nothing of pyxl but pyxl.example (the bundled example's data).
 Must not import: any stage, the pipeline or a shell.
