@@ -777,8 +777,20 @@ def requests_in(returns: list, period: Period, duty) -> list:
                 found.append(life.DeadlineChange(
                     task=row.task_number, kind=life.KIND_EXTENSION, period=str(period), unit=item.unit,
                     old_deadline=old, requested=row.requested_deadline, reason=row.request_reason.strip(),
-                    source=f"{item.source or item.file}!N{row.cell_row}" if row.cell_row else (item.source or item.file)))
+                    source=_request_place(item, row)))
     return found
+
+
+def _request_place(item, row) -> str:
+    """Where the request was typed, as the office finds it: the unit's own file name and the cell (04_区财政局.xlsx M7)."""
+    from openpyxl.utils import get_column_letter
+
+    from pyxl.distribution import layout
+    from pyxl.judgement.consolidate import file_name
+
+    name = file_name(item.source or item.file)
+    column = get_column_letter(layout.COLUMNS.index("申请新完成时限") + 1)
+    return f"{name} {column}{row.cell_row}" if row.cell_row else name
 
 
 def _request_lines(requests: list) -> list[str]:

@@ -173,8 +173,8 @@ def test_a_unit_sheet_shows_the_answers_its_workbook_was_prefilled_with(settings
     write_unit_workbook(path, unit, "2025-07", rows, date(2025, 8, 5), previous=previous)
     sheet = unit_sheet_rows(path, unit, rows)
     assert len(sheet) == 1 + len(rows)
-    # last month's 佐证材料 is never repeated in a new month's sheet
-    assert sheet[1 + at][6:] == [12.5, 40.0, "按计划推进", "已完成招标", None, "七月开工", None]
+    # last month's 佐证材料 and a request for a new deadline are never repeated in a new month's sheet
+    assert sheet[1 + at][6:] == [12.5, 40.0, "按计划推进", "已完成招标", None, "七月开工", None, None, None]
     assert all(row[6:] == [None] * len(layout.INPUT_COLUMNS) for i, row in enumerate(sheet[1:]) if i != at)
 
 

@@ -534,7 +534,7 @@ def life_sentence(consolidation: Consolidation) -> str:
         for row in adjusted.itertuples(index=False):
             how = f"经{_text(row.unit)}申请延期" if row.kind == "延期" else "经督查室调整"
             old = format_date(row.old_deadline) if not is_missing(row.old_deadline) else "未定时限"
-            items.append(f"任务{row.number}“{_text(row.short_title)}”{how}，完成时限由{old}调整为{format_date(row.new_deadline)}")
+            items.append(f"任务{row.number}（{_text(row.short_title)}）{how}，完成时限由{old}调整为{format_date(row.new_deadline)}")
         parts.append(f"经审核调整完成时限的任务{len(adjusted)}项：" + "；".join(items) + "。")
     return "".join(parts)
 
