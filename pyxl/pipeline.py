@@ -234,8 +234,20 @@ def send_sheets(
     run = mail.run_mail(
         workspace.settings, period, mail.KIND_SEND, workspace.directory, _clock_from(now), time.sleep, progress,
         dry_run=dry_run, units=units, resend=resend,
+        # a request refused in this period is answered with the unit's next sheet too (and in its reminder, 督办单)
+        answers=_refusal_answers(workspace, period),
     )
     return StepResult(summary=run.summary, outputs=run.outputs, attention=run.attention, data=run.delivery)
+
+
+def _refusal_answers(workspace: Workspace, period: Period) -> dict[str, list[str]]:
+    from pyxl.common.life import refusal_sentence
+
+    answers: dict[str, list[str]] = {}
+    for change in workspace.life.refusals(str(period)):
+        if change.unit:
+            answers.setdefault(change.unit, []).append(refusal_sentence(change))
+    return answers
 
 
 def _clock_from(now: datetime) -> Callable[[], datetime]:

@@ -124,6 +124,11 @@ def test_extension_refusal_closure_and_undo_over_five_months(settings, tmp_path,
     assert _run(config, "split", "--period", "2025-05", *units) == 0
     sheet, rows, columns = _layout(_sheet(settings, "2025-05", INVEST))
     assert sheet.cell(rows["8"], columns["完成时限"]).value == "2025年9月30日（原6月份竣工，已延期）"
+    # the refusal goes out with 区住房城乡建设局's May sheet too
+    _run(config, "send", "--period", "2025-05", "--dry-run", "--unit", HOUSING)
+    draft = next((settings.out_dir("2025-05") / "outbox").glob(f"分发*{HOUSING}*.eml"))
+    body = email.message_from_bytes(draft.read_bytes(), policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "第21项任务申请延期至2026年6月30日，督查室2025年5月9日审核不同意" in body
     fill_workbooks([_job(_sheet(settings, "2025-05", u), filled / f"05{i}.xlsx", "按计划推进", 56.0)
                     for i, u in enumerate((INVEST, CAMPUS))])
     _run(config, "collect", "--period", "2025-05", str(filled / "050.xlsx"), str(filled / "051.xlsx"))
@@ -134,7 +139,7 @@ def test_extension_refusal_closure_and_undo_over_five_months(settings, tmp_path,
     assert list(may.adjustments["number"]) == ["8"] and bool(may.adjustments.iloc[0]["new_this_period"])
     assert list(may.refusals["unit"]) == [HOUSING]
     _run(config, "remind", "--period", "2025-05", "--as-of", "2025-06-10", "--dry-run")
-    draft = next((settings.out_dir("2025-05") / "outbox").glob(f"*{HOUSING}*.eml"))
+    draft = next((settings.out_dir("2025-05") / "outbox").glob(f"催报*{HOUSING}*.eml"))
     body = email.message_from_bytes(draft.read_bytes(), policy=email.policy.default).get_body(("plain",)).get_content()
     assert "第21项任务申请延期至2026年6月30日，督查室2025年5月9日审核不同意，理由：项目资金已落实" in body
     _run(config, "report", "--period", "2025-05", "--as-of", "2025-06-10")
@@ -322,3 +327,27 @@ def test_the_ribbon_buttons_list_requests_and_pending_tasks_and_keep_the_staffs_
     closures[1][closures[0].index("日期")] = datetime(2025, 5, 9)
     book.save()
     assert Workspace.load(settings).life.closed("2025-05") == {"8"}
+
+
+def test_an_extension_lifts_the_overdue_flag_and_an_office_adjustment_needs_no_request(settings):
+    from datetime import datetime
+
+    from pyxl import pipeline
+
+    pipeline.build_workbook(Workspace.load(settings), now=datetime(2025, 7, 1, 9))
+
+    def overdue(period: str) -> set[str]:
+        judged = pipeline.consolidate_period(Workspace.load(settings), Period.parse(period), as_of=date(2025, 8, 10)).data
+        flags = judged.flags
+        return set(flags.loc[flags["flag"] == "任务逾期", "key"].astype(str))
+
+    assert "8" in overdue("2025-07")  # 6月份竣工, nothing reported: overdue in July
+    result = pipeline.decide_requests(Workspace.load(settings), Period(2025, 7), now=datetime(2025, 7, 3, 9), task="8",
+                                      adjust=True, new_deadline=date(2025, 10, 31), decided=date(2025, 7, 3), note="规划调整")
+    assert result.outputs == [settings.workbook_path]
+    assert "8" not in overdue("2025-07")  # moved to October
+    assert "8" in overdue("2025-06")  # June keeps June's deadline: the 调整 counts from July
+    judged = pipeline.consolidate_period(Workspace.load(settings), Period(2025, 7), as_of=date(2025, 8, 10)).data
+    row = judged.tasks.set_index("number").loc["8"]
+    assert row["deadline"] == date(2025, 10, 31) and "调整至2025年10月31日" in row["adjustment"]
+    assert list(judged.adjustments["kind"]) == ["调整"]

@@ -153,15 +153,19 @@ def _outgoing(
 
 
 def plan_distribution(
-    entries: Iterable[ManifestEntry], directory: UnitDirectory, templates: MailTemplates, context: Mapping[str, object]
+    entries: Iterable[ManifestEntry], directory: UnitDirectory, templates: MailTemplates, context: Mapping[str, object],
+    answers: Mapping[str, list[str]] | None = None,
 ) -> list[Outgoing]:
     """One message per manifest entry, with that unit's own workbook attached.
 
     `context` holds the values shared by every mail (district, year, period,
-    period_code, due_date, sender_name, reply_to).
+    period_code, due_date, sender_name, reply_to); `answers` the office's answers
+    to tell each unit (a refused request for 延期), one sentence each.
     """
     round_ = str(context["period_code"])
-    return [_outgoing(KIND_SEND, round_, entry, directory, templates, context, attach=True) for entry in entries]
+    return [_outgoing(KIND_SEND, round_, entry, directory, templates,
+                      {**context, "answers": list((answers or {}).get(entry.unit, []))}, attach=True)
+            for entry in entries]
 
 
 def plan_reminders(
@@ -640,7 +644,7 @@ def run_mail(
         if not planned:
             return MailRun([f"{period.label}各单位的报表均已通过审核：无需催报。"], [], False)
     else:
-        planned = plan_distribution(entries, directory, templates, context)
+        planned = plan_distribution(entries, directory, templates, context, answers)
     ledger = Ledger(out / LEDGER_NAME)
     force = {item.unit for item in planned} if resend else set()
     if dry_run:
