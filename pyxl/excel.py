@@ -313,8 +313,8 @@ STEPS: dict[str, Callable[..., pipeline.StepResult]] = {
     "confirm_returns": _confirm,
     "send_back_returns": _send_back,
     "decide_requests": _decide,
-    "close_tasks": _close,
     "consolidate_period": lambda book, workspace, period, now: pipeline.consolidate_period(workspace, period(), as_of=now.date()),
+    "close_tasks": _close,
     "write_report": lambda book, workspace, period, now: pipeline.write_report(workspace, period(), as_of=now.date()),
     "open_output_folder": _open_folder,
 }
