@@ -515,7 +515,7 @@ def collect_returns(
                        f"已按单位原样归档在 {settings.relative(settings.returns_dir(period) / '佐证材料')}/。")
     requests = requests_in(current, period, duty)
     if requests:
-        summary += [f"本期延期申请 {len(requests)} 项（请在主控工作簿「申请审批」表中审批，或运行 pyxl decide）：",
+        summary += [f"本期延期申请 {len(requests)} 项（点功能区「审批申请」或运行 pyxl decide，列入主控工作簿「申请审批」表后审批）：",
                     *_request_lines(requests)]
     waiting = collect.pending_returns(settings.returns_dir(period), str(period))
     if waiting:
@@ -703,7 +703,8 @@ def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> Ste
     return StepResult(
         summary=_consolidation_summary(result, period) + [f"汇总表：{settings.relative(path)}"],
         outputs=outputs,
-        problems=problems,
+        # the office's own decision cells that could not be read (申请审批, 销号) are named too
+        problems=[*problems, *workspace.life_problems],
         attention=not result.flags.empty,  # every flag, red or yellow, is something to act on
         data=result,
     )
@@ -725,7 +726,18 @@ def _consolidation_summary(result: Consolidation, period: Period) -> list[str]:
         f"指标 {len(result.indicators)} 个——{counted(result.indicators['light'], LIGHTS, LIGHT_LABELS)}。",
         f"回收：{return_sentence(result.returns)}（截止{chinese_date(result.due_date)}）",
         f"预警 {len(result.flags)} 条（红色 {red} 条）：{counted(result.flags['flag'], FLAG_KINDS)}。",
+        *_life_summary(result),
     ]
+
+
+def _life_summary(result: Consolidation) -> list[str]:
+    """销号 and moved deadlines in the judgement, when there are any (the same words as the 通报)."""
+    from pyxl.outputs.report import life_sentence
+
+    lines = [life_sentence(result)] if life_sentence(result) else []
+    if (result.tasks["closure"] == "待销号").any():
+        lines.append("核实后点功能区「销号」或运行 pyxl close 销号。")
+    return lines
 
 
 def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResult:

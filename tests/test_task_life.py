@@ -351,3 +351,19 @@ def test_an_extension_lifts_the_overdue_flag_and_an_office_adjustment_needs_no_r
     row = judged.tasks.set_index("number").loc["8"]
     assert row["deadline"] == date(2025, 10, 31) and "调整至2025年10月31日" in row["adjustment"]
     assert list(judged.adjustments["kind"]) == ["调整"]
+
+
+def test_a_decision_cell_that_cannot_be_read_is_named_by_consolidate(settings):
+    from datetime import datetime
+
+    from pyxl import pipeline
+    from pyxl.master.memory import MemoryBook
+
+    pipeline.build_workbook(Workspace.load(settings), now=datetime(2025, 7, 1, 9))
+    book = MemoryBook.open(settings.workbook_path)
+    book.sheets[master.SHEET_REQUESTS].append(["2025-06", "调整", "8", None, None, None, None, None, "同意",
+                                               datetime(2025, 10, 31), "七月三日", None])
+    book.save()
+    result = pipeline.consolidate_period(Workspace.load(settings), Period(2025, 7), as_of=date(2025, 8, 10))
+    assert ("申请审批", "K2", "master-bad-cell") in {(p.sheet, p.cell, p.code) for p in result.problems}
+    assert result.data.tasks.set_index("number").loc["8", "deadline"] == date(2025, 6, 30)  # not taken without a date
