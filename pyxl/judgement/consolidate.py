@@ -685,6 +685,8 @@ def consolidate(
         if previous_key in used_history
         else None
     )
+    if previous_categories is not None:  # a task closed last month was 已完成 then, whatever its units sent
+        previous_categories.update(dict.fromkeys(life.closed(previous_key), "已完成"))
     # the due date itself (Settings.due_date: moved to a working day), or the day of the month as it is
     due = due_day if isinstance(due_day, date) else period.due_date(due_day)
     tasks, leads = _task_table(duty, roles, used, everything, previous_categories, period, as_of)
