@@ -181,7 +181,7 @@ def test_extension_refusal_closure_and_undo_over_five_months(settings, tmp_path,
     assert sheet.cell(rows["8"], columns["完成时限"]).value == "2025年9月30日（原6月份竣工，已延期）"
     assert _judged(settings, "2025-07", date(2025, 8, 10)).tasks.set_index("number").loc["8", "closure"] == "已销号"
     august = _judged(settings, "2025-08", date(2025, 9, 10)).tasks.set_index("number").loc["8"]
-    assert (august["previous_category"], august["closure"], august["category"]) == ("已完成", "", "未报送")  # reopened
+    assert (august["closure"], august["category"]) == ("", "未报送")  # reopened: asked again, judged again
 
     # the events of task 8 month by month, for the task's history
     events = life.task_events(Workspace.load(settings).life, {"2025-06": ["8"]})
