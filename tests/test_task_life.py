@@ -369,3 +369,21 @@ def test_a_decision_cell_that_cannot_be_read_is_named_by_consolidate(settings):
     result = pipeline.consolidate_period(Workspace.load(settings), Period(2025, 7), as_of=date(2025, 8, 10))
     assert ("申请审批", "K2", "master-bad-cell") in {(p.sheet, p.cell, p.code) for p in result.problems}
     assert result.data.tasks.set_index("number").loc["8", "deadline"] == date(2025, 6, 30)  # not taken without a date
+
+
+def test_closed_tasks_in_the_judgement_and_last_months_closure_in_the_change():
+    from pyxl.common.config import ThresholdSettings
+    from pyxl.common.model import Unit, UnitDirectory
+    from pyxl.judgement.consolidate import consolidate
+
+    directory = UnitDirectory((Unit(INVEST, "区直部门"), Unit("区财政局", "区直部门")))
+    decided = life.TaskLife(closures=(life.ClosureEvent("8", life.CLOSE, date(2025, 7, 8)),))
+    august = consolidate(_duty(), directory, [], {"2025-07": []}, Period(2025, 8), date(2025, 9, 10), ThresholdSettings(), 5,
+                         life=decided)
+    tasks = august.tasks.set_index("number")
+    assert list(tasks.index) == ["8", "9"]  # the closed task keeps its place
+    assert (tasks.loc["8", "category"], tasks.loc["8", "closure"], tasks.loc["8", "previous_category"]) == ("已完成", "已销号", "已完成")
+    assert "8" not in set(august.flags["key"].astype(str))
+    assert set(august.flags["unit"]) == {"区财政局"}  # the open task's lead is still chased
+    assert INVEST not in set(august.returns["unit"])  # nothing asked of its lead: not 逾期未报
+    assert list(august.indicators["key"]) == []  # its target left with it
