@@ -855,6 +855,8 @@ def decide_requests(workspace: Workspace, period: Period, *, now: datetime, task
 
     content = _saved_content(workspace)
     duty = workspace.duty
+    if unit is not None:  # an alias or short name as the clerk types it
+        unit = workspace.index.resolve(unit).canonical or unit
     data = content.life_data()
     current, problems = data.task_life()
     known = {c.key for c in current.changes}
