@@ -513,7 +513,7 @@ def collect_returns(
         owners = list(dict.fromkeys(e.unit for e in evidence_lines))
         summary.append(f"佐证材料：本次收到 {len(evidence_lines)} 个文件（{'、'.join(owners[:5])}{'等' if len(owners) > 5 else ''}），"
                        f"已按单位原样归档在 {settings.relative(settings.returns_dir(period) / '佐证材料')}/。")
-    requests = requests_in(current, period, duty)
+    requests = requests_in(current, period, workspace.life.apply(duty, str(period)))
     if requests:
         summary += [f"本期延期申请 {len(requests)} 项（点功能区「审批申请」或运行 pyxl decide，列入主控工作簿「申请审批」表后审批）：",
                     *_request_lines(requests)]
@@ -785,7 +785,10 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
 
 
 def requests_in(returns: list, period: Period, duty) -> list:
-    """The requests for a new deadline (延期) carried by the units' accepted returns of `period`."""
+    """The requests for a new deadline (延期) carried by the units' accepted returns of `period`.
+
+    `duty` is the duty table as it stood in `period` (TaskLife.apply): 原完成时限 is the deadline the unit saw.
+    """
     from pyxl.common import life
 
     found = []
@@ -818,8 +821,8 @@ def _request_place(item, row) -> str:
 
 
 def _request_lines(requests: list) -> list[str]:
-    return [f"  {c.unit} 第{c.task}项：申请延期至{chinese_date(c.requested)}（原{chinese_date(c.old_deadline) if c.old_deadline else '未定时限'}），理由：{c.reason}"
-            for c in requests]
+    return [f"  {c.unit} 第{c.task}项：申请延期至{chinese_date(c.requested)}（原{chinese_date(c.old_deadline) if c.old_deadline else '未定时限'}），"
+            f"理由：{c.reason}" + (f"（{c.source}）" if c.source else "") for c in requests]
 
 
 def _saved_content(workspace: Workspace):
@@ -864,7 +867,8 @@ def decide_requests(workspace: Workspace, period: Period, *, now: datetime, task
     month = Period(duty.year, 1)
     while str(month) <= str(period):
         if workspace.settings.returns_dir(month).is_dir():
-            for change in requests_in(archived_returns(workspace, month), month, duty):
+            # the deadline the unit saw on that month's sheet (an earlier 延期 already counted)
+            for change in requests_in(archived_returns(workspace, month), month, current.apply(duty, str(month))):
                 if change.key not in known:
                     known.add(change.key)
                     added.append(change)
