@@ -451,12 +451,14 @@ def _indicator_row(row) -> dict:
 
 
 def _task_row(row) -> dict:
+    closure, adjusted = _text(getattr(row, "closure", "")), _text(getattr(row, "adjustment", ""))
     return {
         "number": _text(row.number),
         "text": _text(row.text),
         "lead_units": "、".join(units_of(row.lead_units)),
-        "deadline": format_date(row.deadline),
-        "percent": format_percent(row.lead_percent),
+        # the 一览表 says a deadline was moved and a task closed, in the cells a reader looks at
+        "deadline": format_date(row.deadline) + ("（已调整）" if adjusted else ""),
+        "percent": format_percent(row.lead_percent) + (f"（{closure}）" if closure else ""),
         "progress": _text(row.lead_progress),
         "issues": _text(row.lead_issues),
         "category": _text(row.category),
