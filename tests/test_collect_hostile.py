@@ -204,3 +204,23 @@ def test_long_chinese_name_is_archived_cut_by_bytes(made, alone):
     if not names:
         pytest.skip("the long-name case has not run")
     assert all(len(n.encode("utf-8")) <= MAX_NAME_BYTES and n.endswith(".xlsx") for n in names)
+
+
+@pytest.mark.parametrize("short", range(4))
+def test_a_mail_cut_inside_its_attachment_reads_as_a_damaged_file_wherever_the_cut_falls(short, made):
+    """h19 with every remainder of the cut base64 text: one of four used to come back as the text itself."""
+    from email.message import EmailMessage
+
+    from pyxl.returns.intake import expand
+    from pyxl.returns.readers import read_book
+
+    _, base, _ = made
+    message = EmailMessage()
+    message["From"], message["Subject"] = "czj@changqing.example", "报表"
+    message.set_content("见附件")
+    message.add_attachment(base.genuine(f"cut {short}"), maintype="application", subtype="octet-stream", filename="r.xlsx")
+    raw = message.as_bytes()
+    body = raw.rindex(b"\n--")  # the closing boundary: cut the base64 text before it, at 4 different lengths
+    cut = raw[: body - 200 - short]
+    attachment = [item for item in expand("cut.eml", "inbox/cut.eml", cut) if item.name == "r.xlsx"][0]
+    assert attachment.data.startswith(b"PK") and read_book(attachment.data).code == "file-corrupt"
