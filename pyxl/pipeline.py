@@ -658,24 +658,49 @@ def _with_accountability(workspace: Workspace, period: Period, result: Consolida
     """
     from dataclasses import replace
 
-    from pyxl.judgement import escalation, scoring
-    from pyxl.outputs import summary
+    from pyxl.judgement import escalation, history, notices, scoring
+    from pyxl.outputs import report, summary
+    from pyxl.returns import replies
 
     settings = workspace.settings
     rules = settings.accountability
-    flags, scores = [], {}
+    flags, scores, months = [], {}, []
+    issued_months: dict[str, dict] = {}
     for month in range(1, period.month if period.year == result.year else 1):
         earlier = Period(period.year, month)
-        issued = summary.read_issued(settings.out_dir(earlier) / f"汇总_{earlier}.xlsx")
+        issued = summary.read_issued(settings.out_dir(earlier) / f"汇总_{earlier}.xlsx",
+                                     ("flags", "scores", "tasks", "indicators", "escalation"))
         if issued is not None:
+            issued_months[str(earlier)] = issued
             flags.append((str(earlier), issued["flags"]))
             if not issued["scores"].empty:
                 scores[str(earlier)] = issued["scores"]
+            months.append(history.Month(str(earlier), issued["tasks"], issued["indicators"], issued["escalation"]))
+    previous = str(period.previous())
+    if settings.thresholds.caught_up_light == "yellow" and previous in issued_months:
+        before = issued_months[previous]["indicators"]
+        lights = dict(zip(before["key"].astype(str), before["light"].astype(str))) if len(before) else {}
+        result = replace(result, indicators=escalation.caught_up_lights(result.indicators, lights))
+    # last month's 督办单: answered by their reply date? (the replies are found in any month's archive)
+    issued_notices = report.read_notice_list(settings.out_dir(period.previous()) / report.NOTICE_FOLDER)
+    answered = replies.read_replies(settings.returns_dir(period).parent, settings.root, previous, workspace.directory) \
+        if issued_notices else []
+    reply_rows = notices.reply_table(issued_notices, answered, result.as_of, previous)
     flags.append((str(period), result.flags))
-    scores[str(period)] = scoring.score_period(result, rules.score)
+    scores[str(period)] = scoring.score_period(result, rules.score, notices.late_or_missing(reply_rows))
     items = escalation.escalate(flags, rules.ladder)
-    return replace(result, escalation=escalation.escalation_table(items, rules.ladder), scores=scores[str(period)],
-                   ranking=scoring.rank_units(scores))
+    ladder_rows = escalation.escalation_table(items, rules.ladder)
+    months.append(history.Month(str(period), result.tasks, result.indicators, ladder_rows))
+    return replace(result, escalation=ladder_rows, scores=scores[str(period)], ranking=scoring.rank_units(scores),
+                   replies=reply_rows, history=history.task_history(months, task_events(workspace, period), rules.ladder))
+
+
+def task_events(workspace: Workspace, period: Period) -> dict[tuple[str, str], list[str]]:
+    """(task number, period) → the month's events in words (延期至…（同意）, 调整, 销号) for each task's history.
+
+    The hook the task's-life records (延期/调整 requests, 销号) feed; none are recorded yet.
+    """
+    return {}
 
 
 def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> StepResult:
@@ -760,8 +785,11 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
         notice_docx=settings.template_path("report/notice.docx"),
     )
     reply_by = report.reply_by_date(as_of, settings.period.reply_working_days, settings.period.calendar)
-    written = report.write_bulletin(consolidation, settings.out_dir(period), templates, report.Issuer.from_settings(settings), reply_by)
-    notices = [path for path in written if path.parent.name == report.NOTICE_FOLDER]
+    from pyxl.distribution import layout
+
+    written = report.write_bulletin(consolidation, settings.out_dir(period), templates, report.Issuer.from_settings(settings),
+                                    reply_by, reply_key=layout.workspace_key(settings.root, create=True))
+    notices = [path for path in written if path.parent.name == report.NOTICE_FOLDER and path.suffix == ".docx"]
     counts = report.category_counts(consolidation.tasks)
     headline = "，".join(f"{row.category}{row.count}项" for row in counts.itertuples(index=False) if row.count)
     summary = [

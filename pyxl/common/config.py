@@ -69,6 +69,9 @@ class ThresholdSettings(_Strict):
     red_points_behind: float = Field(
         30, ge=0, description="points 算法：落后序时进度超过这么多个百分点为红灯，介于两者之间为黄灯"
     )
+    caught_up_light: Literal["own", "yellow"] = Field(
+        "own", description="上月红灯、本月追平（本月为绿灯）的指标：own 按本月实际评灯 / yellow 本月亮黄灯一个月（有的城市规定「红灯追平转黄灯」）"
+    )
     conflict_tolerance: float = Field(
         0.05, ge=0, description="两个单位报送同一指标的数值相差超过这一比例即为数据待核实"
     )

@@ -306,7 +306,9 @@ class LedgerEntry:
     # pending: 待确认 (an unverified sender or date), counts only once the office confirms it;
     # confirmed: a pending return the office vouched for (its sender is no longer questioned)
     # evidence: a 佐证材料 file that came with a unit's return (pyxl.returns.evidence), never a return itself
-    status: Literal["accepted", "rejected", "superseded", "duplicate", "container", "pending", "confirmed", "evidence"]
+    # reply / reply-rejected: a reply to a 督办单 (its period is the 督办单's), never a monthly return
+    status: Literal["accepted", "rejected", "superseded", "duplicate", "container", "pending", "confirmed", "evidence",
+                    "reply", "reply-rejected"]
     problem_count: int = 0
     sender: str = ""  # e-mail address of the sender, from the .eml that carried it
 
@@ -473,6 +475,37 @@ RANKING_COLUMNS = {
     "change": "名次变化",
 }
 
+# Last month's 督办单 and the units' replies to them (pyxl.judgement.notices): who answered in time.
+REPLY_COLUMNS = {
+    "unit": "单位",
+    "number": "督办单编号",
+    "notice_period": "督办期次",
+    "level": "督办级别",
+    "reply_by": "回复期限",
+    "received": "回复时间",
+    "state": "回复情况",  # one of REPLY_STATES
+    "signed_by": "单位负责人",
+    "answers": "办理结果",
+    "note": "说明",
+}
+REPLY_STATES = ("按时回复", "逾期回复", "逾期未回复", "未到回复期限")
+# Each task's months side by side (pyxl.judgement.history): one row per (task, month).
+HISTORY_COLUMNS = {
+    "number": "序号",
+    "short_title": "任务简称",
+    "period": "月份",
+    "category": "类别",
+    "lead_percent": "完成进度(%)",
+    "expected_percent": "序时进度(%)",
+    "lights": "指标灯号",
+    "notice_level": "督办级别",
+    "events": "调整与销号",
+    "lead_units": "牵头单位",
+    "lead_progress": "进展情况",
+}
+# Sheets only the summary workbook carries (not the live master), after SHEET_NAMES'.
+SUMMARY_SHEETS = {"replies": "督办回执", "history": "任务历程"}
+
 
 def _empty(columns: dict[str, str]):
     def make():
@@ -518,6 +551,8 @@ class Consolidation:
     # the task's life (pyxl.common.life): deadlines moved by a decision, and refusals to tell the units
     adjustments: "pd.DataFrame" = field(default_factory=_empty(ADJUSTMENT_COLUMNS))
     refusals: "pd.DataFrame" = field(default_factory=_empty(REFUSAL_COLUMNS))
+    replies: "pd.DataFrame" = field(default_factory=_empty(REPLY_COLUMNS))  # last month's 督办单, answered or not
+    history: "pd.DataFrame" = field(default_factory=_empty(HISTORY_COLUMNS))  # each task's months so far
 
     def labelled(self) -> dict[str, "pd.DataFrame"]:
         """Sheet name → table with Chinese headers, in workbook order."""
@@ -555,7 +590,7 @@ class Consolidation:
 
         tables = {
             name: [{k: convert(v) for k, v in row.items()} for row in getattr(self, name).to_dict("records")]
-            for name in (*SHEET_NAMES, "leads", "refusals")
+            for name in (*SHEET_NAMES, *SUMMARY_SHEETS, "leads", "refusals")
         }
         return {
             "period": self.period,

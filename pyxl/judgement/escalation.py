@@ -15,7 +15,7 @@ level — FLAG_COLUMNS), oldest first; nothing is read from disk.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import pandas as pd
 
@@ -103,6 +103,29 @@ def unit_levels(items: Sequence[ItemHistory], ladder: Sequence[str] = DEFAULT_LA
     for item in items:
         highest[item.unit] = max(highest.get(item.unit, 0), item.step)
     return {unit: ladder[step - 1] for unit, step in sorted(highest.items())}
+
+
+CAUGHT_UP_REASON = "上月红灯，本月追平"
+
+
+def caught_up_lights(indicators: pd.DataFrame, previous: Mapping[str, str]) -> pd.DataFrame:
+    """The office's step-down rule for lights: an indicator red last month and green now shows yellow this month.
+
+    `previous` maps each indicator key to last month's light (ids: red,
+    green …). The reason column says why, so nobody reads the yellow as a new
+    slip; every other indicator is returned as it was.
+    """
+    if indicators.empty or not previous:
+        return indicators
+    keys = indicators["key"].astype(str)
+    caught = (indicators["light"] == "green") & keys.map(lambda key: previous.get(key) == "red")
+    if not caught.any():
+        return indicators
+    result = indicators.copy()
+    result.loc[caught, "light"] = "yellow"
+    result.loc[caught, "reason"] = result.loc[caught, "reason"].map(
+        lambda text: CAUGHT_UP_REASON + ("；" + str(text) if not is_missing(text) and str(text) else ""))
+    return result
 
 
 def repeat_cases(items: Sequence[ItemHistory], at_least: int = 2) -> list[ItemHistory]:

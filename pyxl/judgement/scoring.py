@@ -31,12 +31,13 @@ def _units_of(cell: object) -> list[str]:
 
 
 def score_period(
-    consolidation: Consolidation, rubric: ScoreSettings, unanswered: Iterable[str] = ()
+    consolidation: Consolidation, rubric: ScoreSettings, unanswered: Iterable[str] | Mapping[str, str] = ()
 ) -> pd.DataFrame:
     """Each unit that owns tasks this period, with its deductions by kind, its score and the reasons.
 
-    `unanswered`: units with a 督办单 past its reply date and no reply (the
-    office records replies; see the accountability README section).
+    `unanswered`: units whose 督办单 was not answered by its reply date
+    (pyxl.judgement.notices.late_or_missing), each with the reason in words
+    (督办单逾期未回复 / 督办单逾期回复); a plain list means 督办单逾期未回复.
     """
     units = [str(u) for u in consolidation.returns["unit"]]
     deductions: dict[str, dict[str, float]] = {u: {k: 0.0 for k in ("reporting", "progress", "indicators", "quality", "notices")} for u in units}
@@ -74,8 +75,9 @@ def score_period(
         for unit in _units_of(row.lead_unit):
             deduct(unit, "indicators", points, f"指标{row.key}{word}")
 
-    for unit in sorted(set(unanswered)):
-        deduct(unit, "notices", rubric.notice_unanswered, "督办单逾期未回复")
+    reasons_of = dict(unanswered) if isinstance(unanswered, Mapping) else dict.fromkeys(unanswered, "督办单逾期未回复")
+    for unit in sorted(reasons_of):
+        deduct(unit, "notices", rubric.notice_unanswered, reasons_of[unit])
 
     rows = []
     for unit in units:

@@ -28,6 +28,7 @@ import pandas as pd
 from pyxl.common.files import atomic_path, staging_folder
 from pyxl.common.model import CATEGORIES, NOTICE_LEVELS, Consolidation, is_missing, split_row_key
 from pyxl.common.period import add_working_days, chinese_date
+from pyxl.judgement.notices import reply_sentence
 
 KEY_SECTION = "一"  # the first section of a duty table holds the key economic targets
 LAGGING = "欠序时进度"
@@ -698,6 +699,7 @@ def document_context(context: dict, consolidation: Consolidation, issuer: Issuer
     values.setdefault("disputed", [])
     values["repeat_cases"] = repeat_cases(consolidation, issuer.repeat_after)
     values["ranking_sentence"] = ranking_sentence(consolidation.ranking) if issuer.publish_ranking else ""
+    values["reply_sentence"] = reply_sentence(consolidation.replies)
     parts = [("overdue_tasks", "逾期未完成任务"), ("lagging", "欠序时进度任务和红灯指标"), ("disputed", "数据待核实的指标"),
              ("repeat_cases", "反复预警事项"), ("common_problems", "共性问题")]
     numbered = [name for name, _ in parts if values.get(name)]
@@ -899,6 +901,7 @@ def notice_context(notice: Notice, consolidation: Consolidation, issuer: "Issuer
         "item_count": len(notice.items),
         "level_reason": notice.reason,
         "reply_by": format_date(notice.reply_by),
+        "reply_file": f"{safe_file_name(notice.unit)}_回执.xlsx",
         "as_of": format_date(consolidation.as_of),
         "contact": contact,
         "phone": phone,
@@ -964,14 +967,70 @@ def bulletin_charts(consolidation: Consolidation) -> dict[str, bytes]:
     }
 
 
+NOTICE_LIST = "督办单清单.csv"
+NOTICE_LIST_COLUMNS = ("单位", "编号", "督办级别", "回复期限", "事项数", "督办单", "回执")
+
+
+def reply_items(items: list[dict]) -> list:
+    """The 督办单's items as its 回执 lists them (numbered as on the form, the same words)."""
+    from pyxl.distribution.notice_reply import ReplyItem
+
+    def line(item: dict) -> str:
+        level = f"，{item['level']}" if item.get("level") and item.get("level") != "—" else ""
+        return f"{_text(item.get('subject')).rstrip('。')}（{_text(item.get('flag'))}{level}）：{_text(item.get('reason'))}"
+
+    return [ReplyItem(str(number), line(item)) for number, item in enumerate(items, start=1)]
+
+
+def read_notice_list(folder: Path) -> list[dict]:
+    """The 督办单 issued for a period (督办单/督办单清单.csv, written with them): unit, number, level, reply_by (date), items.
+
+    Empty when that period issued none or was reported before the list existed.
+    """
+    import csv
+
+    path = Path(folder) / NOTICE_LIST
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []
+    found = []
+    for row in csv.DictReader(io.StringIO(text)):
+        try:
+            reply_by = date.fromisoformat((row.get("回复期限") or "").strip())
+        except ValueError:
+            continue
+        found.append({"unit": (row.get("单位") or "").strip(), "number": (row.get("编号") or "").strip(),
+                      "level": (row.get("督办级别") or "").strip(), "reply_by": reply_by,
+                      "items": int(row.get("事项数") or 0)})
+    return [row for row in found if row["unit"]]
+
+
+def _notice_list_text(rows: list[list[str]]) -> str:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(NOTICE_LIST_COLUMNS)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def write_bulletin(
-    consolidation: Consolidation, out_dir: Path, templates: ReportTemplates, issuer: "Issuer | str", reply_by: date
+    consolidation: Consolidation, out_dir: Path, templates: ReportTemplates, issuer: "Issuer | str", reply_by: date,
+    reply_key: bytes | None = None,
 ) -> list[Path]:
     """Write 督查通报_<period>.docx/.html and 督办单/<unit>.docx into `out_dir`; return the paths.
 
-    The 督办单 folder is written beside the old one and swapped in, so it never
-    mixes notices of two runs and a unit no longer flagged loses its old notice.
+    Beside each 督办单 goes its 回执 (督办单/<unit>_回执.xlsx, the workbook the
+    unit answers in, its identity keyed with `reply_key`), and the list of the
+    督办单 issued (督办单清单.csv: unit, 编号, level, reply-by date), which the
+    next month reads to see who answered in time. The 督办单 folder is written
+    beside the old one and swapped in, so it never mixes notices of two runs and
+    a unit no longer flagged loses its old notice.
     """
+    from pyxl.distribution.notice_reply import FILE_SUFFIX, write_reply_workbook
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     issuer = _issuer(issuer)
@@ -991,14 +1050,25 @@ def write_bulletin(
         # the walk, so each collection is cheap) to keep memory flat in the number of units.
         gc.freeze()
         try:
+            listed = []
             for serial, notice in enumerate(notices(consolidation, reply_by), start=1):
                 target = staging / f"{safe_file_name(notice.unit)}.docx"
-                render_docx(templates.notice_docx, notice_context(notice, consolidation, issuer, serial), target)
-                written.append(folder / target.name)
+                context = notice_context(notice, consolidation, issuer, serial)
+                render_docx(templates.notice_docx, context, target)
+                reply = staging / f"{safe_file_name(notice.unit)}{FILE_SUFFIX}"
+                write_reply_workbook(reply, unit=notice.unit, period=str(consolidation.period), number=context["number"],
+                                     reply_by=notice.reply_by, items=reply_items(context["items"]), office=issuer.office,
+                                     key=reply_key)
+                written += [folder / target.name, folder / reply.name]
+                listed.append([notice.unit, context["number"], context["level"], notice.reply_by.isoformat(),
+                               str(len(notice.items)), target.name, reply.name])
                 if serial % 5 == 0:
                     gc.collect()
         finally:
             gc.unfreeze()
+        if listed:
+            (staging / NOTICE_LIST).write_text(_notice_list_text(listed), encoding="utf-8-sig")
+            written.append(folder / NOTICE_LIST)
         old = None
         if folder.exists():
             old = out_dir / f".~pyxl-old-{NOTICE_FOLDER}"

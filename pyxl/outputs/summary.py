@@ -21,7 +21,9 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 
 from pyxl.common.files import atomic_path
-from pyxl.common.model import LIGHT_LABELS, SHEET_NAMES, Consolidation, is_missing
+from pyxl.common.model import (
+    HISTORY_COLUMNS, LIGHT_LABELS, REPLY_COLUMNS, SHEET_NAMES, SUMMARY_SHEETS, Consolidation, is_missing,
+)
 from pyxl.common.problems import SEVERITY_LABELS
 from pyxl.common.sheet_text import display_width, row_height, wrapped_lines
 from pyxl.outputs.dashboard import add_dashboard
@@ -72,6 +74,15 @@ _COLOURS = {
         ("report_status", "报表被退回", "yellow"),
     ],
     "flags": [("level", "红", "red"), ("level", "黄", "yellow")],
+    "replies": [("state", "逾期未回复", "red"), ("state", "逾期回复", "yellow"), ("state", "按时回复", "green")],
+    "history": [
+        ("category", "已完成", "green"),
+        ("category", "超序时进度", "green"),
+        ("category", "达序时进度", "green"),
+        ("category", "欠序时进度", "red"),
+        ("category", "未报送", "red"),
+        ("category", "未启动", "yellow"),
+    ],
     "problems": [("severity", "错误", "red"), ("severity", "提示", "yellow")],
     "evidence": [("state", "已收到", "green"), ("state", "未收到", "red"), ("state", "未对应到任务", "yellow"), ("state", "未写明文件名", "yellow")],
 }
@@ -80,7 +91,8 @@ _FILLS = {  # Excel's own "light red fill with dark red text" family
     "yellow": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
     "green": {"bg_color": "#C6EFCE", "font_color": "#006100"},
 }
-_WIDE = {"said", "task", "file", "text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message", "lead_categories", "contested"}  # wrapped, fixed width
+_WIDE = {"said", "task", "file", "text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message",
+         "lead_categories", "contested", "answers", "note"}  # wrapped, fixed width
 _MIN_WIDTH, _MAX_WIDTH, _WIDE_WIDTH = 6, 40, 50
 # Percentages are shown to one decimal everywhere: these columns always, and an indicator's
 # figures when its unit is %.
@@ -109,16 +121,19 @@ def read_issued(path: Path, tables: tuple[str, ...] = ("flags", "scores")) -> di
     """Tables of a summary workbook written before (column ids restored), or None when there is none.
 
     The accountability tables follow the months as they were issued: each
-    earlier month's flags and scores are read back from its own 汇总 workbook.
-    A sheet the workbook lacks (written by an older pyxl) is an empty table.
+    earlier month's flags and scores (and, for each task's history, its tasks,
+    indicators and 督办 steps) are read back from its own 汇总 workbook, values
+    shown in words (红) turned back into their ids (red). A sheet the workbook
+    lacks (written by an older pyxl) is an empty table.
     """
     from python_calamine import CalamineWorkbook
 
-    from pyxl.common.model import FLAG_COLUMNS, SCORE_COLUMNS
+    from pyxl.common.model import ESCALATION_COLUMNS, FLAG_COLUMNS, INDICATOR_COLUMNS, SCORE_COLUMNS, TASK_COLUMNS
 
     if not Path(path).is_file():
         return None
-    labels = {"flags": FLAG_COLUMNS, "scores": SCORE_COLUMNS}
+    labels = {"flags": FLAG_COLUMNS, "scores": SCORE_COLUMNS, "tasks": TASK_COLUMNS, "indicators": INDICATOR_COLUMNS,
+              "escalation": ESCALATION_COLUMNS}
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception:  # calamine's own error types: a damaged old summary counts as a month not judged
@@ -130,7 +145,12 @@ def read_issued(path: Path, tables: tuple[str, ...] = ("flags", "scores")) -> di
         rows = book.get_sheet_by_name(name).to_python() if name in book.sheet_names else []
         header = [ids.get(str(cell), str(cell)) for cell in rows[0]] if rows else list(labels[table])
         records = [[_as_read(cell) for cell in row] for row in rows[1:]]
-        found[table] = pd.DataFrame(records, columns=header)
+        frame = pd.DataFrame(records, columns=header)
+        for column, shown in _VALUE_LABELS.get(table, {}).items():
+            if column in frame.columns:
+                back = {label: value for value, label in shown.items()}
+                frame[column] = frame[column].map(lambda cell, back=back: back.get(cell, cell))
+        found[table] = frame
     return found
 
 
@@ -179,6 +199,10 @@ def write_summary(path: Path, consolidation: Consolidation, root: Path | None = 
         labelled = consolidation.labelled()
         for table, sheet_name in SHEET_NAMES.items():
             _write_table(workbook, formats, table, getattr(consolidation, table), labelled[sheet_name], links)
+        # last month's 督办单 and their replies, and each task's months side by side (summary only, not the live master)
+        for table, columns in (("replies", REPLY_COLUMNS), ("history", HISTORY_COLUMNS)):
+            frame = getattr(consolidation, table)
+            _write_table(workbook, formats, table, frame, frame.rename(columns=columns))
         add_dashboard(workbook, consolidation)
         workbook.close()
     return path
@@ -187,7 +211,7 @@ def write_summary(path: Path, consolidation: Consolidation, root: Path | None = 
 def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, frame: pd.DataFrame, labelled: pd.DataFrame,
                  links=None) -> None:
     """One table on its own sheet: labelled headers, values as shown, widths, filter, print setup, colours."""
-    sheet = workbook.add_worksheet(SHEET_NAMES[table])
+    sheet = workbook.add_worksheet({**SHEET_NAMES, **SUMMARY_SHEETS}[table])
     columns = list(frame.columns)
     widths = []
     for col, header in enumerate(labelled.columns):

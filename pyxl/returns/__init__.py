@@ -7,7 +7,8 @@ validating a return, and the 待确认 returns the office confirms (collect); th
 archive of originals and its ledger (archive); each original's parsed cells
 kept beside it, so a return is parsed once (parsed); the 佐证材料 that come
 with a return, archived per unit and indexed, never opened (evidence); the
-returns the office sent back to be redone (sendback). Everything received is
+returns the office sent back to be redone (sendback); the units' replies to
+督办单 (回执), recognised by content and recorded in the same ledger (replies). Everything received is
 hostile until read within limits.
 
 May import: pyxl.common, pyxl.document, pyxl.distribution (the sheet layout),

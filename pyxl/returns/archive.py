@@ -31,6 +31,7 @@ LEDGER_HEADERS = {
 STATUS_LABELS = {
     "accepted": "采用", "rejected": "退回待改", "superseded": "已被新报表替代", "duplicate": "重复", "container": "压缩包或邮件",
     "pending": "待确认", "confirmed": "已确认采用", "evidence": "佐证材料",
+    "reply": "督办回执", "reply-rejected": "督办回执退回",  # replies to 督办单 (pyxl.returns.replies)
 }
 _FIELD_OF = {**{header: name for name, header in LEDGER_HEADERS.items()}, **{name: name for name in LEDGER_COLUMNS}}
 _STATUS_OF = {**{label: status for status, label in STATUS_LABELS.items()}, **{status: status for status in STATUS_LABELS}}

@@ -44,7 +44,7 @@ from pyxl.common.values import Reading, is_percent_unit, looks_like_formula, rea
 from pyxl.distribution import layout
 from pyxl.mail.ledger import KIND_SEND, Ledger
 from pyxl.mail.ledger import LEDGER_NAME as SEND_LEDGER
-from pyxl.returns import evidence, parsed, sendback
+from pyxl.returns import evidence, parsed, replies, sendback
 from pyxl.returns.archive import (
     append_ledger,
     store_file,
@@ -604,6 +604,7 @@ class Collected:
     duplicates: int = 0  # files already collected before (not recorded again)
     ledger: Path | None = None
     earlier: int = 0  # files collected into another period before (last month's mail left in the inbox)
+    replies: list = field(default_factory=list)  # replies to 督办单 read in this run (pyxl.returns.replies)
 
 
 READING_MARK = ".pyxl-reading"  # in returns/<period>/: the file being read, should the process die on it
@@ -660,6 +661,7 @@ def collect(
     kept = parsed.ParsedCache(returns_dir)  # each return parsed once, here: later reads of the archive reuse it
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
+    answered: list[replies.NoticeReply] = []
     problems: list[Problem] = []
     duplicates = earlier = 0
     # 佐证材料: the other files of one e-mail or zip wait until its return (whichever order they came in) names the unit
@@ -748,6 +750,16 @@ def collect(
                 try:
                     book = read_book(item.data)
                     kept.put(digest, book)
+                    if replies.is_reply(book):  # a 督办回执, never a monthly return: recorded under its 督办单's period
+                        reply = replies.read_reply(book, file=archived, source=item.source, sha256=digest,
+                                                   received=datetime.fromisoformat(stamp), directory=directory, secret=secret)
+                        answered.append(reply)
+                        problems.extend(reply.problems)
+                        entry = replace(entry, unit=reply.unit, period=reply.period, problem_count=len(reply.problems),
+                                        status=replies.STATUS_ACCEPTED if reply.accepted else replies.STATUS_REJECTED)
+                        known[digest] = entry
+                        new.append(entry)
+                        continue
                     # received as the ledger keeps it (to the second), so this return equals read_archive's
                     unit_return = read_return(item.data, file=archived, source=item.source, sha256=digest,
                                               received=datetime.fromisoformat(stamp), period=period, duty=duty,
@@ -787,7 +799,7 @@ def collect(
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
     if mark.exists():
         mark.unlink()
-    return Collected(returns, problems, appended, duplicates, ledger_path, earlier)
+    return Collected(returns, problems, appended, duplicates, ledger_path, earlier, answered)
 
 
 def _first_sent(sent_dir: Path | None, period: str) -> dict[str, datetime]:

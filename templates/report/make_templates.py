@@ -455,6 +455,9 @@ def build_bulletin(target: Path) -> None:
         "{% if not loop.last %}、{% endif %}{% endfor %}，请按问题清单修改后重新报送。",
     )
     _tag(d, "{%p endif %}")
+    _tag(d, "{%p if reply_sentence %}")
+    _paragraph(d, "{{ reply_sentence }}")
+    _tag(d, "{%p endif %}")
     _tag(d, "{%p if ranking_sentence %}")
     _paragraph(d, "{{ ranking_sentence }}")
     _tag(d, "{%p endif %}")
@@ -568,7 +571,8 @@ def build_notice(target: Path) -> None:
         table,
         "督办要求",
         "请认真分析原因，逐项制定整改措施，明确责任人和完成时限，"
-        "于办理时限前将办理情况书面报送{{ office }}（加盖单位公章）。",
+        "于办理时限前将办理情况书面报送{{ office }}（加盖单位公章），"
+        "并逐项填写随本督办单下发的《督办单回执》（{{ reply_file }}）一并报回。",
     )
     _form_row(table, "办理时限", "{{ reply_by }}前")
     _form_row(table, "承办单位签收", "签收人：　　　　　　　签收日期：　　年　月　日")
