@@ -517,6 +517,13 @@ def collect_returns(
     if requests:
         summary += [f"本期延期申请 {len(requests)} 项（点功能区「审批申请」或运行 pyxl decide，列入主控工作簿「申请审批」表后审批）：",
                     *_request_lines(requests)]
+    answered = [r for o in outcomes for r in o.replies]
+    if answered:
+        good = [r for r in answered if r.accepted]
+        summary.append(
+            f"本次收到督办单回执 {len(answered)} 份，已登记 {len(good)} 份"
+            + (f"（{'、'.join(f'{r.unit}（{r.period}）' for r in good[:10])}{'等' if len(good) > 10 else ''}）" if good else "")
+            + (f"，有误未采用 {len(answered) - len(good)} 份（见问题清单）" if len(good) < len(answered) else "") + "。")
     waiting = collect.pending_returns(settings.returns_dir(period), str(period))
     if waiting:
         summary.append(
@@ -790,19 +797,23 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
     written = report.write_bulletin(consolidation, settings.out_dir(period), templates, report.Issuer.from_settings(settings),
                                     reply_by, reply_key=layout.workspace_key(settings.root, create=True))
     notices = [path for path in written if path.parent.name == report.NOTICE_FOLDER and path.suffix == ".docx"]
+    from pyxl.outputs import history_pages
+
+    pages = history_pages.write_history_pages(consolidation, settings.out_dir(period))
     counts = report.category_counts(consolidation.tasks)
     headline = "，".join(f"{row.category}{row.count}项" for row in counts.itertuples(index=False) if row.count)
     summary = [
         *consolidated.summary,
         f"已生成{period.label}督查通报：重点任务{len(consolidation.tasks)}项（{headline or '无任务'}）。",
         f"督办单{len(notices)}份（{'、'.join(p.stem for p in notices[:10])}{'等' if len(notices) > 10 else ''}），"
-        f"请于{report.format_date(reply_by)}前回复。"
+        f"请于{report.format_date(reply_by)}前回复（各附《督办单回执》，单位填写后报回，收取时自动登记）。"
         if notices
         else "本期没有红色预警，未生成督办单。",
+        f"任务历程：{settings.relative(pages[0])}（每项任务一页，逐月对照）。",
     ]
     return StepResult(
         summary=summary,
-        outputs=[*consolidated.outputs, *written],
+        outputs=[*consolidated.outputs, *written, *pages],
         problems=consolidated.problems,
         attention=consolidated.attention,
         data=consolidation,
