@@ -54,9 +54,9 @@ _INDEX = """<!DOCTYPE html>
 <style>{{ style }}</style></head><body>
 <h1>{{ heading }}</h1>
 <p class="meta">{{ span }}，重点任务{{ tasks|length }}项；点任务序号看逐月情况。</p>
-<table><thead><tr><th>序号</th><th>任务</th><th>牵头单位</th><th>本月类别</th><th>欠序时月数</th><th>本月督办级别</th><th>调整与销号</th></tr></thead>
+<table><thead><tr><th>序号</th><th>任务</th><th>牵头单位</th><th>本月类别</th><th>逐月类别</th><th>本月督办级别</th><th>调整与销号</th></tr></thead>
 <tbody>{% for t in tasks %}<tr><td class="num"><a href="{{ t.page }}">{{ t.number }}</a></td><td><a href="{{ t.page }}">{{ t.title }}</a></td>
-<td>{{ t.leads }}</td><td class="{{ t.colour }}">{{ t.category }}</td><td class="num">{{ t.behind }}</td><td>{{ t.level }}</td><td>{{ t.events }}</td></tr>
+<td>{{ t.leads }}</td><td class="{{ t.colour }}">{{ t.category }}</td><td>{{ t.trail }}</td><td>{{ t.level }}</td><td>{{ t.events }}</td></tr>
 {% endfor %}</tbody></table>
 </body></html>
 """
@@ -112,7 +112,7 @@ def write_history_pages(consolidation: Consolidation, out_dir: Path) -> list[Pat
             index_rows.append({
                 "number": number, "page": name, "title": _text(last["short_title"]), "leads": _text(last["lead_units"]),
                 "category": _text(last["category"]), "colour": _COLOURS.get(_text(last["category"]), ""),
-                "behind": sum(r["category"] == "欠序时进度" for r in rows) or "", "level": _text(last["notice_level"]),
+                "trail": "→".join(r["category"] or "—" for r in rows), "level": _text(last["notice_level"]),
                 "events": "；".join(e for e in (_text(r["events"]) for r in records) if e),
             })
         (staging / INDEX).write_text(environment.get_template("index").render(
