@@ -149,6 +149,35 @@ def mail_from(sender: str, attachment: bytes, name: str) -> bytes:
     return message.as_bytes()
 
 
+def replied(change=None, answers=True):
+    """A 督办回执 of 区财政局 as report writes it, answered by its head (openpyxl), then `change`d."""
+    from pyxl.distribution.notice_reply import ReplyItem, write_reply_workbook
+
+    def make(root: Path, corpus: Corpus) -> bytes:
+        path = root / "reply.xlsx"
+        write_reply_workbook(path, unit=UNIT, period=PERIOD, number="督办〔2025〕6-01号", reply_by=date(2025, 7, 17),
+                             items=[ReplyItem("1", "任务2：一般公共预算收入增长4%（欠序时进度）：完成进度20.0%。"),
+                                    ReplyItem("2", "指标2-1：一般公共预算收入（指标滞后，红色）：本期完成1.2%。")],
+                             office="长清区人民政府督查室", key=None)
+        book = openpyxl.load_workbook(path)
+        if answers:
+            for row in (6, 7):
+                book["督办回执"][f"C{row}"] = "已召开专题会议研究，落实专人跟进"
+                book["督办回执"][f"D{row}"] = "加快组织收入入库"
+                book["督办回执"][f"E{row}"] = datetime(2025, 9, 30)
+        if change is not None:
+            change(book)
+        book.save(path)
+        return path.read_bytes()
+
+    return make
+
+
+def drop_reply_kind(book):
+    ws = book["pyxl_id"]
+    ws.delete_rows(1)
+
+
 A = "A"
 CASES = [
     # ---- who and when
@@ -206,6 +235,19 @@ CASES = [
     Case("c37_broken.zip", lambda root, c: c.edited()[:2000], {(None, "archive-corrupt")}),
     Case("c38_bomb.zip", zip_bomb_archive, {(None, "archive-too-large")}),
     Case("c39_not_a_sheet.docx", lambda root, c: b"PK\x03\x04 not really a document", {(None, "file-skipped")}),
+    # ---- replies to 督办单 (回执): recognised by content, never read as a monthly return
+    Case("r01_reply.xlsx", replied(), set(), accepted=True),
+    Case("r02_reply_item_changed.xlsx", replied(set_cell("B6", "（此项已办结，删去）")), {("B6", "reply-forged")}),
+    Case("r03_reply_other_unit.xlsx", replied(identity_value("单位", OTHER)), {("B6", "reply-forged")}),
+    Case("r04_reply_unit_unknown.xlsx", replied(identity_value("单位", "区外星局")), {(None, "reply-unit-unknown")}),
+    Case("r05_reply_row_deleted.xlsx", replied(lambda b: sheet(b).delete_rows(7)), {("A6", "reply-rows-changed")}),
+    Case("r06_reply_unanswered.xlsx", replied(answers=False), {("C6", "reply-empty")}),
+    Case("r07_reply_one_result_missing.xlsx", replied(set_cell("C7", None)), {("C7", "reply-result-missing")}),
+    Case("r08_reply_date_words.xlsx", replied(set_cell("E6", "月底前")), {("E6", "reply-date-invalid")}),
+    Case("r09_reply_date_text.xlsx", replied(set_cell("E6", "2025年9月30日")), {("E6", "reply-date-interpreted")}, accepted=True),
+    Case("r10_reply_dde_text.xlsx", replied(set_cell("C6", "=cmd|' /C calc'!A0", True)), {("C6", "reply-formula-text")},
+         accepted=True),
+    Case("r11_reply_kind_dropped.xlsx", replied(drop_reply_kind), {(None, "table-not-found")}),
 ]
 
 
@@ -235,9 +277,11 @@ def test_each_defect_is_reported_where_it_is(corpus_run, case):
     if case.name.endswith(".eml"):
         file = f"{file}!02_区财政局.xlsx"
     assert found == {(file, cell, code) for cell, code in case.expected}
-    returns = [r for r in outcome.returns if r.source == file]
+    returns = [r for r in [*outcome.returns, *outcome.replies] if r.source == file]
     if returns:
         assert returns[0].accepted is case.accepted
+    is_reply = case.name.startswith("r") and case.name != "r11_reply_kind_dropped.xlsx"  # without its kind: a monthly return
+    assert [r.source for r in outcome.replies].count(file) == (1 if is_reply else 0)
 
 
 def test_what_was_read_is_what_a_person_meant(corpus_run):
@@ -247,6 +291,12 @@ def test_what_was_read_is_what_a_person_meant(corpus_run):
     assert value["inbox/c21_value_wan.xlsx"] == 12000
     assert value["inbox/c22_value_about_percent.xlsx"] == 60
     assert value["inbox/c23_value_full_width.xlsx"] == 1200
+    reply = next(r for r in outcome.replies if r.source == "inbox/r01_reply.xlsx")
+    assert (reply.unit, reply.period, reply.number, reply.reply_by) == (UNIT, PERIOD, "督办〔2025〕6-01号", date(2025, 7, 17))
+    assert [(a.key, a.result, a.done_by) for a in reply.answers] == [
+        ("1", "已召开专题会议研究，落实专人跟进", date(2025, 9, 30)), ("2", "已召开专题会议研究，落实专人跟进", date(2025, 9, 30))]
+    read_as = next(r for r in outcome.replies if r.source == "inbox/r09_reply_date_text.xlsx")
+    assert read_as.answers[0].done_by == date(2025, 9, 30)
     texts = {r.source: row.progress for r in outcome.returns for row in r.rows if row.key == "32"}
     assert texts["inbox/c29_hyperlink_text.xlsx"].startswith("=HYPERLINK(")  # kept as text, never dropped
 
