@@ -280,7 +280,9 @@ def test_files_are_written_where_the_office_looks(rendered, consolidation):
     expected = {
         out / "督查通报_2025-06.docx",
         out / "督查通报_2025-06.html",
-        *(out / "督办单" / f"{unit}.docx" for unit in consolidation.units[consolidation.units["notice_level"] != ""]["unit"]),
+        *(out / "督办单" / f"{unit}{suffix}" for unit in consolidation.units[consolidation.units["notice_level"] != ""]["unit"]
+          for suffix in (".docx", "_回执.xlsx")),  # each 督办单 with the 回执 the unit answers in
+        out / "督办单" / "督办单清单.csv",
     }
     assert set(rendered["paths"]) == expected
     assert all(path.exists() for path in expected)

@@ -97,7 +97,7 @@ def write_reply_workbook(
         sheet.merge_range(0, 0, 0, last, title, fmt["title"])
         sheet.set_row(0, 30)
         sheet.merge_range(1, 0, 1, last, f"{layout.UNIT_LABEL}{unit}", fmt["line"])
-        sheet.merge_range(2, 0, 2, last, f"回复期限：{chinese_date(reply_by)}前（报送{office}）", fmt["due"])
+        sheet.merge_range(2, 0, 2, last, f"回复期限：{chinese_date(reply_by)}前（即督办单的办理时限，报送{office}）", fmt["due"])
         sheet.merge_range(3, 0, 3, last, "请逐项填写办理结果、整改措施和完成时间（日期），单位负责人审核后于回复期限前报回；"
                           "灰色栏为督办事项，请勿改动。", fmt["note"])
         sheet.set_row(3, 30)

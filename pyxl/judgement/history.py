@@ -46,9 +46,13 @@ def _number(value: object) -> float | None:
         return None
 
 
-def _belongs(key: str, number: str) -> bool:
-    """An item key of this task: the task itself (12) or one of its targets (12-1)."""
-    return key == number or key.startswith(number + "-")
+def _task_of(key: str, numbers: set[str]) -> str | None:
+    """The task an item key belongs to: the task itself (12) or one of its targets (12-1; a number may hold a - itself)."""
+    while key:
+        if key in numbers:
+            return key
+        key = key.rpartition("-")[0]
+    return None
 
 
 def task_history(months: Sequence[Month], events: Events | None = None, ladder: Sequence[str] = ()) -> pd.DataFrame:
@@ -61,6 +65,7 @@ def task_history(months: Sequence[Month], events: Events | None = None, ladder: 
     if not months:
         return pd.DataFrame(columns=list(HISTORY_COLUMNS))
     order = [str(n) for n in months[-1].tasks["number"]]
+    numbers = set(order)
     rank = {word: i for i, word in enumerate(ladder)}
     by_task: dict[str, list[dict]] = {number: [] for number in order}
     for month in months:
@@ -73,7 +78,7 @@ def task_history(months: Sequence[Month], events: Events | None = None, ladder: 
         steps: dict[str, dict[str, list[str]]] = {}
         for row in month.escalation.itertuples(index=False):
             key = _text(row.key)
-            number = next((n for n in order if _belongs(key, n)), None)
+            number = _task_of(key, numbers)
             if number is not None:
                 steps.setdefault(number, {}).setdefault(_text(row.step), []).append(_text(row.unit))
         for number in order:
