@@ -135,7 +135,10 @@ def test_four_months_of_notices_answered_in_time_late_and_never(settings, tmp_pa
     bulletin = "\n".join(p.text for p in Document(str(settings.out_dir(months[3]) / "督查通报_2025-07.docx")).paragraphs)
     assert "2025年6月督办单" in bulletin and f"逾期未回复" in bulletin and SILENT in bulletin
     notice = Document(str(settings.out_dir(months[3]) / "督办单" / f"{SILENT}.docx"))
-    assert any(f"{SILENT}_回执.xlsx" in c.text for t in notice.tables for r in t.rows for c in r.cells)
+    form = "\n".join(c.text for t in notice.tables for r in t.rows for c in r.cells)
+    assert f"{SILENT}_回执.xlsx" in form
+    # July's 督办单 reminds it of June's, still unanswered
+    assert f"2025年6月督办单（{judged[7].replies.set_index('unit').loc[SILENT, 'number']}）（督办单逾期未回复）" in form
     summary = load_workbook(settings.out_dir(months[3]) / "汇总_2025-07.xlsx", read_only=True)
     assert {"督办回执", "任务历程"} <= set(summary.sheetnames)
 

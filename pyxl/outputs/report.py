@@ -801,6 +801,10 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
     units = consolidation.units
     # each item's run of months (督办升级): the 督办单 says how long it has been behind
     history = {(str(r.unit), _text(r.key), str(r.flag)): r for r in consolidation.escalation.itertuples(index=False)}
+    unanswered: dict[str, list] = {}
+    for row in consolidation.replies.itertuples(index=False):
+        if row.state == "逾期未回复":
+            unanswered.setdefault(str(row.unit), []).append(row)
     result = []
     for record in units[units["notice_level"].map(_text) != ""].itertuples(index=False):
         unit = record.unit
@@ -847,6 +851,14 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
                     },
                 )
             )
+        # last month's 督办单 left unanswered past its reply date: the unit is reminded on this one
+        for row in unanswered.get(unit, []):
+            ordered.append((1, {
+                "flag": "督办单逾期未回复", "level": "—", "key": "",
+                "subject": f"{period_label(row.notice_period)}督办单（{_text(row.number)}）",
+                "reason": f"回复期限{format_date(row.reply_by)}已过，未收到办理结果回执，请即报回。"
+                          + (f"{_text(row.note)}。" if _text(row.note) else ""),
+            }))
         # the office's answer to a request it refused (pyxl.common.life): one sentence, after the flags
         for answer in consolidation.refusals[consolidation.refusals["unit"] == unit].itertuples(index=False):
             ordered.append((4, {"flag": "延期申请答复", "level": "—", "key": str(answer.number),
