@@ -94,7 +94,8 @@ def test_real_notices_for_every_unit_the_rule_selects(real):
     units = consolidation.units
     selected = set(units.loc[units["notice_level"] != "", "unit"])
     assert red_units <= selected  # a red flag always earns a 督办单 under the default rule
-    assert {p.stem for p in (out / "督办单").iterdir()} == {report.safe_file_name(u) for u in selected}
+    assert {p.name for p in (out / "督办单").iterdir()} == {
+        f"{report.safe_file_name(u)}{suffix}" for u in selected for suffix in (".docx", "_回执.xlsx")} | {report.NOTICE_LIST}
 
 
 def test_real_dashboard_series(real, tmp_path):
