@@ -249,6 +249,9 @@ CASES = [
     Case("r10_reply_dde_text.xlsx", replied(set_cell("C6", "=cmd|' /C calc'!A0", True)), {("C6", "reply-formula-text")},
          accepted=True, reply=True),
     Case("r11_reply_kind_dropped.xlsx", replied(drop_reply_kind), {(None, "table-not-found")}),
+    Case("r12_reply_from_stranger.eml", lambda root, c: mail_from("stranger@qq.example", replied(set_cell("D7", "另函报送"))(root, c),
+                                                                          "02_区财政局.xlsx"),
+         {(None, "reply-sender-unverified")}, accepted=True, reply=True),
 ]
 
 

@@ -209,3 +209,38 @@ def test_history_pages_escape_what_units_wrote(tmp_path):
     page = (tmp_path / "任务历程" / "任务_7.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "&lt;script&gt;" in page and "<img" not in page
     assert [p.name for p in written] == ["index.html", "任务_7.html"]
+
+
+def test_a_reply_on_the_last_day_is_in_time_and_a_rejected_one_does_not_count():
+    from pyxl.common.problems import problem
+    from pyxl.judgement.notices import late_or_missing, reply_sentence, reply_table
+    from pyxl.returns.replies import REPLY_EMPTY, NoticeReply
+
+    def reply(unit, when, broken=False):
+        made = NoticeReply(unit=unit, period="2025-06", number="督办〔2025〕6-01号", reply_by=date(2025, 7, 17), file="f",
+                           source="s", sha256=unit + str(when), received=when)
+        if broken:
+            made.problems.append(problem(REPLY_EMPTY, "空", file="s"))
+        return made
+
+    issued = [{"unit": u, "number": f"督办〔2025〕6-0{i}号", "level": "督办", "reply_by": date(2025, 7, 17)}
+              for i, u in enumerate(["甲局", "乙局", "丙局", "丁局"], start=1)]
+    got = reply_table(issued, [reply("甲局", datetime(2025, 7, 17, 23, 59)), reply("乙局", datetime(2025, 7, 18, 0, 1)),
+                               reply("丙局", datetime(2025, 7, 16, 9), broken=True)], date(2025, 8, 10), "2025-06")
+    assert list(got["state"]) == ["按时回复", "逾期回复", "逾期未回复", "逾期未回复"]
+    assert late_or_missing(got) == {"乙局": "督办单逾期回复", "丙局": "督办单逾期未回复", "丁局": "督办单逾期未回复"}
+    assert "有误未采用" in got.loc[2, "note"] and got.loc[3, "note"] == ""
+    assert reply_sentence(got) == "2025年6月督办单4份，按时回复1份，逾期回复1份（乙局），逾期未回复2份（丙局、丁局）。"
+    early = reply_table(issued[3:], [], date(2025, 7, 17), "2025-06")  # the reply-by day itself: not yet overdue
+    assert list(early["state"]) == ["未到回复期限"] and late_or_missing(early) == {}
+
+
+def test_the_list_of_notices_issued_reads_back_and_a_missing_one_is_empty(tmp_path):
+    from pyxl.outputs.report import NOTICE_LIST, _notice_list_text, read_notice_list
+
+    (tmp_path / NOTICE_LIST).write_text(_notice_list_text([["区水务局", "督办〔2025〕6-01号", "督办", "2025-07-17", "2", "区水务局.docx",
+                                                           "区水务局_回执.xlsx"], ["区商务局", "x", "提示", "不是日期", "1", "", ""]]),
+                                        encoding="utf-8-sig")
+    assert read_notice_list(tmp_path) == [
+        {"unit": "区水务局", "number": "督办〔2025〕6-01号", "level": "督办", "reply_by": date(2025, 7, 17), "items": 2}]
+    assert read_notice_list(tmp_path / "没有") == []

@@ -753,6 +753,7 @@ def collect(
                     if replies.is_reply(book):  # a 督办回执, never a monthly return: recorded under its 督办单's period
                         reply = replies.read_reply(book, file=archived, source=item.source, sha256=digest,
                                                    received=datetime.fromisoformat(stamp), directory=directory, secret=secret)
+                        replies.check_sender(reply, item.sender, directory)
                         answered.append(reply)
                         problems.extend(reply.problems)
                         entry = replace(entry, unit=reply.unit, period=reply.period, problem_count=len(reply.problems),

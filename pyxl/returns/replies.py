@@ -41,6 +41,7 @@ REPLY_EMPTY = _code("reply-empty", "error", "督办回执的「办理结果」�
 REPLY_RESULT_MISSING = _code("reply-result-missing", "error", "督办回执某一事项的「办理结果」为空：请逐项填写后重发。")
 REPLY_DATE_INVALID = _code("reply-date-invalid", "error", "督办回执的「完成时间」不是日期：请填写日期（如 2025-09-30）。")
 REPLY_DATE_READ_AS = _code("reply-date-interpreted", "warning", "督办回执的「完成时间」填的是文字或数字，已按日期读取：请核对读取结果。")
+REPLY_SENDER_UNVERIFIED = _code("reply-sender-unverified", "warning", "督办回执从一个不是该单位登记邮箱的地址发来：回执的识别校验值无误，已照常登记；请向该单位核实（或在单位名录中补登该邮箱）。")
 REPLY_FORMULA_TEXT = _code("reply-formula-text", "warning", "督办回执中的文字以 = + - @ 开头、形如公式：只按文字保存，不会执行；请核对内容。")
 
 _TEXT_DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?\s*$")
@@ -184,6 +185,16 @@ def read_reply(book: Book, *, file: str, source: str, sha256: str, received: dat
         down, col = notice_reply.FOOTER_PLACES[label]
         reply.signed_by = as_text(sheet.value(footer_first + down, col + 2))
     return reply
+
+
+def check_sender(reply: NoticeReply, sender: str, directory: UnitDirectory) -> None:
+    """A mailed reply from an address the unit never registered: a warning (the keyed hash already ties it to the unit)."""
+    known = directory.unit(reply.unit) if reply.unit else None
+    addresses = {address.lower() for address in (known.emails if known else [])}
+    if sender and addresses and sender.lower() not in addresses:
+        reply.problems.append(problem(REPLY_SENDER_UNVERIFIED, f"「{reply.unit}」的督办回执从 {sender} 发来，这不是该单位登记的邮箱"
+                                      f"（{'、'.join(sorted(addresses))}）：已照常登记，请向该单位核实。",
+                                      file=reply.source, unit=reply.unit))
 
 
 def read_replies(returns_root: Path, workspace: Path, period: str, directory: UnitDirectory) -> list[NoticeReply]:
