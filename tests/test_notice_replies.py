@@ -147,6 +147,7 @@ def test_four_months_of_notices_answered_in_time_late_and_never(settings, tmp_pa
     task = history[history["number"] == "2"]
     assert list(task["period"]) == ["2025-04", "2025-05", "2025-06", "2025-07"]
     assert list(task["category"])[:2] == ["未报送", "未报送"] and list(task["lights"])[2] == "2-1红"
+    assert list(task["lead_status"])[2:] == ["滞后", "按计划推进"]
     # April and May the unit's whole return was missing (未报送, no item of this task); June its indicator lags first
     assert list(task["notice_level"])[:3] == ["", "", "提示（区财政局）"]
     page = (settings.out_dir(months[3]) / "任务历程" / "任务_2.html").read_text(encoding="utf-8")
@@ -201,7 +202,7 @@ def test_history_pages_escape_what_units_wrote(tmp_path):
 
     consolidation = _consolidation([], [], [], _flags())
     consolidation.history = pd.DataFrame([{
-        "number": "7", "short_title": "<script>alert(1)</script>", "period": "2025-06", "category": "欠序时进度",
+        "number": "7", "short_title": "<script>alert(1)</script>", "period": "2025-06", "category": "欠序时进度", "lead_status": "滞后",
         "lead_percent": 40.0, "expected_percent": 50.0, "lights": "", "notice_level": "", "events": "销号",
         "lead_units": "区水务局", "lead_progress": '<img src="http://x/y.png">',
     }], columns=list(HISTORY_COLUMNS))

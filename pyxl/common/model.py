@@ -495,6 +495,7 @@ HISTORY_COLUMNS = {
     "short_title": "任务简称",
     "period": "月份",
     "category": "类别",
+    "lead_status": "牵头单位状态",  # what the leads reported (按计划推进, 滞后 …)
     "lead_percent": "完成进度(%)",
     "expected_percent": "序时进度(%)",
     "lights": "指标灯号",

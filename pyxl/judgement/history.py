@@ -94,6 +94,7 @@ def task_history(months: Sequence[Month], events: Events | None = None, ladder: 
                 "short_title": _text(task.get("short_title")),
                 "period": month.period,
                 "category": _text(task.get("category")),
+                "lead_status": _text(task.get("lead_status")),
                 "lead_percent": _number(task.get("lead_percent")),
                 "expected_percent": _number(task.get("expected_percent")),
                 "lights": "、".join(lights.get(number, [])),

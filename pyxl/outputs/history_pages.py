@@ -40,9 +40,9 @@ _PAGE = """<!DOCTYPE html>
 <nav><a href="index.html">← 全部任务</a></nav>
 <h1>任务{{ number }}：{{ title }}</h1>
 <p class="meta">牵头单位：{{ leads or "—" }}　·　{{ first_label }}至{{ last_label }}，共{{ rows|length }}个月</p>
-<table><thead><tr><th>月份</th><th>类别</th><th>完成进度</th><th>序时进度</th><th>指标灯号</th><th>督办级别</th><th>调整与销号</th><th>进展情况</th></tr></thead>
+<table><thead><tr><th>月份</th><th>类别</th><th>单位自报</th><th>完成进度</th><th>序时进度</th><th>指标灯号</th><th>督办级别</th><th>调整与销号</th><th>进展情况</th></tr></thead>
 <tbody>{% for r in rows %}<tr><td class="month">{{ r.month }}</td><td class="{{ r.colour }}">{{ r.category }}</td>
-<td class="num">{{ r.percent }}</td><td class="num">{{ r.expected }}</td><td>{{ r.lights }}</td><td>{{ r.level }}</td>
+<td>{{ r.status }}</td><td class="num">{{ r.percent }}</td><td class="num">{{ r.expected }}</td><td>{{ r.lights }}</td><td>{{ r.level }}</td>
 <td>{{ r.events }}</td><td>{{ r.progress }}</td></tr>
 {% endfor %}</tbody></table>
 <p class="meta">统计截至{{ as_of }}；每月为当月汇总表所载情况。</p>
@@ -99,7 +99,7 @@ def write_history_pages(consolidation: Consolidation, out_dir: Path) -> list[Pat
             records = group.to_dict("records")
             rows = [{
                 "month": _label(r["period"]), "category": _text(r["category"]), "colour": _COLOURS.get(_text(r["category"]), ""),
-                "percent": _percent(r["lead_percent"]), "expected": _percent(r["expected_percent"]), "lights": _text(r["lights"]),
+                "status": _text(r.get("lead_status")), "percent": _percent(r["lead_percent"]), "expected": _percent(r["expected_percent"]), "lights": _text(r["lights"]),
                 "level": _text(r["notice_level"]), "events": _text(r["events"]), "progress": _text(r["lead_progress"]),
             } for r in records]
             last = records[-1]
