@@ -659,9 +659,13 @@ def _with_evidence(workspace: Workspace, period: Period, result: Consolidation, 
 def _with_accountability(workspace: Workspace, period: Period, result: Consolidation) -> Consolidation:
     """The judgement with the 督办 ladder, the month's scores and the ranking across the plan year.
 
-    Earlier months count as they were issued: their flags and scores are read
-    back from their own 汇总 workbooks (a month never consolidated is left
-    out, not taken as a clean month); this month's come from `result`.
+    Earlier months count as they were issued: their flags, scores, tasks,
+    indicators and ladder steps are read back from their own 汇总 workbooks (a
+    month never consolidated is left out, not taken as a clean month); this
+    month's come from `result`. Also: last month's 督办单 against the 回执
+    recorded in any month's archive (answered in time? — the score's notice
+    deduction), the caught-up light rule when the office sets it
+    (thresholds.caught_up_light), and each task's history with its events.
     """
     from dataclasses import replace
 
@@ -777,11 +781,14 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
 
     Consolidates first (so the bulletin always shows the tables of the same
     run), then writes out/<period>/督查通报_<period>.docx/.html and
-    out/<period>/督办单/<unit>.docx for every unit with a red flag; the reply-by
-    date is five working days after `as_of`.
+    out/<period>/督办单/<unit>.docx for every unit the rule selects, each with its
+    回执 (<unit>_回执.xlsx) and the list of those issued; the reply-by date is
+    period.reply_working_days working days after `as_of`. Then the 任务历程
+    pages (out/<period>/任务历程/).
     """
     # Imported here: docxtpl and matplotlib are only loaded by the steps that draw.
-    from pyxl.outputs import report
+    from pyxl.distribution import layout
+    from pyxl.outputs import history_pages, report
 
     settings = workspace.settings
     consolidated = consolidate_period(workspace, period, as_of)
@@ -792,13 +799,9 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
         notice_docx=settings.template_path("report/notice.docx"),
     )
     reply_by = report.reply_by_date(as_of, settings.period.reply_working_days, settings.period.calendar)
-    from pyxl.distribution import layout
-
     written = report.write_bulletin(consolidation, settings.out_dir(period), templates, report.Issuer.from_settings(settings),
                                     reply_by, reply_key=layout.workspace_key(settings.root, create=True))
     notices = [path for path in written if path.parent.name == report.NOTICE_FOLDER and path.suffix == ".docx"]
-    from pyxl.outputs import history_pages
-
     pages = history_pages.write_history_pages(consolidation, settings.out_dir(period))
     counts = report.category_counts(consolidation.tasks)
     headline = "，".join(f"{row.category}{row.count}项" for row in counts.itertuples(index=False) if row.count)
