@@ -264,14 +264,15 @@ def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, fra
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
-    if table == "history" and len(frame):
-        # each task's months read as one block: a rule above the first month of every task
-        sheet.conditional_format(2, 0, last_row, len(columns) - 1, {
-            "type": "formula", "criteria": "=$A3<>$A2", "format": workbook.add_format({"top": 2, "top_color": "#1F4E79"})})
-        sheet.freeze_panes(1, 3)
     for column, text, colour in _COLOURS.get(table, []):
         if column in columns:
             col = columns.index(column)
             sheet.conditional_format(
                 1, col, last_row, col, {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": formats[colour]}
             )
+    if table == "history" and len(frame):
+        # each task's months read as one block: a rule above the first month of every task (added after the
+        # colours: LibreOffice applies only the first matching rule, and the category's colour matters more)
+        sheet.conditional_format(2, 0, last_row, len(columns) - 1, {
+            "type": "formula", "criteria": "=$A3<>$A2", "format": workbook.add_format({"top": 2, "top_color": "#1F4E79"})})
+        sheet.freeze_panes(1, 3)
