@@ -69,7 +69,8 @@ def task_history(months: Sequence[Month], events: Events | None = None, ladder: 
     rank = {word: i for i, word in enumerate(ladder)}
     by_task: dict[str, list[dict]] = {number: [] for number in order}
     for month in months:
-        tasks = month.tasks.set_index(month.tasks["number"].astype(str)) if len(month.tasks) else month.tasks
+        # one dict per task (a .loc per task and month costs seconds at a province's thousand tasks)
+        tasks = dict(zip(month.tasks["number"].astype(str), month.tasks.to_dict("records")))
         lights: dict[str, list[str]] = {}
         for row in month.indicators.itertuples(index=False):
             task = _text(row.task_number)
@@ -82,9 +83,9 @@ def task_history(months: Sequence[Month], events: Events | None = None, ladder: 
             if number is not None:
                 steps.setdefault(number, {}).setdefault(_text(row.step), []).append(_text(row.unit))
         for number in order:
-            if number not in tasks.index:
+            task = tasks.get(number)
+            if task is None:
                 continue
-            task = tasks.loc[number]
             level = ""
             if number in steps:
                 word = max(steps[number], key=lambda w: rank.get(w, -1))
