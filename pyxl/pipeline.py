@@ -703,15 +703,22 @@ def _with_accountability(workspace: Workspace, period: Period, result: Consolida
     ladder_rows = escalation.escalation_table(items, rules.ladder)
     months.append(history.Month(str(period), result.tasks, result.indicators, ladder_rows))
     return replace(result, escalation=ladder_rows, scores=scores[str(period)], ranking=scoring.rank_units(scores),
-                   replies=reply_rows, history=history.task_history(months, task_events(workspace, period), rules.ladder))
+                   replies=reply_rows, history=history.task_history(months, task_events(workspace, months), rules.ladder))
 
 
-def task_events(workspace: Workspace, period: Period) -> dict[tuple[str, str], list[str]]:
-    """(task number, period) → the month's events in words (延期至…（同意）, 调整, 销号) for each task's history.
+def task_events(workspace: Workspace, months: list) -> dict[tuple[str, str], list[str]]:
+    """(task number, period) → the month's events in words for each task's history.
 
-    The hook the task's-life records (延期/调整 requests, 销号) feed; none are recorded yet.
+    From the office's decisions in the master (pyxl.common.life: 申请延期, 同意延期至…,
+    不同意延期, 调整完成时限至…, 销号, 撤销销号, each in the month it happened) and the
+    months' judgements (已完成待销号 in each month a task waited for 销号).
     """
-    return {}
+    from pyxl.common import life
+
+    pending = {month.period: [str(n) for n, state in zip(month.tasks["number"], month.tasks["closure"])
+                              if state == life.PENDING_CLOSURE]
+               for month in months if "closure" in month.tasks.columns}
+    return life.task_events(workspace.life, pending)
 
 
 def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> StepResult:

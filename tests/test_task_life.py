@@ -191,6 +191,13 @@ def test_extension_refusal_closure_and_undo_over_five_months(settings, tmp_path,
     assert events[("8", "2025-07")] == ["销号（2025年7月8日）"]
     assert events[("8", "2025-08")] == ["撤销销号（2025年8月20日）"]
     assert events[("21", "2025-05")] == ["不同意延期（2025年5月9日）"]
+    # ... and each task's history (任务历程) carries them in the month they happened, beside the month's category
+    history = _judged(settings, "2025-08", date(2025, 9, 10)).history
+    task8 = history[history["number"] == "8"].set_index("period")
+    assert task8.loc["2025-05", "events"] == "同意延期至2025年9月30日（2025年5月8日）"
+    assert (task8.loc["2025-06", "category"], task8.loc["2025-06", "events"]) == ("已完成", "已完成待销号")
+    assert task8.loc["2025-07", "events"] == "销号（2025年7月8日）"
+    assert (task8.loc["2025-08", "category"], task8.loc["2025-08", "events"]) == ("未报送", "撤销销号（2025年8月20日）")
 
 
 def _judged(settings, period: str, as_of: date):
