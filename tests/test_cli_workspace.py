@@ -8,6 +8,7 @@ import pytest
 
 from pyxl import pipeline
 from pyxl.cli import main
+from pyxl.common.period import Period
 from pyxl.master.memory import MemoryBook
 from pyxl.master.rows import SHEET_SETTINGS, SHEET_UNITS
 from pyxl.workspace import Workspace
@@ -58,7 +59,7 @@ def test_problems_of_the_unit_sheet_reach_the_split_result(built, settings):
         rows.append(list(rows[1]))
 
     _edit(built, SHEET_UNITS, duplicate_first_unit)
-    result = pipeline.split_sheets(Workspace.load(settings), pipeline.Period(2025, 6))
+    result = pipeline.split_sheets(Workspace.load(settings), Period(2025, 6))
     assert any(p.sheet == SHEET_UNITS and p.code == "master-duplicate" for p in result.problems)
 
 
@@ -80,7 +81,7 @@ def test_an_indicator_staff_mark_annual_only_in_the_master_is_exempt_until_decem
         rows[1][column] = "是"
 
     _edit(built, "指标", first_is_annual)
-    june = pipeline.consolidate_period(Workspace.load(settings), pipeline.Period(2025, 6), as_of=NOW.date())
+    june = pipeline.consolidate_period(Workspace.load(settings), Period(2025, 6), as_of=NOW.date())
     lights = dict(zip(june.data.indicators["key"], june.data.indicators["light"]))
     assert lights["1-1"] == "exempt"
     assert lights["2-1"] == "none"  # not reported, and not exempt
