@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import graphlib
+import inspect
 import re
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import pyxl
+from pyxl import pipeline
 from pyxl.cli import main
 from pyxl.excel import run_button
 from pyxl.master import rows as master_rows
@@ -21,7 +24,7 @@ README = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
 
 # The loop from top to bottom: a stage may import the ones before it in this list, never one after.
 STAGES = ["common", "document", "distribution", "mail", "returns", "judgement", "outputs", "master"]
-ORCHESTRATION = {"workspace", "pipeline"}
+ORCHESTRATION = {"workspace", "pipeline"}  # pipeline/ is a package: each of its modules is in this layer
 SHELLS = {"cli", "excel", "demo", "codes_doc"}
 
 
@@ -62,12 +65,12 @@ def _imports(path: Path) -> set[str]:
 
 def test_the_tree_has_one_subpackage_per_stage_and_nothing_flat_but_the_orchestration_and_shells():
     subpackages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")} - {"example"}
-    assert subpackages == set(STAGES) | {"demo"}
+    assert subpackages == set(STAGES) | {"pipeline", "demo"}
     flat = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
-    assert flat == ORCHESTRATION | (SHELLS - {"demo"})
+    assert flat == (ORCHESTRATION - {"pipeline"}) | (SHELLS - {"demo"})
 
 
-@pytest.mark.parametrize("stage", [*STAGES, "demo"])
+@pytest.mark.parametrize("stage", [*STAGES, "pipeline", "demo"])
 def test_each_subpackage_says_what_it_owns_and_may_import(stage):
     doc = ast.get_docstring(ast.parse((PACKAGE / stage / "__init__.py").read_text(encoding="utf-8")))
     assert doc and "Owns:" in doc and "May import:" in doc and "Must not" in doc
@@ -86,6 +89,34 @@ def test_no_module_imports_a_later_stage_or_a_shell():
     assert wrong == []
 
 
+def test_the_pipeline_modules_import_each_other_without_a_cycle():
+    modules = {m: p for m, p in _modules().items() if m.startswith("pyxl.pipeline.")}
+    graph = {m: {i for i in _imports(p) if i in modules} for m, p in modules.items()}
+    list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
+
+
+def test_the_package_re_exports_every_step_and_the_shells_call_the_steps_through_it():
+    """So `pipeline.<step>` is what the shells run, and a test that patches it patches what they call."""
+    for module, path in _modules().items():
+        if not module.startswith("pyxl.pipeline."):
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                step = getattr(pipeline, node.name, None)
+                assert step is not None and inspect.getmodule(step).__name__ == module, node.name
+    wrong = []
+    for module, path in _modules().items():
+        if _layer(module) != len(STAGES) + 1:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            # `from pyxl import pipeline` only: a step bound to a name of its own would escape a patch
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pyxl.pipeline"):
+                wrong.append(f"{module}: from {node.module} import …")
+            elif isinstance(node, ast.Import) and any(a.name.startswith("pyxl.pipeline.") for a in node.names):
+                wrong.append(f"{module}: import {', '.join(a.name for a in node.names)}")
+    assert wrong == []
+
+
 def test_only_the_excel_shell_imports_xlwings():
     importers = [m for m, path in _modules().items() if re.search(r"^\s*(import|from) xlwings", path.read_text(encoding="utf-8"), re.M)]
     assert importers == ["pyxl.excel"]
@@ -95,9 +126,12 @@ def test_the_readme_architecture_section_names_every_subpackage_and_no_other():
     section = README.split("## 代码结构 Architecture", 1)[1].split("\n## ", 1)[0]
     drawn = set(re.findall(r"^[├└]─ (\w+)/", section, re.M))
     described = set(re.findall(r"^- `(\w+)` — ", section, re.M))
-    assert drawn == set(STAGES)  # the shells, demo/ among them, share the drawing's last line
+    assert drawn == set(STAGES) | {"pipeline"}  # the shells, demo/ among them, share the drawing's last line
     assert "demo/" in section.split("└─ shells", 1)[1].split("\n", 1)[0]
-    assert described == set(STAGES) | {"demo"}
+    assert described == set(STAGES) | {"pipeline", "demo"}
+    modules = {p.stem for p in (PACKAGE / "pipeline").glob("*.py")} - {"__init__"}
+    drawing = section.split("├─ pipeline/", 1)[1].split("└─ shells", 1)[0]
+    assert set(re.findall(r"\b(\w+)\.py\b", drawing)) == modules
 
 
 # ---------------------------------------------------------------- the master is read once a command
