@@ -11,7 +11,7 @@ from test_report import sample_consolidation
 
 from pyxl import pipeline
 from pyxl.common.config import Settings, load_settings
-from pyxl.common.model import CATEGORIES, SHEET_NAMES, ReturnRow
+from pyxl.common.model import CATEGORIES, HISTORY_COLUMNS, REPLY_COLUMNS, SHEET_NAMES, SUMMARY_SHEETS, ReturnRow
 from pyxl.common.units import UnitIndex
 from pyxl.distribution import layout
 from pyxl.distribution.split import build_unit_rows
@@ -103,6 +103,11 @@ def test_consolidate_button_writes_the_dashboard_sheet_and_its_charts(settings):
     saved = MemoryBook.open(settings.workbook_path)
     assert saved.read_table(SHEET_NAME) == book.read_table(SHEET_NAME)
     assert saved.read_table(SHEET_NAMES["tasks"]) == book.read_table(SHEET_NAMES["tasks"])
+    # each task's months (任务历程) and last month's 督办单 replies are in the live master too, as in the summary
+    history = book.read_table(SUMMARY_SHEETS["history"])
+    assert history[0] == list(HISTORY_COLUMNS.values())
+    assert len(history) - 1 == len(result.data.history) and {str(row[0]) for row in history[1:]} == set(result.data.history["number"].astype(str))
+    assert book.read_table(SUMMARY_SHEETS["replies"])[0] == list(REPLY_COLUMNS.values())
 
 
 # ---------------------------------------------------------------- one sheet per unit

@@ -183,9 +183,14 @@ def test_the_ribbon_button_sends_back_the_rows_of_its_sheet_and_writes_the_outco
     pipeline.build_workbook(Workspace.load(settings), now=datetime(2025, 7, 1, 8, 0))
     book = MemoryBook.open(settings.workbook_path)
 
-    run_button(book, "send_back_returns", SENT_BACK)  # no sheet yet: it is made, and the clerk told how to fill it
-    assert book.read_table(master.SHEET_SEND_BACK)[0] == list(master.SEND_BACK_HEADERS)
+    # build-workbook makes the sheet empty; pressed as it is, the clerk is told how to fill it
+    assert book.read_table(master.SHEET_SEND_BACK) == [list(master.SEND_BACK_HEADERS)]
+    run_button(book, "send_back_returns", SENT_BACK)
     assert "每行填写一个要退回的单位" in book.alerts[-1] and handler.messages == []
+    # a master from before the sheet existed: the button makes it
+    del book.sheets[master.SHEET_SEND_BACK]
+    run_button(book, "send_back_returns", SENT_BACK)
+    assert book.read_table(master.SHEET_SEND_BACK) == [list(master.SEND_BACK_HEADERS)]
 
     book.write_table(master.SHEET_SEND_BACK, [list(master.SEND_BACK_HEADERS),
                                               [UNIT, NOTE, None, None],
@@ -207,3 +212,10 @@ def test_the_ribbon_button_sends_back_the_rows_of_its_sheet_and_writes_the_outco
     assert len(handler.messages) == 2 and "没有待处理的行" in book.alerts[-1]
     # the CLI reads the same sheet from the saved master
     assert master.send_back_requests(Workspace.load(settings).saved.rows(master.SHEET_SEND_BACK)) == []
+    # a rebuild keeps the office's rows and their outcomes, so nothing is sent twice
+    book.save()
+    pipeline.build_workbook(Workspace.load(settings), force=True, now=datetime(2025, 7, 3, 8, 0))
+    def text(table):
+        return [[cell or "" for cell in row] for row in table]
+
+    assert text(Workspace.load(settings).saved.rows(master.SHEET_SEND_BACK)) == text(rows)

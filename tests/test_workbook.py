@@ -37,7 +37,7 @@ from pyxl.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 7, 1, 9, 30, 0)
-SHEETS = ["使用说明", "任务清单", "指标", "单位", "设置", "申请审批", "销号", "xlwings.conf", "生成记录"]
+SHEETS = ["使用说明", "任务清单", "指标", "单位", "设置", "申请审批", "销号", "退回重报", "xlwings.conf", "生成记录"]
 
 
 @pytest.fixture(scope="module")

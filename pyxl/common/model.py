@@ -504,7 +504,8 @@ HISTORY_COLUMNS = {
     "lead_units": "牵头单位",
     "lead_progress": "进展情况",
 }
-# Sheets only the summary workbook carries (not the live master), after SHEET_NAMES'.
+# Sheets after SHEET_NAMES' in the summary workbook and the live master, never read back
+# from an issued summary (pyxl.outputs.summary.read_issued reads SHEET_NAMES' only).
 SUMMARY_SHEETS = {"replies": "督办回执", "history": "任务历程"}
 
 
@@ -569,10 +570,11 @@ class Consolidation:
             "ranking": RANKING_COLUMNS,
             "evidence": EVIDENCE_COLUMNS,
             "adjustments": ADJUSTMENT_COLUMNS,
+            "replies": REPLY_COLUMNS,
+            "history": HISTORY_COLUMNS,
         }
-        return {
-            SHEET_NAMES[name]: getattr(self, name).rename(columns=labels[name]) for name in SHEET_NAMES
-        }
+        sheets = {**SHEET_NAMES, **SUMMARY_SHEETS}
+        return {sheet: getattr(self, name).rename(columns=labels[name]) for name, sheet in sheets.items()}
 
     def to_json(self) -> dict:
         """The `pyxl consolidate --json` shape: each table as records, dates ISO, no NaN."""

@@ -65,6 +65,7 @@ WIDTHS = {
     master.SHEET_SETTINGS: (16, 46, 70),  # 值 holds the document's file name and title
     master.SHEET_REQUESTS: (9, 7, 7, 16, 12, 12, 30, 22, 9, 12, 12, 26),
     master.SHEET_CLOSURES: (7, 40, 16, 10, 10, 12, 30),
+    master.SHEET_SEND_BACK: (26, 60, 12, 40),
 }
 
 
@@ -86,7 +87,7 @@ def ribbon_buttons() -> list[RibbonButton]:
 
 def usage_rows() -> list[list[Any]]:
     """使用说明: what the workbook holds (each sheet, including the ones the buttons add), what each button does, how to edit."""
-    from pyxl.common.model import SHEET_NAMES
+    from pyxl.common.model import SHEET_NAMES, SUMMARY_SHEETS
     from pyxl.outputs.dashboard import SHEET_NAME as DASHBOARD
 
     rows: list[list[Any]] = [["重点工作督查督办主控工作簿 使用说明", ""], ["", ""], ["本工作簿中的工作表", ""]]
@@ -105,8 +106,11 @@ def usage_rows() -> list[list[Any]]:
          "决定从审批日期所在的期次起生效：下期填报表、序时进度和逾期预警都按新时限，通报列出调整的任务，不同意的在催报或督办单中告知该单位。"],
         [master.SHEET_CLOSURES, "牵头单位都报「已完成」的任务列在这里（待销号）；督查室核实后在「日期」填销号日期（「操作」为销号），"
          "该任务从下期填报表中去掉、不再预警，通报按已销号统计。要撤销，另起一行「操作」选撤销销号并填日期。"],
-        ["、".join(SHEET_NAMES.values()), "点「汇总与预警」后写入（每次覆盖）：各任务的进度与类别、各指标的完成值与灯号、"
-         "各单位的回收情况、预警清单和报表中发现的问题。"],
+        [master.SHEET_SEND_BACK, "要退回重报的报表：每行填一个单位和「退回意见」；「附上校验问题」选否则只写退回意见，不列校验发现的问题。"
+         "点「退回重报」后给该单位发邮件，附上已填好原内容的填报表，并在「处理结果」写明结果；写了处理结果的行不再发送。"],
+        ["、".join([*SHEET_NAMES.values(), *SUMMARY_SHEETS.values()]), "点「汇总与预警」后写入（每次覆盖）：各任务的进度与类别、各指标的完成值与灯号、"
+         "各单位的回收情况、预警清单、报表中发现的问题、督办升级与考核得分、佐证材料、时限调整、上月督办单的回执，"
+         "以及各任务逐月的历程（任务历程）。"],
         [DASHBOARD, "点「汇总与预警」后写入：任务类别分布、各单位推进情况的表和图。"],
         ["各单位名称的工作表", "仅当 config.yaml 中 split.master_sheets 为 true 时，「生成分单位表」会为每个单位放一张本期填报表的副本，便于对照。"],
         [f"{master.SHEET_BASELINE}（隐藏）", "记着生成本工作簿时 config.yaml 中期次、截止日、阈值和各单位联系方式的值，pyxl 据此分辨哪一处后来被改过；请勿修改。"],
@@ -312,9 +316,10 @@ class MasterContent:
     extra: list[SheetSpec] = field(default_factory=list)  # result sheets of the live book (汇总 …)
     notes: list[str] = field(default_factory=list)  # what was merged in from config.yaml
     baseline: master.Rows = field(default_factory=lambda: [list(master.BASELINE_HEADERS)])
-    # the office's decisions (申请审批, 销号): staff rows, carried over by every rebuild
+    # the office's decisions (申请审批, 销号, 退回重报): staff rows, carried over by every rebuild
     requests: master.Rows = field(default_factory=lambda: [list(master.REQUEST_HEADERS)])
     closures: master.Rows = field(default_factory=lambda: [list(master.CLOSURE_HEADERS)])
+    send_backs: master.Rows = field(default_factory=master.send_back_rows)
 
     @classmethod
     def from_rows(cls, data: master.MasterData) -> "MasterContent":
@@ -329,7 +334,7 @@ class MasterContent:
         )
         if data.rows(master.SHEET_BASELINE):
             content.baseline = data.rows(master.SHEET_BASELINE)
-        content.requests, content.closures = _life_rows(data)
+        content.requests, content.closures, content.send_backs = _life_rows(data)
         return content
 
     @classmethod
@@ -374,7 +379,7 @@ class MasterContent:
             baseline=master.baseline_rows(settings),
         )
         content.notes = [*unit_notes, *notes]
-        content.requests, content.closures = _life_rows(saved)
+        content.requests, content.closures, content.send_backs = _life_rows(saved)
         return content
 
     def life_data(self) -> master.MasterData:
@@ -400,18 +405,21 @@ class MasterContent:
             replace(table(master.SHEET_REQUESTS, self.requests, {0, 2}),
                     lists={1: life.KINDS, 8: life.RESULTS}, dates={4, 5, 9, 10}),
             replace(table(master.SHEET_CLOSURES, self.closures, {0, 3}), lists={4: life.CLOSURE_ACTIONS}, dates={5}),
+            replace(table(master.SHEET_SEND_BACK, self.send_backs, {0, 1, 3}), lists={2: master.SEND_BACK_CHOICES}),
             *self.extra,
             SheetSpec(master.SHEET_CONF, self.conf, (28, 60), table=False, wrap=False, hidden=True),
             SheetSpec(master.SHEET_BASELINE, self.baseline, (28, 30), table=False, wrap=False, hidden=True),
         ]
 
 
-def _life_rows(data: master.MasterData) -> tuple[master.Rows, master.Rows]:
-    """申请审批 and 销号 as saved (empty tables for a master built before them), under the current headers."""
-    requests = data.rows(master.SHEET_REQUESTS)
-    closures = data.rows(master.SHEET_CLOSURES)
-    return (_remap(requests, master.REQUEST_HEADERS) if requests else [list(master.REQUEST_HEADERS)],
-            _remap(closures, master.CLOSURE_HEADERS) if closures else [list(master.CLOSURE_HEADERS)])
+def _life_rows(data: master.MasterData) -> tuple[master.Rows, master.Rows, master.Rows]:
+    """申请审批, 销号 and 退回重报 as saved (empty tables for a master built before them), under the current headers."""
+    def saved(name: str, headers: Sequence[str]) -> master.Rows:
+        rows = data.rows(name)
+        return _remap(rows, headers) if rows else [list(headers)]
+
+    return (saved(master.SHEET_REQUESTS, master.REQUEST_HEADERS), saved(master.SHEET_CLOSURES, master.CLOSURE_HEADERS),
+            saved(master.SHEET_SEND_BACK, master.SEND_BACK_HEADERS))
 
 
 def lock_file(workbook: Path) -> Path:

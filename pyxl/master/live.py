@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
 import pandas as pd
 from openpyxl.utils.cell import get_column_letter
 
-from pyxl.common.model import CATEGORIES, SHEET_NAMES, Consolidation, is_missing
+from pyxl.common.model import CATEGORIES, SHEET_NAMES, SUMMARY_SHEETS, Consolidation, is_missing
 from pyxl.common.values import looks_like_formula
 from pyxl.common.problems import PROBLEM_COLUMNS, PROBLEM_LABELS, SEVERITY_LABELS, Problem
 from pyxl.distribution import layout
@@ -203,7 +203,7 @@ def consolidation_rows(consolidation: Consolidation) -> dict[str, Rows]:
     (红/黄/绿/待核实, 不低于/不超过, 是/否), so the live master never shows >= or green."""
     labelled = consolidation.labelled()
     result: dict[str, Rows] = {}
-    for table, sheet in SHEET_NAMES.items():
+    for table, sheet in {**SHEET_NAMES, **SUMMARY_SHEETS}.items():
         frame = getattr(consolidation, table)
         rows: Rows = [[str(column) for column in labelled[sheet].columns]]
         for record in frame.itertuples(index=False):
@@ -232,7 +232,7 @@ def problem_rows(problems: Sequence[Problem]) -> Rows:
 # The sheets `pyxl build-workbook` makes; the buttons add the rest.
 BUILT_SHEETS = (master.SHEET_USAGE, *master.DATA_SHEETS, *master.LIFE_SHEETS, master.SHEET_CONF, master.SHEET_BASELINE)
 # Sheets of the master a unit's sheet must never replace.
-_TAKEN = {name.lower() for name in (*BUILT_SHEETS, DASHBOARD_SHEET, *SHEET_NAMES.values())}
+_TAKEN = {name.lower() for name in (*BUILT_SHEETS, DASHBOARD_SHEET, *SHEET_NAMES.values(), *SUMMARY_SHEETS.values())}
 
 
 def master_sheet_name(unit: str) -> str | None:

@@ -58,11 +58,13 @@ DATA_SHEETS = (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS, SHEET_SETTINGS)
 # checks' problems); the ribbon button of the same name sends them and writes the outcome.
 SHEET_SEND_BACK = "退回重报"
 SEND_BACK_HEADERS = ("单位", "退回意见", "附上校验问题", "处理结果")
+SEND_BACK_CHOICES = ("是", "否")  # 附上校验问题
 # The office's decisions on a task's life (pyxl.common.life): requests for a new deadline with
 # their approval, the office's own 调整, and 销号. Staff edit them; a rebuild keeps them.
 SHEET_REQUESTS = "申请审批"
 SHEET_CLOSURES = "销号"
-LIFE_SHEETS = (SHEET_REQUESTS, SHEET_CLOSURES)
+# The sheets where the office writes what it decided; a rebuild keeps their rows.
+LIFE_SHEETS = (SHEET_REQUESTS, SHEET_CLOSURES, SHEET_SEND_BACK)
 REQUEST_HEADERS = ("期次", "类型", "序号", "单位", "原完成时限", "申请新完成时限", "申请理由", "来源",
                    "审批结果", "新完成时限", "审批日期", "说明")
 CLOSURE_HEADERS = ("序号", "任务内容", "牵头单位", "报已完成期次", "操作", "日期", "说明")
@@ -831,7 +833,7 @@ def read_master(path: Path, file_label: str = "") -> MasterData:
             "没有备份时把这个文件移走，再运行 pyxl build-workbook 重新生成。"
         ) from None
     data = MasterData(file=file_label or Path(path).name)
-    for name in (*DATA_SHEETS, *LIFE_SHEETS, SHEET_CONF, SHEET_BASELINE, SHEET_SEND_BACK):
+    for name in (*DATA_SHEETS, *LIFE_SHEETS, SHEET_CONF, SHEET_BASELINE):
         if name in book.sheet_names:
             data.sheets[name] = [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
     missing = [name for name in (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS) if name not in data.sheets]

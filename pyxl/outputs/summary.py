@@ -22,7 +22,7 @@ from xlsxwriter.workbook import Workbook
 
 from pyxl.common.files import atomic_path
 from pyxl.common.model import (
-    HISTORY_COLUMNS, LIGHT_LABELS, REPLY_COLUMNS, SHEET_NAMES, SUMMARY_SHEETS, Consolidation, is_missing,
+    LIGHT_LABELS, SHEET_NAMES, SUMMARY_SHEETS, Consolidation, is_missing,
 )
 from pyxl.common.problems import SEVERITY_LABELS
 from pyxl.common.sheet_text import display_width, row_height, wrapped_lines
@@ -197,12 +197,9 @@ def write_summary(path: Path, consolidation: Consolidation, root: Path | None = 
             **{colour: workbook.add_format(fill) for colour, fill in _FILLS.items()},
         }
         labelled = consolidation.labelled()
-        for table, sheet_name in SHEET_NAMES.items():
+        # the period's tables, then last month's 督办单 with their replies and each task's months side by side
+        for table, sheet_name in {**SHEET_NAMES, **SUMMARY_SHEETS}.items():
             _write_table(workbook, formats, table, getattr(consolidation, table), labelled[sheet_name], links)
-        # last month's 督办单 and their replies, and each task's months side by side (summary only, not the live master)
-        for table, columns in (("replies", REPLY_COLUMNS), ("history", HISTORY_COLUMNS)):
-            frame = getattr(consolidation, table)
-            _write_table(workbook, formats, table, frame, frame.rename(columns=columns))
         add_dashboard(workbook, consolidation)
         workbook.close()
     return path
