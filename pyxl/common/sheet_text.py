@@ -11,6 +11,21 @@ import math
 
 LINE_POINTS = 14.5  # one line of 11 pt 宋体
 MAX_LINES = 27  # Excel's row height limit is 409 pt
+# Sheets a person fills in must read the same in Excel, WPS and LibreOffice: Excel counts
+# a CJK character as two digits, WPS and LibreOffice (with their fallback CJK fonts) draw
+# it about 10 % wider, and their lines of 11 pt text are taller.
+CJK_WIDEN = 1.1
+ANY_LINE_POINTS = 15.6  # one line of 11 pt text, the tallest of Excel, WPS and LibreOffice
+
+
+def lines_in_column(text: str, column_width: float) -> int:
+    """Lines `text` takes in a wrapped column `column_width` wide, in any of the three programs."""
+    return wrapped_lines(text, max(column_width - 1.5, 1) / CJK_WIDEN)
+
+
+def any_row_height(lines: int) -> float:
+    """Row height in points that shows `lines` lines of 11 pt text in Excel, WPS and LibreOffice (capped at 409)."""
+    return round(min(max(lines, 1) * ANY_LINE_POINTS + 4, 409), 1)
 
 
 def display_width(text: str) -> int:

@@ -22,6 +22,7 @@ import xlsxwriter
 
 from pyxl.common.files import atomic_path
 from pyxl.common.period import chinese_date
+from pyxl.common.sheet_text import any_row_height, lines_in_column
 from pyxl.distribution import layout
 
 KIND = "督办回执"
@@ -113,8 +114,8 @@ def write_reply_workbook(
             sheet.write_blank(r, 2, None, fmt["input"])
             sheet.write_blank(r, 3, None, fmt["input"])
             sheet.write_blank(r, 4, None, fmt["date"])
-            # room for the item's text as it wraps in its column (about 24 characters a line)
-            sheet.set_row(r, max(45, 15 * (len(item.subject) // 22 + 1)))
+            # room for the item's text as it wraps in its column, and for two typed lines at least
+            sheet.set_row(r, max(45, any_row_height(lines_in_column(item.subject, _WIDTHS[1]))))
         end = first + max(len(items), 1) - 1
         if items:
             sheet.data_validation(first, 4, end, 4, {

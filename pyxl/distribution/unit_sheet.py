@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pyxl.common.model import STATUSES, ReturnRow
 from pyxl.common.period import chinese_date
-from pyxl.common.sheet_text import wrapped_lines
+from pyxl.common.sheet_text import CJK_WIDEN, any_row_height, wrapped_lines
 from pyxl.distribution import layout
 
 # Sheet names: at most 31 UTF-16 code units, none of these characters, no
@@ -297,7 +297,7 @@ def write_unit_workbook(
     help_row = footer + max(down for down, _ in layout.FOOTER_PLACES.values()) + 2
     sheet.merge_range(help_row, 0, help_row, _LAST_COL, text, fmt["help"])
     # merged cells never grow by themselves: room for each line as it wraps across the table's width
-    help_lines = sum(wrapped_lines(line, int(sum(_WIDTHS) / _CJK_WIDEN) - 4) for line in text.split("\n"))
+    help_lines = sum(wrapped_lines(line, int(sum(_WIDTHS) / CJK_WIDEN) - 4) for line in text.split("\n"))
     sheet.set_row(help_row, help_lines * _LINE_POINTS_10 + 6)
 
     # ---- view, print and protection
@@ -340,11 +340,8 @@ def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_n
 
 # Columns whose text wraps, with their usable width (a little less than the column).
 _WRAPPED = {col: _WIDTHS[col] - 1.5 for col in (1, 3, 4, 5, 9, 10, 11, 12)}
-# Excel counts a CJK character as two digits; WPS and LibreOffice (with their fallback
-# CJK fonts) draw it about 10 % wider and their lines of 11 pt text are taller (15.6 pt).
-_CJK_WIDEN = 1.1
-_LINE_POINTS = 15.6  # one line of 11 pt text, the tallest of Excel, WPS and LibreOffice
-_LINE_POINTS_10 = 14.2  # the same for the 10 pt instructions
+# Rows are sized for Excel, WPS and LibreOffice alike (pyxl.common.sheet_text).
+_LINE_POINTS_10 = 14.2  # one line of the 10 pt instructions, the tallest of the three
 
 
 def _row_height(row: SheetRow, answers: Mapping[str, object]) -> float:
@@ -357,12 +354,12 @@ def _row_height(row: SheetRow, answers: Mapping[str, object]) -> float:
     lines = 2  # room to type two lines of 进展情况 without resizing
     for col, text in zip((1, 2, 3, 4, 5), row.locked_values[1:]):
         if col in _WRAPPED and text:
-            lines = max(lines, wrapped_lines(text, _WRAPPED[col] / _CJK_WIDEN))
+            lines = max(lines, wrapped_lines(text, _WRAPPED[col] / CJK_WIDEN))
     for title_text, value in answers.items():
         if isinstance(value, str) and value:
             width = _WRAPPED.get(_COL[title_text], _WIDTHS[_COL[title_text]] - 1.5)
-            lines = max(lines, wrapped_lines(value, width / _CJK_WIDEN))
-    return round(min(lines * _LINE_POINTS + 4, 409), 1)
+            lines = max(lines, wrapped_lines(value, width / CJK_WIDEN))
+    return any_row_height(lines)
 
 
 def header_row() -> int:

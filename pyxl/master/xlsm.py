@@ -38,7 +38,7 @@ import yaml
 from pyopenvba import ExcelFile, VBAModuleKind
 from pyopenvba.cfb import CFB
 
-from pyxl.common.sheet_text import wrapped_lines
+from pyxl.common.sheet_text import any_row_height, lines_in_column
 
 CUSTOM_UI_14 = "customUI/customUI14.xml"
 CUSTOM_UI_12 = "customUI/customUI.xml"
@@ -75,9 +75,7 @@ class SheetSpec:
 
 
 # Neither Excel nor LibreOffice grows a row for its wrapped text when opening a generated file:
-# the height is set from the text (CJK drawn ~10 % wider and lines taller in WPS/LibreOffice).
-_CJK_WIDEN = 1.1
-_LINE_POINTS = 15.6
+# the height is set from the text (pyxl.common.sheet_text: the same in Excel, WPS and LibreOffice).
 
 
 def _fit_rows(sheet, spec: SheetSpec) -> None:
@@ -87,9 +85,9 @@ def _fit_rows(sheet, spec: SheetSpec) -> None:
         lines = 1
         for c, value in enumerate(row):
             if isinstance(value, str) and value and c < len(widths):
-                lines = max(lines, wrapped_lines(value, max(widths[c] - 1.5, 1) / _CJK_WIDEN))
+                lines = max(lines, lines_in_column(value, widths[c]))
         if lines > 1:
-            sheet.set_row(r, min(lines * _LINE_POINTS + 4, 409))
+            sheet.set_row(r, any_row_height(lines))
 
 
 def _print_setup(sheet, spec: SheetSpec) -> None:
