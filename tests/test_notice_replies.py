@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -133,7 +132,7 @@ def test_four_months_of_notices_answered_in_time_late_and_never(settings, tmp_pa
     from docx import Document
 
     bulletin = "\n".join(p.text for p in Document(str(settings.out_dir(months[3]) / "督查通报_2025-07.docx")).paragraphs)
-    assert "2025年6月督办单" in bulletin and f"逾期未回复" in bulletin and SILENT in bulletin
+    assert "2025年6月督办单" in bulletin and "逾期未回复" in bulletin and SILENT in bulletin
     notice = Document(str(settings.out_dir(months[3]) / "督办单" / f"{SILENT}.docx"))
     form = "\n".join(c.text for t in notice.tables for r in t.rows for c in r.cells)
     assert f"{SILENT}_回执.xlsx" in form

@@ -10,15 +10,17 @@ Chinese line naming the folder, never as an internal error.
 
 from __future__ import annotations
 
+import csv
 import errno
 import hashlib
+import io
 import os
 import shutil
 import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Sequence
 
 from filelock import FileLock, Timeout
 
@@ -202,6 +204,41 @@ def csv_cell(value: object) -> str:
 def csv_value(cell: str) -> str:
     """The value `csv_cell` wrote."""
     return cell[1:] if cell.startswith("'") else cell
+
+
+def append_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+    """Add `rows` at the end of the CSV at `path` (UTF-8 with BOM, CRLF), replaced atomically.
+
+    The office's records (回收记录, 佐证材料索引, 退回记录, 邮箱收取记录) only grow: earlier
+    lines are kept byte for byte, and `header` is written only when the file is new.
+    Every cell goes through `csv_cell`, so Excel never runs one as a formula.
+    """
+    path = Path(path)
+    old = path.read_bytes() if path.exists() else b""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if not old:
+        writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+    return write_bytes_atomic(path, old + (b"" if old else b"\xef\xbb\xbf") + buffer.getvalue().encode("utf-8"))
+
+
+def replace_folder(staging: Path, folder: Path) -> None:
+    """Put the finished `staging` folder in the place of `folder`, so readers see all old or all new files.
+
+    The old folder is first moved aside (a `.~pyxl-old-` name that remove_stray_temporaries
+    clears if a run is cut off here), then removed.
+    """
+    old = None
+    if folder.exists():
+        old = folder.parent / f"{TEMP_PREFIX}old-{folder.name}"
+        if old.exists():
+            shutil.rmtree(old)
+        folder.rename(old)
+    staging.rename(folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def is_lock_file(path: Path) -> bool:

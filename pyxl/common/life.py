@@ -14,7 +14,7 @@ so re-running any month gives the same answer whatever was decided later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Iterable, Mapping
 

@@ -536,7 +536,7 @@ def summarise(delivery: Delivery, kind: str, ledger_path: str) -> list[str]:
         lines.append(f"发送失败（下次运行时重发）：{'、'.join(delivery.failed)}。")
     if delivery.unknown:
         units = "、".join(delivery.unknown)
-        again = (f"确认没有收到的，用 pyxl send --resend --unit 单位名 补发" if kind == KIND_SEND
+        again = ("确认没有收到的，用 pyxl send --resend --unit 单位名 补发" if kind == KIND_SEND
                  else "确认没有收到的，请直接联系该单位")
         lines.append(
             f"结果未知（邮件已交给服务器，但服务器没有确认，可能已经送达）：{units}。为免对方收到重复邮件，"

@@ -10,13 +10,12 @@ no external resource, every text escaped (units' words are never markup).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import jinja2
 import pandas as pd
 
-from pyxl.common.files import staging_folder
+from pyxl.common.files import replace_folder, staging_folder
 from pyxl.common.model import Consolidation, is_missing
 
 FOLDER = "任务历程"
@@ -119,13 +118,5 @@ def write_history_pages(consolidation: Consolidation, out_dir: Path) -> list[Pat
             style=_STYLE, heading=f"重点任务历程（{_label(periods[0])}至{_label(periods[-1])}）",
             span=f"{_label(periods[0])}至{_label(periods[-1])}", tasks=index_rows), encoding="utf-8")
         written.insert(0, folder / INDEX)
-        old = None
-        if folder.exists():
-            old = out_dir / f".~pyxl-old-{FOLDER}"
-            if old.exists():
-                shutil.rmtree(old)
-            folder.rename(old)
-        staging.rename(folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_folder(staging, folder)
     return written

@@ -39,14 +39,17 @@ _VALUE_LABELS = {
     "problems": {"severity": SEVERITY_LABELS},
 }
 # (column id, shown text, colour) for the conditional formats of each table
+_CATEGORY_COLOURS = [
+    ("category", "已完成", "green"),
+    ("category", "超序时进度", "green"),
+    ("category", "达序时进度", "green"),
+    ("category", "欠序时进度", "red"),
+    ("category", "未报送", "red"),
+    ("category", "未启动", "yellow"),
+]
 _COLOURS = {
     "tasks": [
-        ("category", "已完成", "green"),
-        ("category", "超序时进度", "green"),
-        ("category", "达序时进度", "green"),
-        ("category", "欠序时进度", "red"),
-        ("category", "未报送", "red"),
-        ("category", "未启动", "yellow"),
+        *_CATEGORY_COLOURS,
         ("change", "下降", "red"),
         ("change", "上升", "green"),
     ],
@@ -75,14 +78,7 @@ _COLOURS = {
     ],
     "flags": [("level", "红", "red"), ("level", "黄", "yellow")],
     "replies": [("state", "逾期未回复", "red"), ("state", "逾期回复", "yellow"), ("state", "按时回复", "green")],
-    "history": [
-        ("category", "已完成", "green"),
-        ("category", "超序时进度", "green"),
-        ("category", "达序时进度", "green"),
-        ("category", "欠序时进度", "red"),
-        ("category", "未报送", "red"),
-        ("category", "未启动", "yellow"),
-    ],
+    "history": _CATEGORY_COLOURS,
     "problems": [("severity", "错误", "red"), ("severity", "提示", "yellow")],
     "evidence": [("state", "已收到", "green"), ("state", "未收到", "red"), ("state", "未对应到任务", "yellow"), ("state", "未写明文件名", "yellow")],
 }

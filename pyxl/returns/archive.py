@@ -17,7 +17,7 @@ from dataclasses import astuple, fields, replace
 from pathlib import Path
 
 from pyxl.common.errors import PyxlError
-from pyxl.common.files import atomic_path, csv_cell, csv_value, write_bytes_atomic
+from pyxl.common.files import append_csv, atomic_path, csv_value, write_bytes_atomic
 from pyxl.common.model import LedgerEntry
 
 LEDGER_NAME = "回收记录.csv"
@@ -99,20 +99,12 @@ def read_ledger(returns_dir: Path) -> list[LedgerEntry]:
 def append_ledger(returns_dir: Path, entries: list[LedgerEntry]) -> Path:
     """Add lines at the end; earlier lines are kept exactly as they were."""
     path = Path(returns_dir) / LEDGER_NAME
-    old = path.read_bytes() if path.exists() else b""
-    english = old.lstrip(b"\xef\xbb\xbf").startswith(b"file,")  # a ledger from before the Chinese headers
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if not old:
-        writer.writerow([LEDGER_HEADERS[name] for name in LEDGER_COLUMNS])
-    for entry in entries:
-        values = astuple(entry if english else replace(entry, status=STATUS_LABELS.get(entry.status, entry.status)))
-        writer.writerow([csv_cell(v) for v in values])
-    new = buffer.getvalue().encode("utf-8")
-    if not old:
-        new = b"\xef\xbb\xbf" + new
-    if entries or not old:
-        write_bytes_atomic(path, old + new)
+    start = path.read_bytes()[:16] if path.exists() else b""
+    if entries or not start:
+        english = start.lstrip(b"\xef\xbb\xbf").startswith(b"file,")  # a ledger from before the Chinese headers
+        append_csv(path, [LEDGER_HEADERS[name] for name in LEDGER_COLUMNS],
+                   (astuple(entry if english else replace(entry, status=STATUS_LABELS.get(entry.status, entry.status)))
+                    for entry in entries))
     return path
 
 

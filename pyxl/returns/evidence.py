@@ -32,7 +32,7 @@ from typing import Iterable, Sequence
 from openpyxl.utils.cell import get_column_letter
 
 from pyxl.common.errors import PyxlError
-from pyxl.common.files import csv_cell, csv_value, write_bytes_atomic
+from pyxl.common.files import append_csv, csv_value
 from pyxl.common.model import DutyTable, UnitReturn, split_row_key
 from pyxl.common.problems import Problem, problem, register_code
 from pyxl.distribution import layout
@@ -163,16 +163,8 @@ def append_index(returns_dir: Path, entries: Sequence[EvidenceFile]) -> Path | N
     """Add lines at the end; earlier lines stay exactly as they were."""
     if not entries:
         return None
-    path = folder(returns_dir) / INDEX_NAME
-    old = path.read_bytes() if path.exists() else b""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if not old:
-        writer.writerow(INDEX_HEADERS[f.name] for f in fields(EvidenceFile))
-    for entry in entries:
-        writer.writerow(csv_cell(v) for v in astuple(entry))
-    new = buffer.getvalue().encode("utf-8")
-    return write_bytes_atomic(path, old + (b"" if old else b"\xef\xbb\xbf") + new)
+    return append_csv(folder(returns_dir) / INDEX_NAME, [INDEX_HEADERS[f.name] for f in fields(EvidenceFile)],
+                      (astuple(entry) for entry in entries))
 
 
 # ---------------------------------------------------------------- matching a row's words to the files

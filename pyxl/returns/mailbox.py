@@ -44,7 +44,7 @@ from typing import Callable, Iterator, Mapping
 
 from pyxl.common.config import InboxMailSettings
 from pyxl.common.errors import PyxlError
-from pyxl.common.files import csv_cell, csv_value, write_bytes_atomic
+from pyxl.common.files import append_csv, csv_value
 from pyxl.common.problems import Problem, problem, register_code
 from pyxl.common.secrets import stored_password
 from pyxl.returns.intake import CHINA_TIME, Item, expand
@@ -142,17 +142,7 @@ def known_messages(returns_dir: Path) -> set[str]:
 
 def append_records(returns_dir: Path, records: list[MailRecord]) -> Path:
     """Add lines at the end, the file replaced atomically; earlier lines are kept exactly."""
-    path = Path(returns_dir) / LEDGER_NAME
-    old = path.read_bytes() if path.exists() else b""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if not old:
-        writer.writerow(LEDGER_COLUMNS)
-    for record in records:
-        writer.writerow([csv_cell(value) for value in astuple(record)])
-    new = buffer.getvalue().encode("utf-8")
-    write_bytes_atomic(path, old + (b"\xef\xbb\xbf" + new if not old else new))
-    return path
+    return append_csv(Path(returns_dir) / LEDGER_NAME, LEDGER_COLUMNS, (astuple(record) for record in records))
 
 
 # ---------------------------------------------------------------- the connection

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from pyxl.common.errors import PyxlError
-from pyxl.common.files import csv_cell, csv_value, write_bytes_atomic
+from pyxl.common.files import append_csv, csv_value
 from pyxl.common.model import UnitReturn
 from pyxl.common.problems import problem, register_code
 
@@ -71,15 +71,8 @@ def append_records(returns_dir: Path, records: Sequence[SentBack]) -> Path | Non
     new = [r for r in records if r.sha256 not in known]
     if not new:
         return None
-    path = Path(returns_dir) / RECORD_NAME
-    old = path.read_bytes() if path.exists() else b""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if not old:
-        writer.writerow(HEADERS[f.name] for f in fields(SentBack))
-    for record in new:
-        writer.writerow(csv_cell(v) for v in astuple(record))
-    return write_bytes_atomic(path, old + (b"" if old else b"\xef\xbb\xbf") + buffer.getvalue().encode("utf-8"))
+    return append_csv(Path(returns_dir) / RECORD_NAME, [HEADERS[f.name] for f in fields(SentBack)],
+                      (astuple(record) for record in new))
 
 
 def sent_back_message(record: SentBack) -> str:
