@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from email.message import EmailMessage
 from datetime import date
 from pathlib import Path
 
@@ -45,8 +46,9 @@ def _layout(path: Path) -> tuple[openpyxl.worksheet.worksheet.Worksheet, dict[st
     return sheet, {k: header + 1 + i for i, k in enumerate(keys)}, columns
 
 
-def _job(path: Path, out: Path, status: str, percent: float, requests: dict[str, tuple[object, str]] | None = None) -> FillJob:
-    """What a unit clerk types: every row it is asked, and a request (date, reason) on some task rows."""
+def _job(path: Path, out: Path, status: str, percent: float, requests: dict[str, tuple[object, str]] | None = None,
+         evidence: dict[str, str] | None = None) -> FillJob:
+    """What a unit clerk types: every row it is asked, a request (date, reason) on some task rows, evidence named on some."""
     sheet, rows, columns = _layout(path)
     typed: dict[str, object] = {}
 
@@ -64,7 +66,22 @@ def _job(path: Path, out: Path, status: str, percent: float, requests: dict[str,
         assert not sheet.cell(rows[key], columns["申请新完成时限"]).protection.locked
         typed[f"{get_column_letter(columns['申请新完成时限'])}{rows[key]}"] = day
         typed[f"{get_column_letter(columns['申请理由'])}{rows[key]}"] = reason
+    for key, named in (evidence or {}).items():
+        put("佐证材料", rows[key], named)
     return FillJob(path, typed, [out])
+
+
+def _mail_with_evidence(sender: str, received: str, sheet: Path, evidence: dict[str, bytes]) -> bytes:
+    """The unit's e-mail: its filled sheet and, in the same message, the evidence files its rows name."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, "duchashi@changqing.example", "6月报表及佐证材料"
+    message["Date"] = received
+    message.set_content("附件是本单位6月报表和佐证材料。")
+    message.add_attachment(sheet.read_bytes(), maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=sheet.name)
+    for name, data in evidence.items():
+        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    return message.as_bytes()
 
 
 def _run(config: Path, *args: str) -> int:
@@ -151,13 +168,22 @@ def test_extension_refusal_closure_and_undo_over_five_months(settings, tmp_path,
     cells = "\n".join(c.text for t in notice.tables for r in t.rows for c in r.cells)
     assert "审核不同意" in cells
 
-    # ---- June: both leads report 已完成 → 已完成（待销号）
+    # ---- June: both leads report 已完成 → 已完成（待销号）; the lead names its 佐证材料 and mails it with the sheet
     assert _run(config, "split", "--period", "2025-06", *units) == 0
-    fill_workbooks([_job(_sheet(settings, "2025-06", u), filled / f"06{i}.xlsx", "已完成", 100.0)
-                    for i, u in enumerate((INVEST, CAMPUS))])
-    _run(config, "collect", "--period", "2025-06", str(filled / "060.xlsx"), str(filled / "061.xlsx"))
+    fill_workbooks([_job(_sheet(settings, "2025-06", INVEST), filled / "060.xlsx", "已完成", 100.0,
+                         evidence={"8": "竣工验收报告.pdf"}),
+                    _job(_sheet(settings, "2025-06", CAMPUS), filled / "061.xlsx", "已完成", 100.0)])
+    report_pdf = b"%PDF-1.4\n% acceptance report of task 8\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
+    mailed = filled / "060.eml"
+    mailed.write_bytes(_mail_with_evidence("tzcjj@changqing.example", "Thu, 03 Jul 2025 09:00:00 +0800",
+                                           filled / "060.xlsx", {"竣工验收报告.pdf": report_pdf}))
+    _run(config, "collect", "--period", "2025-06", str(mailed), str(filled / "061.xlsx"))
     june = _judged(settings, "2025-06", date(2025, 7, 10))
     assert june.tasks.set_index("number").loc["8", "closure"] == "待销号"
+    # the evidence is kept byte for byte and listed against task 8 (the summary's 佐证材料 sheet)
+    [kept] = june.evidence[(june.evidence["key"].astype(str) == "8") & (june.evidence["unit"] == INVEST)].to_dict("records")
+    assert (kept["said"], kept["name"], kept["state"]) == ("竣工验收报告.pdf", "竣工验收报告.pdf", "已收到")
+    assert (settings.root / kept["file"]).read_bytes() == report_pdf
     assert _run(config, "close", "--period", "2025-06", "--as-of", "2025-07-10") == 1  # listed, waiting
     assert _run(config, "close", "--period", "2025-06", "--as-of", "2025-07-10", "--task", "8", "--date", "2025-07-08") == 1  # June's judgement still has it 待销号
 
