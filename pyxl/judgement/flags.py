@@ -296,11 +296,15 @@ def unit_table(leads: pd.DataFrame, returns: pd.DataFrame, flags: pd.DataFrame, 
         for unit in dict.fromkeys(_units_of(flag.unit)):
             counter = red if flag.level == "red" else yellow
             counter[unit] = counter.get(unit, 0) + 1
+    # each unit's lead rows found once (a mask over every lead row per unit was quadratic at a province's 500 units)
+    by_unit: dict[object, list[tuple[object, bool]]] = {}
+    for unit, category, overdue in zip(leads["unit"], leads["category"], leads["overdue"]):
+        by_unit.setdefault(unit, []).append((category, bool(overdue)))
     rows = []
     for ret in returns.itertuples(index=False):
-        own = leads[leads["unit"] == ret.unit]
-        counts = {name: int((own["category"] == name).sum()) for name in CATEGORIES}
-        lagging = int(((own["category"].isin(["欠序时进度", "未报送"])) | own["overdue"].astype(bool)).sum())
+        own = by_unit.get(ret.unit, [])
+        counts = {name: sum(category == name for category, _overdue in own) for name in CATEGORIES}
+        lagging = sum(category in ("欠序时进度", "未报送") or overdue for category, overdue in own)
         level = notice_level(lagging, len(own), red.get(ret.unit, 0), counts["欠序时进度"], yellow.get(ret.unit, 0), rule)
         selected = level if level and NOTICE_LEVELS.index(level) >= floor else ""
         parts = [f"报送状态：{ret.status}"]
