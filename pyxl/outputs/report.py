@@ -225,9 +225,33 @@ def key_indicators(consolidation: Consolidation) -> pd.DataFrame:
     return indicators[in_key_section.fillna(False).to_numpy()]
 
 
-def _own_leads(consolidation: Consolidation, number: str) -> pd.DataFrame:
+_LEADS_BY_NUMBER: list[tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, list]]] = []
+
+
+def _leads_by_number(consolidation: Consolidation) -> tuple[dict[str, pd.DataFrame], dict[str, list]]:
+    """The lead table split by task, as frames and as rows: once per judgement, found by identity.
+
+    (A mask over every lead row per task was quadratic at a province's 1,000 tasks.)
+    """
     leads = consolidation.leads
-    return leads[leads["number"].astype(str) == str(number)]
+    if not _LEADS_BY_NUMBER or _LEADS_BY_NUMBER[0][0] is not leads:
+        numbers = leads["number"].astype(str)
+        frames = {str(key): rows for key, rows in leads.groupby(numbers, sort=False)}
+        rows: dict[str, list] = {}
+        for number, row in zip(numbers, leads.itertuples(index=False)):
+            rows.setdefault(number, []).append(row)
+        _LEADS_BY_NUMBER[:] = [(leads, frames, rows)]
+    return _LEADS_BY_NUMBER[0][1], _LEADS_BY_NUMBER[0][2]
+
+
+def _own_leads(consolidation: Consolidation, number: str) -> pd.DataFrame:
+    found = _leads_by_number(consolidation)[0].get(str(number))
+    return found if found is not None else consolidation.leads.iloc[:0]
+
+
+def _own_lead_rows(consolidation: Consolidation, number: str) -> list:
+    """The lead rows of task `number` (itertuples rows, in table order)."""
+    return _leads_by_number(consolidation)[1].get(str(number), [])
 
 
 def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
@@ -241,39 +265,38 @@ def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
     tasks = consolidation.tasks
     rows = []
     for task in tasks.itertuples(index=False):
-        own = _own_leads(consolidation, task.number)
-        behind = own[own["category"] == LAGGING]
+        own = _own_lead_rows(consolidation, task.number)
+        behind = [lead for lead in own if lead.category == LAGGING]
         overdue = bool(task.overdue)
         if not len(behind) and not overdue:
             continue
-        named = behind if len(behind) else own[own["category"] != "已完成"]
+        named = behind if len(behind) else [lead for lead in own if lead.category != "已完成"]
         details = []
         if overdue:
             details.append(f"完成时限为{format_date(task.deadline)}，已逾期未完成")
-        for lead in named.itertuples(index=False):
+        for lead in named:
             percent = format_percent(lead.percent)
             state = f"完成进度{percent}" if percent else lead.category
             details.append(f"{lead.unit}{state}" if len(named) > 1 or len(own) > 1 else state)
         if len(behind):
             details.append(f"低于序时进度{format_percent(task.expected_percent)}")
-        issues = [(lead.unit, _sentence(lead.issues)) for lead in named.itertuples(index=False) if _text(lead.issues)]
+        issues = [(lead.unit, _sentence(lead.issues)) for lead in named if _text(lead.issues)]
         issue_text = "；".join(f"{unit}：{text}" if len(issues) > 1 else text for unit, text in issues)
         rows.append(
             {
                 "kind": "任务",
                 "key": str(task.number),
                 "title": _text(task.short_title),
-                "lead_unit": "、".join(named["unit"]),
+                "lead_unit": "、".join(lead.unit for lead in named),
                 "detail": "，".join(details),
                 "issues": _closed(issue_text),
                 "overdue": overdue,
             }
         )
     indicators = consolidation.indicators
-    leads = consolidation.leads
     for row in indicators[indicators["light"] == "red"].itertuples(index=False):
         unit = _text(row.reported_by) or _text(row.lead_unit)
-        own = leads[(leads["number"].astype(str) == str(row.task_number)) & (leads["unit"] == unit)]
+        own = [lead.issues for lead in _own_lead_rows(consolidation, row.task_number) if lead.unit == unit]
         rows.append(
             {
                 "kind": "指标",
@@ -282,7 +305,7 @@ def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
                 "lead_unit": unit,
                 "detail": f"目标{target_text(row)}，序时目标{format_value(row.expected, row.unit)}，"
                 f"实际完成{format_value(row.reported, row.unit)}",
-                "issues": _closed(_sentence(own["issues"].iloc[0]) if len(own) else ""),
+                "issues": _closed(_sentence(own[0]) if own else ""),
                 "overdue": False,
             }
         )
