@@ -299,79 +299,133 @@ def _cell_too_long(sheet: str, place: str, length: int | None = None) -> Unreada
 
 def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
                     budget: list[int], long_strings: set[str]) -> _SheetScan | Unreadable:
+    # The handlers run for every element and text run of the sheet (most of reading a return):
+    # plain local variables, element names stripped of their namespace once per name, and a
+    # cell's A1 name made only when a cell is reported.
     scan = _SheetScan(name)
-    state = {"row": 0, "column": 0, "ref": "", "content": False, "formula": None, "value": False,
-             "in_f": False, "in_v": False, "percent": False, "text": 0, "shared": False, "v": ""}
+    row = column = 0
+    cell_row = cell_column = 0  # where the open cell is (its A1 name, made when needed)
+    content = value = in_f = in_v = percent = shared = False
+    formula: str | None = None
+    text_length = 0
+    shared_index = ""
     formula_text: list[str] = []
+    locals_of: dict[str, str] = {}
+
+    def local(tag: str) -> str:
+        found = locals_of.get(tag)
+        if found is None:
+            found = _local(tag)
+            if len(locals_of) < 256:  # a hostile file's endless names are stripped each time, not kept
+                locals_of[tag] = found
+        return found
+
+    def ref() -> str:
+        return cell_name(max(cell_row, 1), max(cell_column, 1)) if cell_column <= 16384 else ""
 
     def start(tag: str, attrs: dict[str, str]) -> None:
-        tag = _local(tag)
-        if tag == "row":
-            written = attrs.get("r", "")
-            state["row"] = int(written) if written.isdigit() else state["row"] + 1
-            state["column"] = 0
-        elif tag == "c":
-            ref = _CELL_REF.fullmatch(attrs.get("r", ""))
-            if ref is not None:
-                state["column"], state["row"] = _column_number(ref.group(1)), int(ref.group(2)) or state["row"]
+        nonlocal row, column, cell_row, cell_column, content, value, in_f, in_v, percent, shared, formula
+        nonlocal text_length, shared_index
+        tag = local(tag)
+        if tag == "c":
+            found = _CELL_REF.fullmatch(attrs.get("r", ""))
+            if found is not None:
+                column, row = _column_number(found.group(1)), int(found.group(2)) or row
             else:
-                state["column"] += 1
-            state["ref"] = cell_name(max(state["row"], 1), max(state["column"], 1)) if state["column"] <= 16384 else ""
-            state["content"] = state["value"] = False
-            state["formula"] = None
-            state["text"], state["v"] = 0, ""
+                column += 1
+            cell_row, cell_column = row, column
+            content = value = False
+            formula = None
+            text_length, shared_index = 0, ""
             kind = attrs.get("t", "n")
-            state["shared"] = kind == "s"
-            state["percent"] = attrs.get("s", "") in percent_styles and kind == "n"
-        elif tag == "f":
-            state["content"] = True
-            state["in_f"] = True
-            formula_text.clear()
-            state["formula"] = ""
+            shared = kind == "s"
+            percent = attrs.get("s", "") in percent_styles and kind == "n"
         elif tag == "v":
-            state["content"] = True
-            state["in_v"] = True
+            content = in_v = True
         elif tag == "is":
-            state["content"] = state["value"] = True
+            content = value = True
+        elif tag == "row":
+            written = attrs.get("r", "")
+            row = int(written) if written.isdigit() else row + 1
+            column = 0
+        elif tag == "f":
+            content = in_f = True
+            formula_text.clear()
+            formula = ""
 
     def text(data: str) -> None:
-        if state["in_f"]:
+        nonlocal value, text_length, shared_index
+        if in_f:
             if sum(map(len, formula_text)) < 1000:
                 formula_text.append(data)
             return
-        state["text"] += len(data)
-        if state["in_v"] and data.strip():
-            state["value"] = True
-            if state["shared"] and len(state["v"]) < 12:
-                state["v"] += data.strip()
+        text_length += len(data)
+        if in_v and data.strip():
+            value = True
+            if shared and len(shared_index) < 12:
+                shared_index += data.strip()
 
     def end(tag: str) -> None:
-        tag = _local(tag)
-        if tag == "f":
-            state["in_f"] = False
-            state["formula"] = "".join(formula_text)
-        elif tag == "v":
-            state["in_v"] = False
-        elif tag == "c" and state["content"]:
-            row, column = state["row"], state["column"]
+        nonlocal in_f, in_v, formula
+        tag = local(tag)
+        if tag == "c":
+            if not content:
+                return
             if row > MAX_ROWS or column > MAX_COLUMNS:
                 raise _Stop(_too_far(name, row, column))
-            scan.last_row, scan.last_column = max(scan.last_row, row), max(scan.last_column, column)
-            if state["text"] > MAX_CELL_TEXT:
-                raise _Stop(_cell_too_long(name, state["ref"], state["text"]))
-            if state["shared"] and state["v"] in long_strings:
-                raise _Stop(_cell_too_long(name, state["ref"]))
-            if state["formula"] is not None and not state["value"]:
-                scan.uncached_formulas[state["ref"]] = "=" + state["formula"]
-            elif state["percent"] and state["value"]:
-                scan.percent_cells.add(state["ref"])
+            if row > scan.last_row:
+                scan.last_row = row
+            if column > scan.last_column:
+                scan.last_column = column
+            if text_length > MAX_CELL_TEXT:
+                raise _Stop(_cell_too_long(name, ref(), text_length))
+            if shared and shared_index in long_strings:
+                raise _Stop(_cell_too_long(name, ref()))
+            if formula is not None and not value:
+                scan.uncached_formulas[ref()] = "=" + formula
+            elif percent and value:
+                scan.percent_cells.add(ref())
+        elif tag == "v":
+            in_v = False
+        elif tag == "f":
+            in_f = False
+            formula = "".join(formula_text)
 
     refused = _parse(archive, path, start, end, text, budget)
     return refused if refused is not None else scan
 
 
+# styles.xml bytes → its percent styles: the returns of one month share their template's styles.xml
+_PERCENT_STYLES_READ: dict[bytes, frozenset[str]] = {}
+_STYLES_KEPT = 16
+_STYLES_KEPT_BYTES = 1 << 20
+
+
 def _percent_styles(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | Unreadable:
-    """Cell style indices (the s="…" of a cell) whose number format shows a percentage."""
+    """Cell style indices (the s="…" of a cell) whose number format shows a percentage.
+
+    A styles.xml met before (byte for byte) is not parsed again; a new one is
+    read within the same budget and checks as any part.
+    """
+    data = None
+    try:
+        info = archive.getinfo("xl/styles.xml")
+        if info.file_size <= min(_STYLES_KEPT_BYTES, budget[0]):
+            data = archive.read(info)  # at most its declared size, CRC checked
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
+        data = None  # the parse below says what is wrong, as for any part
+    if data is not None and data in _PERCENT_STYLES_READ:
+        budget[0] -= len(data)
+        return set(_PERCENT_STYLES_READ[data])
+    found = _parse_percent_styles(archive, budget)
+    if data is not None and not isinstance(found, Unreadable):
+        if len(_PERCENT_STYLES_READ) >= _STYLES_KEPT:
+            _PERCENT_STYLES_READ.clear()
+        _PERCENT_STYLES_READ[data] = frozenset(found)
+    return found
+
+
+def _parse_percent_styles(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | Unreadable:
     percent_ids = set(_PERCENT_BUILTIN)
     xf_formats: list[int] = []
     inside = {"cellXfs": False}
