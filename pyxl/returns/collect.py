@@ -720,8 +720,8 @@ def collect(
     known = latest_states(ledger)
     elsewhere = collected_in_other_periods(returns_dir)
     sent = SentCopies(sent_dir)
-    mark = returns_dir / READING_MARK
-    died_on = _read_mark(mark)
+    mark = _ReadingMark(returns_dir / READING_MARK)
+    died_on = _read_mark(mark.path)
     sent_at = _first_sent(sent_dir, period)
     secret = layout.workspace_key(workspace)
     kept = parsed.ParsedCache(returns_dir)  # each return parsed once, here: later reads of the archive reuse it
@@ -812,7 +812,7 @@ def collect(
                 problems.extend(found)
                 entry = replace(entry, status="rejected", problem_count=len(found))
             else:
-                _write_mark(mark, digest, item.source)
+                mark.note(digest, item.source)
                 try:
                     book = read_book(item.data)
                     kept.put(digest, book)
@@ -864,8 +864,7 @@ def collect(
             returns[i] = checked
     appended = _supersede(ledger, new, period)
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
-    if mark.exists():
-        mark.unlink()
+    mark.remove()
     return Collected(returns, problems, appended, duplicates, ledger_path, earlier, answered)
 
 
@@ -969,9 +968,34 @@ def _read_mark(mark: Path) -> set[str]:
         return set()
 
 
-def _write_mark(mark: Path, digest: str, source: str) -> None:
-    mark.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(mark, f"{digest}\t{source}\n")
+class _ReadingMark:
+    """The file being read, noted before reading it: one file kept open and rewritten in place.
+
+    Replacing the mark by rename for every file (an atomic write) cost more
+    than reading the file. The mark is only ever read by the next run, after
+    this process has ended or died: a write that returned is in the file by then.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle = None
+
+    def note(self, digest: str, source: str) -> None:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "wb")  # noqa: SIM115 (open for the whole run)
+        data = f"{digest}\t{source}\n".encode("utf-8")
+        self._handle.seek(0)
+        self._handle.write(data)
+        self._handle.truncate(len(data))
+        self._handle.flush()
+
+    def remove(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        if self.path.exists():
+            self.path.unlink()
 
 
 def _supersede(ledger: list[LedgerEntry], new: list[LedgerEntry], period: str) -> list[LedgerEntry]:
