@@ -441,7 +441,7 @@ def read_return(
     formula_cells = sheet.uncached_formulas
     any_input = False
     target_units = _target_units(duty)
-    task_numbers = {task.number for task in duty.tasks} if duty is not None else set()
+    task_numbers = _task_numbers(duty)
     for key, r in found.items():
         task_number, target_index = split_row_key(key, task_numbers)
         if duty is not None and not _in_duty(duty, task_number, target_index):
@@ -491,6 +491,18 @@ def _row_of(place: str) -> int:
 
 def _target_units(duty: DutyTable | None) -> dict[str, str]:
     return duty.target_units() if duty is not None else {}
+
+
+_LAST_NUMBERS: list[tuple[DutyTable, int, frozenset[str]]] = []
+
+
+def _task_numbers(duty: DutyTable | None) -> frozenset[str]:
+    """The duty table's task numbers: made once per table (found by identity), not once per return."""
+    if duty is None:
+        return frozenset()
+    if not _LAST_NUMBERS or _LAST_NUMBERS[0][0] is not duty or _LAST_NUMBERS[0][1] != len(duty.tasks):
+        _LAST_NUMBERS[:] = [(duty, len(duty.tasks), frozenset(task.number for task in duty.tasks))]
+    return _LAST_NUMBERS[0][2]
 
 
 def _in_duty(duty: DutyTable, task_number: str, target_index: int | None) -> bool:
