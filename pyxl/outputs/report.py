@@ -987,12 +987,59 @@ class _CompiledOnce(jinja2.Environment):
 _DOCX_ENVIRONMENT: list[_CompiledOnce] = []
 
 
+_STYLES_AS_WRITTEN: dict[bytes, bytes] = {}
+
+
+def _styles_as_written(blob: bytes) -> bytes:
+    """A styles part as python-docx writes it back unchanged (parsed and serialised), worked out once per template."""
+    from docx.opc.oxml import serialize_part_xml
+    from docx.oxml.parser import parse_xml
+
+    found = _STYLES_AS_WRITTEN.get(blob)
+    if found is None:
+        if len(_STYLES_AS_WRITTEN) >= 8:
+            _STYLES_AS_WRITTEN.clear()
+        found = _STYLES_AS_WRITTEN[blob] = serialize_part_xml(parse_xml(blob))
+    return found
+
+
+def _open_docx(template: Path):
+    """The template as a python-docx Document whose styles part is kept as bytes, not parsed.
+
+    Rendering never touches the styles (the 督办单 template's are 350 KB): parsing
+    and serialising them again for every 督办单 was a third of its time. The bytes
+    kept are those python-docx would have written, so the document is the same.
+    """
+    from docx import Document
+    from docx.opc.constants import CONTENT_TYPE
+    from docx.opc.part import Part, PartFactory
+
+    class StylesAsWritten(Part):
+        @classmethod
+        def load(cls, partname, content_type, blob, package):
+            return cls(partname, content_type, _styles_as_written(blob), package)
+
+    previous = PartFactory.__dict__.get("part_class_selector")
+
+    def selector(content_type, reltype):
+        if content_type == CONTENT_TYPE.WML_STYLES:
+            return StylesAsWritten
+        return previous(content_type, reltype) if previous is not None else None
+
+    PartFactory.part_class_selector = selector
+    try:
+        return Document(str(template))
+    finally:
+        PartFactory.part_class_selector = previous
+
+
 def render_docx(template: Path, context: dict, target: Path, images: dict[str, bytes] | None = None) -> Path:
     """Render a docxtpl template; each entry of `images` becomes an InlineImage of that name."""
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
     document = DocxTemplate(str(template))
+    document.docx = _open_docx(template)  # opened here, so docxtpl does not open it again
     values = dict(context)
     for name, png in (images or {}).items():
         width, height = fitted_size_mm(png, *CHART_BOXES_MM.get(name, (156, 205)))
