@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
 
 import pandas as pd
-from openpyxl.utils.cell import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 from pyxl.common.model import CATEGORIES, SHEET_NAMES, SUMMARY_SHEETS, Consolidation, is_missing
 from pyxl.common.values import looks_like_formula
@@ -69,7 +69,7 @@ class ChartSpec:
 
 def _range(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
     # columns are 0-based here, rows 1-based as Excel shows them
-    return f"{get_column_letter(first_col + 1)}{first_row}:{get_column_letter(last_col + 1)}{last_row}"
+    return f"{xl_col_to_name(first_col)}{first_row}:{xl_col_to_name(last_col)}{last_row}"
 
 
 def cell_ranges(cells: Sequence[str], limit: int = 255) -> list[str]:

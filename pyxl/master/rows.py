@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Sequence
 
-from openpyxl.utils.cell import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 from pydantic import ValidationError
 from python_calamine import CalamineWorkbook
 
@@ -490,7 +490,7 @@ class MasterData:
         title = cell_str(values.get("分工文件标题"))
 
         def bad(sheet: str, row: int, column: int, message: str, code: str = MASTER_BAD_CELL) -> None:
-            problems.append(problem(code, message, file=self.file, sheet=sheet, cell=f"{get_column_letter(column + 1)}{row}"))
+            problems.append(problem(code, message, file=self.file, sheet=sheet, cell=f"{xl_col_to_name(column)}{row}"))
 
         rows = self.rows(SHEET_TASKS)
         col = _header_index(rows, TASK_HEADERS, SHEET_TASKS)
@@ -632,7 +632,7 @@ class MasterData:
                     emails.append(address)
                 except ValueError as error:
                     problems.append(problem(MASTER_BAD_CELL, f"单位「{name}」的{error}；这个邮箱不会收到邮件。", file=self.file,
-                                            sheet=SHEET_UNITS, cell=f"{get_column_letter(col['邮箱'] + 1)}{number_row}"))
+                                            sheet=SHEET_UNITS, cell=f"{xl_col_to_name(col['邮箱'])}{number_row}"))
             units[name] = Unit(
                 name=name,
                 kind=kind,

@@ -22,7 +22,7 @@ from xml.parsers import expat
 from zlib import error as zlib_error
 
 import python_calamine
-from openpyxl.utils.cell import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 # Limits for one workbook. A 60-row unit sheet is about 20 KB zipped and
 # 150 KB unzipped; these leave a thousand times that room.
@@ -615,7 +615,7 @@ def _long_text(sheets: list[Sheet]) -> Unreadable | None:
 
 def cell_name(row: int, column: int) -> str:
     """A1 name of a cell, both 1-based: (7, 28) → AB7."""
-    return f"{get_column_letter(column)}{row}"
+    return f"{xl_col_to_name(column - 1)}{row}"
 
 
 def is_blank(value: object) -> bool:
