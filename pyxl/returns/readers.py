@@ -267,6 +267,22 @@ def _column_number(letters: str) -> int:
     return number
 
 
+_POSITIONS: dict[str, tuple[int, int] | None] = {}  # "H12" → (8, 12): the unit sheets' cell names recur in every return
+
+
+def _cell_position(ref: str) -> tuple[int, int] | None:
+    """(column, row) of an A1 cell reference as written in the file, None when it is not one."""
+    if len(ref) > 10:  # XFD1048576 is the longest there is
+        return None
+    found = _POSITIONS.get(ref, False)
+    if found is False:
+        match = _CELL_REF.fullmatch(ref)
+        found = (_column_number(match.group(1)), int(match.group(2))) if match is not None else None
+        if len(_POSITIONS) < 65536:  # bounded: a hostile file's own names are parsed, not kept
+            _POSITIONS[ref] = found
+    return found
+
+
 def _too_far(sheet: str, row: int, column: int) -> Unreadable:
     place = cell_name(min(max(row, 1), 1048576), min(max(column, 1), 16384))
     return Unreadable(
@@ -313,12 +329,12 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styl
     locals_of: dict[str, str] = {}
 
     def local(tag: str) -> str:
-        found = locals_of.get(tag)
-        if found is None:
-            found = _local(tag)
-            if len(locals_of) < 256:  # a hostile file's endless names are stripped each time, not kept
-                locals_of[tag] = found
+        found = _local(tag)
+        if len(locals_of) < 256:  # a hostile file's endless names are stripped each time, not kept
+            locals_of[tag] = found
         return found
+
+    local_of = locals_of.get
 
     def ref() -> str:
         return cell_name(max(cell_row, 1), max(cell_column, 1)) if cell_column <= 16384 else ""
@@ -326,11 +342,11 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styl
     def start(tag: str, attrs: dict[str, str]) -> None:
         nonlocal row, column, cell_row, cell_column, content, value, in_f, in_v, percent, shared, formula
         nonlocal text_length, shared_index
-        tag = local(tag)
+        tag = local_of(tag) or local(tag)
         if tag == "c":
-            found = _CELL_REF.fullmatch(attrs.get("r", ""))
+            found = _cell_position(attrs.get("r", ""))
             if found is not None:
-                column, row = _column_number(found.group(1)), int(found.group(2)) or row
+                column, row = found[0], found[1] or row
             else:
                 column += 1
             cell_row, cell_column = row, column
@@ -367,7 +383,7 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styl
 
     def end(tag: str) -> None:
         nonlocal in_f, in_v, formula
-        tag = local(tag)
+        tag = local_of(tag) or local(tag)
         if tag == "c":
             if not content:
                 return
