@@ -12,6 +12,7 @@ Every way a file can be unreadable is a `Unreadable` value with a stable code
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -629,6 +630,7 @@ def _long_text(sheets: list[Sheet]) -> Unreadable | None:
 # ---------------------------------------------------------------- cells
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a return names the same cells as the last: its 序号 and input cells
 def cell_name(row: int, column: int) -> str:
     """A1 name of a cell, both 1-based: (7, 28) → AB7."""
     return f"{xl_col_to_name(column - 1)}{row}"
