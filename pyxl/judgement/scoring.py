@@ -100,28 +100,34 @@ def rank_units(months: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     current = months[periods[-1]]
     history = pd.concat([months[p].assign(period=p) for p in periods], ignore_index=True)
     totals = history.groupby("unit")["score"].agg(["sum", "count"])
-    previous = _ranks(months[periods[-2]], totals) if len(periods) > 1 else {}
-    ranks = _ranks(current, totals)
+    # looked up per unit: plain dicts (a .loc per unit and per comparison was most of ranking 500 units)
+    sums = {unit: float(value) for unit, value in totals["sum"].items()}
+    counts = {unit: int(value) for unit, value in totals["count"].items()}
+    previous = _ranks(months[periods[-2]], sums, counts) if len(periods) > 1 else {}
+    ranks = _ranks(current, sums, counts)
+    scores: dict[object, float] = {}
+    for unit, value in zip(current["unit"], current["score"]):
+        scores.setdefault(unit, float(value))  # a unit's first row, as .iloc[0] took it
     rows = []
     for unit, rank in sorted(ranks.items(), key=lambda item: item[1]):
-        score = float(current.loc[current["unit"] == unit, "score"].iloc[0])
+        score = scores[unit]
         before = previous.get(unit)
         rows.append({
             "rank": rank, "unit": unit, "score": score,
-            "year_total": round(float(totals.loc[unit, "sum"]), 1),
-            "year_average": round(float(totals.loc[unit, "sum"]) / int(totals.loc[unit, "count"]), 1),
-            "months": int(totals.loc[unit, "count"]),
+            "year_total": round(sums[unit], 1),
+            "year_average": round(sums[unit] / counts[unit], 1),
+            "months": counts[unit],
             "previous_rank": before,
             "change": _change_words(before, rank),
         })
     return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
 
 
-def _ranks(scores: pd.DataFrame, totals: pd.DataFrame) -> dict[str, int]:
+def _ranks(scores: pd.DataFrame, sums: Mapping[str, float], counts: Mapping[str, int]) -> dict[str, int]:
     """Competition ranking (1, 2, 2, 4) by score, ties broken by the year's average then name for order only."""
     order = sorted(
         ((str(u), float(s)) for u, s in zip(scores["unit"], scores["score"])),
-        key=lambda item: (-item[1], -float(totals.loc[item[0], "sum"]) / int(totals.loc[item[0], "count"]), item[0]),
+        key=lambda item: (-item[1], -sums[item[0]] / counts[item[0]], item[0]),
     )
     ranks: dict[str, int] = {}
     for position, (unit, score) in enumerate(order, start=1):
