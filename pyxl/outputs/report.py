@@ -829,9 +829,12 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
         if row.state == "逾期未回复":
             unanswered.setdefault(str(row.unit), []).append(row)
     result = []
+    # each flag's units and the lagging lead rows worked out once, not once per notified unit
+    flag_units = [units_of(cell) for cell in flags["unit"]]
+    lagging_leads = leads[leads["category"] == LAGGING]
     for record in units[units["notice_level"].map(_text) != ""].itertuples(index=False):
         unit = record.unit
-        own = flags[flags["unit"].map(lambda cell: unit in units_of(cell))]
+        own = flags[pd.Series([unit in named for named in flag_units], index=flags.index, dtype=bool)]
         own = own.assign(rank=own["level"].map({"red": 0, "yellow": 2}).fillna(3)).sort_values("rank", kind="stable")
         ordered: list[tuple[int, dict]] = []
         seen: set[tuple[str, str]] = set()
@@ -853,7 +856,7 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
                 )
             )
         flagged_keys = {item["key"] for _, item in ordered}
-        behind = leads[(leads["unit"] == unit) & (leads["category"] == LAGGING)]
+        behind = lagging_leads[lagging_leads["unit"] == unit]
         for lead in behind.itertuples(index=False):
             key = str(lead.number)
             if key in flagged_keys:
