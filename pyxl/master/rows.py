@@ -558,7 +558,7 @@ class MasterData:
 
         def bad(sheet: str, row: int, column: int, message: str) -> None:
             problems.append(problem(MASTER_BAD_CELL, message, file=self.file, sheet=sheet,
-                                    cell=f"{get_column_letter(column + 1)}{row}"))
+                                    cell=f"{xl_col_to_name(column)}{row}"))
 
         def read_date(sheet, row, col, cell, header) -> date | None:
             try:

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
-from openpyxl.utils.cell import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 from pyxl.common.errors import PyxlError
 from pyxl.common.files import append_csv, csv_value
@@ -198,7 +198,7 @@ def files_for(text: str, files: Sequence[EvidenceFile]) -> list[EvidenceFile]:
 def evidence_cell(row_number: int | None) -> str | None:
     if row_number is None:
         return None
-    return f"{get_column_letter(layout.COLUMNS.index(COLUMN) + 1)}{row_number}"
+    return f"{xl_col_to_name(layout.COLUMNS.index(COLUMN))}{row_number}"
 
 
 def check_named(unit_return: UnitReturn, files: Sequence[EvidenceFile]) -> list[Problem]:
