@@ -16,7 +16,6 @@ import gc
 import io
 import math
 import re
-import shutil
 import struct
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,7 +24,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from pyxl.common.files import atomic_path, staging_folder
+from pyxl.common.files import atomic_path, replace_folder, staging_folder
 from pyxl.common.model import CATEGORIES, NOTICE_LEVELS, Consolidation, is_missing, split_row_key
 from pyxl.common.period import add_working_days, chinese_date
 from pyxl.judgement.notices import reply_sentence
@@ -1181,13 +1180,5 @@ def write_bulletin(
         if listed:
             (staging / NOTICE_LIST).write_text(_notice_list_text(listed), encoding="utf-8-sig")
             written.append(folder / NOTICE_LIST)
-        old = None
-        if folder.exists():
-            old = out_dir / f".~pyxl-old-{NOTICE_FOLDER}"
-            if old.exists():
-                shutil.rmtree(old)
-            folder.rename(old)
-        staging.rename(folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_folder(staging, folder)
     return written
