@@ -208,6 +208,10 @@ def test_history_pages_escape_what_units_wrote(tmp_path):
     written = write_history_pages(consolidation, tmp_path)
     page = (tmp_path / "任务历程" / "任务_7.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "&lt;script&gt;" in page and "<img" not in page
+    # the page's own style sheet is CSS as written (a <style> element's text is never unescaped by a browser)
+    for name in ("任务_7.html", "index.html"):
+        style = (tmp_path / "任务历程" / name).read_text(encoding="utf-8").split("<style>")[1].split("</style>")[0]
+        assert '"Noto Sans CJK SC"' in style and "&#34;" not in style and "&quot;" not in style
     assert [p.name for p in written] == ["index.html", "任务_7.html"]
 
 

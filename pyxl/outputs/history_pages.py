@@ -35,7 +35,7 @@ td.month { white-space: nowrap; } .red { background: #FFC7CE; color: #9C0006; } 
 
 _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>任务{{ number }}历程</title>
-<style>{{ style }}</style></head><body>
+<style>{{ style | safe }}</style></head><body>
 <nav><a href="index.html">← 全部任务</a></nav>
 <h1>任务{{ number }}：{{ title }}</h1>
 <p class="meta">牵头单位：{{ leads or "—" }}　·　{{ first_label }}至{{ last_label }}，共{{ rows|length }}个月</p>
@@ -50,7 +50,7 @@ _PAGE = """<!DOCTYPE html>
 
 _INDEX = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{ heading }}</title>
-<style>{{ style }}</style></head><body>
+<style>{{ style | safe }}</style></head><body>
 <h1>{{ heading }}</h1>
 <p class="meta">{{ span }}，重点任务{{ tasks|length }}项；点任务序号看逐月情况。</p>
 <table><thead><tr><th>序号</th><th>任务</th><th>牵头单位</th><th>本月类别</th><th>逐月类别</th><th>本月督办级别</th><th>调整与销号</th></tr></thead>
