@@ -11,7 +11,7 @@ from test_collect_support import OTHER, PERIOD, UNIT, filled
 from pyxl import pipeline
 from pyxl.common.model import UnitDirectory
 from pyxl.common.period import Period
-from pyxl.returns import collect, parsed
+from pyxl.returns import codes, collect, parsed
 from pyxl.returns.readers import Book, Sheet, Unreadable
 from pyxl.workspace import Workspace
 
@@ -70,7 +70,7 @@ def test_validation_is_not_cached_a_changed_directory_counts(ws):
     directory = UnitDirectory(tuple(u for u in workspace.directory.units if u.name != UNIT), workspace.directory.groups)
     again = collect.read_archive(ws.returns_dir(PERIOD), ws.root, workspace.duty, directory)
     problems = {p.code for r in again for p in r.problems}
-    assert collect.UNIT_UNKNOWN in problems
+    assert codes.UNIT_UNKNOWN in problems
 
 
 @pytest.mark.parametrize("damage", ["garbage", "other reader", "missing"])
