@@ -11,7 +11,7 @@ from test_collect_support import OTHER, PERIOD, UNIT, filled
 from pyxl import pipeline
 from pyxl.common.model import UnitDirectory
 from pyxl.common.period import Period
-from pyxl.returns import codes, collect, parsed
+from pyxl.returns import codes, collect, parsed, sent
 from pyxl.returns.readers import Book, Sheet, Unreadable
 from pyxl.workspace import Workspace
 
@@ -53,7 +53,8 @@ def test_collect_parses_each_return_once_and_the_archive_is_read_from_that(ws, m
     def only_sent_copies(data):  # the sheets we sent may be read (to say who a hash was issued to); originals never
         return _never_read(data) if data in originals else real(data)
 
-    monkeypatch.setattr(collect, "read_book", only_sent_copies)
+    monkeypatch.setattr(collect, "read_book", only_sent_copies)  # a return read again
+    monkeypatch.setattr(sent, "read_book", only_sent_copies)  # a sent sheet read for its locked cells
     monkeypatch.setattr(parsed, "read_book", _never_read)
     kept = _archive(ws, workspace)  # consolidate, report, split's pre-fill: no original opened
     assert [(r.unit, r.accepted, r.rows) for r in kept] == [(r.unit, r.accepted, r.rows) for r in fresh]

@@ -11,7 +11,7 @@ from test_collect_support import OTHER, PERIOD, UNIT, filled
 from pyxl import pipeline
 from pyxl.common.period import Period
 from pyxl.distribution import layout
-from pyxl.returns import collect
+from pyxl.returns import collect, sent
 from pyxl.workspace import Workspace
 
 NOW = datetime(2025, 7, 3, 9, 0)
@@ -53,19 +53,19 @@ def test_later_commands_read_only_the_sent_sheet_a_changed_return_is_compared_wi
     collected = _collect_three(ws)
     assert ("inbox/tampered.xlsx", "B7", "locked-changed") in collected
     assert ("inbox/forged.xlsx", None, "identity-forged") in collected
-    index = json.loads((ws.distribution_dir(PERIOD) / collect.SentCopies.INDEX_NAME).read_text(encoding="utf-8"))
+    index = json.loads((ws.distribution_dir(PERIOD) / sent.SentCopies.INDEX_NAME).read_text(encoding="utf-8"))
     assert set(index["files"]) == {p.name for p in ws.distribution_dir(PERIOD).glob("*.xlsx")}
 
     sent_files = {p.read_bytes(): p.name for p in ws.distribution_dir(PERIOD).glob("*.xlsx")}
     opened = []
-    real = collect.read_book
+    real = sent.read_book
 
     def counting(data):
         if data in sent_files:
             opened.append(sent_files[data])
         return real(data)
 
-    monkeypatch.setattr(collect, "read_book", counting)
+    monkeypatch.setattr(sent, "read_book", counting)
     again = _checked(ws)
     # the same errors as collect found, cell for cell; of the 51 sent sheets only UNIT's was opened (for B7)
     assert {(cell, code) for _file, cell, code in again} == {(cell, code) for _source, cell, code in collected}
@@ -75,7 +75,7 @@ def test_later_commands_read_only_the_sent_sheet_a_changed_return_is_compared_wi
 def test_the_index_follows_the_sent_files_not_the_other_way_round(ws):
     _collect_three(ws)
     before = _checked(ws)
-    index = ws.distribution_dir(PERIOD) / collect.SentCopies.INDEX_NAME
+    index = ws.distribution_dir(PERIOD) / sent.SentCopies.INDEX_NAME
     index.write_text('{"key": {"reader"', encoding="utf-8")  # half-written: read the folder again
     assert _checked(ws) == before
     # OTHER's sheet taken out of the folder after it was indexed: its hash was issued to no one now,
@@ -93,14 +93,14 @@ def test_the_index_follows_the_sent_files_not_the_other_way_round(ws):
 
 
 def test_a_folder_that_refuses_the_index_only_costs_speed(ws, monkeypatch):
-    real = collect.write_text_atomic
+    real = sent.write_text_atomic
 
     def refuse(path, *args, **kwargs):
-        if path.name == collect.SentCopies.INDEX_NAME:
+        if path.name == sent.SentCopies.INDEX_NAME:
             raise PermissionError("read-only share")
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(collect, "write_text_atomic", refuse)
+    monkeypatch.setattr(sent, "write_text_atomic", refuse)
     collected = _collect_three(ws)
     assert ("inbox/forged.xlsx", None, "identity-forged") in collected
-    assert not (ws.distribution_dir(PERIOD) / collect.SentCopies.INDEX_NAME).exists()
+    assert not (ws.distribution_dir(PERIOD) / sent.SentCopies.INDEX_NAME).exists()

@@ -30,21 +30,18 @@ import functools
 import hashlib
 import hmac
 import itertools
-import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Callable, Sequence
 
-from pyxl.common.files import sha256_file, write_text_atomic
+from pyxl.common.files import sha256_file
 from pyxl.common.model import STATUSES, DutyTable, LedgerEntry, ReturnRow, UnitDirectory, UnitReturn, split_row_key
 from pyxl.common.problems import Problem, has_errors, problem
 from pyxl.common.units import UnitIndex, normalise_name
 from pyxl.common.values import Reading, is_percent_unit, looks_like_formula, read_number
 from pyxl.distribution import layout
-from pyxl.mail.ledger import KIND_SEND, Ledger
-from pyxl.mail.ledger import LEDGER_NAME as SEND_LEDGER
 from pyxl.returns import evidence, parsed, replies, sendback
 from pyxl.returns.archive import (
     append_ledger,
@@ -90,38 +87,14 @@ from pyxl.returns.codes import (
     VALUE_READ_AS,
     Checker,
 )
+from pyxl.returns.identity import find_header, header_hint, read_identity
 from pyxl.returns.intake import Item, gather
 from pyxl.returns.readers import Book, Sheet, Unreadable, as_text, cell_name, is_blank, read_book
+from pyxl.returns.sent import SentCopies, first_sent
 
 # （2025年6月） in the title; sheets sent by earlier versions wrote （2025-06）
 _PERIOD_IN_TITLE = re.compile(r"[（(]\s*(\d{4})\s*(?:-|年)\s*(\d{1,2})\s*月?\s*[)）]")
-_HEADER_SEARCH_ROWS = 30
 _COLUMN_OF = {title: i for i, title in enumerate(layout.COLUMNS)}
-
-
-def _identity(book: Book) -> dict[str, str] | None:
-    sheet = book.sheet(layout.IDENTITY_SHEET)
-    if sheet is None:
-        return None
-    pairs = {as_text(row[0]): as_text(row[1]) for row in sheet.rows if len(row) >= 2 and not is_blank(row[0])}
-    return pairs if pairs.get(layout.ID_UNIT) else None
-
-
-def _header_hint(ident: dict[str, str] | None) -> int | None:
-    """The header row the identity sheet records, when it records one."""
-    written = (ident or {}).get(layout.ID_HEADER_ROW) or ""
-    return int(written) if written.isdigit() else None
-
-
-def _find_header(sheet: Sheet, hint: int | None) -> int | None:
-    """1-based row holding the header titles: the identity's row if it still is, else the first that looks like it."""
-    def is_header(row: int) -> bool:
-        texts = {as_text(v) for v in sheet.rows[row - 1]} if 0 < row <= len(sheet.rows) else set()
-        return "序号" in texts and ("本期完成值" in texts or "进展情况" in texts)
-
-    if hint and is_header(hint):
-        return hint
-    return next((r for r in range(1, min(len(sheet.rows), _HEADER_SEARCH_ROWS) + 1) if is_header(r)), None)
 
 
 def _footer(sheet: Sheet, after: int) -> tuple[int | None, dict[str, str]]:
@@ -164,112 +137,6 @@ def _lookup(directory: UnitDirectory) -> _Lookup:
     return _LAST_LOOKUP[0][1]
 
 
-class SentCopies:
-    """The sheets we sent, by identity hash: whom each was issued to, and its locked cells (to say which changed).
-
-    Which hash went to which unit is kept in `分发/.pyxl-sent.json`, one line
-    per sent file under the SHA-256 of its bytes: every command that reads
-    returns needs it (the issued-to check), and reading all the sent sheets
-    again each time cost as much as reading the returns. A file whose bytes
-    changed (split again, edited by hand) is read again; the index is a
-    convenience, the sent files stay the source. The locked cells are read
-    only from the one sent sheet a changed return is compared with.
-    """
-
-    INDEX_NAME = ".pyxl-sent.json"
-
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
-        self._issued_to: dict[str, tuple[str, str]] | None = None  # hash → (unit, period) of the sheet it was written into
-        self._files: dict[str, Path] = {}  # hash → the sent file carrying it
-        self._locked: dict[str, dict[str, tuple[str, ...]]] = {}  # hash → key → locked cells, read when asked
-
-    def locked(self, digest: str) -> dict[str, tuple[str, ...]] | None:
-        """The locked cells of the sent sheet carrying `digest`, by row key; None when we sent none."""
-        self._load()
-        if digest not in self._locked:
-            path = self._files.get(digest)
-            found = _sent_identity(path.read_bytes()) if path is not None and path.is_file() else None
-            if found is None or found[0] != digest:
-                return None
-            self._locked[digest] = found[3]
-        return self._locked[digest]
-
-    def issued_to(self, digest: str) -> tuple[str, str] | None:
-        """(unit, period) of the sent sheet carrying this identity hash, or None."""
-        self._load()
-        return self._issued_to.get(digest)
-
-    def _load(self) -> None:
-        if self._issued_to is not None:
-            return
-        self._issued_to = {}
-        if self.folder is None or not self.folder.is_dir():
-            return
-        index_path = self.folder / self.INDEX_NAME
-        kept = _read_sent_index(index_path)
-        index: dict[str, list] = {}
-        for path in sorted(self.folder.glob("*.xlsx")):
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
-            sha = hashlib.sha256(data).hexdigest()
-            entry = kept.get(path.name)
-            if not (isinstance(entry, list) and len(entry) == 4 and entry[0] == sha):
-                found = _sent_identity(data)
-                entry = [sha, *found[:3]] if found is not None else [sha, None, None, None]
-                if found is not None:
-                    self._locked[found[0]] = found[3]
-            index[path.name] = entry
-            _sha, digest, unit, period = entry
-            if isinstance(digest, str):
-                self._issued_to[digest] = (str(unit), str(period))
-                if self._files.get(digest) is not None and entry is kept.get(path.name):
-                    self._locked.pop(digest, None)  # a later file with the same hash: its cells, read when asked
-                self._files[digest] = path
-        if index != kept:
-            try:
-                write_text_atomic(index_path, json.dumps({"key": _sent_index_key(), "files": index}, ensure_ascii=False,
-                                                         separators=(",", ":"), sort_keys=True))
-            except OSError:
-                pass  # a folder that refuses it only costs speed
-
-
-def _sent_index_key() -> dict[str, str]:
-    return {"reader": parsed.READER_VERSION, "template": layout.TEMPLATE_VERSION}
-
-
-def _read_sent_index(path: Path) -> dict:
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(payload, dict) or payload.get("key") != _sent_index_key() or not isinstance(payload.get("files"), dict):
-        return {}
-    return payload["files"]
-
-
-def _sent_identity(data: bytes) -> tuple[str, str, str, dict[str, tuple[str, ...]]] | None:
-    """(identity hash, unit, period, locked cells by row key) of a sheet we sent; None when it is not one."""
-    book = read_book(data)
-    if isinstance(book, Unreadable):
-        return None
-    ident = _identity(book)
-    sheet = book.sheet(ident.get(layout.ID_SHEET, "")) if ident else None
-    if ident is None or sheet is None:
-        return None
-    header = _find_header(sheet, _header_hint(ident))
-    if header is None:
-        return None
-    rows = {}
-    for r in range(header + 1, len(sheet.rows) + 1):
-        locked = tuple(layout.cell_text(sheet.value(r, c + 1)) for c in range(len(layout.LOCKED_COLUMNS)))
-        if locked[0]:
-            rows[locked[0]] = locked
-    return ident.get(layout.ID_HASH, ""), ident.get(layout.ID_UNIT, ""), ident.get(layout.ID_PERIOD, ""), rows
-
-
 def read_return(
     data: bytes,
     *,
@@ -299,20 +166,20 @@ def read_return(
         check.add(book.code, f"「{PurePosixPath(source).name}」无法读取：{book.reason}。请对方用 Excel 或 WPS 打开确认后，另存为 .xlsx 重发。",
                   cell=book.cell, sheet=book.sheet)
         return result
-    ident = _identity(book)
+    ident = read_identity(book)
     sheet = book.sheet(ident.get(layout.ID_SHEET, "")) if ident else None
     if ident is not None and sheet is None:
         visible = [s for s in book.sheets if s.visible and s.name != layout.IDENTITY_SHEET]
-        sheet = next((s for s in visible if _find_header(s, None)), None)
+        sheet = next((s for s in visible if find_header(s, None)), None)
         if sheet is not None:
             check.add(SHEET_RENAMED, f"工作表「{ident.get(layout.ID_SHEET)}」被改名为「{sheet.name}」，已按内容读取：今后请勿改工作表名。", sheet=sheet.name)
     if ident is None:
-        sheet = next((s for s in book.sheets if s.visible and _find_header(s, None)), None)
+        sheet = next((s for s in book.sheets if s.visible and find_header(s, None)), None)
     if sheet is None:
         check.add(TABLE_NOT_FOUND, "找不到填报表的表头（序号、任务内容……下步措施）：请在下发的原表上填写后重发。")
         return result
     check.sheet = sheet.name
-    header = _find_header(sheet, _header_hint(ident))
+    header = find_header(sheet, header_hint(ident))
     if header is None:
         check.add(TABLE_NOT_FOUND, "找不到填报表的表头（序号、任务内容……下步措施）：请勿删除或改动表头行。")
         return result
@@ -702,7 +569,7 @@ def collect(
     sent = SentCopies(sent_dir)
     mark = _ReadingMark(returns_dir / READING_MARK)
     died_on = _read_mark(mark.path)
-    sent_at = _first_sent(sent_dir, period)
+    sent_at = first_sent(sent_dir, period)
     secret = layout.workspace_key(workspace)
     kept = parsed.ParsedCache(returns_dir)  # each return parsed once, here: later reads of the archive reuse it
     new: list[LedgerEntry] = []
@@ -846,25 +713,6 @@ def collect(
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
     mark.remove()
     return Collected(returns, problems, appended, duplicates, ledger_path, earlier, answered)
-
-
-def _first_sent(sent_dir: Path | None, period: str) -> dict[str, datetime]:
-    """unit → when its sheet of `period` first reached it, from the send ledger beside the distribution folder."""
-    if sent_dir is None:
-        return {}
-    first: dict[str, datetime] = {}
-    try:
-        lines = Ledger(Path(sent_dir).parent / SEND_LEDGER).read()
-    except (OSError, UnicodeDecodeError, ValueError):
-        return {}
-    for line in lines:
-        if line.ok and line.kind == KIND_SEND and line.round == period:
-            try:
-                moment = datetime.fromisoformat(line.time).replace(tzinfo=None)
-            except ValueError:
-                continue
-            first[line.unit] = min(first.get(line.unit, moment), moment)
-    return first
 
 
 # A sender's clock may run a little fast; more than this ahead of ours is a date in the future.
