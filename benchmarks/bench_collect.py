@@ -2,7 +2,7 @@
 
 Writes 500 unit workbooks with the real split writer (20 rows each, filled
 in like a clerk would, through openpyxl), then in one run:
-  - pyxl: `collect.read_return` on each file's bytes — sniff, zip-bomb check,
+  - pyxl: `check.read_return` on each file's bytes — sniff, zip-bomb check,
     python-calamine read, recognition, locked-hash check, value parsing;
   - naive baseline: `pandas.read_excel(engine="openpyxl")` of every sheet of
     the same files, with no validation at all.
@@ -27,7 +27,7 @@ import pandas as pd
 from pyxl.common.model import Unit, UnitDirectory
 from pyxl.distribution import layout
 from pyxl.distribution.unit_sheet import SheetRow, write_unit_workbook
-from pyxl.returns import collect
+from pyxl.returns import check
 
 ROWS = 20
 
@@ -81,7 +81,7 @@ def main() -> None:
 
     def pyxl_run():
         for i, data in enumerate(files):
-            result = collect.read_return(data, file=f"{i}.xlsx", source=f"{i}.xlsx", sha256="", received=received,
+            result = check.read_return(data, file=f"{i}.xlsx", source=f"{i}.xlsx", sha256="", received=received,
                                          period="2025-06", duty=None, directory=directory)
             assert result.accepted and len(result.rows) == ROWS, result.problems
 
@@ -90,7 +90,7 @@ def main() -> None:
             pd.read_excel(io.BytesIO(data), sheet_name=None, engine="openpyxl", header=None)
 
     # untimed warm-up of imports and caches
-    collect.read_return(files[0], file="w", source="w", sha256="", received=received, period="2025-06", duty=None, directory=directory)
+    check.read_return(files[0], file="w", source="w", sha256="", received=received, period="2025-06", duty=None, directory=directory)
     ours, ours_mb = measure(pyxl_run)
     naive, naive_mb = measure(naive_run)
     n = len(files)

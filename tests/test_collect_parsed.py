@@ -11,7 +11,7 @@ from test_collect_support import OTHER, PERIOD, UNIT, filled
 from pyxl import pipeline
 from pyxl.common.model import UnitDirectory
 from pyxl.common.period import Period
-from pyxl.returns import codes, collect, parsed, sent
+from pyxl.returns import check, codes, collect, parsed, sent
 from pyxl.returns.readers import Book, Sheet, Unreadable
 from pyxl.workspace import Workspace
 
@@ -43,17 +43,17 @@ def _never_read(data):
 def test_collect_parses_each_return_once_and_the_archive_is_read_from_that(ws, monkeypatch):
     workspace = _collected(ws)
     fresh = [
-        collect.read_return((ws.root / r.file).read_bytes(), file=r.file, source=r.source, sha256=r.sha256,
+        check.read_return((ws.root / r.file).read_bytes(), file=r.file, source=r.source, sha256=r.sha256,
                             received=r.received, period=str(PERIOD), duty=workspace.duty, directory=workspace.directory)
         for r in _archive(ws, workspace)
     ]
     originals = {(ws.root / r.file).read_bytes() for r in fresh}
-    real = collect.read_book
+    real = check.read_book
 
     def only_sent_copies(data):  # the sheets we sent may be read (to say who a hash was issued to); originals never
         return _never_read(data) if data in originals else real(data)
 
-    monkeypatch.setattr(collect, "read_book", only_sent_copies)  # a return read again
+    monkeypatch.setattr(check, "read_book", only_sent_copies)  # a return read again
     monkeypatch.setattr(sent, "read_book", only_sent_copies)  # a sent sheet read for its locked cells
     monkeypatch.setattr(parsed, "read_book", _never_read)
     kept = _archive(ws, workspace)  # consolidate, report, split's pre-fill: no original opened
