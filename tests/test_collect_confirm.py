@@ -12,7 +12,7 @@ from pyxl import cli, pipeline
 from pyxl.common.errors import PyxlError
 from pyxl.common.period import Period
 from pyxl.mail.ledger import KIND_SEND, RESULT_OK, Ledger, LedgerLine
-from pyxl.returns import collect
+from pyxl.returns import collect, confirm
 from pyxl.returns.archive import read_ledger
 from pyxl.workspace import Workspace
 
@@ -66,11 +66,11 @@ def test_a_stranger_cannot_displace_the_units_return_until_the_office_confirms(w
     config = str(ws.root / "config.yaml")
     assert cli.main(["--config", config, "confirm", "--period", PERIOD]) == 1
     assert "2_forged.eml" in capsys.readouterr().out
-    assert [e.status for e in collect.pending_returns(ws.returns_dir(PERIOD), PERIOD)] == ["pending"]
+    assert [e.status for e in confirm.pending_returns(ws.returns_dir(PERIOD), PERIOD)] == ["pending"]
     with pytest.raises(PyxlError, match="没有待确认"):
         pipeline.confirm_returns(Workspace.load(ws), JUNE, ["区发展改革局"])
     assert cli.main(["--config", config, "confirm", "--period", PERIOD, "--unit", UNIT]) == 0
-    assert collect.pending_returns(ws.returns_dir(PERIOD), PERIOD) == []
+    assert confirm.pending_returns(ws.returns_dir(PERIOD), PERIOD) == []
     current = _current(ws)[UNIT]
     assert _value(current) == 3500 and current.problems == []
     ledger = read_ledger(ws.returns_dir(PERIOD))
@@ -101,12 +101,12 @@ def test_the_ribbon_button_lists_asks_and_confirms(ws, settings_book):
     book.answers = [False]
     run_button(book, "confirm_returns", datetime(2025, 7, 3, 9, 5))
     assert "stranger.eml" in book.questions[-1] and "未改动" in book.alerts[-1]
-    assert len(collect.pending_returns(ws.returns_dir(PERIOD), PERIOD)) == 1
+    assert len(confirm.pending_returns(ws.returns_dir(PERIOD), PERIOD)) == 1
 
     book.answers = [True]
     run_button(book, "confirm_returns", datetime(2025, 7, 3, 9, 6))
     assert "已确认 1 份" in book.alerts[-1]
-    assert collect.pending_returns(ws.returns_dir(PERIOD), PERIOD) == []
+    assert confirm.pending_returns(ws.returns_dir(PERIOD), PERIOD) == []
     assert _value(_current(ws)[UNIT]) == 3400
 
 

@@ -12,7 +12,7 @@ from test_collect_support import OTHER, PERIOD, UNIT, filled
 
 from pyxl import pipeline
 from pyxl.common.period import Period
-from pyxl.returns import collect
+from pyxl.returns import reading_mark
 from pyxl.workspace import Workspace
 
 NOW = datetime(2025, 7, 3, 9, 0)
@@ -31,7 +31,7 @@ def test_a_process_killed_while_reading_leaves_the_mark_of_that_file(ws):
         from pyxl import pipeline
         from pyxl.common.config import load_settings
         from pyxl.common.period import Period
-        from pyxl.returns import collect
+        from pyxl.returns import collect, reading_mark
         from pyxl.workspace import Workspace
 
         real = collect.read_return
@@ -47,7 +47,7 @@ def test_a_process_killed_while_reading_leaves_the_mark_of_that_file(ws):
     """)
     died = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert died.returncode == 9, died.stderr
-    mark = ws.returns_dir(PERIOD) / collect.READING_MARK
+    mark = ws.returns_dir(PERIOD) / reading_mark.READING_MARK
     digest = hashlib.sha256((ws.inbox_dir / "b.xlsx").read_bytes()).hexdigest()
     assert mark.read_text(encoding="utf-8") == f"{digest}\tinbox/b.xlsx\n"  # the last file noted, whole
 

@@ -21,7 +21,7 @@ from test_collect_support import OTHER, PERIOD, UNIT, filled, workspace_from
 from pyxl import cli, pipeline
 from pyxl.common import files
 from pyxl.common.period import Period
-from pyxl.returns import collect
+from pyxl.returns import collect, reading_mark
 from pyxl.returns.archive import read_ledger
 from pyxl.workspace import Workspace
 
@@ -70,7 +70,7 @@ def test_a_file_the_last_run_died_on_is_set_aside_not_read_again(ws, monkeypatch
     import hashlib
 
     died_on = ws.inbox_dir / f"{UNIT}.xlsx"
-    mark = ws.returns_dir(PERIOD) / collect.READING_MARK
+    mark = ws.returns_dir(PERIOD) / reading_mark.READING_MARK
     mark.parent.mkdir(parents=True)
     mark.write_text(f"{hashlib.sha256(died_on.read_bytes()).hexdigest()}\tinbox/{UNIT}.xlsx\n", encoding="utf-8")
     read = []

@@ -38,7 +38,7 @@ def collect_returns(
     are fetched too (pyxl.returns.mailbox), batch by batch, each batch
     archived before it is noted as taken.
     """
-    from pyxl.returns import collect
+    from pyxl.returns import collect, confirm
 
     settings = workspace.settings
     use_mailbox = paths is None and bool(settings.inbox_mail.host)
@@ -117,7 +117,7 @@ def collect_returns(
             f"本次收到督办单回执 {len(answered)} 份，已登记 {len(good)} 份"
             + (f"（{'、'.join(f'{r.unit}（{r.period}）' for r in good[:10])}{'等' if len(good) > 10 else ''}）" if good else "")
             + (f"，有误未采用 {len(answered) - len(good)} 份（见问题清单）" if len(good) < len(answered) else "") + "。")
-    waiting = collect.pending_returns(settings.returns_dir(period), str(period))
+    waiting = confirm.pending_returns(settings.returns_dir(period), str(period))
     if waiting:
         summary.append(
             f"待确认 {len(waiting)} 份（发件邮箱不是该单位登记的邮箱，或邮件日期异常）：{_pending_names(waiting)}。"
@@ -172,10 +172,10 @@ def confirm_returns(workspace: Workspace, period: Period, units: list[str] | Non
     Without `units` nothing changes: the result lists what waits, and `data`
     holds those ledger lines; with `units`, `data` is the lines appended.
     """
-    from pyxl.returns import archive, collect
+    from pyxl.returns import archive, confirm
 
     settings = workspace.settings
-    waiting = collect.pending_returns(settings.returns_dir(period), str(period))
+    waiting = confirm.pending_returns(settings.returns_dir(period), str(period))
     if not waiting:
         return StepResult(summary=[f"{period} 没有待确认的报表。"], data=[])
     if units is None:
@@ -190,14 +190,14 @@ def confirm_returns(workspace: Workspace, period: Period, units: list[str] | Non
         if resolved.canonical is None or resolved.canonical not in {e.unit for e in waiting}:
             raise PyxlError(f"「{name}」没有待确认的报表：待确认的单位是 {'、'.join(sorted({e.unit for e in waiting}))}。")
         chosen.append(resolved.canonical)
-    appended = collect.confirm(settings.returns_dir(period), settings.root, str(period), chosen, workspace.duty,
+    appended = confirm.confirm(settings.returns_dir(period), settings.root, str(period), chosen, workspace.duty,
                                workspace.directory, sent_dir=settings.distribution_dir(period))
     confirmed = [e for e in appended if e.status == "confirmed"]
     superseded = [e for e in appended if e.status == "superseded"]
     summary = [f"已确认 {len(confirmed)} 份报表：{'、'.join(e.unit for e in confirmed)}，现按报送时间参与汇总。"]
     if superseded:
         summary.append(f"其中 {len(superseded)} 份较早的报表因此被替换（原件仍保留）。")
-    left = collect.pending_returns(settings.returns_dir(period), str(period))
+    left = confirm.pending_returns(settings.returns_dir(period), str(period))
     if left:
         summary.append(f"仍待确认 {len(left)} 份：{_pending_names(left)}。")
     return StepResult(summary=summary, outputs=[settings.returns_dir(period) / archive.LEDGER_NAME], data=appended)

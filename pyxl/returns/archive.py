@@ -146,3 +146,15 @@ def current_by_unit(entries: list[LedgerEntry], period: str) -> dict[str, Ledger
         if known is None or entry.received >= known.received:
             current[entry.unit] = entry
     return current
+
+
+def supersede(ledger: list[LedgerEntry], new: list[LedgerEntry], period: str) -> list[LedgerEntry]:
+    """New lines, with a `superseded` line for every return that is no longer its unit's current one."""
+    current = {e.sha256 for e in current_by_unit(ledger + new, period).values()}
+
+    def outrun(entry: LedgerEntry) -> bool:
+        return is_unit_return(entry, period) and entry.sha256 not in current
+
+    lines = [replace(entry, status="superseded") for entry in latest_states(ledger).values() if outrun(entry)]
+    lines += [replace(entry, status="superseded") if outrun(entry) else entry for entry in new]
+    return lines

@@ -1,24 +1,22 @@
-"""Collect: recognise, validate and archive the sheets the units sent back.
+"""Collect: archive a batch of received files, read the returns among them, append to the ledger.
 
-A return is recognised by its content (the hidden identity sheet of
-`pyxl.distribution.layout`), never by its file name; when the identity sheet is gone (a
-clerk copied the rows into a new file) the visible title, the unit line in A2
-and the rows' 序号 are used instead, with a warning. Every check yields
-Problem values; a return with an error is archived and reported but its
-values are not used, one with only warnings is used.
+A return is recognised and validated by `pyxl.returns.check`; here a batch
+is gathered (`pyxl.returns.intake`), each file archived untouched
+(`pyxl.returns.archive`), each spreadsheet read once (its parsed form kept,
+`pyxl.returns.parsed`), a 督办回执 told from a monthly return
+(`pyxl.returns.replies`), the other files of a return's e-mail or zip kept
+as its 佐证材料 (`pyxl.returns.evidence`), and the ledger appended.
 
 Who sent it, and when. A mailed return whose sender is not one of the unit's
 registered addresses (another unit's is an error besides), whose Date lies in
 the future, or which arrived before the unit's sheet was sent, is archived as
 待确认 (`pending`): it never displaces an accepted return until the office
-confirms it (`confirm`). The received time is our server's Received stamp,
-not the sender's Date. A file name that names another unit only is a
-warning: clerks rename files, and the content decides. The identity hash is
-keyed with the workspace's secret, so a forged identity sheet is told apart
-from a tampered one.
+confirms it (`pyxl.returns.confirm`). The received time is our server's
+Received stamp, not the sender's Date.
 
 One file never stops the rest, and nothing is read without limits (see
-`pyxl.returns.readers` and `pyxl.returns.intake`).
+`pyxl.returns.readers` and `pyxl.returns.intake`). `read_archive` reads the
+units' current returns again from the archive.
 
 Nothing here writes except `collect`, which stores files through
 `pyxl.returns.archive` and never touches what it was given.
@@ -43,31 +41,20 @@ from pyxl.returns.archive import (
     append_ledger,
     collected_in_other_periods,
     current_by_unit,
-    is_unit_return,
     latest_states,
     read_ledger,
     store,
     store_file,
+    supersede,
 )
 from pyxl.returns.check import read_return, unit_lookup
-from pyxl.returns.codes import (
-    DATE_DOUBTFUL,
-    FILE_CRASHED,
-    FILE_TOO_LARGE,
-    SENDER_UNVERIFIED,
-    SENT_BY_OTHER,
-)
+from pyxl.returns.codes import DATE_DOUBTFUL, FILE_CRASHED, FILE_TOO_LARGE, SENDER_UNVERIFIED, SENT_BY_OTHER
 from pyxl.returns.intake import Item, gather
 from pyxl.returns.readers import read_book
+from pyxl.returns.reading_mark import READING_MARK, ReadingMark, read_mark
 from pyxl.returns.sent import SentCopies, first_sent
 
-# ---------------------------------------------------------------- the problem list
-
-
 PROBLEMS_CSV = "回收问题_{period}.csv"
-
-
-# ---------------------------------------------------------------- collecting a batch
 
 
 @dataclass
@@ -81,9 +68,6 @@ class Collected:
     ledger: Path | None = None
     earlier: int = 0  # files collected into another period before (last month's mail left in the inbox)
     replies: list = field(default_factory=list)  # replies to 督办单 read in this run (pyxl.returns.replies)
-
-
-READING_MARK = ".pyxl-reading"  # in returns/<period>/: the file being read, should the process die on it
 
 
 def collect(
@@ -130,8 +114,8 @@ def collect(
     known = latest_states(ledger)
     elsewhere = collected_in_other_periods(returns_dir)
     sent = SentCopies(sent_dir)
-    mark = _ReadingMark(returns_dir / READING_MARK)
-    died_on = _read_mark(mark.path)
+    mark = ReadingMark(returns_dir / READING_MARK)
+    died_on = read_mark(mark.path)
     sent_at = first_sent(sent_dir, period)
     secret = layout.workspace_key(workspace)
     kept = parsed.ParsedCache(returns_dir)  # each return parsed once, here: later reads of the archive reuse it
@@ -272,7 +256,7 @@ def collect(
             checked = evidence.with_evidence(item, [f for f in files if f.unit == item.unit])
             problems.extend(p for p in checked.problems if p.code == evidence.EVIDENCE_MISSING)
             returns[i] = checked
-    appended = _supersede(ledger, new, period)
+    appended = supersede(ledger, new, period)
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
     mark.remove()
     return Collected(returns, problems, appended, duplicates, ledger_path, earlier, answered)
@@ -313,92 +297,6 @@ def _doubt(item, unit_return: UnitReturn, directory: UnitDirectory, now: datetim
                                                        f"已标为待确认，核实后请运行 pyxl confirm --unit {unit}。"))
         doubted = True
     return doubted
-
-
-def pending_returns(returns_dir: Path, period: str) -> list[LedgerEntry]:
-    """The returns of `period` waiting for the office (待确认), in ledger order."""
-    return [e for e in latest_states(read_ledger(returns_dir)).values() if e.status == "pending" and e.period == period]
-
-
-def confirm(
-    returns_dir: Path,
-    workspace: Path,
-    period: str,
-    units: list[str],
-    duty: DutyTable | None,
-    directory: UnitDirectory,
-    sent_dir: Path | None = None,
-) -> list[LedgerEntry]:
-    """Confirm the 待确认 returns of `units`: they now count like any other, and may supersede older ones.
-
-    The office has checked who sent them, so the sender is no longer
-    questioned; their content is validated as ever. Returns the lines appended.
-    """
-    returns_dir = Path(returns_dir)
-    ledger = read_ledger(returns_dir)
-    chosen = [e for e in pending_returns(returns_dir, period) if e.unit in set(units)]
-    sent = SentCopies(sent_dir)
-    lines = []
-    for entry in chosen:
-        data = (Path(workspace) / entry.file).read_bytes()
-        checked = read_return(data, file=entry.file, source=entry.source, sha256=entry.sha256,
-                              received=datetime.fromisoformat(entry.received), period=period, duty=duty,
-                              directory=directory, sender="", sent=sent, secret=layout.workspace_key(workspace))
-        lines.append(replace(entry, status="confirmed", problem_count=len(checked.problems)))
-    appended = _supersede(ledger, lines, period)
-    if appended:
-        append_ledger(returns_dir, appended)
-    return appended
-
-
-def _read_mark(mark: Path) -> set[str]:
-    """The SHA-256 the previous run was reading when it died (empty when it finished)."""
-    try:
-        return {mark.read_text(encoding="utf-8").split("\t", 1)[0].strip()} - {""}
-    except (OSError, UnicodeDecodeError):
-        return set()
-
-
-class _ReadingMark:
-    """The file being read, noted before reading it: one file kept open and rewritten in place.
-
-    Replacing the mark by rename for every file (an atomic write) cost more
-    than reading the file. The mark is only ever read by the next run, after
-    this process has ended or died: a write that returned is in the file by then.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle = None
-
-    def note(self, digest: str, source: str) -> None:
-        if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = open(self.path, "wb")  # noqa: SIM115 (open for the whole run)
-        data = f"{digest}\t{source}\n".encode("utf-8")
-        self._handle.seek(0)
-        self._handle.write(data)
-        self._handle.truncate(len(data))
-        self._handle.flush()
-
-    def remove(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        if self.path.exists():
-            self.path.unlink()
-
-
-def _supersede(ledger: list[LedgerEntry], new: list[LedgerEntry], period: str) -> list[LedgerEntry]:
-    """New lines, with a `superseded` line for every return that is no longer its unit's current one."""
-    current = {e.sha256 for e in current_by_unit(ledger + new, period).values()}
-
-    def outrun(entry: LedgerEntry) -> bool:
-        return is_unit_return(entry, period) and entry.sha256 not in current
-
-    lines = [replace(entry, status="superseded") for entry in latest_states(ledger).values() if outrun(entry)]
-    lines += [replace(entry, status="superseded") if outrun(entry) else entry for entry in new]
-    return lines
 
 
 def read_archive(
@@ -443,4 +341,3 @@ def read_archive(
     files = evidence.read_index(returns_dir)
     checked = [evidence.with_evidence(item, [f for f in files if f.unit == item.unit]) for item in results]
     return sendback.mark(checked, sendback.read_records(returns_dir))  # 退回重报 until a newer return arrives
-
