@@ -4,7 +4,7 @@
 them into the live master through xlwings); `add_dashboard` writes the same
 tables onto a 仪表盘 sheet of an XlsxWriter workbook and draws native charts
 over those cells, so leadership can restyle or copy them in Excel. Both count
-through pyxl.outputs.report's functions: the bulletin and the dashboard cannot differ.
+through pyxl.outputs.counting's functions: the bulletin and the dashboard cannot differ.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 
 from pyxl.common.model import CATEGORIES, Consolidation
 from pyxl.outputs.charts import CATEGORY_COLORS
-from pyxl.outputs.report import category_counts, key_indicators, unit_categories
+from pyxl.outputs.counting import category_counts, key_indicators, unit_categories
 
 SHEET_NAME = "仪表盘"
 TABLE_CATEGORIES = "类别分布"

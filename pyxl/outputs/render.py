@@ -1,0 +1,154 @@
+"""Rendering the report documents: DOCX through docxtpl, HTML through jinja2, and the bulletin's charts.
+
+The office can restyle the DOCX templates in Word (`ReportTemplates`: the
+workspace's own copy, else the bundled one). A 督办单 template renders for
+hundreds of units, so each template's XML is compiled once per process and its
+styles part is kept as bytes. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from pyxl.common.files import atomic_path
+from pyxl.common.model import Consolidation
+from pyxl.outputs.counting import category_counts, unit_categories
+
+# The box each chart is fitted into on the A4 page (text block 156 × 225 mm): the pie with its
+# legend sits under the section 一 counts; the units' bars fill the portrait page of 附件3.
+CHART_BOXES_MM = {"chart_categories": (130, 75), "chart_units": (156, 180)}
+
+@dataclass(frozen=True)
+class ReportTemplates:
+    """The three report templates of a workspace (its own copy, else the bundled one)."""
+
+    bulletin_docx: Path
+    bulletin_html: Path
+    notice_docx: Path
+
+
+def fitted_size_mm(png: bytes, box_width: float, box_height: float) -> tuple[float, float]:
+    """The size (mm) of a PNG scaled to fit a box on the page, keeping its proportions."""
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
+    scale = min(box_width / width, box_height / height)
+    return width * scale, height * scale
+
+
+class _CompiledOnce(jinja2.Environment):
+    """docxtpl's own environment (autoescape on), compiling each template XML once per process.
+
+    docxtpl compiles a document's XML again on every render; a report renders
+    the same 督办单 template for hundreds of units, ~7 compilations each.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(autoescape=True)
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002 (jinja2's own names)
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        found = self._compiled.get(source)
+        if found is None:
+            if len(self._compiled) >= 64:
+                self._compiled.clear()
+            found = self._compiled[source] = super().from_string(source)
+        return found
+
+
+_DOCX_ENVIRONMENT: list[_CompiledOnce] = []
+
+
+_STYLES_AS_WRITTEN: dict[bytes, bytes] = {}
+
+
+def _styles_as_written(blob: bytes) -> bytes:
+    """A styles part as python-docx writes it back unchanged (parsed and serialised), worked out once per template."""
+    from docx.opc.oxml import serialize_part_xml
+    from docx.oxml.parser import parse_xml
+
+    found = _STYLES_AS_WRITTEN.get(blob)
+    if found is None:
+        if len(_STYLES_AS_WRITTEN) >= 8:
+            _STYLES_AS_WRITTEN.clear()
+        found = _STYLES_AS_WRITTEN[blob] = serialize_part_xml(parse_xml(blob))
+    return found
+
+
+def _open_docx(template: Path):
+    """The template as a python-docx Document whose styles part is kept as bytes, not parsed.
+
+    Rendering never touches the styles (the 督办单 template's are 350 KB): parsing
+    and serialising them again for every 督办单 was a third of its time. The bytes
+    kept are those python-docx would have written, so the document is the same.
+    """
+    from docx import Document
+    from docx.opc.constants import CONTENT_TYPE
+    from docx.opc.part import Part, PartFactory
+
+    class StylesAsWritten(Part):
+        @classmethod
+        def load(cls, partname, content_type, blob, package):
+            return cls(partname, content_type, _styles_as_written(blob), package)
+
+    previous = PartFactory.__dict__.get("part_class_selector")
+
+    def selector(content_type, reltype):
+        if content_type == CONTENT_TYPE.WML_STYLES:
+            return StylesAsWritten
+        return previous(content_type, reltype) if previous is not None else None
+
+    PartFactory.part_class_selector = selector
+    try:
+        return Document(str(template))
+    finally:
+        PartFactory.part_class_selector = previous
+
+
+def render_docx(template: Path, context: dict, target: Path, images: dict[str, bytes] | None = None) -> Path:
+    """Render a docxtpl template; each entry of `images` becomes an InlineImage of that name."""
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
+    document = DocxTemplate(str(template))
+    document.docx = _open_docx(template)  # opened here, so docxtpl does not open it again
+    values = dict(context)
+    for name, png in (images or {}).items():
+        width, height = fitted_size_mm(png, *CHART_BOXES_MM.get(name, (156, 205)))
+        values[name] = InlineImage(document, io.BytesIO(png), width=Mm(width), height=Mm(height))
+    if not _DOCX_ENVIRONMENT:
+        _DOCX_ENVIRONMENT.append(_CompiledOnce())
+    document.render(values, jinja_env=_DOCX_ENVIRONMENT[0], autoescape=True)
+    with atomic_path(target) as temporary:
+        document.save(str(temporary))
+    return Path(target)
+
+
+def render_html(template: Path, context: dict, target: Path, images: dict[str, bytes] | None = None) -> Path:
+    """Render the jinja2 HTML template; images are embedded as data: URIs so the page is one file."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(template).parent)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    values = dict(context)
+    for name, png in (images or {}).items():
+        values[name] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    text = environment.get_template(Path(template).name).render(values)
+    with atomic_path(target) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def bulletin_charts(consolidation: Consolidation) -> dict[str, bytes]:
+    """The bulletin's PNG charts, named as the templates use them."""
+    from pyxl.outputs import charts
+
+    return {
+        "chart_categories": charts.category_share_png(category_counts(consolidation.tasks)),
+        "chart_units": charts.unit_categories_png(unit_categories(consolidation.units)),
+    }
