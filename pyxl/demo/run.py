@@ -32,7 +32,7 @@ from pyxl.demo.mailserver import LoopbackMailServer, MailRecorder
 from pyxl.distribution import layout
 from pyxl.example import use_example_document
 from pyxl.mail.deliver import read_manifest
-from pyxl.outputs import report
+from pyxl.outputs.counting import category_counts, return_sentence
 from pyxl.workspace import Workspace
 
 DEMO_MARKER = ".pyxl-demo"
@@ -215,11 +215,11 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
 
 def month_summary(consolidation: Consolidation) -> list[str]:
     """A few Chinese lines read off the consolidated tables, counted as the bulletin counts them."""
-    categories = report.category_counts(consolidation.tasks)
+    categories = category_counts(consolidation.tasks)
     red = consolidation.flags[consolidation.flags["level"] == "red"]
     notices = consolidation.units[consolidation.units["notice_level"] != ""]
     return [
-        "回执：" + report.return_sentence(consolidation.returns),
+        "回执：" + return_sentence(consolidation.returns),
         "任务：" + "，".join(f"{row.category} {row.count}" for row in categories.itertuples(index=False) if row.count) + "。",
         f"红色预警 {len(red)} 条（每个单位一条）："
         + "，".join(f"{kind} {count}" for kind, count in red["flag"].value_counts().items())

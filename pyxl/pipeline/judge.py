@@ -73,7 +73,8 @@ def _with_accountability(workspace: Workspace, period: Period, result: Consolida
     from dataclasses import replace
 
     from pyxl.judgement import escalation, history, notices, scoring
-    from pyxl.outputs import report, summary
+    from pyxl.outputs import summary
+    from pyxl.outputs.notices import NOTICE_FOLDER, read_notice_list
     from pyxl.returns import replies
 
     settings = workspace.settings
@@ -96,7 +97,7 @@ def _with_accountability(workspace: Workspace, period: Period, result: Consolida
         lights = dict(zip(before["key"].astype(str), before["light"].astype(str))) if len(before) else {}
         result = replace(result, indicators=escalation.caught_up_lights(result.indicators, lights))
     # last month's 督办单: answered by their reply date? (the replies are found in any month's archive)
-    issued_notices = report.read_notice_list(settings.out_dir(period.previous()) / report.NOTICE_FOLDER)
+    issued_notices = read_notice_list(settings.out_dir(period.previous()) / NOTICE_FOLDER)
     answered = replies.read_replies(settings.returns_dir(period).parent, settings.root, previous, workspace.directory) \
         if issued_notices else []
     reply_rows = notices.reply_table(issued_notices, answered, result.as_of, previous)
@@ -163,7 +164,7 @@ def _consolidation_summary(result: Consolidation, period: Period) -> list[str]:
         parts = [f"{(labels or {}).get(key, key)} {int(counts[key])}" for key in order if counts.get(key, 0)]
         return "、".join(parts) or "无"
 
-    from pyxl.outputs.report import return_sentence  # the bulletin's own sentence, so the two never disagree
+    from pyxl.outputs.counting import return_sentence  # the bulletin's own sentence, so the two never disagree
 
     red = int((result.flags["level"] == "red").sum())
     return [
@@ -178,7 +179,7 @@ def _consolidation_summary(result: Consolidation, period: Period) -> list[str]:
 
 def _life_summary(result: Consolidation) -> list[str]:
     """销号 and moved deadlines in the judgement, when there are any (the same words as the 通报)."""
-    from pyxl.outputs.report import life_sentence
+    from pyxl.outputs.bulletin import life_sentence
 
     lines = [life_sentence(result)] if life_sentence(result) else []
     if (result.tasks["closure"] == "待销号").any():

@@ -22,28 +22,33 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
     """
     # Imported here: docxtpl and matplotlib are only loaded by the steps that draw.
     from pyxl.distribution import layout
-    from pyxl.outputs import history_pages, report
+    from pyxl.outputs import history_pages
+    from pyxl.outputs.bulletin import Issuer
+    from pyxl.outputs.counting import category_counts, format_date
+    from pyxl.outputs.notices import NOTICE_FOLDER, reply_by_date
+    from pyxl.outputs.render import ReportTemplates
+    from pyxl.outputs.report import write_bulletin
 
     settings = workspace.settings
     consolidated = consolidate_period(workspace, period, as_of)
     consolidation = consolidated.data
-    templates = report.ReportTemplates(
+    templates = ReportTemplates(
         bulletin_docx=settings.template_path("report/bulletin.docx"),
         bulletin_html=settings.template_path("report/bulletin.html.j2"),
         notice_docx=settings.template_path("report/notice.docx"),
     )
-    reply_by = report.reply_by_date(as_of, settings.period.reply_working_days, settings.period.calendar)
-    written = report.write_bulletin(consolidation, settings.out_dir(period), templates, report.Issuer.from_settings(settings),
-                                    reply_by, reply_key=layout.workspace_key(settings.root, create=True))
-    notices = [path for path in written if path.parent.name == report.NOTICE_FOLDER and path.suffix == ".docx"]
+    reply_by = reply_by_date(as_of, settings.period.reply_working_days, settings.period.calendar)
+    written = write_bulletin(consolidation, settings.out_dir(period), templates, Issuer.from_settings(settings),
+                             reply_by, reply_key=layout.workspace_key(settings.root, create=True))
+    notices = [path for path in written if path.parent.name == NOTICE_FOLDER and path.suffix == ".docx"]
     pages = history_pages.write_history_pages(consolidation, settings.out_dir(period))
-    counts = report.category_counts(consolidation.tasks)
+    counts = category_counts(consolidation.tasks)
     headline = "，".join(f"{row.category}{row.count}项" for row in counts.itertuples(index=False) if row.count)
     summary = [
         *consolidated.summary,
         f"已生成{period.label}督查通报：重点任务{len(consolidation.tasks)}项（{headline or '无任务'}）。",
         f"督办单{len(notices)}份（{'、'.join(p.stem for p in notices[:10])}{'等' if len(notices) > 10 else ''}），"
-        f"请于{report.format_date(reply_by)}前回复（各附《督办单回执》，单位填写后报回，收取时自动登记）。"
+        f"请于{format_date(reply_by)}前回复（各附《督办单回执》，单位填写后报回，收取时自动登记）。"
         if notices
         else "本期没有红色预警，未生成督办单。",
         f"任务历程：{settings.relative(pages[0])}（每项任务一页，逐月对照）。",
