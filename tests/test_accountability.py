@@ -203,17 +203,17 @@ def test_four_months_climb_the_ladder_and_a_unit_that_reports_steps_down_and_up_
     assert "区民政局：2025年7月推进情况报送，逾期未报，自2025年4月起连续4个月预警，督办级别为约谈建议。" in bulletin
     assert f"{reporter}：2025年7月推进情况报送，逾期未报" not in bulletin  # it reported in July
     # the ranking stays in the summary unless the office publishes it (accountability.publish_ranking)
-    from pyxl.outputs import report
+    from pyxl.outputs.bulletin import Issuer, bulletin_context, document_context
 
     assert "考核得分前" not in bulletin
-    published = report.Issuer.from_settings(settings.model_copy(update={"accountability": settings.accountability.model_copy(
+    published = Issuer.from_settings(settings.model_copy(update={"accountability": settings.accountability.model_copy(
         update={"publish_ranking": True})}))
-    context = report.document_context(report.bulletin_context(judged[7], settings.district), judged[7], published)
+    context = document_context(bulletin_context(judged[7], settings.district), judged[7], published)
     assert context["ranking_sentence"].startswith(f"本月考核得分前5名：{reporter}（")
 
 
 def test_the_ranking_is_in_the_bulletin_only_when_the_office_publishes_it():
-    from pyxl.outputs.report import ranking_sentence
+    from pyxl.outputs.bulletin import ranking_sentence
 
     rubric = ScoreSettings()
     units = [f"单位{i:02d}" for i in range(12)]

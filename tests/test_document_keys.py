@@ -23,7 +23,7 @@ from pyxl.common.model import Task, split_row_key
 from pyxl.common.period import Period
 from pyxl.demo.clerk import UnitScript, fill_unit_workbook
 from pyxl.example import example_config
-from pyxl.outputs import report
+from pyxl.outputs.notices import notices
 from pyxl.workspace import Workspace
 
 PERIOD = Period(2025, 6)
@@ -117,7 +117,7 @@ def test_restart_numbered_document_returns_are_accepted_and_reported(tmp_path):
     assert categories["一-1"] == "欠序时进度"
     indicators = set(result.indicators["key"].astype(str))
     assert {"一-1-1", "二-1-1", "二-2-1"} <= indicators
-    [notice] = [n for n in report.notices(result, date(2025, 7, 15)) if n.unit == "区人力资源社会保障局"]
+    [notice] = [n for n in notices(result, date(2025, 7, 15)) if n.unit == "区人力资源社会保障局"]
     subjects = {item["key"]: item["subject"] for item in notice.items}
     assert subjects["一-1-1"].startswith("指标一-1-1：") and "城镇" in subjects["一-1-1"]
     assert subjects["一-1"] == "任务一-1：新增城镇就业8000人"  # named by its short title (first clause)

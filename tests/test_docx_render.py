@@ -9,7 +9,7 @@ import docx
 from docx.opc.part import PartFactory
 from docxtpl import DocxTemplate
 
-from pyxl.outputs import report
+from pyxl.outputs.render import render_docx
 
 
 def _template(path, words):
@@ -35,7 +35,7 @@ def test_rendered_documents_are_member_for_member_what_docxtpl_writes(tmp_path):
         for template in templates:
             for unit in ("区财政局", "文昌街道 <&>"):
                 context = {"number": f"{round_}-1", "unit": unit, "items": ["一", "二 & 三"], "reply_by": "2025年7月15日"}
-                ours = report.render_docx(template, context, tmp_path / "ours.docx")
+                ours = render_docx(template, context, tmp_path / "ours.docx")
                 plain = DocxTemplate(str(template))
                 plain.render(dict(context), autoescape=True)
                 buffer = io.BytesIO()

@@ -9,7 +9,9 @@ import pytest
 
 from pyxl.common.config import NoticeSettings
 from pyxl.judgement.consolidate import consolidate
-from pyxl.outputs import report
+from pyxl.outputs.bulletin import bulletin_context
+from pyxl.outputs.counting import lagging_items, overdue_tasks, return_sentence, return_summary, unit_categories
+from pyxl.outputs.notices import notices
 from test_consolidate_support import (
     DEVELOPMENT,
     DIRECTORY,
@@ -49,7 +51,7 @@ def test_a_rejected_return_is_returned_for_correction_until_the_due_date():
     [flag] = flags_of(result, "报表被退回")
     assert (flag["unit"], flag["level"]) == (FINANCE, "yellow")
     assert "G7" in flag["reason"] and "不是数字" in flag["reason"]  # the cell and what to fix
-    assert report.return_summary(result.returns)["on_time"] == 1  # never counted as on time
+    assert return_summary(result.returns)["on_time"] == 1  # never counted as on time
 
 
 def test_a_rejected_return_is_overdue_once_the_due_date_has_passed_and_still_names_the_cell():
@@ -57,9 +59,9 @@ def test_a_rejected_return_is_overdue_once_the_due_date_has_passed_and_still_nam
     assert result.returns.set_index("unit").loc[FINANCE, "status"] == "逾期未报"
     [flag] = flags_of(result, "逾期未报")
     assert flag["unit"] == FINANCE and "G7" in flag["reason"]
-    [notice] = [n for n in report.notices(result, date(2025, 7, 15)) if n.unit == FINANCE]
+    [notice] = [n for n in notices(result, date(2025, 7, 15)) if n.unit == FINANCE]
     assert any("G7" in item["reason"] for item in notice.items)
-    assert "1个单位报表被退回后未重新报送" in report.return_sentence(result.returns)
+    assert "1个单位报表被退回后未重新报送" in return_sentence(result.returns)
 
 
 def test_a_unit_that_sent_nothing_before_the_due_date_is_not_yet_overdue():
@@ -79,7 +81,7 @@ def test_a_silent_lead_makes_the_task_unreported_never_done():
     leads = result.leads.set_index("unit")["category"].to_dict()
     assert leads == {FINANCE: "已完成", HOUSING: "未报送"}
     # each unit credited only with its own report
-    units = report.unit_categories(result.units)
+    units = unit_categories(result.units)
     assert (units.loc[FINANCE, "已完成"], units.loc[FINANCE, "未报送"]) == (1, 0)
     assert (units.loc[HOUSING, "已完成"], units.loc[HOUSING, "未报送"]) == (0, 1)
 
@@ -89,7 +91,7 @@ def test_the_slowest_lead_sets_the_category_and_only_it_is_named_behind():
     result = run(table, [unit_return(FINANCE, task_row(1, "按计划推进", 60)),
                          unit_return(HOUSING, task_row(1, "按计划推进", 30, issues="资金未到位。"))])
     assert task_line(result, 1)["category"] == "欠序时进度"
-    [item] = report.lagging_items(result).to_dict("records")
+    [item] = lagging_items(result).to_dict("records")
     assert item["lead_unit"] == HOUSING and item["issues"] == "资金未到位。"
 
 
@@ -99,9 +101,9 @@ def test_the_slowest_lead_sets_the_category_and_only_it_is_named_behind():
 def test_every_overdue_task_is_named_with_its_date():
     table = duty(task(1, lead=(FINANCE,), deadline=date(2025, 6, 30)), task(2, lead=(FINANCE,), deadline=date(2025, 12, 31)))
     result = run(table, [unit_return(FINANCE, task_row(1, "按计划推进", 100 * 5 / 6), task_row(2, "按计划推进", 50))])
-    overdue = report.overdue_tasks(result)
+    overdue = overdue_tasks(result)
     assert [(t["number"], t["deadline"]) for t in overdue] == [("1", "2025年6月30日")]
-    context = report.bulletin_context(result, "长清区")
+    context = bulletin_context(result, "长清区")
     assert context["overdue_tasks"] == overdue
 
 
@@ -124,7 +126,7 @@ def test_a_figure_two_units_report_differently_has_no_light_and_one_flag_with_bo
     assert flag["unit"] == f"{FINANCE}、{HOUSING}"
     assert f"{FINANCE}报2条" in flag["reason"] and f"{HOUSING}报5条" in flag["reason"]
     for unit in (FINANCE, HOUSING):
-        [notice] = [n for n in report.notices(result, date(2025, 7, 15)) if n.unit == unit]
+        [notice] = [n for n in notices(result, date(2025, 7, 15)) if n.unit == unit]
         assert [item["key"] for item in notice.items].count("42-1") == 1
 
 
@@ -178,9 +180,9 @@ def test_the_notice_rule_in_the_settings_selects_units_and_levels():
     # 4 of 4 lead tasks behind: 约谈建议; a yellow light only: 提示; nothing wrong: none
     assert levels == {FINANCE: "约谈建议", DEVELOPMENT: "提示", HOUSING: ""}
     strict = _busy_month(NoticeSettings(issue_from="督办"))
-    assert [n.unit for n in report.notices(strict, date(2025, 7, 15))] == [FINANCE]
+    assert [n.unit for n in notices(strict, date(2025, 7, 15))] == [FINANCE]
     lenient = _busy_month(NoticeSettings(interview_tasks=5))
     assert lenient.units.set_index("unit").loc[FINANCE, "notice_level"] == "督办"
     # every unit the rule selects gets one
-    made = {n.unit: n.level for n in report.notices(_busy_month(NoticeSettings()), date(2025, 7, 15))}
+    made = {n.unit: n.level for n in notices(_busy_month(NoticeSettings()), date(2025, 7, 15))}
     assert made == {FINANCE: "约谈建议", DEVELOPMENT: "提示"}

@@ -240,7 +240,7 @@ def test_a_reply_on_the_last_day_is_in_time_and_a_rejected_one_does_not_count():
 
 
 def test_the_list_of_notices_issued_reads_back_and_a_missing_one_is_empty(tmp_path):
-    from pyxl.outputs.report import NOTICE_LIST, _notice_list_text, read_notice_list
+    from pyxl.outputs.notices import NOTICE_LIST, _notice_list_text, read_notice_list
 
     (tmp_path / NOTICE_LIST).write_text(_notice_list_text([["区水务局", "督办〔2025〕6-01号", "督办", "2025-07-17", "2", "区水务局.docx",
                                                            "区水务局_回执.xlsx"], ["区商务局", "x", "提示", "不是日期", "1", "", ""]]),

@@ -29,9 +29,13 @@ from pyxl.common.model import (
 from pyxl.judgement.consolidate import report_state, short_title
 from pyxl.judgement.flags import unit_table
 from pyxl.common.problems import PROBLEM_COLUMNS
-from pyxl.outputs import report
+from pyxl.outputs.bulletin import _indicator_row
+from pyxl.outputs.counting import category_counts, key_indicators, lagging_items, unit_categories
+from pyxl.outputs.notices import notices, reply_by_date
+from pyxl.outputs.render import ReportTemplates
+from pyxl.outputs.report import write_bulletin
 
-TEMPLATES = report.ReportTemplates(
+TEMPLATES = ReportTemplates(
     bulletin_docx=REPO / "templates" / "report" / "bulletin.docx",
     bulletin_html=REPO / "templates" / "report" / "bulletin.html.j2",
     notice_docx=REPO / "templates" / "report" / "notice.docx",
@@ -168,7 +172,7 @@ def consolidation() -> Consolidation:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory, consolidation) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("out") / "2025-06"
-    paths = report.write_bulletin(consolidation, out, TEMPLATES, "长清区", report.reply_by_date(consolidation.as_of))
+    paths = write_bulletin(consolidation, out, TEMPLATES, "长清区", reply_by_date(consolidation.as_of))
     return {"out": out, "paths": paths}
 
 
@@ -203,7 +207,7 @@ def _form(path: Path) -> dict[str, str]:
 
 
 def _headline(consolidation: Consolidation) -> list[str]:
-    """The headline phrases counted straight from the tables, independent of pyxl.outputs.report."""
+    """The headline phrases counted straight from the tables, independent of pyxl.outputs.counting."""
     tasks = consolidation.tasks
     phrases = [f"确定重点任务{len(tasks)}项"]
     for category in CATEGORIES:
@@ -226,7 +230,7 @@ def _headline(consolidation: Consolidation) -> list[str]:
 
 
 def test_category_counts_follow_the_task_table(consolidation):
-    counts = report.category_counts(consolidation.tasks).set_index("category")
+    counts = category_counts(consolidation.tasks).set_index("category")
     assert list(counts.index) == list(CATEGORIES)
     assert counts["count"].sum() == len(consolidation.tasks)
     for category, count in consolidation.tasks["category"].value_counts().items():
@@ -234,7 +238,7 @@ def test_category_counts_follow_the_task_table(consolidation):
 
 
 def test_unit_table_counts_each_lead_unit_and_sorts_by_total(consolidation):
-    table = report.unit_categories(consolidation.units)
+    table = unit_categories(consolidation.units)
     # task 7 has two lead units: it counts for both
     assert table.loc["区住房城乡建设局", "未启动"] == 1 and table.loc["区住房城乡建设局", "达序时进度"] == 1
     assert table["合计"].sum() == sum(len(units) for units in consolidation.tasks["lead_units"])
@@ -242,12 +246,12 @@ def test_unit_table_counts_each_lead_unit_and_sorts_by_total(consolidation):
 
 
 def test_key_indicators_are_the_first_section(consolidation):
-    keys = list(report.key_indicators(consolidation)["key"])
+    keys = list(key_indicators(consolidation)["key"])
     assert keys == ["1-1", "2-1", "3-1", "3-2"]
 
 
 def test_lagging_items_name_the_unit_and_its_reason(consolidation):
-    items = report.lagging_items(consolidation)
+    items = lagging_items(consolidation)
     lagging_tasks = consolidation.tasks[consolidation.tasks["category"] == "欠序时进度"]
     red = consolidation.indicators[consolidation.indicators["light"] == "red"]
     assert len(items) == len(lagging_tasks) + len(red)
@@ -256,18 +260,18 @@ def test_lagging_items_name_the_unit_and_its_reason(consolidation):
 
 
 def test_reply_by_skips_weekends():
-    assert report.reply_by_date(date(2025, 7, 10)) == date(2025, 7, 17)  # Thursday + 5 working days
-    assert report.reply_by_date(date(2025, 7, 12)) == date(2025, 7, 18)  # from a Saturday
+    assert reply_by_date(date(2025, 7, 10)) == date(2025, 7, 17)  # Thursday + 5 working days
+    assert reply_by_date(date(2025, 7, 12)) == date(2025, 7, 18)  # from a Saturday
 
 
 def test_notices_only_for_units_the_settings_rule_selects(consolidation):
     # issue_from 督办: a red flag or a lead task 欠序时进度; units with only yellow flags get none
     strict = with_judgement(consolidation, NoticeSettings(issue_from="督办"))
-    made = report.notices(strict, date(2025, 7, 17))
+    made = notices(strict, date(2025, 7, 17))
     assert [n.unit for n in made] == ["区财政局", "区卫生健康局", "区工业和信息化局", "区生态环境分局"]
     assert all(n.level == "督办" for n in made)
     # the default (提示) also gives 区发展改革局 (one yellow flag) a 提示 notice: every selected unit gets one
-    assert [n.unit for n in report.notices(consolidation, date(2025, 7, 17))][0] == "区发展改革局"
+    assert [n.unit for n in notices(consolidation, date(2025, 7, 17))][0] == "区发展改革局"
     industry = made[2]
     assert [i["key"] for i in industry.items] == ["5", "5-1", "4"]  # red first, yellow after
 
@@ -308,7 +312,7 @@ def test_docx_key_indicator_table(rendered, consolidation):
     rows = [[cell.text for cell in row.cells] for row in table.rows]
     assert rows[0][:3] == ["序号", "指标", "目标"]
     body = {row[0]: row for row in rows[1:]}
-    key = report.key_indicators(consolidation)
+    key = key_indicators(consolidation)
     assert set(body) == set(key["key"])
     assert body["1-1"][2:7] == ["增长6%", "6.5%", "6.3%", "6.0%", "绿灯"]  # percentages to one decimal
     assert body["3-2"][6] == "绿灯（达到力争值）"
@@ -377,7 +381,7 @@ def test_a_flag_naming_two_lead_units_goes_to_both(tmp_path, consolidation):
         [consolidation.flags, pd.DataFrame([{"flag": "任务逾期", "level": "red", "unit": "区交通运输局、区住房城乡建设局", "key": "7", "reason": "道路工程未按期完工。"}])],
         ignore_index=True,
     )
-    made = report.notices(with_judgement(Consolidation(**{**consolidation.__dict__, "flags": flags})), date(2025, 7, 17))
+    made = notices(with_judgement(Consolidation(**{**consolidation.__dict__, "flags": flags})), date(2025, 7, 17))
     by_unit = {n.unit: n for n in made}
     assert "区交通运输局、区住房城乡建设局" not in by_unit
     for unit in ("区交通运输局", "区住房城乡建设局"):
@@ -386,11 +390,11 @@ def test_a_flag_naming_two_lead_units_goes_to_both(tmp_path, consolidation):
 
 def test_rerun_drops_a_notice_for_a_unit_no_longer_flagged(tmp_path, consolidation):
     out = tmp_path / "2025-06"
-    report.write_bulletin(consolidation, out, TEMPLATES, "长清区", date(2025, 7, 17))
+    write_bulletin(consolidation, out, TEMPLATES, "长清区", date(2025, 7, 17))
     assert (out / "督办单" / "区卫生健康局.docx").exists()
     flags = consolidation.flags[consolidation.flags["unit"] != "区卫生健康局"]
     cleared = with_judgement(Consolidation(**{**consolidation.__dict__, "flags": flags}))
-    report.write_bulletin(cleared, out, TEMPLATES, "长清区", date(2025, 7, 17))
+    write_bulletin(cleared, out, TEMPLATES, "长清区", date(2025, 7, 17))
     names = sorted(p.name for p in (out / "督办单").iterdir())
     assert "区卫生健康局.docx" not in names and "区财政局.docx" in names
 
@@ -400,7 +404,7 @@ def test_text_from_units_is_escaped(tmp_path, consolidation):
     tasks.loc[1, "lead_issues"] = "<b>资金</b> & 土地"
     changed = Consolidation(**{**consolidation.__dict__, "tasks": tasks})
     out = tmp_path / "2025-06"
-    report.write_bulletin(changed, out, TEMPLATES, "长清区", date(2025, 7, 17))
+    write_bulletin(changed, out, TEMPLATES, "长清区", date(2025, 7, 17))
     assert "<b>资金</b> & 土地" in _docx_text(out / "督查通报_2025-06.docx")
     html = (out / "督查通报_2025-06.html").read_text(encoding="utf-8")
     assert "&lt;b&gt;资金&lt;/b&gt; &amp; 土地" in html and "<b>资金" not in html
@@ -487,18 +491,18 @@ def test_notice_lists_lagging_tasks_numbered_with_official_dates(tmp_path, conso
     flags = consolidation.flags.copy()
     flags.loc[flags["key"] == "2-1", "reason"] = "截至 2025-07-08 低于目标，见「指标进度」。"
     changed = with_judgement(Consolidation(**{**consolidation.__dict__, "tasks": tasks, "flags": flags}))
-    fiscal = {n.unit: n for n in report.notices(changed, date(2025, 7, 17))}["区财政局"]
+    fiscal = {n.unit: n for n in notices(changed, date(2025, 7, 17))}["区财政局"]
     assert [(i["flag"], i["key"]) for i in fiscal.items] == [("指标滞后", "2-1"), ("欠序时进度", "2"), ("欠序时进度", "3")]
     assert fiscal.items[0]["subject"] == "指标2-1：一般公共预算收入"
     assert fiscal.items[2]["subject"] == "任务3：固定资产投资增长8%"
     assert fiscal.items[2]["reason"] == "完成进度40.0%，低于序时进度50.0%。存在问题：项目储备不足。"
     assert fiscal.items[0]["reason"] == "截至2025年7月8日低于目标，见“指标进度”。"  # spaced as Chinese text is
     # a lagging task a flag already names is not listed twice
-    industry = {n.unit: n for n in report.notices(changed, date(2025, 7, 17))}["区工业和信息化局"]
+    industry = {n.unit: n for n in notices(changed, date(2025, 7, 17))}["区工业和信息化局"]
     assert [i["key"] for i in industry.items] == ["5", "5-1", "4"]
 
     out = tmp_path / "2025-06"
-    report.write_bulletin(changed, out, TEMPLATES, "长清区", date(2025, 7, 17))
+    write_bulletin(changed, out, TEMPLATES, "长清区", date(2025, 7, 17))
     items = _form(out / "督办单" / "区财政局.docx")["督办事项"]
     assert re.findall(r"^(\d+)\. (任务|指标)([\d-]+)", items, re.MULTILINE) == [("1", "指标", "2-1"), ("2", "任务", "2"), ("3", "任务", "3")]
 
@@ -518,8 +522,8 @@ def test_libreoffice_notice_with_seven_items_is_one_page(tmp_path, consolidation
     rows += [{"flag": "数据待核实", "level": "yellow", "unit": "区发展改革局", "key": k, "reason": conflict} for k in ("1-1", "3-1", "3-2")]
     busy = with_judgement(Consolidation(**{**consolidation.__dict__, "tasks": tasks, "flags": pd.DataFrame(rows, columns=list(FLAG_COLUMNS))}))
     out = tmp_path / "2025-06"
-    report.write_bulletin(busy, out, TEMPLATES, "长清区", date(2025, 7, 17))
-    assert len(report.notices(busy, date(2025, 7, 17))[0].items) == 7  # task 11 lags too
+    write_bulletin(busy, out, TEMPLATES, "长清区", date(2025, 7, 17))
+    assert len(notices(busy, date(2025, 7, 17))[0].items) == 7  # task 11 lags too
     pdf = _to_pdf(out / "督办单" / "区发展改革局.docx", tmp_path)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, timeout=60, check=True).stdout.decode("utf-8")
     assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info
@@ -530,5 +534,5 @@ def test_stretch_beyond_a_value_reads_chaoguo_in_the_indicator_table():
     beyond = {**_indicator("2-1", "一般公共预算收入", "growth", 5.6, "%", 5.7, 5.6, "green", "区财政局", stretch=5.6),
               "stretch_exceeds": True}
     rows = list(pd.DataFrame([plain, beyond]).itertuples(index=False))
-    assert report._indicator_row(rows[0])["stretch"] == "6%"
-    assert report._indicator_row(rows[1])["stretch"] == "超过5.6%"
+    assert _indicator_row(rows[0])["stretch"] == "6%"
+    assert _indicator_row(rows[1])["stretch"] == "超过5.6%"

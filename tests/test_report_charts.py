@@ -9,7 +9,8 @@ from matplotlib import font_manager
 from test_report import sample_consolidation
 
 from pyxl.common.errors import PyxlError
-from pyxl.outputs import charts, report
+from pyxl.outputs import charts
+from pyxl.outputs.counting import category_counts, unit_categories
 
 
 def test_an_installed_cjk_font_is_found_and_draws_the_labels():
@@ -18,8 +19,8 @@ def test_an_installed_cjk_font_is_found_and_draws_the_labels():
     consolidation = sample_consolidation()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        pie = charts.category_share_png(report.category_counts(consolidation.tasks))
-        bars = charts.unit_categories_png(report.unit_categories(consolidation.units))
+        pie = charts.category_share_png(category_counts(consolidation.tasks))
+        bars = charts.unit_categories_png(unit_categories(consolidation.units))
     assert not [w for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
     assert pie.startswith(b"\x89PNG") and bars.startswith(b"\x89PNG")
 
@@ -37,7 +38,7 @@ def test_taller_bar_chart_for_more_units():
     from matplotlib.image import imread
 
     consolidation = sample_consolidation()
-    table = report.unit_categories(consolidation.units)
+    table = unit_categories(consolidation.units)
     small = imread(io.BytesIO(charts.unit_categories_png(table.head(3))))
     large = imread(io.BytesIO(charts.unit_categories_png(table)))
     assert large.shape[0] > small.shape[0]
@@ -85,7 +86,7 @@ def test_pie_labels_of_small_neighbouring_slices_do_not_overlap():
 
 def test_unit_bars_carry_their_totals_inside_the_axes():
     consolidation = sample_consolidation()
-    table = report.unit_categories(consolidation.units)
+    table = unit_categories(consolidation.units)
     figure = charts.unit_categories_figure(table)
     axes = figure.axes[0]
     totals = [t for t in axes.texts]

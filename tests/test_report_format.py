@@ -16,7 +16,9 @@ from docx.shared import Mm, Pt
 from test_report import TEMPLATES, _docx_text, _form, _html_text, _require, _to_pdf, sample_consolidation
 
 from pyxl.common.config import Settings
-from pyxl.outputs import report
+from pyxl.outputs.bulletin import Issuer, common_problems
+from pyxl.outputs.counting import short_title
+from pyxl.outputs.report import write_bulletin
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,7 @@ def consolidation():
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, consolidation):
     out = tmp_path_factory.mktemp("format") / "2025-06"
-    report.write_bulletin(consolidation, out, TEMPLATES, "长清区", date(2025, 7, 17))
+    write_bulletin(consolidation, out, TEMPLATES, "长清区", date(2025, 7, 17))
     return out
 
 
@@ -98,7 +100,7 @@ def test_no_zero_count_filler(tmp_path, consolidation):
     returns = consolidation.returns.assign(late=False, accepted=consolidation.returns["returned"])
     calm = Consolidation(**{**consolidation.__dict__, "tasks": tasks, "returns": returns})
     out = tmp_path / "2025-06"
-    report.write_bulletin(calm, out, TEMPLATES, "长清区", date(2025, 7, 17))
+    write_bulletin(calm, out, TEMPLATES, "长清区", date(2025, 7, 17))
     for text in (_docx_text(out / "督查通报_2025-06.docx"), _html_text(out / "督查通报_2025-06.html")):
         assert not re.search(r"[^\d.]0[项个]", text), re.findall(r".{8}[^\d.]0[项个]", text)
         assert "未启动" not in text.split("附件1")[0]
@@ -107,23 +109,23 @@ def test_no_zero_count_filler(tmp_path, consolidation):
 def test_common_problems_count_the_units_citing_each_kind(consolidation):
     tasks = consolidation.tasks.copy()
     tasks.loc[tasks["number"] == "3", "lead_issues"] = "项目资金缺口大，用地指标紧张。"
-    problems = {p["kind"]: p["count"] for p in report.common_problems(tasks)}
+    problems = {p["kind"]: p["count"] for p in common_problems(tasks)}
     # 区财政局 (task 2 税源) cites none of the kinds; 区生态环境分局 (资金未到位) and 区发展改革局 (资金, 用地) do
     assert problems["资金保障不足"] == 2
     assert problems["用地、征迁等要素制约"] == 1
 
 
 def test_short_title_is_the_first_clause():
-    assert report.short_title("加快重点项目建设，推动细胞与基因药谷项目6月份竣工投入使用。") == "加快重点项目建设"
-    assert report.short_title("建成5G基站300个。") == "建成5G基站300个"
-    assert len(report.short_title("很" * 80)) == 30
+    assert short_title("加快重点项目建设，推动细胞与基因药谷项目6月份竣工投入使用。") == "加快重点项目建设"
+    assert short_title("建成5G基站300个。") == "建成5G基站300个"
+    assert len(short_title("很" * 80)) == 30
 
 
 def test_a_county_office_names_itself_as_a_county(tmp_path, consolidation):
     settings = Settings.model_validate({"district": "平阴县", "office": {"number_prefix": "平政督"}})
-    issuer = report.Issuer.from_settings(settings)
+    issuer = Issuer.from_settings(settings)
     out = tmp_path / "2025-06"
-    report.write_bulletin(consolidation, out, TEMPLATES, issuer, date(2025, 7, 17))
+    write_bulletin(consolidation, out, TEMPLATES, issuer, date(2025, 7, 17))
     for text in (_docx_text(out / "督查通报_2025-06.docx"), _html_text(out / "督查通报_2025-06.html")):
         assert "按照县政府工作安排，平阴县人民政府督查室" in text
         assert "平政督〔2025〕6号" in text
@@ -137,7 +139,7 @@ def test_notice_is_a_form_with_sign_off_contact_and_result(tmp_path, consolidati
         {"district": "长清区", "units": [{"name": "区财政局", "kind": "区直部门", "contact": "王明", "phone": "0531-87211234"}]}
     )
     out = tmp_path / "2025-06"
-    report.write_bulletin(consolidation, out, TEMPLATES, report.Issuer.from_settings(settings), date(2025, 7, 17))
+    write_bulletin(consolidation, out, TEMPLATES, Issuer.from_settings(settings), date(2025, 7, 17))
     form = _form(out / "督办单" / "区财政局.docx")
     assert list(form) == ["承办单位", "督办事项", "督办要求", "办理时限", "承办单位签收", "联系人及电话", "办理结果"]
     assert form["承办单位"] == "区财政局"

@@ -17,7 +17,9 @@ from pyxl.common.units import UnitIndex
 from pyxl.document.parse import parse_document
 from pyxl.example import example_config, example_document
 from pyxl.judgement.consolidate import consolidate, task_roles
-from pyxl.outputs import report
+from pyxl.outputs.counting import lagging_items
+from pyxl.outputs.notices import NOTICE_LIST, safe_file_name
+from pyxl.outputs.report import write_bulletin
 from pyxl.outputs.dashboard import add_dashboard
 
 JUNE = Period(2025, 6)
@@ -63,7 +65,7 @@ def real(tmp_path_factory):
     consolidation = consolidate(duty, directory, _returns(duty, directory), {}, JUNE, date(2025, 7, 10),
                                 settings.thresholds, settings.period.return_due_day)
     out = tmp_path_factory.mktemp("real") / "2025-06"
-    paths = report.write_bulletin(consolidation, out, TEMPLATES, settings.district, date(2025, 7, 17))
+    paths = write_bulletin(consolidation, out, TEMPLATES, settings.district, date(2025, 7, 17))
     return consolidation, out, paths
 
 
@@ -80,7 +82,7 @@ def test_real_bulletin_numbers_match_the_tables(real):
     html = _html_text(out / "督查通报_2025-06.html")
     for phrase in _headline(consolidation):
         assert phrase in docx and phrase in html
-    lagging = report.lagging_items(consolidation)
+    lagging = lagging_items(consolidation)
     assert len(lagging) > 0
     for item in lagging.itertuples():
         assert f"{item.kind}{item.key}：" in docx and f"{item.kind}{item.key}：" in html
@@ -95,7 +97,7 @@ def test_real_notices_for_every_unit_the_rule_selects(real):
     selected = set(units.loc[units["notice_level"] != "", "unit"])
     assert red_units <= selected  # a red flag always earns a 督办单 under the default rule
     assert {p.name for p in (out / "督办单").iterdir()} == {
-        f"{report.safe_file_name(u)}{suffix}" for u in selected for suffix in (".docx", "_回执.xlsx")} | {report.NOTICE_LIST}
+        f"{safe_file_name(u)}{suffix}" for u in selected for suffix in (".docx", "_回执.xlsx")} | {NOTICE_LIST}
 
 
 def test_real_dashboard_series(real, tmp_path):
