@@ -42,6 +42,7 @@ from pyxl.outputs.counting import (
     units_of,
 )
 
+
 def _stretch_word(row) -> str:
     """超过 for 力争超过X (met only above X); nothing for an ordinary 力争 value."""
     exceeds = getattr(row, "stretch_exceeds", False)

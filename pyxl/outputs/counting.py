@@ -23,6 +23,7 @@ _UNIT_SPLIT = re.compile(r"[、,，;；\n]+")
 LIGHT_STATUS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "disputed": "待核实", "exempt": "年度考核", "none": "未报送"}
 COMPARATOR_WORDS = {">=": "不低于", "<=": "不超过", "=": "达到"}
 
+
 # ---------------------------------------------------------------- small helpers
 
 
@@ -116,10 +117,12 @@ def _text(value: object) -> str:
         return "、".join(str(v) for v in value)
     return str(value).strip()
 
+
 def period_label(period: object) -> str:
     """2025-06 → 2025年6月 (anything else unchanged)."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", str(period))
     return f"{match.group(1)}年{int(match.group(2))}月" if match else str(period)
+
 
 def _item_subject(key: str, metrics: dict, texts: dict, period: object) -> str:
     """What a 督办单 line is about: 任务8：… / 指标42-1：… / the month's return."""
@@ -129,6 +132,7 @@ def _item_subject(key: str, metrics: dict, texts: dict, period: object) -> str:
         return f"指标{key}：{metrics[key]}"
     task, _ = split_row_key(key, texts)
     return f"任务{key}：{texts.get(task, '')}"
+
 
 # ---------------------------------------------------------------- counting (the one counting path)
 

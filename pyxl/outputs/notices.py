@@ -37,15 +37,20 @@ from pyxl.outputs.render import ReportTemplates, render_docx
 
 REPLY_WORKING_DAYS = 5
 NOTICE_FOLDER = "督办单"
+NOTICE_LIST = "督办单清单.csv"
+NOTICE_LIST_COLUMNS = ("单位", "编号", "督办级别", "回复期限", "事项数", "督办单", "回执")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
 
 def reply_by_date(as_of: date, working_days: int = REPLY_WORKING_DAYS, calendar: str = "china") -> date:
     """`working_days` working days after `as_of` (China's official calendar by default): the 督办单 reply-by date."""
     return add_working_days(as_of, working_days, calendar)
 
+
 def safe_file_name(name: str) -> str:
     """A unit name usable as a file name on Windows and Linux."""
     return _UNSAFE.sub("_", name).strip(" .") or "_"
+
 
 @dataclass
 class Notice:
@@ -69,53 +74,6 @@ def official_text(text: str) -> str:
     text = _SPACE_BY_CJK.sub("", text)  # 截至 2025年7月8日 未报送 → 截至2025年7月8日未报送
     return text.replace("「", "“").replace("」", "”")
 
-NOTICE_LIST = "督办单清单.csv"
-NOTICE_LIST_COLUMNS = ("单位", "编号", "督办级别", "回复期限", "事项数", "督办单", "回执")
-
-
-def reply_items(items: list[dict]) -> list:
-    """The 督办单's items as its 回执 lists them (numbered as on the form, the same words)."""
-    from pyxl.distribution.notice_reply import ReplyItem
-
-    def line(item: dict) -> str:
-        level = f"，{item['level']}" if item.get("level") and item.get("level") != "—" else ""
-        return f"{_text(item.get('subject')).rstrip('。')}（{_text(item.get('flag'))}{level}）：{_text(item.get('reason'))}"
-
-    return [ReplyItem(str(number), line(item)) for number, item in enumerate(items, start=1)]
-
-
-def read_notice_list(folder: Path) -> list[dict]:
-    """The 督办单 issued for a period (督办单/督办单清单.csv, written with them): unit, number, level, reply_by (date), items.
-
-    Empty when that period issued none or was reported before the list existed.
-    """
-    import csv
-
-    path = Path(folder) / NOTICE_LIST
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return []
-    found = []
-    for row in csv.DictReader(io.StringIO(text)):
-        try:
-            reply_by = date.fromisoformat((row.get("回复期限") or "").strip())
-        except ValueError:
-            continue
-        found.append({"unit": (row.get("单位") or "").strip(), "number": (row.get("编号") or "").strip(),
-                      "level": (row.get("督办级别") or "").strip(), "reply_by": reply_by,
-                      "items": int(row.get("事项数") or 0)})
-    return [row for row in found if row["unit"]]
-
-
-def _notice_list_text(rows: list[list[str]]) -> str:
-    import csv
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(NOTICE_LIST_COLUMNS)
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
     """A 督办单 for every unit the judgement selects (单位情况's 督办级别, a rule in settings.notices).
@@ -254,6 +212,51 @@ def notice_context(notice: Notice, consolidation: Consolidation, issuer: "Issuer
         "contact": contact,
         "phone": phone,
     }
+
+
+def reply_items(items: list[dict]) -> list:
+    """The 督办单's items as its 回执 lists them (numbered as on the form, the same words)."""
+    from pyxl.distribution.notice_reply import ReplyItem
+
+    def line(item: dict) -> str:
+        level = f"，{item['level']}" if item.get("level") and item.get("level") != "—" else ""
+        return f"{_text(item.get('subject')).rstrip('。')}（{_text(item.get('flag'))}{level}）：{_text(item.get('reason'))}"
+
+    return [ReplyItem(str(number), line(item)) for number, item in enumerate(items, start=1)]
+
+
+def read_notice_list(folder: Path) -> list[dict]:
+    """The 督办单 issued for a period (督办单/督办单清单.csv, written with them): unit, number, level, reply_by (date), items.
+
+    Empty when that period issued none or was reported before the list existed.
+    """
+    import csv
+
+    path = Path(folder) / NOTICE_LIST
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []
+    found = []
+    for row in csv.DictReader(io.StringIO(text)):
+        try:
+            reply_by = date.fromisoformat((row.get("回复期限") or "").strip())
+        except ValueError:
+            continue
+        found.append({"unit": (row.get("单位") or "").strip(), "number": (row.get("编号") or "").strip(),
+                      "level": (row.get("督办级别") or "").strip(), "reply_by": reply_by,
+                      "items": int(row.get("事项数") or 0)})
+    return [row for row in found if row["unit"]]
+
+
+def _notice_list_text(rows: list[list[str]]) -> str:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(NOTICE_LIST_COLUMNS)
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def write_notices(

@@ -24,6 +24,7 @@ from pyxl.outputs.counting import category_counts, unit_categories
 # legend sits under the section 一 counts; the units' bars fill the portrait page of 附件3.
 CHART_BOXES_MM = {"chart_categories": (130, 75), "chart_units": (156, 180)}
 
+
 @dataclass(frozen=True)
 class ReportTemplates:
     """The three report templates of a workspace (its own copy, else the bundled one)."""
