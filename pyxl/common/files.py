@@ -224,6 +224,22 @@ def append_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object
     return write_bytes_atomic(path, old + (b"" if old else b"\xef\xbb\xbf") + buffer.getvalue().encode("utf-8"))
 
 
+def read_csv_record(path: Path, label: str) -> "csv.DictReader | None":
+    """The lines of a record `append_csv` wrote, by header (None before its first line).
+
+    A record that cannot be read stops the step with a message naming it (`label`, e.g. 回收记录):
+    these files are the office's memory of what arrived, so nothing guesses around a damaged one.
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PyxlError(f"{label} {path} 无法读取（{error}）：请勿手工修改它；如已改动，请从备份恢复。") from None
+    return csv.DictReader(io.StringIO(text))
+
+
 def replace_folder(staging: Path, folder: Path) -> None:
     """Put the finished `staging` folder in the place of `folder`, so readers see all old or all new files.
 

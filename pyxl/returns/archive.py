@@ -9,15 +9,13 @@ one, a `superseded` line for the older file is appended and both files stay.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import shutil
 from dataclasses import astuple, fields, replace
 from pathlib import Path
 
 from pyxl.common.errors import PyxlError
-from pyxl.common.files import append_csv, atomic_path, csv_value, write_bytes_atomic
+from pyxl.common.files import append_csv, atomic_path, csv_value, read_csv_record, write_bytes_atomic
 from pyxl.common.model import LedgerEntry
 
 LEDGER_NAME = "回收记录.csv"
@@ -74,13 +72,9 @@ def store_file(returns_dir: Path, sha256: str, name: str, source: Path) -> Path:
 def read_ledger(returns_dir: Path) -> list[LedgerEntry]:
     """Every line of the ledger, oldest first (empty when there is none yet)."""
     path = Path(returns_dir) / LEDGER_NAME
-    if not path.exists():
+    reader = read_csv_record(path, "回收记录")
+    if reader is None:
         return []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise PyxlError(f"回收记录 {path} 无法读取（{error}）：请勿手工修改它；如已改动，请从备份恢复。") from None
-    reader = csv.DictReader(io.StringIO(text))
     found = {_FIELD_OF.get(header, header) for header in reader.fieldnames or []}
     if not set(LEDGER_COLUMNS) - {"sender"} <= found:
         raise PyxlError(f"回收记录 {path} 的表头不对：请勿手工修改它；如已改动，请从备份恢复。")

@@ -21,8 +21,6 @@ received is a warning, never an error: the figures still count.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import astuple, dataclass, fields, replace
 from datetime import datetime
@@ -32,7 +30,7 @@ from typing import Iterable, Sequence
 from xlsxwriter.utility import xl_col_to_name
 
 from pyxl.common.errors import PyxlError
-from pyxl.common.files import append_csv, csv_value
+from pyxl.common.files import append_csv, csv_value, read_csv_record
 from pyxl.common.model import DutyTable, UnitReturn, split_row_key
 from pyxl.common.problems import Problem, problem, register_code
 from pyxl.distribution import layout
@@ -142,15 +140,9 @@ def store_evidence(returns_dir: Path, unit: str, sha256: str, name: str, data: b
 def read_index(returns_dir: Path) -> list[EvidenceFile]:
     """Every evidence file of the period, oldest first; [] before the first."""
     path = folder(returns_dir) / INDEX_NAME
-    if not path.exists():
-        return []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise PyxlError(f"佐证材料索引 {path} 无法读取（{error}）：请勿手工修改它；如已改动，请从备份恢复。") from None
-    reader = csv.DictReader(io.StringIO(text))
-    entries = []
-    for raw in reader:
+    reader = read_csv_record(path, "佐证材料索引")
+    entries: list[EvidenceFile] = []
+    for raw in reader or ():
         row = {_FIELD_OF.get(k, k): csv_value(v or "") for k, v in raw.items() if k is not None}
         try:
             entries.append(EvidenceFile(**{f.name: row.get(f.name, "") for f in fields(EvidenceFile)} | {"size": int(row.get("size") or 0)}))

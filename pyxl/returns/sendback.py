@@ -11,14 +11,12 @@ The line is written only once the mail has gone out (`pyxl send-back`).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import astuple, dataclass, fields, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from pyxl.common.errors import PyxlError
-from pyxl.common.files import append_csv, csv_value
+from pyxl.common.files import append_csv, csv_value, read_csv_record
 from pyxl.common.model import UnitReturn
 from pyxl.common.problems import problem, register_code
 
@@ -48,14 +46,9 @@ _FIELD_OF = {header: name for name, header in HEADERS.items()}
 def read_records(returns_dir: Path) -> list[SentBack]:
     """Every return sent back in the period, oldest first; [] before the first."""
     path = Path(returns_dir) / RECORD_NAME
-    if not path.exists():
-        return []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise PyxlError(f"退回记录 {path} 无法读取（{error}）：请勿手工修改它；如已改动，请从备份恢复。") from None
-    records = []
-    for raw in csv.DictReader(io.StringIO(text)):
+    reader = read_csv_record(path, "退回记录")
+    records: list[SentBack] = []
+    for raw in reader or ():
         row = {_FIELD_OF.get(k, k): csv_value(v or "") for k, v in raw.items() if k is not None}
         try:
             records.append(SentBack(row["unit"], row["file"], row["sha256"], row["time"], row.get("note", ""),
