@@ -452,7 +452,8 @@ def load_settings(path: str | Path = CONFIG_NAME) -> Settings:
         raise PyxlError(f"无法读取配置文件 {config_path}（{error.strerror or error}）：请检查文件权限，或关闭占用它的程序。") from None
     try:
         data = yaml.load(text, Loader=_YAML_LOADER) or {}
-    except yaml.YAMLError as error:
+    except yaml.YAMLError as libyaml_error:
+        error = libyaml_error
         try:  # libyaml words its errors its own way: say where and why as PyYAML does
             yaml.safe_load(text)
         except yaml.YAMLError as described:
