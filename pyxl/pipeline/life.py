@@ -39,13 +39,13 @@ def requests_in(returns: list, period: Period, duty) -> list:
 
 def _request_place(item, row) -> str:
     """Where the request was typed, as the office finds it: the unit's own file name and the cell (04_区财政局.xlsx M7)."""
-    from openpyxl.utils import get_column_letter
+    from xlsxwriter.utility import xl_col_to_name
 
     from pyxl.distribution import layout
     from pyxl.judgement.consolidate import file_name
 
     name = file_name(item.source or item.file)
-    column = get_column_letter(layout.COLUMNS.index("申请新完成时限") + 1)
+    column = xl_col_to_name(layout.COLUMNS.index("申请新完成时限"))
     return f"{name} {column}{row.cell_row}" if row.cell_row else name
 
 
