@@ -17,6 +17,7 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from pyxl.common.model import REPLY_COLUMNS
+from pyxl.common.period import chinese_date
 
 ON_TIME, LATE, MISSING, NOT_DUE = "按时回复", "逾期回复", "逾期未回复", "未到回复期限"
 
@@ -29,7 +30,7 @@ def _answers_text(reply) -> str:
         if answer.measures:
             text += f"；整改措施：{answer.measures}"
         if answer.done_by is not None:
-            text += f"；完成时间：{answer.done_by.year}年{answer.done_by.month}月{answer.done_by.day}日"
+            text += f"；完成时间：{chinese_date(answer.done_by)}"
         lines.append(text)
     return "\n".join(lines)
 
