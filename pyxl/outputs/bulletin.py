@@ -14,6 +14,7 @@ from datetime import date
 
 import pandas as pd
 
+from pyxl.common.life import CLOSED, PENDING_CLOSURE
 from pyxl.common.model import CATEGORIES, Consolidation, is_missing
 from pyxl.judgement.notices import reply_sentence
 from pyxl.outputs.counting import (
@@ -140,8 +141,8 @@ def life_sentence(consolidation: Consolidation) -> str:
     tasks = consolidation.tasks
     parts = []
     if "closure" in tasks:
-        closed = int((tasks["closure"] == "已销号").sum())
-        pending = int((tasks["closure"] == "待销号").sum())
+        closed = int((tasks["closure"] == CLOSED).sum())
+        pending = int((tasks["closure"] == PENDING_CLOSURE).sum())
         if closed or pending:
             counts = "、".join(p for p in (f"已销号{closed}项" if closed else "", f"已完成待销号{pending}项" if pending else "") if p)
             parts.append(f"已完成的任务中，{counts}。")

@@ -179,9 +179,11 @@ def _consolidation_summary(result: Consolidation, period: Period) -> list[str]:
 
 def _life_summary(result: Consolidation) -> list[str]:
     """销号 and moved deadlines in the judgement, when there are any (the same words as the 通报)."""
+    from pyxl.common.life import PENDING_CLOSURE
     from pyxl.outputs.bulletin import life_sentence
 
-    lines = [life_sentence(result)] if life_sentence(result) else []
-    if (result.tasks["closure"] == "待销号").any():
+    sentence = life_sentence(result)
+    lines = [sentence] if sentence else []
+    if (result.tasks["closure"] == PENDING_CLOSURE).any():
         lines.append("核实后点功能区「销号」或运行 pyxl close 销号。")
     return lines
