@@ -19,30 +19,26 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from pyxl.common.model import UnitDirectory
-from pyxl.common.problems import Problem, has_errors, problem, register_code
+from pyxl.common.problems import Problem, has_errors, problem
 from pyxl.common.units import UnitIndex
 from pyxl.common.values import looks_like_formula
 from pyxl.distribution import layout, notice_reply
 from pyxl.returns.archive import LEDGER_NAME, latest_states, read_ledger
+from pyxl.returns.codes import collect_code
 from pyxl.returns.readers import Book, Unreadable, as_text, cell_name, is_blank, read_book
 
-STAGE = "collect"
 STATUS_ACCEPTED, STATUS_REJECTED = "reply", "reply-rejected"
 
 
-def _code(code: str, severity: str, description: str) -> str:
-    return register_code(code, severity, description, STAGE)  # type: ignore[arg-type]
-
-
-REPLY_FORGED = _code("reply-forged", "error", "督办回执的督办事项被改动，或隐藏识别表不是本室写入的：回执未采用，请对方在随督办单下发的原回执上填写后重发。")
-REPLY_UNIT_UNKNOWN = _code("reply-unit-unknown", "error", "督办回执中的单位不在单位名录中：请核对单位名称，或在单位名录中补充该单位（或别名）。")
-REPLY_ROWS_CHANGED = _code("reply-rows-changed", "error", "督办回执中的事项行被删除、增加或调换（序号与下发时不同）：请在原回执上逐项填写后重发。")
-REPLY_EMPTY = _code("reply-empty", "error", "督办回执的「办理结果」全部为空：请逐项填写办理结果后重发。")
-REPLY_RESULT_MISSING = _code("reply-result-missing", "error", "督办回执某一事项的「办理结果」为空：请逐项填写后重发。")
-REPLY_DATE_INVALID = _code("reply-date-invalid", "error", "督办回执的「完成时间」不是日期：请填写日期（如 2025-09-30）。")
-REPLY_DATE_READ_AS = _code("reply-date-interpreted", "warning", "督办回执的「完成时间」填的是文字或数字，已按日期读取：请核对读取结果。")
-REPLY_SENDER_UNVERIFIED = _code("reply-sender-unverified", "warning", "督办回执从一个不是该单位登记邮箱的地址发来：回执的识别校验值无误，已照常登记；请向该单位核实（或在单位名录中补登该邮箱）。")
-REPLY_FORMULA_TEXT = _code("reply-formula-text", "warning", "督办回执中的文字以 = + - @ 开头、形如公式：只按文字保存，不会执行；请核对内容。")
+REPLY_FORGED = collect_code("reply-forged", "error", "督办回执的督办事项被改动，或隐藏识别表不是本室写入的：回执未采用，请对方在随督办单下发的原回执上填写后重发。")
+REPLY_UNIT_UNKNOWN = collect_code("reply-unit-unknown", "error", "督办回执中的单位不在单位名录中：请核对单位名称，或在单位名录中补充该单位（或别名）。")
+REPLY_ROWS_CHANGED = collect_code("reply-rows-changed", "error", "督办回执中的事项行被删除、增加或调换（序号与下发时不同）：请在原回执上逐项填写后重发。")
+REPLY_EMPTY = collect_code("reply-empty", "error", "督办回执的「办理结果」全部为空：请逐项填写办理结果后重发。")
+REPLY_RESULT_MISSING = collect_code("reply-result-missing", "error", "督办回执某一事项的「办理结果」为空：请逐项填写后重发。")
+REPLY_DATE_INVALID = collect_code("reply-date-invalid", "error", "督办回执的「完成时间」不是日期：请填写日期（如 2025-09-30）。")
+REPLY_DATE_READ_AS = collect_code("reply-date-interpreted", "warning", "督办回执的「完成时间」填的是文字或数字，已按日期读取：请核对读取结果。")
+REPLY_SENDER_UNVERIFIED = collect_code("reply-sender-unverified", "warning", "督办回执从一个不是该单位登记邮箱的地址发来：回执的识别校验值无误，已照常登记；请向该单位核实（或在单位名录中补登该邮箱）。")
+REPLY_FORMULA_TEXT = collect_code("reply-formula-text", "warning", "督办回执中的文字以 = + - @ 开头、形如公式：只按文字保存，不会执行；请核对内容。")
 
 _TEXT_DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?\s*$")
 _SERIALS = (36526, 73050)  # 2000-01-01 … 2099-12-31 as spreadsheet day numbers
