@@ -88,7 +88,7 @@ _FILLS = {  # Excel's own "light red fill with dark red text" family
     "green": {"bg_color": "#C6EFCE", "font_color": "#006100"},
 }
 _WIDE = {"said", "task", "file", "text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message",
-         "lead_categories", "contested", "answers", "note"}  # wrapped, fixed width
+         "lead_categories", "contested", "answers", "note", "short_title"}  # wrapped, fixed width
 _MIN_WIDTH, _MAX_WIDTH, _WIDE_WIDTH = 6, 40, 50
 # Percentages are shown to one decimal everywhere: these columns always, and an indicator's
 # figures when its unit is %.
