@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import io
 import re
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Collection, Iterable, Mapping, Sequence
+from typing import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from pyxl.common.errors import PyxlError
 from pyxl.common.files import atomic_path, sha256_file, write_bytes_atomic, write_text_atomic
@@ -288,26 +290,39 @@ def write_unit_files(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     previous = previous or {}
-    selected = list(plan.rows) if only is None else [u for u in plan.rows if u in set(only)]
+    selected = set(plan.rows) if only is None else set(only)
     written: list[Path] = []
+    hashes: dict[str, str] = {}  # unit → SHA-256 of its file, for the manifest
     # XlsxWriter's workbook, sheets and formats refer to each other, so only the
     # cycle collector frees them: collect now and then to keep memory flat in the
     # number of units. Everything alive before the loop (the duty table, the
     # master, the plan) is frozen out of those collections, so each one walks
     # only the last few workbooks, not the whole heap: its cost stays flat too.
+    # Each workbook goes into the zip and the manifest's hash from the bytes just
+    # written, so no file is read back; a unit not rewritten (`only`) is read once.
     gc.freeze()
     try:
-        for count, unit in enumerate(selected, start=1):
-            target = folder / plan.file_name(unit)
-            buffer = io.BytesIO()  # one file creation per workbook: the atomic write
-            write_unit_workbook(
-                buffer, unit, period, plan.rows[unit], due_date,
-                previous=previous.get(unit), password=password, year=year, key=key,
-            )
-            write_bytes_atomic(target, buffer.getvalue())
-            written.append(target)
-            if count % 25 == 0:
-                gc.collect()
+        with _zip_writer(Path(archive), period) as bundle:
+            for count, unit in enumerate(plan.rows, start=1):
+                target = folder / plan.file_name(unit)
+                if unit in selected:
+                    buffer = io.BytesIO()  # one file creation per workbook: the atomic write
+                    write_unit_workbook(
+                        buffer, unit, period, plan.rows[unit], due_date,
+                        previous=previous.get(unit), password=password, year=year, key=key,
+                    )
+                    data = buffer.getvalue()
+                    write_bytes_atomic(target, data)
+                    written.append(target)
+                else:
+                    try:
+                        data = target.read_bytes()
+                    except FileNotFoundError:
+                        continue
+                hashes[unit] = hashlib.sha256(data).hexdigest()
+                bundle(target.name, data)
+                if count % 25 == 0:
+                    gc.collect()
     finally:
         gc.unfreeze()
 
@@ -319,15 +334,17 @@ def write_unit_files(
                 path.unlink()
                 removed.append(path)
 
-    present = [unit for unit in plan.rows if (folder / plan.file_name(unit)).exists()]
     manifest = folder / layout.MANIFEST_NAME
-    write_text_atomic(manifest, manifest_text(plan, folder, present), encoding="utf-8-sig")
-    _write_zip(archive, [folder / plan.file_name(unit) for unit in present], period)
+    write_text_atomic(manifest, manifest_text(plan, folder, list(hashes), hashes), encoding="utf-8-sig")
     return SplitOutput(written, manifest, Path(archive), removed)
 
 
-def manifest_text(plan: SplitPlan, folder: Path, units: Sequence[str]) -> str:
-    """分发清单.csv: one line per unit file (file name relative to the 分发 folder)."""
+def manifest_text(plan: SplitPlan, folder: Path, units: Sequence[str], hashes: Mapping[str, str] | None = None) -> str:
+    """分发清单.csv: one line per unit file (file name relative to the 分发 folder).
+
+    `hashes` gives a unit's file hash when the caller has it; otherwise the file is read.
+    """
+    hashes = hashes or {}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(layout.MANIFEST_COLUMNS)
@@ -335,18 +352,21 @@ def manifest_text(plan: SplitPlan, folder: Path, units: Sequence[str]) -> str:
         rows = plan.rows[unit]
         tasks = sum(row.target_index is None for row in rows)
         name = plan.file_name(unit)
-        writer.writerow([unit, name, tasks, len(rows) - tasks, sha256_file(folder / name)])
+        writer.writerow([unit, name, tasks, len(rows) - tasks, hashes.get(unit) or sha256_file(folder / name)])
     return buffer.getvalue()
 
 
-def _write_zip(target: Path, files: Sequence[Path], period: str) -> None:
-    # A fixed time stamp per entry keeps the zip identical on a re-run; the
-    # workbooks are zip files already, so they are stored, not compressed again.
+@contextmanager
+def _zip_writer(target: Path, period: str) -> Iterator[Callable[[str, bytes], None]]:
+    """Yield a function adding (name, bytes) to the zip `target`, written atomically when the block ends.
+
+    A fixed time stamp per entry keeps the zip identical on a re-run; the
+    workbooks are zip files already, so they are stored, not compressed again.
+    """
     stamp = (int(period[:4]), int(period[5:7]), 1, 0, 0, 0)
-    with atomic_path(Path(target)) as temporary:
+    with atomic_path(target) as temporary:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED) as bundle:
-            for path in files:
-                bundle.writestr(zipfile.ZipInfo(path.name, stamp), path.read_bytes())
+            yield lambda name, data: bundle.writestr(zipfile.ZipInfo(name, stamp), data)
 
 
 def select_units(plan: SplitPlan, index: UnitIndex, names: Sequence[str]) -> list[str]:

@@ -10,6 +10,7 @@ reader understands, and never needs a spreadsheet program.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Mapping, Sequence
@@ -65,6 +66,21 @@ class SheetRow:
     def locked_values(self) -> tuple[str, ...]:
         """The values of layout.LOCKED_COLUMNS, as written and as hashed."""
         return (self.key, self.text, self.role, self.metric, self.target, self.deadline)
+
+    # Worked out once per row, not once per sheet: a task's row is on the sheet of each of its units.
+    @cached_property
+    def locked_bytes(self) -> bytes:
+        """This row's part of the identity hash (layout.locked_row_bytes)."""
+        return layout.locked_row_bytes(self.locked_values)
+
+    @cached_property
+    def locked_lines(self) -> int:
+        """Lines the tallest of the row's locked texts takes, at least two (room to type two lines)."""
+        lines = 2
+        for col, text in zip((1, 2, 3, 4, 5), self.locked_values[1:]):
+            if col in _WRAPPED and text:
+                lines = max(lines, wrapped_lines(text, _WRAPPED[col] / CJK_WIDEN))
+        return lines
 
 
 def sheet_name_for(unit: str) -> str:
@@ -327,7 +343,7 @@ def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_n
         layout.ID_SHEET: sheet_name,
         layout.ID_HEADER_ROW: str(_HEADER_ROW),
         layout.ID_KEYS: layout.KEY_SEPARATOR.join(row.key for row in rows),
-        layout.ID_HASH: layout.locked_hash(unit, period, (row.locked_values for row in rows), key),
+        layout.ID_HASH: layout.locked_hash_of(unit, period, (row.locked_bytes for row in rows), key),
     }
     for r, key in enumerate(layout.IDENTITY_KEYS):
         identity.write_string(r, 0, key)
@@ -351,10 +367,7 @@ def _row_height(row: SheetRow, answers: Mapping[str, object]) -> float:
     file, so the height is set here; the clerk may still resize rows.
     The row's locked texts and any pre-filled answers count.
     """
-    lines = 2  # room to type two lines of 进展情况 without resizing
-    for col, text in zip((1, 2, 3, 4, 5), row.locked_values[1:]):
-        if col in _WRAPPED and text:
-            lines = max(lines, wrapped_lines(text, _WRAPPED[col] / CJK_WIDEN))
+    lines = row.locked_lines  # at least two: room to type two lines of 进展情况 without resizing
     for title_text, value in answers.items():
         if isinstance(value, str) and value:
             width = _WRAPPED.get(_COL[title_text], _WIDTHS[_COL[title_text]] - 1.5)
