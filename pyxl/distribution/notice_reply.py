@@ -69,8 +69,9 @@ def write_reply_workbook(
     """Write the 回执 of one 督办单 to `path` (replaced atomically); the bytes depend only on the arguments."""
     path = Path(path)
     with atomic_path(path) as temporary:
-        book = xlsxwriter.Workbook(str(temporary), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                                    "strings_to_urls": False})
+        # in_memory: the parts are zipped straight from memory, not written to and read back from temporary files
+        book = xlsxwriter.Workbook(str(temporary), {"in_memory": True, "strings_to_numbers": False,
+                                                    "strings_to_formulas": False, "strings_to_urls": False})
         title = f"督办单回执（{number}）"
         book.set_properties({"title": title, "author": "pyxl",
                              "created": datetime(int(period[:4]), int(period[5:7]), 1, tzinfo=timezone.utc)})

@@ -150,6 +150,20 @@ def read_issued(path: Path, tables: tuple[str, ...] = ("flags", "scores")) -> di
     return found
 
 
+def _text_width(text: str) -> int:
+    """Width of `text`'s widest line, in Excel character units."""
+    return max(display_width(line) for line in text.split("\n")) if "\n" in text else display_width(text)
+
+
+def _write_link(sheet, formats: dict[str, Format], links, row: int, col: int, text: str, file: object) -> None:
+    """The file's name opens the archived copy: a link relative to the workbook's folder."""
+    target = links(str(file))
+    if len(target) < 255:
+        sheet.write_url(row, col, f"external:{target}", formats["link"], string=text, tip="打开存档的佐证材料")
+    else:
+        sheet.write_string(row, col, text, formats["cell"])
+
+
 def _as_read(cell: object) -> object:
     """A cell as our own writer wrote it: whole numbers were integers or text keys (12, not 12.0)."""
     if isinstance(cell, float) and cell.is_integer():
@@ -170,7 +184,8 @@ def write_summary(path: Path, consolidation: Consolidation, root: Path | None = 
         workbook = xlsxwriter.Workbook(
             str(temporary),
             # a unit's text is never turned into a formula, a link or a number
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+            # in_memory: the parts are zipped straight from memory, not through temporary files
+            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
         )
         as_of = consolidation.as_of
         workbook.set_properties(
@@ -211,39 +226,66 @@ def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, fra
         sheet.write_string(0, col, str(header), formats["header"])
         widths.append(display_width(str(header)) + 2)
     unit_col = columns.index("unit") if table == "indicators" and "unit" in columns else None
-    for row_number, record in enumerate(frame.itertuples(index=False), start=1):
-        lines = 1
-        in_percent = unit_col is not None and str(record[unit_col]) in ("%", "％")
-        for col, (column, raw) in enumerate(zip(columns, record)):
-            value = shown_value(table, column, raw)
-            wide = column in _WIDE
+    # Column by column first: each cell's value as shown and its text, for the widths and row heights
+    # (a value repeats down a column: its width is worked out once); then the cells row by row, in the
+    # order that numbers the shared strings.
+    in_percent = ([str(unit) in ("%", "％") for unit in frame.iloc[:, unit_col]] if unit_col is not None
+                  else [False] * len(frame))
+    shown_columns = [[shown_value(table, column, raw) for raw in frame.iloc[:, col]] for col, column in enumerate(columns)]
+    # the 佐证材料 sheet: a file's name opens the archived copy
+    name_col = columns.index("name") if table == "evidence" and links is not None and "name" in columns else None
+    linked = [bool(file) for file in frame.iloc[:, columns.index("file")]] if name_col is not None else None
+    files = list(frame.iloc[:, columns.index("file")]) if name_col is not None else None
+    lines_by_row = [1] * len(frame)
+    for col, (column, values) in enumerate(zip(columns, shown_columns)):
+        percent_column, figure_column, wide = column in _PERCENT_COLUMNS, column in _FIGURE_COLUMNS, column in _WIDE
+        texts: set[str] = set()
+        lines_of: dict[str, int] = {}
+        for row, (value, percent_row) in enumerate(zip(values, in_percent)):
             if value is None:
                 continue
             if isinstance(value, datetime):
-                sheet.write_datetime(row_number, col, value, formats["datetime"])
-                text = "0000年00月00日 00:00"
+                texts.add("0000年00月00日 00:00")
             elif isinstance(value, date):
-                sheet.write_datetime(row_number, col, value, formats["date"])
-                text = "0000年00月00日"
+                texts.add("0000年00月00日")
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                one = column in _PERCENT_COLUMNS or (in_percent and column in _FIGURE_COLUMNS)
-                if math.isfinite(value):
-                    sheet.write_number(row_number, col, value, formats["one_decimal" if one else "cell"])
-                text = f"{value:.1f}" if one else f"{value:g}"
-            elif table == "evidence" and column == "name" and links is not None and record[columns.index("file")]:
-                # the file's name opens the archived copy: a link relative to the workbook's folder
-                text = str(value)
-                target = links(str(record[columns.index("file")]))
-                if len(target) < 255:
-                    sheet.write_url(row_number, col, f"external:{target}", formats["link"], string=text, tip="打开存档的佐证材料")
-                else:
-                    sheet.write_string(row_number, col, text, formats["cell"])
+                texts.add(f"{value:.1f}" if percent_column or (percent_row and figure_column) else f"{value:g}")
             else:
                 text = str(value)
-                sheet.write_string(row_number, col, text, formats["wrap" if wide else "cell"])
-                if wide:
-                    lines = max(lines, wrapped_lines(text, _WIDE_WIDTH - 1.5))
-            widths[col] = max(widths[col], max((display_width(line) for line in text.split("\n")), default=0) + 2)
+                texts.add(text)
+                if wide and not (col == name_col and linked[row]):
+                    lines = lines_of.get(text)
+                    if lines is None:
+                        lines = lines_of[text] = wrapped_lines(text, _WIDE_WIDTH - 1.5)
+                    if lines > lines_by_row[row]:
+                        lines_by_row[row] = lines
+        if texts:
+            widths[col] = max(widths[col], max(_text_width(text) for text in texts) + 2)
+    write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
+    cell, wrap, one_decimal = formats["cell"], formats["wrap"], formats["one_decimal"]
+    text_formats = [wrap if column in _WIDE else cell for column in columns]
+    one_columns = [column in _PERCENT_COLUMNS for column in columns]
+    figure_columns = [column in _FIGURE_COLUMNS for column in columns]
+    for row, record in enumerate(zip(*shown_columns)):
+        row_number = row + 1
+        for col, value in enumerate(record):
+            if value is None:
+                continue
+            if col == name_col and linked[row] and not isinstance(value, (date, int, float)):
+                _write_link(sheet, formats, links, row_number, col, str(value), files[row])
+            elif type(value) is str:
+                write_string(row_number, col, value, text_formats[col])
+            elif isinstance(value, datetime):
+                write_datetime(row_number, col, value, formats["datetime"])
+            elif isinstance(value, date):
+                write_datetime(row_number, col, value, formats["date"])
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                if math.isfinite(value):
+                    one = one_columns[col] or (in_percent[row] and figure_columns[col])
+                    write_number(row_number, col, value, one_decimal if one else cell)
+            else:
+                write_string(row_number, col, str(value), text_formats[col])
+    for row_number, lines in enumerate(lines_by_row, start=1):
         if lines > 1:  # no spreadsheet program fits wrapped rows of a generated file on opening
             sheet.set_row(row_number, row_height(lines))
     for col, column in enumerate(columns):
