@@ -227,24 +227,42 @@ def write_unit_workbook(
     value_task_cells: list[str] = []
     value_target_cells: list[str] = []
     first = header + 1
+    write_string, write_blank, write_number, set_row = sheet.write_string, sheet.write_blank, sheet.write_number, sheet.set_row
+    locked_formats = {
+        is_target: tuple(fmt[f"{style}_target" if is_target else style] for style in _LOCKED_STYLES)
+        for is_target in (False, True)
+    }
+    input_cells: dict[tuple[str, ...], tuple[tuple[str, int, object], ...]] = {}  # asks → (title, column, format) per input column
+    value_col = _COL["本期完成值"]
     for offset, row in enumerate(rows):
         r = first + offset
         is_target = row.target_index is not None
-        for col, (text, style) in enumerate(zip(row.locked_values, _LOCKED_STYLES)):
-            sheet.write_string(r, col, text, fmt[f"{style}_target" if is_target else style])
-        values = {k: v for k, v in answers[row.key].items() if k in row.asks}
-        for title_text in layout.INPUT_COLUMNS:
-            col = _COL[title_text]
-            value = values.get(title_text)
-            style = fmt[_INPUT_STYLES[title_text]] if title_text in row.asks else fmt["closed"]
-            if value is None:
-                sheet.write_blank(r, col, None, style)
-            elif isinstance(value, (int, float)):
-                sheet.write_number(r, col, value, style)
-            else:
-                sheet.write_string(r, col, value, style)
-        (value_target_cells if is_target else value_task_cells).append(xl_rowcol_to_cell(r, _COL["本期完成值"]))
-        sheet.set_row(r, _row_height(row, values))
+        for col, (text, style) in enumerate(zip(row.locked_values, locked_formats[is_target])):
+            write_string(r, col, text, style)
+        cells = input_cells.get(row.asks)
+        if cells is None:
+            cells = input_cells[row.asks] = tuple(
+                (title_text, _COL[title_text], fmt[_INPUT_STYLES[title_text]] if title_text in row.asks else fmt["closed"])
+                for title_text in layout.INPUT_COLUMNS
+            )
+        answer = answers[row.key]
+        if answer:
+            values = {k: v for k, v in answer.items() if k in row.asks}
+            for title_text, col, style in cells:
+                value = values.get(title_text)
+                if value is None:
+                    write_blank(r, col, None, style)
+                elif isinstance(value, (int, float)):
+                    write_number(r, col, value, style)
+                else:
+                    write_string(r, col, value, style)
+            height = _row_height(row, values)
+        else:  # nothing pre-filled: every input cell blank, the row as tall as its locked texts
+            for _, col, style in cells:
+                write_blank(r, col, None, style)
+            height = any_row_height(row.locked_lines)
+        (value_target_cells if is_target else value_task_cells).append(xl_rowcol_to_cell(r, value_col))
+        set_row(r, height)
     last = first + len(rows) - 1
 
     # ---- validation: only at entry (pasting removes it), collect checks again
