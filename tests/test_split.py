@@ -514,3 +514,33 @@ def test_frozen_rows_leave_most_of_a_laptop_screen_for_the_table(book_path):
     assert frozen <= 430 / 4, frozen
     frozen_width = sum(sheet.column_dimensions[c].width for c in "AB")
     assert frozen_width <= 60  # about 430 of a laptop's 1366 pixels
+
+
+def test_manifest_and_zip_hold_the_bytes_on_disk_after_a_one_unit_rerun(tmp_path):
+    """The zip and the manifest's hashes are made from the bytes as written, and from the files of units not rewritten."""
+    duty, index = small_duty()
+    folder, archive = tmp_path / "分发", tmp_path / "分单位表.zip"
+    write_unit_files(folder, archive, plan_split(duty, index), PERIOD, DUE, 2025)
+    (folder / "04_马山镇.xlsx").unlink()  # a unit's file lost from the folder: neither listed nor zipped
+    duty.tasks[3].text = "化解金融风险，守住底线。"
+    write_unit_files(folder, archive, plan_split(duty, index), PERIOD, DUE, 2025, only=["区财政局"])
+    on_disk = {p.name: p.read_bytes() for p in folder.glob("*.xlsx")}
+    assert sorted(on_disk) == ["01_区财政局.xlsx", "02_区发展改革局.xlsx", "03_文昌街道.xlsx"]
+    manifest = _manifest(folder)
+    assert [m["文件"] for m in manifest] == sorted(on_disk)
+    for m in manifest:
+        assert m["SHA256"] == hashlib.sha256(on_disk[m["文件"]]).hexdigest()
+    with zipfile.ZipFile(archive) as bundle:
+        assert bundle.namelist() == sorted(on_disk)
+        assert {name: bundle.read(name) for name in bundle.namelist()} == on_disk
+    assert "化解金融风险，守住底线。" in [r[1] for r in data_rows(folder / "01_区财政局.xlsx")]
+
+
+def test_identity_hash_from_row_bytes_is_the_hash_collect_computes():
+    duty, index = small_duty()
+    rows = plan_split(duty, index).rows["区财政局"]
+    key = b"k" * 32
+    assert layout.locked_hash_of("区财政局", PERIOD, (row.locked_bytes for row in rows), key) == layout.locked_hash(
+        "区财政局", PERIOD, (row.locked_values for row in rows), key)
+    assert layout.locked_hash_of("区财政局", PERIOD, (row.locked_bytes for row in rows)) == layout.locked_hash(
+        "区财政局", PERIOD, (row.locked_values for row in rows))

@@ -112,3 +112,31 @@ def test_rewriting_replaces_the_file_in_one_step(tmp_path):
     write_summary(path, consolidation)
     assert openpyxl.load_workbook(path).sheetnames[0] == "任务进度"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["汇总_2025-06.xlsx"]
+
+
+def test_columns_fit_their_widest_text_and_wrapped_rows_are_tall_enough(tmp_path):
+    """Widths and heights as a reader needs them: a narrow column as wide as its widest line, a row as tall as its longest wrapped text."""
+    from pyxl.common.sheet_text import display_width, row_height, wrapped_lines
+
+    long = "资金到位率偏低，" * 12 + "\n" + "第二行说明"
+    table = duty(task(1, lead=(FINANCE,), responsible=(HOUSING,)), task(2, lead=(DEVELOPMENT,)))
+    problems = [Problem(code="formula-in-cell", message=long, file="returns/2025-06/区财政局.xlsx", sheet="填报表", cell="J5",
+                        severity="warning"),
+                Problem(code="formula-in-cell", message="短", file="returns/2025-06/区住房城乡建设局.xlsx", sheet="一张名字很长的工作表",
+                        cell="K6", severity="warning")]
+    current = [unit_return(FINANCE, task_row(1, "按计划推进", 50), problems=problems[:1]),
+               unit_return(HOUSING, task_row(1, "按计划推进", 40), problems=problems[1:])]
+    book = openpyxl.load_workbook(write_summary(tmp_path / "s.xlsx", run(table, current)))
+    sheet = book["问题"]
+    headers = [c.value for c in sheet[1]]
+    rows = [dict(zip(headers, row)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    by_message = {row["说明"]: n for n, row in enumerate(rows, start=2)}
+    # 说明 wraps in a fixed-width column (50): the row holds every line of it; a one-line message keeps the default height
+    lines = wrapped_lines(long, 50 - 1.5)
+    assert lines > 2 and abs(sheet.row_dimensions[by_message[long]].height - row_height(lines)) < 0.5  # XlsxWriter rounds to pixels
+    assert sheet.row_dimensions[by_message["短"]].height is None
+    letter = {header: cell.column_letter for header, cell in zip(headers, sheet[1])}
+    assert int(sheet.column_dimensions[letter["说明"]].width) == 50
+    # 工作表 is not wrapped: as wide as its widest value or header, plus 2
+    widest = max(display_width(str(row["工作表"] or "")) for row in rows)
+    assert int(sheet.column_dimensions[letter["工作表"]].width) == max(widest, display_width("工作表")) + 2
