@@ -150,6 +150,23 @@ def read_issued(path: Path, tables: tuple[str, ...] = ("flags", "scores")) -> di
     return found
 
 
+def _shown_column(table: str, column: str, values) -> list[object]:
+    """`shown_value` of every value of a column; text and plain numbers, most of a table, without the general checks."""
+    labels = _VALUE_LABELS.get(table, {}).get(column) or {}
+    shown = []
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            shown.append(labels.get(value, value))
+        elif kind is float:
+            shown.append(None if value != value else value)  # NaN is empty
+        elif kind is int and value not in labels:
+            shown.append(value)
+        else:
+            shown.append(shown_value(table, column, value))
+    return shown
+
+
 def _text_width(text: str) -> int:
     """Width of `text`'s widest line, in Excel character units."""
     return max(display_width(line) for line in text.split("\n")) if "\n" in text else display_width(text)
@@ -184,8 +201,7 @@ def write_summary(path: Path, consolidation: Consolidation, root: Path | None = 
         workbook = xlsxwriter.Workbook(
             str(temporary),
             # a unit's text is never turned into a formula, a link or a number
-            # in_memory: the parts are zipped straight from memory, not through temporary files
-            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
         )
         as_of = consolidation.as_of
         workbook.set_properties(
@@ -231,7 +247,7 @@ def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, fra
     # order that numbers the shared strings.
     in_percent = ([str(unit) in ("%", "％") for unit in frame.iloc[:, unit_col]] if unit_col is not None
                   else [False] * len(frame))
-    shown_columns = [[shown_value(table, column, raw) for raw in frame.iloc[:, col]] for col, column in enumerate(columns)]
+    shown_columns = [_shown_column(table, column, frame.iloc[:, col]) for col, column in enumerate(columns)]
     # the 佐证材料 sheet: a file's name opens the archived copy
     name_col = columns.index("name") if table == "evidence" and links is not None and "name" in columns else None
     linked = [bool(file) for file in frame.iloc[:, columns.index("file")]] if name_col is not None else None
