@@ -535,12 +535,3 @@ def test_manifest_and_zip_hold_the_bytes_on_disk_after_a_one_unit_rerun(tmp_path
         assert {name: bundle.read(name) for name in bundle.namelist()} == on_disk
     assert "化解金融风险，守住底线。" in [r[1] for r in data_rows(folder / "01_区财政局.xlsx")]
 
-
-def test_identity_hash_from_row_bytes_is_the_hash_collect_computes():
-    duty, index = small_duty()
-    rows = plan_split(duty, index).rows["区财政局"]
-    key = b"k" * 32
-    assert layout.locked_hash_of("区财政局", PERIOD, (row.locked_bytes for row in rows), key) == layout.locked_hash(
-        "区财政局", PERIOD, (row.locked_values for row in rows), key)
-    assert layout.locked_hash_of("区财政局", PERIOD, (row.locked_bytes for row in rows)) == layout.locked_hash(
-        "区财政局", PERIOD, (row.locked_values for row in rows))

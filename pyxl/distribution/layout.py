@@ -142,11 +142,6 @@ def workspace_key(root: Path, create: bool = False) -> bytes | None:
     return key
 
 
-def locked_row_bytes(values: Sequence[object]) -> bytes:
-    """One data row's part of `locked_hash`: the values of LOCKED_COLUMNS as hashed."""
-    return "\x1f".join(cell_text(v) for v in values).encode("utf-8") + b"\x1e"
-
-
 def locked_hash(unit: str, period: str, rows: Iterable[Sequence[object]], key: bytes | None = None) -> str:
     """A hash over the unit, the period and the locked columns of every data row.
 
@@ -154,12 +149,9 @@ def locked_hash(unit: str, period: str, rows: Iterable[Sequence[object]], key: b
     With the workspace's `key` it is an HMAC written as "hmac-sha256:<hex>";
     without, a plain SHA-256 (sheets made before workspaces had a key).
     """
-    return locked_hash_of(unit, period, (locked_row_bytes(row) for row in rows), key)
-
-
-def locked_hash_of(unit: str, period: str, row_bytes: Iterable[bytes], key: bytes | None = None) -> str:
-    """`locked_hash` from each row's `locked_row_bytes`, which a writer may work out once for many sheets."""
     digest = hmac.new(key, digestmod=hashlib.sha256) if key is not None else hashlib.sha256()
     digest.update(f"{unit}\x1e{period}\x1e".encode("utf-8"))
-    digest.update(b"".join(row_bytes))
+    for row in rows:
+        digest.update("\x1f".join(cell_text(v) for v in row).encode("utf-8"))
+        digest.update(b"\x1e")
     return (KEYED_PREFIX if key is not None else "") + digest.hexdigest()

@@ -10,7 +10,6 @@ reader understands, and never needs a spreadsheet program.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Mapping, Sequence
@@ -67,13 +66,7 @@ class SheetRow:
         """The values of layout.LOCKED_COLUMNS, as written and as hashed."""
         return (self.key, self.text, self.role, self.metric, self.target, self.deadline)
 
-    # Worked out once per row, not once per sheet: a task's row is on the sheet of each of its units.
-    @cached_property
-    def locked_bytes(self) -> bytes:
-        """This row's part of the identity hash (layout.locked_row_bytes)."""
-        return layout.locked_row_bytes(self.locked_values)
-
-    @cached_property
+    @property
     def locked_lines(self) -> int:
         """Lines the tallest of the row's locked texts takes, at least two (room to type two lines)."""
         lines = 2
@@ -361,7 +354,7 @@ def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_n
         layout.ID_SHEET: sheet_name,
         layout.ID_HEADER_ROW: str(_HEADER_ROW),
         layout.ID_KEYS: layout.KEY_SEPARATOR.join(row.key for row in rows),
-        layout.ID_HASH: layout.locked_hash_of(unit, period, (row.locked_bytes for row in rows), key),
+        layout.ID_HASH: layout.locked_hash(unit, period, (row.locked_values for row in rows), key),
     }
     for r, key in enumerate(layout.IDENTITY_KEYS):
         identity.write_string(r, 0, key)
