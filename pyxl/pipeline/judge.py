@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+import pickle
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from pyxl.common.files import write_text_atomic
 from pyxl.common.model import CATEGORIES, FLAG_KINDS, LIGHT_LABELS, LIGHTS, Consolidation
@@ -14,8 +20,9 @@ from pyxl.workspace import Workspace
 
 
 def _judge(workspace: Workspace, period: Period, as_of: date) -> Consolidation:
-    """The period's judgement, consolidated in memory (no files written)."""
-    return _consolidate(workspace, period, as_of)[0]
+    """The period's judgement: the one `consolidate` kept when nothing it was made from changed, else made in memory (no files written)."""
+    kept = _kept_judgement(workspace, period, as_of)
+    return kept.consolidation if kept is not None else _consolidate(workspace, period, as_of)[0]
 
 
 def _consolidate(workspace: Workspace, period: Period, as_of: date) -> tuple[Consolidation, list]:
@@ -147,14 +154,187 @@ def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> Ste
     if problems or problems_path.exists():
         write_text_atomic(problems_path, problems_to_csv(problems), encoding="utf-8-sig")
         outputs.append(problems_path)
+    kept = _Kept(result, problems, [output.name for output in outputs])
+    _keep_judgement(workspace, period, as_of, kept)
+    return _consolidated(workspace, period, kept)
+
+
+def judged_period(workspace: Workspace, period: Period, as_of: date) -> StepResult:
+    """The period's judgement as `consolidate_period` gives it, taken from the last `consolidate` when still valid.
+
+    `consolidate` keeps its judgement beside 汇总_<period>.xlsx with a fingerprint
+    of everything it was made from (see `_fingerprint`); when the workspace still
+    has that fingerprint and the same as_of, the judgement is loaded and the
+    summary workbook is left as it is (it holds this very judgement). Otherwise —
+    anything changed, the file is missing, torn or not this workspace's — the
+    period is consolidated afresh, writing the summary and the judgement again.
+    """
+    kept = _kept_judgement(workspace, period, as_of)
+    if kept is None:
+        return consolidate_period(workspace, period, as_of)
+    return _consolidated(workspace, period, kept)
+
+
+def _consolidated(workspace: Workspace, period: Period, kept: "_Kept") -> StepResult:
+    """consolidate_period's result for a judgement and the files it wrote."""
+    settings = workspace.settings
+    out = settings.out_dir(period)
+    result = kept.consolidation
     return StepResult(
-        summary=_consolidation_summary(result, period) + [f"汇总表：{settings.relative(path)}"],
-        outputs=outputs,
+        summary=_consolidation_summary(result, period) + [f"汇总表：{settings.relative(out / kept.outputs[0])}"],
+        outputs=[out / name for name in kept.outputs],
         # the office's own decision cells that could not be read (申请审批, 销号) are named too
-        problems=[*problems, *workspace.life_problems],
+        problems=[*kept.problems, *workspace.life_problems],
         attention=not result.flags.empty,  # every flag, red or yellow, is something to act on
         data=result,
     )
+
+
+# ---------------------------------------------------------------- the judgement kept between commands
+
+JUDGEMENT_FILE = ".pyxl-judgement"  # in out/<period>/, beside the summary workbook
+_MAGIC = b"pyxl-judgement 1\n"
+
+
+@dataclass
+class _Kept:
+    """What `consolidate` keeps: the judgement, the current returns' problems, the files it wrote (names in out/<period>/)."""
+
+    consolidation: Consolidation
+    problems: list
+    outputs: list[str]
+
+
+def _fingerprint(workspace: Workspace, period: Period, as_of: date) -> bytes:
+    """A digest of everything a judgement of `period` at `as_of` can be made from.
+
+    Deliberately wider than what the judgement reads, so nothing can be missed:
+    pyxl's version and source files, the libraries that count and pickle, the
+    settings in force (config.yaml overlaid with the master's 设置), as_of, and
+    the path, size and modification time of every file of the workspace —
+    master workbook (申请审批, 销号 …), duty document, every period's archive
+    with its 回执, 佐证材料 and caches, earlier months' 汇总 workbooks and 督办单
+    lists, the sent sheets (identity checks read them), the secret key. Left
+    out are only what no judgement reads: logs/, inbox/, Office's ~$ lock files,
+    and the period's own outputs in out/<period>/ other than its 分发/ folder
+    and the summary workbook and problem list that `consolidate` wrote with it.
+    """
+    from importlib import metadata
+
+    import pyxl
+    from pyxl.distribution import layout
+    from pyxl.returns import collect
+
+    settings = workspace.settings
+    digest = hashlib.sha256()
+
+    def add(*parts: object) -> None:
+        for part in parts:
+            digest.update(str(part).encode("utf-8", "surrogateescape"))
+            digest.update(b"\x1f")
+        digest.update(b"\x1e")
+
+    versions = []
+    for name in ("pandas", "numpy", "chinesecalendar", "python-calamine", "openpyxl"):
+        try:
+            versions.append(metadata.version(name))
+        except metadata.PackageNotFoundError:
+            versions.append("")
+    add(pyxl.__version__, layout.TEMPLATE_VERSION, *versions, str(period), as_of.isoformat())
+    add(settings.model_dump_json())
+    out = settings.out_dir(period)
+    skipped = {os.path.normcase(os.path.abspath(p)) for p in (settings.logs_dir, settings.inbox_dir, out)}
+    own = [out / name for name in (f"汇总_{period}.xlsx", collect.PROBLEMS_CSV.format(period=period))]
+
+    def add_file(path: str) -> None:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            add(path, "missing")
+            return
+        add(path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+    def walk(folder: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            add(folder, "unreadable")
+            return
+        for entry in entries:
+            if entry.name.startswith("~$"):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if os.path.normcase(os.path.abspath(entry.path)) not in skipped:
+                    walk(entry.path)
+            else:
+                add_file(entry.path)
+
+    package = Path(pyxl.__file__).parent
+    for source in sorted(package.rglob("*.py")):  # a changed module may judge differently, or not unpickle
+        add_file(str(source))
+    roots = [settings.root, settings.path(settings.paths.returns), settings.path(settings.paths.out),
+             settings.workbook_path, settings.path(settings.paths.document)]
+    top = os.path.abspath(settings.root)
+    for root in roots:  # the root, and any configured path outside it
+        path = os.path.abspath(root)
+        if root is not settings.root and (path == top or path.startswith(top.rstrip(os.sep) + os.sep)):
+            continue
+        (walk if os.path.isdir(path) else add_file)(path)
+    walk(str(settings.distribution_dir(period)))
+    for path in own:
+        add_file(str(path))
+    return digest.digest()
+
+
+def _keep_judgement(workspace: Workspace, period: Period, as_of: date, kept: _Kept) -> None:
+    """Write out/<period>/.pyxl-judgement: the fingerprint, an HMAC under the workspace's key, the pickled judgement.
+
+    Taken after the summary and every cache the judgement wrote (.parsed.json,
+    the sent sheets' index). Keeping it is only for speed: when it cannot be
+    written, the next report consolidates again.
+    """
+    from pyxl.common.files import write_bytes_atomic
+    from pyxl.distribution import layout
+
+    settings = workspace.settings
+    target = settings.out_dir(period) / JUDGEMENT_FILE
+    try:
+        key = layout.workspace_key(settings.root, create=True)
+        fingerprint = _fingerprint(workspace, period, as_of)
+        payload = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+        seal = hmac.new(key, fingerprint + payload, hashlib.sha256).digest()
+        write_bytes_atomic(target, _MAGIC + fingerprint + seal + payload)
+    except OSError:
+        target.unlink(missing_ok=True)
+
+
+def _kept_judgement(workspace: Workspace, period: Period, as_of: date) -> _Kept | None:
+    """The judgement `consolidate` kept, when the workspace still has its fingerprint and its seal is this workspace's; else None."""
+    from pyxl.distribution import layout
+
+    settings = workspace.settings
+    path = settings.out_dir(period) / JUDGEMENT_FILE
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    key = layout.workspace_key(settings.root)
+    head = len(_MAGIC)
+    if key is None or len(data) < head + 64 or not data.startswith(_MAGIC):
+        return None
+    fingerprint, seal, payload = data[head:head + 32], data[head + 32:head + 64], data[head + 64:]
+    # the seal first: nothing is unpickled that this workspace's consolidate did not write whole
+    if not hmac.compare_digest(seal, hmac.new(key, fingerprint + payload, hashlib.sha256).digest()):
+        return None
+    if not hmac.compare_digest(fingerprint, _fingerprint(workspace, period, as_of)):
+        return None
+    try:
+        kept = pickle.loads(payload)
+    except Exception:  # noqa: BLE001 (sealed but unreadable, e.g. another pandas: consolidate afresh)
+        return None
+    if not isinstance(kept, _Kept) or not isinstance(kept.consolidation, Consolidation) or not kept.outputs:
+        return None
+    return kept
 
 
 def _consolidation_summary(result: Consolidation, period: Period) -> list[str]:

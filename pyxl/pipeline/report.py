@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from pyxl.common.period import Period
-from pyxl.pipeline.judge import consolidate_period
+from pyxl.pipeline.judge import judged_period
 from pyxl.pipeline.result import StepResult
 from pyxl.workspace import Workspace
 
@@ -13,8 +13,10 @@ from pyxl.workspace import Workspace
 def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResult:
     """Write the bulletin (督查通报, DOCX and HTML) and the per-unit 督办单.
 
-    Consolidates first (so the bulletin always shows the tables of the same
-    run), then writes out/<period>/督查通报_<period>.docx/.html and
+    Takes the period's judgement from the last `consolidate` when nothing it
+    was made from has changed since, else consolidates afresh (writing
+    汇总_<period>.xlsx), so the bulletin always shows the tables of the summary
+    beside it (pipeline.judge.judged_period). Then writes out/<period>/督查通报_<period>.docx/.html and
     out/<period>/督办单/<unit>.docx for every unit the rule selects, each with its
     回执 (<unit>_回执.xlsx) and the list of those issued; the reply-by date is
     period.reply_working_days working days after `as_of`. Then the 任务历程
@@ -30,7 +32,7 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
     from pyxl.outputs.report import write_bulletin
 
     settings = workspace.settings
-    consolidated = consolidate_period(workspace, period, as_of)
+    consolidated = judged_period(workspace, period, as_of)
     consolidation = consolidated.data
     templates = ReportTemplates(
         bulletin_docx=settings.template_path("report/bulletin.docx"),
