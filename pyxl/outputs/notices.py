@@ -97,23 +97,31 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
         if row.state == "逾期未回复":
             unanswered.setdefault(str(row.unit), []).append(row)
     result = []
-    # each flag's units and the lagging lead rows worked out once, not once per notified unit
-    flag_units = [units_of(cell) for cell in flags["unit"]]
-    lagging_leads = leads[leads["category"] == LAGGING]
+    # each unit's flags, lagging lead rows and refusals grouped once in plain rows, not filtered per notified unit
+    own_flags: dict[str, list] = {}
+    for row in flags.itertuples(index=False):
+        for named in dict.fromkeys(units_of(row.unit)):
+            own_flags.setdefault(named, []).append(row)
+    lagging: dict[str, list] = {}
+    for lead in leads[leads["category"] == LAGGING].itertuples(index=False):
+        lagging.setdefault(lead.unit, []).append(lead)
+    refused: dict[str, list] = {}
+    for answer in consolidation.refusals.itertuples(index=False):
+        refused.setdefault(answer.unit, []).append(answer)
+    ranks = {"red": 0, "yellow": 2}
     for record in units[units["notice_level"].map(_text) != ""].itertuples(index=False):
         unit = record.unit
-        own = flags[pd.Series([unit in named for named in flag_units], index=flags.index, dtype=bool)]
-        own = own.assign(rank=own["level"].map({"red": 0, "yellow": 2}).fillna(3)).sort_values("rank", kind="stable")
+        own = sorted(own_flags.get(unit, []), key=lambda row: ranks.get(row.level, 3))  # stable: red, yellow, the rest
         ordered: list[tuple[int, dict]] = []
         seen: set[tuple[str, str]] = set()
-        for row in own.itertuples(index=False):
+        for row in own:
             key = _text(row.key)
             if (row.flag, key) in seen:
                 continue
             seen.add((row.flag, key))
             ordered.append(
                 (
-                    int(row.rank),
+                    ranks.get(row.level, 3),
                     {
                         "flag": _text(row.flag),
                         "level": "红色" if row.level == "red" else "黄色",
@@ -124,8 +132,7 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
                 )
             )
         flagged_keys = {item["key"] for _, item in ordered}
-        behind = lagging_leads[lagging_leads["unit"] == unit]
-        for lead in behind.itertuples(index=False):
+        for lead in lagging.get(unit, []):
             key = str(lead.number)
             if key in flagged_keys:
                 continue
@@ -154,7 +161,7 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
                           + (f"{_text(row.note)}。" if _text(row.note) else ""),
             }))
         # the office's answer to a request it refused (pyxl.common.life): one sentence, after the flags
-        for answer in consolidation.refusals[consolidation.refusals["unit"] == unit].itertuples(index=False):
+        for answer in refused.get(unit, []):
             ordered.append((4, {"flag": "延期申请答复", "level": "—", "key": str(answer.number),
                                 "subject": _item_subject(str(answer.number), metrics, titles, consolidation.period),
                                 "reason": answer.sentence}))

@@ -64,6 +64,7 @@ class _CompiledOnce(jinja2.Environment):
 
 
 _DOCX_ENVIRONMENT: list[_CompiledOnce] = []
+_TEMPLATE_CLASS: list[type] = []
 
 
 _STYLES_AS_WRITTEN: dict[bytes, bytes] = {}
@@ -112,12 +113,38 @@ def _open_docx(template: Path):
         PartFactory.part_class_selector = previous
 
 
+_PATCHED: dict[str, str] = {}
+
+
+def _template_class():
+    """DocxTemplate whose clean-up of the template's XML (patch_xml) is done once per template XML, not per render.
+
+    patch_xml only rewrites the template's own tags into jinja2's, so the same
+    XML gives the same result: hundreds of 督办单 from one template repeated
+    the same regular expressions over it each time.
+    """
+    from docxtpl import DocxTemplate
+
+    class PatchedOnce(DocxTemplate):
+        def patch_xml(self, src_xml):
+            found = _PATCHED.get(src_xml)
+            if found is None:
+                if len(_PATCHED) >= 64:
+                    _PATCHED.clear()
+                found = _PATCHED[src_xml] = super().patch_xml(src_xml)
+            return found
+
+    return PatchedOnce
+
+
 def render_docx(template: Path, context: dict, target: Path, images: dict[str, bytes] | None = None) -> Path:
     """Render a docxtpl template; each entry of `images` becomes an InlineImage of that name."""
     from docx.shared import Mm
-    from docxtpl import DocxTemplate, InlineImage
+    from docxtpl import InlineImage
 
-    document = DocxTemplate(str(template))
+    if not _TEMPLATE_CLASS:
+        _TEMPLATE_CLASS.append(_template_class())
+    document = _TEMPLATE_CLASS[0](str(template))
     document.docx = _open_docx(template)  # opened here, so docxtpl does not open it again
     values = dict(context)
     for name, png in (images or {}).items():
