@@ -200,19 +200,30 @@ def test_a_damaged_or_foreign_kept_judgement_is_judged_afresh(root, damage):
     kept = _kept(root)
     data = kept.read_bytes()
     head = len(judge._MAGIC)
-    fingerprint, payload = data[head:head + 32], data[head + 64:]
+    sealed = data[head + 32:]  # the seal (32 bytes), then what it seals: the names written with it, the fingerprint, the pickle
     if damage == "torn":
         kept.write_bytes(data[: len(data) // 2])
     elif damage == "foreign":  # sealed by another workspace (another key), with this workspace's fingerprint
-        seal = hmac.new(b"another workspace's key", fingerprint + payload, hashlib.sha256).digest()
-        kept.write_bytes(judge._MAGIC + fingerprint + seal + payload)
-    else:  # sealed with this key, but not a judgement
-        payload = pickle.dumps({"tasks": []})
+        kept.write_bytes(judge._MAGIC + hmac.new(b"another workspace's key", sealed, hashlib.sha256).digest() + sealed)
+    else:  # sealed with this workspace's key and fingerprint, but not a judgement
+        start = 4 + int.from_bytes(sealed[:4], "big") + 32
+        sealed = sealed[:start] + pickle.dumps({"tasks": []})
         key = layout.workspace_key(root)
-        kept.write_bytes(judge._MAGIC + fingerprint + hmac.new(key, fingerprint + payload, hashlib.sha256).digest() + payload)
+        kept.write_bytes(judge._MAGIC + hmac.new(key, sealed, hashlib.sha256).digest() + sealed)
     assert _report(root) == 1
     assert "应报送单位51个，按时报送1个" in _bulletin(root)
     assert _identity(_summary(root)) != summary  # consolidated afresh, the summary written again
     again = _identity(_summary(root)), _identity(_kept(root))
     _report(root)  # and kept whole again: the next report takes it
     assert (_identity(_summary(root)), _identity(_kept(root))) == again
+
+
+def test_a_summary_removed_or_edited_since_is_written_again(root):
+    _consolidated(root)
+    _summary(root).unlink()
+    _report(root)
+    assert _summary(root).exists()  # the report names it among its outputs: it is there, with this judgement
+    written = _identity(_summary(root))
+    _summary(root).write_bytes(b"edited by hand")
+    _report(root)
+    assert _identity(_summary(root)) != written and _summary(root).read_bytes()[:2] == b"PK"

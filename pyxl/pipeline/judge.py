@@ -193,7 +193,7 @@ def _consolidated(workspace: Workspace, period: Period, kept: "_Kept") -> StepRe
 # ---------------------------------------------------------------- the judgement kept between commands
 
 JUDGEMENT_FILE = ".pyxl-judgement"  # in out/<period>/, beside the summary workbook
-_MAGIC = b"pyxl-judgement 1\n"
+_MAGIC = b"pyxl-judgement 2\n"
 
 
 @dataclass
@@ -205,7 +205,7 @@ class _Kept:
     outputs: list[str]
 
 
-def _fingerprint(workspace: Workspace, period: Period, as_of: date) -> bytes:
+def _fingerprint(workspace: Workspace, period: Period, as_of: date, own: list[str]) -> bytes:
     """A digest of everything a judgement of `period` at `as_of` can be made from.
 
     Deliberately wider than what the judgement reads, so nothing can be missed:
@@ -223,7 +223,6 @@ def _fingerprint(workspace: Workspace, period: Period, as_of: date) -> bytes:
 
     import pyxl
     from pyxl.distribution import layout
-    from pyxl.returns import collect
 
     settings = workspace.settings
     digest = hashlib.sha256()
@@ -244,7 +243,6 @@ def _fingerprint(workspace: Workspace, period: Period, as_of: date) -> bytes:
     add(settings.model_dump_json())
     out = settings.out_dir(period)
     skipped = {os.path.normcase(os.path.abspath(p)) for p in (settings.logs_dir, settings.inbox_dir, out)}
-    own = [out / name for name in (f"汇总_{period}.xlsx", collect.PROBLEMS_CSV.format(period=period))]
 
     def add_file(path: str) -> None:
         try:
@@ -281,17 +279,18 @@ def _fingerprint(workspace: Workspace, period: Period, as_of: date) -> bytes:
             continue
         (walk if os.path.isdir(path) else add_file)(path)
     walk(str(settings.distribution_dir(period)))
-    for path in own:
-        add_file(str(path))
+    for name in own:
+        add(name)
+        add_file(str(out / name))
     return digest.digest()
 
 
 def _keep_judgement(workspace: Workspace, period: Period, as_of: date, kept: _Kept) -> None:
-    """Write out/<period>/.pyxl-judgement: the fingerprint, an HMAC under the workspace's key, the pickled judgement.
+    """Write out/<period>/.pyxl-judgement: an HMAC under the workspace's key, the names of the files written with it, the fingerprint, the pickled judgement.
 
-    Taken after the summary and every cache the judgement wrote (.parsed.json,
-    the sent sheets' index). Keeping it is only for speed: when it cannot be
-    written, the next report consolidates again.
+    The fingerprint is taken after the summary and every cache the judgement
+    wrote (.parsed.json, the sent sheets' index). Keeping it is only for speed:
+    when it cannot be written, the next report consolidates again.
     """
     from pyxl.common.files import write_bytes_atomic
     from pyxl.distribution import layout
@@ -300,39 +299,41 @@ def _keep_judgement(workspace: Workspace, period: Period, as_of: date, kept: _Ke
     target = settings.out_dir(period) / JUDGEMENT_FILE
     try:
         key = layout.workspace_key(settings.root, create=True)
-        fingerprint = _fingerprint(workspace, period, as_of)
-        payload = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
-        seal = hmac.new(key, fingerprint + payload, hashlib.sha256).digest()
-        write_bytes_atomic(target, _MAGIC + fingerprint + seal + payload)
+        names = "\n".join(kept.outputs).encode("utf-8")
+        sealed = (len(names).to_bytes(4, "big") + names + _fingerprint(workspace, period, as_of, kept.outputs)
+                  + pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+        write_bytes_atomic(target, _MAGIC + hmac.new(key, sealed, hashlib.sha256).digest() + sealed)
     except OSError:
         target.unlink(missing_ok=True)
 
 
 def _kept_judgement(workspace: Workspace, period: Period, as_of: date) -> _Kept | None:
-    """The judgement `consolidate` kept, when the workspace still has its fingerprint and its seal is this workspace's; else None."""
+    """The judgement `consolidate` kept, when its seal is this workspace's and the workspace still has its fingerprint; else None."""
     from pyxl.distribution import layout
 
     settings = workspace.settings
-    path = settings.out_dir(period) / JUDGEMENT_FILE
     try:
-        data = path.read_bytes()
+        data = (settings.out_dir(period) / JUDGEMENT_FILE).read_bytes()
     except OSError:
         return None
     key = layout.workspace_key(settings.root)
     head = len(_MAGIC)
-    if key is None or len(data) < head + 64 or not data.startswith(_MAGIC):
+    if key is None or not data.startswith(_MAGIC) or len(data) < head + 36:
         return None
-    fingerprint, seal, payload = data[head:head + 32], data[head + 32:head + 64], data[head + 64:]
-    # the seal first: nothing is unpickled that this workspace's consolidate did not write whole
-    if not hmac.compare_digest(seal, hmac.new(key, fingerprint + payload, hashlib.sha256).digest()):
+    seal, sealed = data[head:head + 32], data[head + 32:]
+    # the seal first: nothing is read further, let alone unpickled, that this workspace's consolidate did not write whole
+    if not hmac.compare_digest(seal, hmac.new(key, sealed, hashlib.sha256).digest()):
         return None
-    if not hmac.compare_digest(fingerprint, _fingerprint(workspace, period, as_of)):
+    size = int.from_bytes(sealed[:4], "big")
+    names = sealed[4:4 + size].decode("utf-8").split("\n")
+    fingerprint, payload = sealed[4 + size:4 + size + 32], sealed[4 + size + 32:]
+    if not hmac.compare_digest(fingerprint, _fingerprint(workspace, period, as_of, names)):
         return None
     try:
         kept = pickle.loads(payload)
     except Exception:  # noqa: BLE001 (sealed but unreadable, e.g. another pandas: consolidate afresh)
         return None
-    if not isinstance(kept, _Kept) or not isinstance(kept.consolidation, Consolidation) or not kept.outputs:
+    if not isinstance(kept, _Kept) or not isinstance(kept.consolidation, Consolidation) or kept.outputs != names:
         return None
     return kept
 
