@@ -215,13 +215,15 @@ def _fingerprint(workspace: Workspace, period: Period, as_of: date, own: list[st
     master workbook (申请审批, 销号 …), duty document, every period's archive
     with its 回执, 佐证材料 and caches, earlier months' 汇总 workbooks and 督办单
     lists, the sent sheets (identity checks read them), the secret key. Left
-    out are only what no judgement reads: logs/, inbox/, Office's ~$ lock files,
-    and the period's own outputs in out/<period>/ other than its 分发/ folder
-    and the summary workbook and problem list that `consolidate` wrote with it.
+    out are only what no judgement reads: logs/, inbox/, lock files (Office's
+    ~$, pyxl's own), pyxl's temporaries, and the period's own outputs in
+    out/<period>/ other than its 分发/ folder and the files `consolidate` wrote
+    with the judgement (`own`: the summary workbook, the problem list).
     """
     from importlib import metadata
 
     import pyxl
+    from pyxl.common.files import LOCK_NAME, TEMP_PREFIX
     from pyxl.distribution import layout
 
     settings = workspace.settings
@@ -259,7 +261,8 @@ def _fingerprint(workspace: Workspace, period: Period, as_of: date, own: list[st
             add(folder, "unreadable")
             return
         for entry in entries:
-            if entry.name.startswith("~$"):
+            # never read: Office's lock files, pyxl's own lock (Windows deletes it after each command) and temporaries
+            if entry.name.startswith(("~$", TEMP_PREFIX)) or entry.name == LOCK_NAME:
                 continue
             if entry.is_dir(follow_symlinks=False):
                 if os.path.normcase(os.path.abspath(entry.path)) not in skipped:
