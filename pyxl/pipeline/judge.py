@@ -159,7 +159,7 @@ def consolidate_period(workspace: Workspace, period: Period, as_of: date) -> Ste
     return _consolidated(workspace, period, kept)
 
 
-def judged_period(workspace: Workspace, period: Period, as_of: date) -> StepResult:
+def _judged_period(workspace: Workspace, period: Period, as_of: date) -> StepResult:
     """The period's judgement as `consolidate_period` gives it, taken from the last `consolidate` when still valid.
 
     `consolidate` keeps its judgement beside 汇总_<period>.xlsx with a fingerprint

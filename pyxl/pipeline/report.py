@@ -1,11 +1,11 @@
-"""The 督查通报, the 督办单 with their 回执, and the 任务历程 pages, from a fresh judgement."""
+"""The 督查通报, the 督办单 with their 回执, and the 任务历程 pages, from the period's current judgement."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from pyxl.common.period import Period
-from pyxl.pipeline.judge import judged_period
+from pyxl.pipeline.judge import _judged_period
 from pyxl.pipeline.result import StepResult
 from pyxl.workspace import Workspace
 
@@ -16,8 +16,9 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
     Takes the period's judgement from the last `consolidate` when nothing it
     was made from has changed since, else consolidates afresh (writing
     汇总_<period>.xlsx), so the bulletin always shows the tables of the summary
-    beside it (pipeline.judge.judged_period). Then writes out/<period>/督查通报_<period>.docx/.html and
-    out/<period>/督办单/<unit>.docx for every unit the rule selects, each with its
+    beside it (pipeline.judge._judged_period). Then writes
+    out/<period>/督查通报_<period>.docx/.html and out/<period>/督办单/<unit>.docx
+    for every unit the rule selects, each with its
     回执 (<unit>_回执.xlsx) and the list of those issued; the reply-by date is
     period.reply_working_days working days after `as_of`. Then the 任务历程
     pages (out/<period>/任务历程/).
@@ -32,7 +33,7 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
     from pyxl.outputs.report import write_bulletin
 
     settings = workspace.settings
-    consolidated = judged_period(workspace, period, as_of)
+    consolidated = _judged_period(workspace, period, as_of)
     consolidation = consolidated.data
     templates = ReportTemplates(
         bulletin_docx=settings.template_path("report/bulletin.docx"),
