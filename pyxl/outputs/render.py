@@ -108,9 +108,28 @@ def _open_docx(template: Path):
 
     PartFactory.part_class_selector = selector
     try:
-        return Document(str(template))
+        return Document(io.BytesIO(_template_bytes(Path(template))))
     finally:
         PartFactory.part_class_selector = previous
+
+
+_TEMPLATE_BYTES: dict[tuple, bytes] = {}
+
+
+def _template_bytes(template: Path) -> bytes:
+    """The template file's bytes, read once per process while the file is unchanged.
+
+    python-docx reads a package member by member (a seek and a read each): from
+    memory, not from the disk again for every 督办单.
+    """
+    stat = template.stat()
+    key = (str(template), stat.st_size, stat.st_mtime_ns)
+    found = _TEMPLATE_BYTES.get(key)
+    if found is None:
+        if len(_TEMPLATE_BYTES) >= 8:
+            _TEMPLATE_BYTES.clear()
+        found = _TEMPLATE_BYTES[key] = template.read_bytes()
+    return found
 
 
 _PATCHED: dict[str, str] = {}
