@@ -43,3 +43,14 @@ def test_rendered_documents_are_member_for_member_what_docxtpl_writes(tmp_path):
                 assert _members(ours.read_bytes()) == _members(buffer.getvalue())
                 assert unit.split()[0] in docx.Document(str(ours)).paragraphs[1].text
     assert PartFactory.__dict__["part_class_selector"] is selector  # python-docx's own selector put back
+
+
+def test_a_template_edited_while_the_process_runs_is_read_again(tmp_path):
+    """The office may restyle a template in Word between two reports of one long-running process (the ribbon)."""
+    template = _template(tmp_path / "notice.docx", "请于期限前回复。")
+    context = {"number": "1", "unit": "区财政局", "items": ["一"], "reply_by": "2025年7月15日"}
+    first = render_docx(template, context, tmp_path / "first.docx")
+    assert "请于期限前回复。" in docx.Document(str(first)).paragraphs[1].text
+    _template(template, "请在三个工作日内书面回复督查室。")
+    second = render_docx(template, context, tmp_path / "second.docx")
+    assert "请在三个工作日内书面回复督查室。" in docx.Document(str(second)).paragraphs[1].text
