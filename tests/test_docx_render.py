@@ -33,7 +33,8 @@ def test_rendered_documents_are_member_for_member_what_docxtpl_writes(tmp_path):
     templates = [_template(tmp_path / "a.docx", "请于期限前回复。"), _template(tmp_path / "b.docx", "另一份模板 & <符号>")]
     for round_ in range(2):  # the second round from the compiled templates and kept styles
         for template in templates:
-            for unit in ("区财政局", "文昌街道 <&>"):
+            # the last one with a line break and a tab in its text, which docxtpl turns into <w:br/> and <w:tab/>
+            for unit in ("区财政局", "文昌街道 <&>", "区水务局\n（代章）\t签收"):
                 context = {"number": f"{round_}-1", "unit": unit, "items": ["一", "二 & 三"], "reply_by": "2025年7月15日"}
                 ours = render_docx(template, context, tmp_path / "ours.docx")
                 plain = DocxTemplate(str(template))

@@ -133,6 +133,7 @@ def _template_bytes(template: Path) -> bytes:
 
 
 _PATCHED: dict[str, str] = {}
+_LISTING_MARKS = ("\t", "\a", "\n", "\f")
 
 
 def _template_class():
@@ -140,7 +141,8 @@ def _template_class():
 
     patch_xml only rewrites the template's own tags into jinja2's, so the same
     XML gives the same result: hundreds of 督办单 from one template repeated
-    the same regular expressions over it each time.
+    the same regular expressions over it each time. resolve_listing is skipped
+    when the rendered XML holds nothing it would change.
     """
     from docxtpl import DocxTemplate
 
@@ -152,6 +154,13 @@ def _template_class():
                     _PATCHED.clear()
                 found = _PATCHED[src_xml] = super().patch_xml(src_xml)
             return found
+
+        def resolve_listing(self, xml):
+            # docxtpl turns tab, \a, newline and form feed inside text into runs, breaks and paragraphs,
+            # three regular expressions over every paragraph and run; with none of them in the XML it changes nothing
+            if not any(mark in xml for mark in _LISTING_MARKS):
+                return xml
+            return super().resolve_listing(xml)
 
     return PatchedOnce
 
