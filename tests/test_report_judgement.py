@@ -27,8 +27,8 @@ from pyxl.common.period import Period
 from pyxl.distribution import layout
 from pyxl.example import example_config, use_example_document
 from pyxl.judgement import consolidate as core
-from pyxl.pipeline import judge
-from pyxl.pipeline.judge import JUDGEMENT_FILE
+from pyxl.pipeline import kept_judgement
+from pyxl.pipeline.kept_judgement import JUDGEMENT_FILE
 from pyxl.workspace import Workspace
 
 JUNE = Period(2025, 6)
@@ -199,17 +199,17 @@ def test_a_damaged_or_foreign_kept_judgement_is_judged_afresh(root, damage):
     summary, _ = _consolidated(root)
     kept = _kept(root)
     data = kept.read_bytes()
-    head = len(judge._MAGIC)
+    head = len(kept_judgement._MAGIC)
     sealed = data[head + 32:]  # the seal (32 bytes), then what it seals: the names written with it, the fingerprint, the pickle
     if damage == "torn":
         kept.write_bytes(data[: len(data) // 2])
     elif damage == "foreign":  # sealed by another workspace (another key), with this workspace's fingerprint
-        kept.write_bytes(judge._MAGIC + hmac.new(b"another workspace's key", sealed, hashlib.sha256).digest() + sealed)
+        kept.write_bytes(kept_judgement._MAGIC + hmac.new(b"another workspace's key", sealed, hashlib.sha256).digest() + sealed)
     else:  # sealed with this workspace's key and fingerprint, but not a judgement
         start = 4 + int.from_bytes(sealed[:4], "big") + 32
         sealed = sealed[:start] + pickle.dumps({"tasks": []})
         key = layout.workspace_key(root)
-        kept.write_bytes(judge._MAGIC + hmac.new(key, sealed, hashlib.sha256).digest() + sealed)
+        kept.write_bytes(kept_judgement._MAGIC + hmac.new(key, sealed, hashlib.sha256).digest() + sealed)
     assert _report(root) == 1
     assert "应报送单位51个，按时报送1个" in _bulletin(root)
     assert _identity(_summary(root)) != summary  # consolidated afresh, the summary written again
