@@ -23,6 +23,8 @@ What it does, in one run:
    cost (interpreter, imports, config.yaml, the master, the 1,000-task
    plan and judgement): marginal per unit = (500-unit − 5-unit) / 495.
    Split is also run for 100 units (the per-unit cost must not grow).
+   `report` runs right after `consolidate`, as the month's first report:
+   what an earlier round wrote (通报, 督办单, 任务历程) is removed first.
 3. Runs the naive baselines the same way, as child processes on the same
    files: the per-unit sheets written cell by cell with openpyxl; every
    return read with `pandas.read_excel(engine="openpyxl")`, concatenated
@@ -274,13 +276,23 @@ def measure(args: argparse.Namespace, base: Path) -> dict:
         results["collect", n] = best(args.rounds, clean_archive, pyxl(folder, "collect", "--period", PERIOD, str(inboxes[n])), folder)
         # the archive now holds exactly n returns
         results["consolidate", n] = best(args.rounds, lambda: None, pyxl(folder, "consolidate", "--period", PERIOD, "--as-of", AS_OF), folder)
-        results["report", n] = best(args.rounds, lambda: None, pyxl(folder, "report", "--period", PERIOD, "--as-of", AS_OF), folder)
+        # each round the month's first report: the previous round's 通报, 督办单 and pages are gone
+        results["report", n] = best(args.rounds, lambda: clear_report(folder / "out" / PERIOD),
+                                    pyxl(folder, "report", "--period", PERIOD, "--as-of", AS_OF), folder)
         command = [sys.executable, __file__, "--naive-collect", str(inboxes[n])]
         results["naive-collect", n] = best(args.rounds, lambda: None, command, folder)
         print(f"{n} returns: " + ", ".join(f"{k[0]} {results[k]}" for k in results if k[1] == n), file=sys.stderr)
     if args.keep:
         shutil.copytree(folder, args.keep, dirs_exist_ok=True)
     return results
+
+
+def clear_report(out: Path) -> None:
+    """Remove what `report` wrote in out/<period>/ (the summary and the kept judgement stay: consolidate wrote them)."""
+    for name in ("督办单", "任务历程"):
+        shutil.rmtree(out / name, ignore_errors=True)
+    for path in out.glob("督查通报_*"):
+        path.unlink()
 
 
 def table(results: dict, args: argparse.Namespace) -> str:
