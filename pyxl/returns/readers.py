@@ -23,6 +23,7 @@ from xml.parsers import expat
 from zlib import error as zlib_error
 
 import python_calamine
+from lxml import etree
 from xlsxwriter.utility import xl_col_to_name
 
 # Limits for one workbook. A 60-row unit sheet is about 20 KB zipped and
@@ -314,102 +315,186 @@ def _cell_too_long(sheet: str, place: str, length: int | None = None) -> Unreada
     )
 
 
-def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
-                    budget: list[int], long_strings: set[str]) -> _SheetScan | Unreadable:
-    # The handlers run for every element and text run of the sheet (most of reading a return):
-    # plain local variables, element names stripped of their namespace once per name, and a
-    # cell's A1 name made only when a cell is reported.
-    scan = _SheetScan(name)
-    row = column = 0
-    cell_row = cell_column = 0  # where the open cell is (its A1 name, made when needed)
-    content = value = in_f = in_v = percent = shared = False
-    formula: str | None = None
+
+
+# ---------------------------------------------------------------- the worksheets: libxml2, cells only
+#
+# A worksheet is most of a return's XML (hundreds of elements per sheet), so
+# it is not walked element by element in Python callbacks: libxml2 (lxml)
+# parses it and the scan looks only at the <row> and <c> elements, in
+# document order. The same rules as for the other parts: no DTD or entity
+# (refused), within the byte budget. A part of up to _WHOLE_PART bytes (a
+# unit sheet is 50–150 KB) is parsed whole; a larger one is streamed, and
+# what has been looked at is cut from the tree after every chunk, so memory
+# stays that of a chunk whatever the part's size.
+
+_WHOLE_PART = 1 << 20
+_XML_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                    remove_comments=True, remove_pis=True)
+_CELL_TAGS = ("{*}row", "{*}c")
+
+
+def _sheet_elements(archive: zipfile.ZipFile, path: str, budget: list[int]):
+    """The <row> (as it opens) and complete <c> elements of one part, in document order.
+
+    Raises _Stop with the Unreadable that ends the scan; a part the archive
+    does not hold has none.
+    """
+    try:
+        with archive.open(path) as stream:
+            head = stream.read(_WHOLE_PART + 1)
+            _spend(budget, head)
+            if len(head) <= _WHOLE_PART:
+                root = etree.fromstring(head, etree.XMLParser(**_XML_OPTIONS)) if head else None
+                _refuse_doctype(root, path)
+                if root is None:
+                    raise etree.XMLSyntaxError("empty", 0, 0, 0)
+                yield from root.iter(_CELL_TAGS)
+                return
+            parser = etree.XMLPullParser(events=("start", "end"), tag=_CELL_TAGS, **_XML_OPTIONS)
+            root = None
+            chunk = head
+            while chunk:
+                parser.feed(chunk)
+                events = list(parser.read_events())
+                if events and root is None:  # the prolog is parsed before any element: a DTD is known now
+                    root = events[0][1].getroottree().getroot()
+                    _refuse_doctype(root, path)
+                for event, element in events:
+                    if (event == "start") == (_local_name(element.tag) == "row"):
+                        yield element
+                node = root  # cut away what was looked at: each open element keeps only its last child
+                while node is not None and len(node):
+                    if len(node) > 1:
+                        del node[:-1]
+                    node = node[-1]
+                chunk = stream.read(1 << 16)
+                _spend(budget, chunk)
+            found = parser.close()
+            if root is None:
+                _refuse_doctype(found, path)
+    except KeyError:
+        return
+    except etree.XMLSyntaxError as error:
+        raise _Stop(Unreadable("file-corrupt", f"部件 {path} 不是完好的 XML（{error.msg}）")) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error) as error:
+        raise _Stop(Unreadable("file-corrupt", f"部件 {path} 无法解压（{type(error).__name__}）")) from None
+
+
+def _spend(budget: list[int], chunk: bytes) -> None:
+    budget[0] -= len(chunk)
+    if budget[0] < 0:
+        raise _Stop(Unreadable("file-too-large", f"解压后超过上限 {MAX_UNPACKED_BYTES // (1 << 20)} MB"))
+
+
+def _refuse_doctype(root, path: str) -> None:
+    if root is not None and root.getroottree().docinfo.doctype:
+        raise _Stop(Unreadable("file-corrupt", f"部件 {path} 含有 DTD 或实体声明（正常的表格文件没有）"))
+
+
+_LOCAL_NAMES: dict[str, str] = {}  # "{namespace}c" → "c": the same few names in every return
+
+
+def _local_name(tag) -> str:
+    found = _LOCAL_NAMES.get(tag)
+    if found is None:
+        found = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""  # an entity reference has no name
+        if len(_LOCAL_NAMES) < 256:  # a hostile file's endless names are stripped each time, not kept
+            _LOCAL_NAMES[tag] = found
+    return found
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_V, _IS, _T = _MAIN + "v", _MAIN + "is", _MAIN + "t"
+
+
+def _cell_content(cell) -> tuple[bool, bool, str | None, int, str]:
+    """What a <c> holds: (content, value, formula, text length, shared-string index).
+
+    Content is a <v>, <is> or <f> at any depth; a value is a <v> with more
+    than spaces, or inline text; the text length counts everything but the
+    formula. The two shapes every spreadsheet program writes take the short way.
+    """
+    if len(cell) == 1:
+        child = cell[0]
+        tag = child.tag
+        if tag == _V and not len(child):
+            text = child.text or ""
+            stripped = text.strip()
+            return True, bool(stripped), None, len(text), stripped[:12]
+        if tag == _IS and len(child) == 1 and child[0].tag == _T and not len(child[0]):
+            return True, True, None, len(child[0].text or ""), ""
+    content = value = False
+    formula = None
     text_length = 0
     shared_index = ""
-    formula_text: list[str] = []
-    locals_of: dict[str, str] = {}
+    for child in cell.iterdescendants():
+        part = _local_name(child.tag)
+        text = child.text
+        if part == "f":
+            content = True
+            formula = "".join(child.itertext())[:8192]
+            continue
+        if part == "v":
+            content = True
+            if text and text.strip():
+                value = True
+                shared_index += text.strip()[:12]
+        elif part == "is":
+            content = value = True
+        if text:
+            text_length += len(text)
+    return content, value, formula, text_length, shared_index[:12]
 
-    def local(tag: str) -> str:
-        found = _local(tag)
-        if len(locals_of) < 256:  # a hostile file's endless names are stripped each time, not kept
-            locals_of[tag] = found
-        return found
 
-    local_of = locals_of.get
-
-    def ref() -> str:
-        return cell_name(max(cell_row, 1), max(cell_column, 1)) if cell_column <= 16384 else ""
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        nonlocal row, column, cell_row, cell_column, content, value, in_f, in_v, percent, shared, formula
-        nonlocal text_length, shared_index
-        tag = local_of(tag) or local(tag)
-        if tag == "c":
-            found = _cell_position(attrs.get("r", ""))
+def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
+                    budget: list[int], long_strings: set[str]) -> _SheetScan | Unreadable:
+    scan = _SheetScan(name)
+    row = column = 0
+    local = _LOCAL_NAMES.get
+    positions = _POSITIONS.get
+    try:
+        for element in _sheet_elements(archive, path, budget):
+            tag = local(element.tag) or _local_name(element.tag)
+            if tag == "row":
+                written = element.get("r", "")
+                row = int(written) if written.isdigit() else row + 1
+                column = 0
+                continue
+            ref = element.get("r", "")
+            found = positions(ref) or _cell_position(ref)
             if found is not None:
                 column, row = found[0], found[1] or row
             else:
                 column += 1
-            cell_row, cell_column = row, column
-            content = value = False
-            formula = None
-            text_length, shared_index = 0, ""
-            kind = attrs.get("t", "n")
-            shared = kind == "s"
-            percent = attrs.get("s", "") in percent_styles and kind == "n"
-        elif tag == "v":
-            content = in_v = True
-        elif tag == "is":
-            content = value = True
-        elif tag == "row":
-            written = attrs.get("r", "")
-            row = int(written) if written.isdigit() else row + 1
-            column = 0
-        elif tag == "f":
-            content = in_f = True
-            formula_text.clear()
-            formula = ""
-
-    def text(data: str) -> None:
-        nonlocal value, text_length, shared_index
-        if in_f:
-            if sum(map(len, formula_text)) < 1000:
-                formula_text.append(data)
-            return
-        text_length += len(data)
-        if in_v and data.strip():
-            value = True
-            if shared and len(shared_index) < 12:
-                shared_index += data.strip()
-
-    def end(tag: str) -> None:
-        nonlocal in_f, in_v, formula
-        tag = local_of(tag) or local(tag)
-        if tag == "c":
+            if not len(element):  # no child: no content
+                continue
+            content, value, formula, text_length, shared_index = _cell_content(element)
             if not content:
-                return
+                continue
             if row > MAX_ROWS or column > MAX_COLUMNS:
-                raise _Stop(_too_far(name, row, column))
+                return _too_far(name, row, column)
             if row > scan.last_row:
                 scan.last_row = row
             if column > scan.last_column:
                 scan.last_column = column
             if text_length > MAX_CELL_TEXT:
-                raise _Stop(_cell_too_long(name, ref(), text_length))
-            if shared and shared_index in long_strings:
-                raise _Stop(_cell_too_long(name, ref()))
+                return _cell_too_long(name, _ref(row, column), text_length)
+            kind = element.get("t", "n")
+            if kind == "s" and shared_index in long_strings:
+                return _cell_too_long(name, _ref(row, column))
             if formula is not None and not value:
-                scan.uncached_formulas[ref()] = "=" + formula
-            elif percent and value:
-                scan.percent_cells.add(ref())
-        elif tag == "v":
-            in_v = False
-        elif tag == "f":
-            in_f = False
-            formula = "".join(formula_text)
+                scan.uncached_formulas[_ref(row, column)] = "=" + formula
+            elif value and kind == "n" and element.get("s", "") in percent_styles:
+                scan.percent_cells.add(_ref(row, column))
+    except _Stop as stop:
+        return stop.reason
+    return scan
 
-    refused = _parse(archive, path, start, end, text, budget)
-    return refused if refused is not None else scan
+
+def _ref(row: int, column: int) -> str:
+    """A1 name of a cell as the scan found it ('' past Excel's last column)."""
+    return cell_name(max(row, 1), max(column, 1)) if column <= 16384 else ""
 
 
 # styles.xml bytes → its percent styles: the returns of one month share their template's styles.xml
