@@ -103,7 +103,7 @@ def sniff(data: bytes, archive: zipfile.ZipFile | None = None) -> str:
         if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head:
             return "ods"
         try:
-            names = (archive or zipfile.ZipFile(io.BytesIO(data))).namelist()
+            names = (archive or _open_zip(data)).namelist()
         except (zipfile.BadZipFile, ValueError, OSError):
             return "corrupt"
         if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
@@ -114,6 +114,18 @@ def sniff(data: bytes, archive: zipfile.ZipFile | None = None) -> str:
     if data.startswith(b"%PDF"):
         return "pdf"
     return "unknown"
+
+
+_LAST_ZIP: list = []  # [(data, its ZipFile)]: the file sniffed when collected is the one read next
+
+
+def _open_zip(data: bytes) -> zipfile.ZipFile:
+    """The zip directory of `data`, read once for the same bytes object (kept alive here, so `is` is safe)."""
+    if _LAST_ZIP and _LAST_ZIP[0][0] is data:
+        return _LAST_ZIP[0][1]
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    _LAST_ZIP[:] = [(data, archive)]
+    return archive
 
 
 def check_zip(data: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES, max_entries: int = MAX_ENTRIES,
@@ -144,7 +156,7 @@ def read_book(data: bytes) -> Book | Unreadable:
     archive = None
     if data.startswith(_ZIP_MAGIC):
         try:  # opened once, for the type, the size checks and the formula scan
-            archive = zipfile.ZipFile(io.BytesIO(data))
+            archive = _open_zip(data)
         except (zipfile.BadZipFile, ValueError, OSError):
             return Unreadable("file-corrupt", "文件已损坏（压缩结构无法打开）")
     kind = sniff(data, archive)
@@ -321,12 +333,13 @@ def _cell_too_long(sheet: str, place: str, length: int | None = None) -> Unreada
 #
 # A worksheet is most of a return's XML (hundreds of elements per sheet), so
 # it is not walked element by element in Python callbacks: libxml2 (lxml)
-# parses it and the scan looks only at the <row> and <c> elements, in
-# document order. The same rules as for the other parts: no DTD or entity
-# (refused), within the byte budget. A part of up to _WHOLE_PART bytes (a
-# unit sheet is 50–150 KB) is parsed whole; a larger one is streamed, and
-# what has been looked at is cut from the tree after every chunk, so memory
-# stays that of a chunk whatever the part's size.
+# parses it and the scan looks only at the <c> elements (and the <row>
+# elements around them when a cell does not say where it is), in document
+# order. The same rules as for the other parts: no DTD or entity (refused),
+# within the byte budget. A part of up to _WHOLE_PART bytes (a unit sheet is
+# 50–150 KB) is parsed whole; a larger one is streamed, and what has been
+# looked at is cut from the tree after every chunk, so memory stays that of a
+# chunk whatever the part's size.
 
 _WHOLE_PART = 1 << 20
 _XML_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
@@ -334,51 +347,57 @@ _XML_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, hug
 _CELL_TAGS = ("{*}row", "{*}c")
 
 
-def _sheet_elements(archive: zipfile.ZipFile, path: str, budget: list[int]):
-    """The <row> (as it opens) and complete <c> elements of one part, in document order.
-
-    Raises _Stop with the Unreadable that ends the scan; a part the archive
-    does not hold has none.
-    """
+def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
+                    budget: list[int], long_strings: set[str]) -> _SheetScan | Unreadable:
+    scan = _SheetScan(name)
     try:
         with archive.open(path) as stream:
             head = stream.read(_WHOLE_PART + 1)
             _spend(budget, head)
             if len(head) <= _WHOLE_PART:
-                root = etree.fromstring(head, etree.XMLParser(**_XML_OPTIONS)) if head else None
+                root = etree.fromstring(head, etree.XMLParser(**_XML_OPTIONS))
                 _refuse_doctype(root, path)
-                if root is None:
-                    raise etree.XMLSyntaxError("empty", 0, 0, 0)
-                yield from root.iter(_CELL_TAGS)
-                return
-            parser = etree.XMLPullParser(events=("start", "end"), tag=_CELL_TAGS, **_XML_OPTIONS)
-            root = None
-            chunk = head
-            while chunk:
-                parser.feed(chunk)
-                events = list(parser.read_events())
-                if events and root is None:  # the prolog is parsed before any element: a DTD is known now
-                    root = events[0][1].getroottree().getroot()
-                    _refuse_doctype(root, path)
-                for event, element in events:
-                    if (event == "start") == (_local_name(element.tag) == "row"):
-                        yield element
-                node = root  # cut away what was looked at: each open element keeps only its last child
-                while node is not None and len(node):
-                    if len(node) > 1:
-                        del node[:-1]
-                    node = node[-1]
-                chunk = stream.read(1 << 16)
-                _spend(budget, chunk)
-            found = parser.close()
-            if root is None:
-                _refuse_doctype(found, path)
-    except KeyError:
-        return
+                refused = _scan_placed_cells(root, scan, percent_styles, long_strings)
+                if refused is False:  # a cell that does not say where it is: count rows and cells as Excel does
+                    scan = _SheetScan(name)
+                    refused = _scan_cells(root.iter(_CELL_TAGS), scan, percent_styles, long_strings)
+            else:
+                refused = _scan_cells(_streamed(stream, head, path, budget), scan, percent_styles, long_strings)
+    except _Stop as stop:
+        return stop.reason
+    except KeyError:  # no such part: nothing to scan
+        return scan
     except etree.XMLSyntaxError as error:
-        raise _Stop(Unreadable("file-corrupt", f"部件 {path} 不是完好的 XML（{error.msg}）")) from None
+        return Unreadable("file-corrupt", f"部件 {path} 不是完好的 XML（{error.msg}）")
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error) as error:
-        raise _Stop(Unreadable("file-corrupt", f"部件 {path} 无法解压（{type(error).__name__}）")) from None
+        return Unreadable("file-corrupt", f"部件 {path} 无法解压（{type(error).__name__}）")
+    return refused if refused else scan
+
+
+def _streamed(stream, head: bytes, path: str, budget: list[int]):
+    """The <row> (as it opens) and complete <c> elements of a large part, in document order, chunk by chunk."""
+    parser = etree.XMLPullParser(events=("start", "end"), tag=_CELL_TAGS, **_XML_OPTIONS)
+    root = None
+    chunk = head
+    while chunk:
+        parser.feed(chunk)
+        events = list(parser.read_events())
+        if events and root is None:  # the prolog is parsed before any element: a DTD is known now
+            root = events[0][1].getroottree().getroot()
+            _refuse_doctype(root, path)
+        for event, element in events:
+            if (event == "start") == (_local_name(element.tag) == "row"):
+                yield element
+        node = root  # cut away what was looked at: each open element keeps only its last child
+        while node is not None and len(node):
+            if len(node) > 1:
+                del node[:-1]
+            node = node[-1]
+        chunk = stream.read(1 << 16)
+        _spend(budget, chunk)
+    found = parser.close()
+    if root is None:
+        _refuse_doctype(found, path)
 
 
 def _spend(budget: list[int], chunk: bytes) -> None:
@@ -390,6 +409,65 @@ def _spend(budget: list[int], chunk: bytes) -> None:
 def _refuse_doctype(root, path: str) -> None:
     if root is not None and root.getroottree().docinfo.doctype:
         raise _Stop(Unreadable("file-corrupt", f"部件 {path} 含有 DTD 或实体声明（正常的表格文件没有）"))
+
+
+def _scan_placed_cells(root, scan: _SheetScan, percent_styles: set[str], long_strings: set[str]) -> Unreadable | bool | None:
+    """Every <c> placed by its own r="A1" (as every spreadsheet program writes them); False at the first that is not."""
+    positions = _POSITIONS.get
+    for element in root.iter("{*}c"):
+        ref = element.get("r", "")
+        found = positions(ref) or _cell_position(ref)
+        if found is None or not found[1]:
+            return False
+        if len(element):  # no child: no content
+            refused = _scan_cell(element, found[1], found[0], scan, percent_styles, long_strings)
+            if refused is not None:
+                return refused
+    return None
+
+
+def _scan_cells(elements, scan: _SheetScan, percent_styles: set[str], long_strings: set[str]) -> Unreadable | None:
+    """The <row> and <c> elements in document order: a cell without r="A1" is the next in its row."""
+    row = column = 0
+    for element in elements:
+        if _local_name(element.tag) == "row":
+            written = element.get("r", "")
+            row = int(written) if written.isdigit() else row + 1
+            column = 0
+            continue
+        found = _cell_position(element.get("r", ""))
+        if found is not None:
+            column, row = found[0], found[1] or row
+        else:
+            column += 1
+        if len(element):
+            refused = _scan_cell(element, row, column, scan, percent_styles, long_strings)
+            if refused is not None:
+                return refused
+    return None
+
+
+def _scan_cell(element, row: int, column: int, scan: _SheetScan, percent_styles: set[str],
+               long_strings: set[str]) -> Unreadable | None:
+    content, value, formula, text_length, shared_index = _cell_content(element)
+    if not content:
+        return None
+    if row > MAX_ROWS or column > MAX_COLUMNS:
+        return _too_far(scan.name, row, column)
+    if row > scan.last_row:
+        scan.last_row = row
+    if column > scan.last_column:
+        scan.last_column = column
+    if text_length > MAX_CELL_TEXT:
+        return _cell_too_long(scan.name, _ref(row, column), text_length)
+    kind = element.get("t", "n")
+    if kind == "s" and shared_index in long_strings:
+        return _cell_too_long(scan.name, _ref(row, column))
+    if formula is not None and not value:
+        scan.uncached_formulas[_ref(row, column)] = "=" + formula
+    elif value and kind == "n" and element.get("s", "") in percent_styles:
+        scan.percent_cells.add(_ref(row, column))
+    return None
 
 
 _LOCAL_NAMES: dict[str, str] = {}  # "{namespace}c" → "c": the same few names in every return
@@ -445,51 +523,6 @@ def _cell_content(cell) -> tuple[bool, bool, str | None, int, str]:
         if text:
             text_length += len(text)
     return content, value, formula, text_length, shared_index[:12]
-
-
-def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
-                    budget: list[int], long_strings: set[str]) -> _SheetScan | Unreadable:
-    scan = _SheetScan(name)
-    row = column = 0
-    local = _LOCAL_NAMES.get
-    positions = _POSITIONS.get
-    try:
-        for element in _sheet_elements(archive, path, budget):
-            tag = local(element.tag) or _local_name(element.tag)
-            if tag == "row":
-                written = element.get("r", "")
-                row = int(written) if written.isdigit() else row + 1
-                column = 0
-                continue
-            ref = element.get("r", "")
-            found = positions(ref) or _cell_position(ref)
-            if found is not None:
-                column, row = found[0], found[1] or row
-            else:
-                column += 1
-            if not len(element):  # no child: no content
-                continue
-            content, value, formula, text_length, shared_index = _cell_content(element)
-            if not content:
-                continue
-            if row > MAX_ROWS or column > MAX_COLUMNS:
-                return _too_far(name, row, column)
-            if row > scan.last_row:
-                scan.last_row = row
-            if column > scan.last_column:
-                scan.last_column = column
-            if text_length > MAX_CELL_TEXT:
-                return _cell_too_long(name, _ref(row, column), text_length)
-            kind = element.get("t", "n")
-            if kind == "s" and shared_index in long_strings:
-                return _cell_too_long(name, _ref(row, column))
-            if formula is not None and not value:
-                scan.uncached_formulas[_ref(row, column)] = "=" + formula
-            elif value and kind == "n" and element.get("s", "") in percent_styles:
-                scan.percent_cells.add(_ref(row, column))
-    except _Stop as stop:
-        return stop.reason
-    return scan
 
 
 def _ref(row: int, column: int) -> str:
@@ -706,6 +739,8 @@ def _long_text(sheets: list[Sheet]) -> Unreadable | None:
     """A cell longer than Excel's own limit: never cut silently, the file is set aside."""
     for sheet in sheets:
         for r, row in enumerate(sheet.rows, start=1):
+            if max(map(len, [v for v in row if isinstance(v, str)]), default=0) <= MAX_CELL_TEXT:
+                continue  # the common row, looked at once
             for c, value in enumerate(row, start=1):
                 if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
                     return _cell_too_long(sheet.name, cell_name(r, c), len(value))
