@@ -61,16 +61,19 @@ from pyxl.returns.sent import SentCopies
 # （2025年6月） in the title; sheets sent by earlier versions wrote （2025-06）
 _PERIOD_IN_TITLE = re.compile(r"[（(]\s*(\d{4})\s*(?:-|年)\s*(\d{1,2})\s*月?\s*[)）]")
 _COLUMN_OF = {title: i for i, title in enumerate(layout.COLUMNS)}
-_FOOTER_FIRST = frozenset(label[0] for label in layout.FOOTER_LABELS)
 
 
 def _footer(sheet: Sheet, after: int) -> tuple[int | None, dict[str, str]]:
     """First footer row below the header and the values typed right of each label."""
     first, values = None, {}
     for r in range(after + 1, len(sheet.rows) + 1):
-        for c, value in enumerate(sheet.rows[r - 1], start=1):
-            # most cells are task text: a label starts (after spaces) with one of the labels' first characters
-            if not isinstance(value, str) or not value or value.lstrip()[:1] not in _FOOTER_FIRST:
+        row = sheet.rows[r - 1]
+        # a label cell holds the label: a row whose text holds none of them has none (most rows: the tasks)
+        text = "\x00".join([value for value in row if isinstance(value, str)])
+        if not any(label in text for label in layout.FOOTER_LABELS):
+            continue
+        for c, value in enumerate(row, start=1):
+            if not isinstance(value, str) or not value:
                 continue
             label = value.strip().rstrip("：:")
             if label in layout.FOOTER_LABELS and label not in values:
@@ -254,14 +257,15 @@ def read_return(
         cells = sheet.rows[r - 1]
         for title_text, column in inputs:
             raw = cells[column - 1] if column <= len(cells) else ""
-            if not formula_cells and is_blank(raw):  # the cell's name is made only when it may be reported
+            blank = raw is None or (isinstance(raw, str) and not raw.strip())  # is_blank, once per cell
+            if blank and not formula_cells:  # the cell's name is made only when it may be reported
                 continue
             place = cell_name(r, column)
             if place in formula_cells:
                 check.add(FORMULA_NO_VALUE, f"单元格是公式 {formula_cells[place]}，但没有保存计算结果：请在 Excel/WPS 中重新计算并保存，或直接填数值。", cell=place)
                 any_input = True
                 continue
-            if is_blank(raw):
+            if blank:
                 continue
             any_input = True
             if isinstance(raw, str) and looks_like_formula(raw) and title_text not in ("本期完成值", "完成进度(%)"):
