@@ -215,11 +215,14 @@ def read_book(data: bytes) -> Book | Unreadable:
 
 # ---------------------------------------------------------------- what only the sheet XML knows
 #
-# The XML of a returned file is read once, streaming, with expat (linear in
-# the input, no regular expression over raw XML, no DTD or entity allowed),
-# within a byte budget. The same pass finds where the last cell with content
-# is, so python-calamine, which builds the whole grid from A1 to that cell,
-# is only called when the grid is small.
+# The XML of a returned file is read once before python-calamine sees it
+# (linear in the input, no regular expression over raw XML, no DTD or entity
+# allowed), within one byte budget for the whole file. The same pass finds
+# where the last cell with content is, so python-calamine, which builds the
+# whole grid from A1 to that cell, is only called when the grid is small.
+# The small parts (workbook, relationships, styles, shared strings, an .ods's
+# content) are streamed through expat with Python handlers; the worksheets,
+# most of a return's XML, through libxml2 (below), which hands over only cells.
 
 
 class _Stop(Exception):
