@@ -169,6 +169,11 @@ def large_sheet_doctype(base: Base) -> bytes:
         xml.split(b"?>", 1)[-1] if xml.startswith(b"<?xml") else xml)})
 
 
+def cell_over_a_megabyte(base: Base) -> bytes:
+    """One cell whose formula runs over 2.5 MB in a sheet read streamed: more than any cell holds, refused as it grows."""
+    return rezip(base.genuine("megabyte cell"), {SHEET: in_sheet_data(b'<row r="40"><c r="A40"><f>' + _noise(2_500_000, 44) + b"</f></c></row>")})
+
+
 def nested_too_deep(base: Base) -> bytes:
     """Elements nested 300 deep inside the sheet data: no spreadsheet writes that; the XML parser stops at 256."""
     return rezip(base.genuine("deep xml"), {SHEET: in_sheet_data(b"<x>" * 300 + b"</x>" * 300)})
@@ -363,6 +368,7 @@ HOSTILE: list[Hostile] = [
     Hostile("h41_large_sheet.xlsx", large_sheet, set(), genuine=1),
     Hostile("h42_large_sheet_doctype.xlsx", large_sheet_doctype, {("", None, "file-corrupt")}),
     Hostile("h43_nested_too_deep.xlsx", nested_too_deep, {("", None, "file-corrupt")}),
+    Hostile("h44_cell_over_a_megabyte.xlsx", cell_over_a_megabyte, {("", "A40", "cell-too-long")}),
     Hostile("h29_far_row.xls", lambda b: (XLS_FOLDER / "far_row.xls").read_bytes(), {("", "A60000", "sheet-too-large")}),
     Hostile("h30_far_column.xls", lambda b: (XLS_FOLDER / "far_column.xls").read_bytes(), {("", "IV3", "sheet-too-large")}),
     # ---- archives

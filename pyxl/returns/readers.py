@@ -365,7 +365,7 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styl
                     scan = _SheetScan(name)
                     refused = _scan_cells(root.iter(_CELL_TAGS), scan, percent_styles, long_strings)
             else:
-                refused = _scan_cells(_streamed(stream, head, path, budget), scan, percent_styles, long_strings)
+                refused = _scan_cells(_streamed(stream, head, path, name, budget), scan, percent_styles, long_strings)
     except _Stop as stop:
         return stop.reason
     except KeyError:  # no such part: nothing to scan
@@ -377,12 +377,21 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styl
     return refused if refused else scan
 
 
-def _streamed(stream, head: bytes, path: str, budget: list[int]):
-    """The <row> (as it opens) and complete <c> elements of a large part, in document order, chunk by chunk."""
+def _streamed(stream, head: bytes, path: str, name: str, budget: list[int]):
+    """The <row> (as it opens) and complete <c> elements of a large part, in document order, chunk by chunk.
+
+    What has been handed over is cut from the tree after each chunk, except
+    inside a cell still open (its content is looked at when it closes): a
+    cell seen open over more than _WHOLE_PART bytes holds more than any cell can
+    (32,767 characters) and ends the scan.
+    """
     parser = etree.XMLPullParser(events=("start", "end"), tag=_CELL_TAGS, **_XML_OPTIONS)
     root = None
+    open_cell, open_since = None, 0
+    fed = 0
     chunk = head
     while chunk:
+        fed += len(chunk)
         parser.feed(chunk)
         events = list(parser.read_events())
         if events and root is None:  # the prolog is parsed before any element: a DTD is known now
@@ -396,6 +405,13 @@ def _streamed(stream, head: bytes, path: str, budget: list[int]):
             if len(node) > 1:
                 del node[:-1]
             node = node[-1]
+            if isinstance(node.tag, str) and _local_name(node.tag) == "c":
+                if node is not open_cell:
+                    open_cell, open_since = node, fed
+                elif fed - open_since > _WHOLE_PART:
+                    place = node.get("r", "")
+                    raise _Stop(_cell_too_long(name, place if _cell_position(place) else ""))
+                break
         chunk = stream.read(1 << 16)
         _spend(budget, chunk)
     found = parser.close()
