@@ -151,6 +151,34 @@ def doctype_entities(base: Base) -> bytes:
     return rezip(base.genuine("entities"), {SHEET: lambda xml: laughs + xml.split(b"?>", 1)[-1] if xml.startswith(b"<?xml") else laughs + xml})
 
 
+def _noise(size: int, seed: int) -> bytes:
+    """Text that does not compress (so no ratio check sets the part aside), safe inside an XML comment."""
+    chance = random.Random(seed)
+    return bytes(chance.choice(b"abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(size))
+
+
+def large_sheet(base: Base) -> bytes:
+    """A genuine return whose sheet XML is over 1 MB (a comment of noise): read streamed, chunk by chunk."""
+    return rezip(base.genuine("large sheet"), {SHEET: in_sheet_data(b"<!--" + _noise(1_300_000, 41) + b"-->")})
+
+
+def large_sheet_doctype(base: Base) -> bytes:
+    """The same, with a DTD before it: refused on the streamed path too."""
+    laughs = b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">]>'
+    return rezip(base.genuine("large doctype"), {SHEET: lambda xml: laughs + in_sheet_data(b"<!--" + _noise(1_300_000, 42) + b"-->")(
+        xml.split(b"?>", 1)[-1] if xml.startswith(b"<?xml") else xml)})
+
+
+def cell_over_a_megabyte(base: Base) -> bytes:
+    """One cell whose formula runs over 2.5 MB in a sheet read streamed: more than any cell holds, refused as it grows."""
+    return rezip(base.genuine("megabyte cell"), {SHEET: in_sheet_data(b'<row r="40"><c r="A40"><f>' + _noise(2_500_000, 44) + b"</f></c></row>")})
+
+
+def nested_too_deep(base: Base) -> bytes:
+    """Elements nested 300 deep inside the sheet data: no spreadsheet writes that; the XML parser stops at 256."""
+    return rezip(base.genuine("deep xml"), {SHEET: in_sheet_data(b"<x>" * 300 + b"</x>" * 300)})
+
+
 def broken_sheet_xml(base: Base) -> bytes:
     return rezip(base.genuine("broken xml"), {SHEET: lambda xml: xml[: len(xml) // 2]})
 
@@ -337,6 +365,10 @@ HOSTILE: list[Hostile] = [
     Hostile("h08_sixty_sheets.xlsx", too_many_sheets, {("", None, "sheet-too-large")}),
     Hostile("h09_ods_far_cell.ods", ods_far_cell, {("", "A1048001", "sheet-too-large")}),
     Hostile("h10_ods_wide_repeat.ods", ods_wide_repeat, {("", "WQJ4", "sheet-too-large")}),
+    Hostile("h41_large_sheet.xlsx", large_sheet, set(), genuine=1),
+    Hostile("h42_large_sheet_doctype.xlsx", large_sheet_doctype, {("", None, "file-corrupt")}),
+    Hostile("h43_nested_too_deep.xlsx", nested_too_deep, {("", None, "file-corrupt")}),
+    Hostile("h44_cell_over_a_megabyte.xlsx", cell_over_a_megabyte, {("", "A40", "cell-too-long")}),
     Hostile("h29_far_row.xls", lambda b: (XLS_FOLDER / "far_row.xls").read_bytes(), {("", "A60000", "sheet-too-large")}),
     Hostile("h30_far_column.xls", lambda b: (XLS_FOLDER / "far_column.xls").read_bytes(), {("", "IV3", "sheet-too-large")}),
     # ---- archives

@@ -93,10 +93,34 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> Path:
-    """Write `data` to `target` atomically (see atomic_path); returns `target`."""
-    with atomic_path(target) as temporary:
-        temporary.write_bytes(data)
-    return Path(target)
+    """Write `data` to `target` atomically (as atomic_path does); returns `target`.
+
+    The temporary file is written through the handle that created it (not
+    opened a second time by name): collect archives every return this way.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    except OSError as error:
+        raise storage_error(error, target.parent) or error from None
+    placed = False
+    try:
+        with open(handle, "wb") as stream:
+            stream.write(data)
+        # mkstemp makes the file private (0600): give it the permissions any new file there would get
+        os.chmod(name, _existing_mode(target))
+        os.replace(name, target)
+        placed = True
+    except OSError as error:
+        raise storage_error(error, target.parent) or error from None
+    finally:
+        if not placed:
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
+    return target
 
 
 def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> Path:

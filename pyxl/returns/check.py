@@ -67,7 +67,12 @@ def _footer(sheet: Sheet, after: int) -> tuple[int | None, dict[str, str]]:
     """First footer row below the header and the values typed right of each label."""
     first, values = None, {}
     for r in range(after + 1, len(sheet.rows) + 1):
-        for c, value in enumerate(sheet.rows[r - 1], start=1):
+        row = sheet.rows[r - 1]
+        # a label cell holds the label: a row whose text holds none of them has none (most rows: the tasks)
+        text = "\x00".join([value for value in row if isinstance(value, str)])
+        if not any(label in text for label in layout.FOOTER_LABELS):
+            continue
+        for c, value in enumerate(row, start=1):
             if not isinstance(value, str) or not value:
                 continue
             label = value.strip().rstrip("：:")
@@ -216,7 +221,7 @@ def read_return(
         cells = sheet.rows[r - 1]
         if all(is_blank(v) for v in cells):
             continue
-        key = layout.cell_text(sheet.value(r, key_column))
+        key = layout.cell_text(cells[key_column - 1] if key_column <= len(cells) else "")
         place = cell_name(r, key_column)
         if not key:
             check.add(ROW_INSERTED, f"第 {r} 行没有序号，是下发表中没有的行：请删除该行，内容写在对应任务的「进展情况」中。", cell=place)
@@ -243,21 +248,24 @@ def read_return(
     any_input = False
     target_units = _target_units(duty)
     task_numbers = _task_numbers(duty)
+    inputs = [(title_text, columns[title_text]) for title_text in layout.INPUT_COLUMNS if title_text in columns]
     for key, r in found.items():
         task_number, target_index = split_row_key(key, task_numbers)
         if duty is not None and not _in_duty(duty, task_number, target_index):
             check.add(TASK_UNKNOWN, f"序号「{key}」在分工表中找不到：请用本期下发的表重新填报。", cell=cell_name(r, key_column))
         row = ReturnRow(key=key, task_number=task_number, target_index=target_index, cell_row=r)
-        for title_text in layout.INPUT_COLUMNS:
-            if title_text not in columns:
+        cells = sheet.rows[r - 1]
+        for title_text, column in inputs:
+            raw = cells[column - 1] if column <= len(cells) else ""
+            blank = raw is None or (isinstance(raw, str) and not raw.strip())  # is_blank, once per cell
+            if blank and not formula_cells:  # the cell's name is made only when it may be reported
                 continue
-            place = cell_name(r, columns[title_text])
-            raw = sheet.value(r, columns[title_text])
+            place = cell_name(r, column)
             if place in formula_cells:
                 check.add(FORMULA_NO_VALUE, f"单元格是公式 {formula_cells[place]}，但没有保存计算结果：请在 Excel/WPS 中重新计算并保存，或直接填数值。", cell=place)
                 any_input = True
                 continue
-            if is_blank(raw):
+            if blank:
                 continue
             any_input = True
             if isinstance(raw, str) and looks_like_formula(raw) and title_text not in ("本期完成值", "完成进度(%)"):
@@ -321,7 +329,11 @@ def _check_locked(check: Checker, sheet: Sheet, columns: dict[str, int], found: 
     In a workspace that keys its hashes, a plain hash we never issued, or a
     keyed one where we hold no key, is a forged identity sheet.
     """
-    rows = [[sheet.value(found[k], columns[t]) for t in layout.LOCKED_COLUMNS] for k in expected]
+    locked = [columns[t] - 1 for t in layout.LOCKED_COLUMNS]
+    rows = []
+    for k in expected:  # row by row: the locked cells of the row, '' beyond the row's last cell
+        cells = sheet.rows[found[k] - 1]
+        rows.append([cells[c] if c < len(cells) else "" for c in locked])
     written = ident.get(layout.ID_HASH, "")
     keyed = written.startswith(layout.KEYED_PREFIX)
     issued_to = sent.issued_to(written) if sent is not None else None

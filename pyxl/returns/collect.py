@@ -102,13 +102,19 @@ def collect(
     returns_dir = Path(returns_dir)
 
     root = workspace.resolve()  # once: resolving walks every folder of the path
+    folders: dict[Path, Path | None] = {}  # each folder resolved once per run (an inbox's 500 files share one)
 
     def relative(path: Path) -> str:
         path = Path(path)
-        try:  # the parent resolved, never the file itself: a link is shown where it lies
-            return (path.parent.resolve() / path.name).relative_to(root).as_posix()
-        except ValueError:
-            return str(path)
+        parent = path.parent
+        if parent not in folders:
+            resolved = parent.resolve()
+            try:
+                folders[parent] = resolved.relative_to(root)
+            except ValueError:
+                folders[parent] = None
+        inside = folders[parent]  # the parent resolved, never the file itself: a link is shown where it lies
+        return (inside / path.name).as_posix() if inside is not None else str(path)
 
     ledger = read_ledger(returns_dir)
     known = latest_states(ledger)

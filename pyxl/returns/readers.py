@@ -23,6 +23,7 @@ from xml.parsers import expat
 from zlib import error as zlib_error
 
 import python_calamine
+from lxml import etree
 from xlsxwriter.utility import xl_col_to_name
 
 # Limits for one workbook. A 60-row unit sheet is about 20 KB zipped and
@@ -102,7 +103,7 @@ def sniff(data: bytes, archive: zipfile.ZipFile | None = None) -> str:
         if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head:
             return "ods"
         try:
-            names = (archive or zipfile.ZipFile(io.BytesIO(data))).namelist()
+            names = (archive or _open_zip(data)).namelist()
         except (zipfile.BadZipFile, ValueError, OSError):
             return "corrupt"
         if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
@@ -113,6 +114,18 @@ def sniff(data: bytes, archive: zipfile.ZipFile | None = None) -> str:
     if data.startswith(b"%PDF"):
         return "pdf"
     return "unknown"
+
+
+_LAST_ZIP: list = []  # [(data, its ZipFile)]: the file sniffed when collected is the one read next
+
+
+def _open_zip(data: bytes) -> zipfile.ZipFile:
+    """The zip directory of `data`, read once for the same bytes object (kept alive here, so `is` is safe)."""
+    if _LAST_ZIP and _LAST_ZIP[0][0] is data:
+        return _LAST_ZIP[0][1]
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    _LAST_ZIP[:] = [(data, archive)]
+    return archive
 
 
 def check_zip(data: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES, max_entries: int = MAX_ENTRIES,
@@ -143,7 +156,7 @@ def read_book(data: bytes) -> Book | Unreadable:
     archive = None
     if data.startswith(_ZIP_MAGIC):
         try:  # opened once, for the type, the size checks and the formula scan
-            archive = zipfile.ZipFile(io.BytesIO(data))
+            archive = _open_zip(data)
         except (zipfile.BadZipFile, ValueError, OSError):
             return Unreadable("file-corrupt", "文件已损坏（压缩结构无法打开）")
     kind = sniff(data, archive)
@@ -202,11 +215,14 @@ def read_book(data: bytes) -> Book | Unreadable:
 
 # ---------------------------------------------------------------- what only the sheet XML knows
 #
-# The XML of a returned file is read once, streaming, with expat (linear in
-# the input, no regular expression over raw XML, no DTD or entity allowed),
-# within a byte budget. The same pass finds where the last cell with content
-# is, so python-calamine, which builds the whole grid from A1 to that cell,
-# is only called when the grid is small.
+# The XML of a returned file is read once before python-calamine sees it
+# (linear in the input, no regular expression over raw XML, no DTD or entity
+# allowed), within one byte budget for the whole file. The same pass finds
+# where the last cell with content is, so python-calamine, which builds the
+# whole grid from A1 to that cell, is only called when the grid is small.
+# The small parts (workbook, relationships, styles, shared strings, an .ods's
+# content) are streamed through expat with Python handlers; the worksheets,
+# most of a return's XML, through libxml2 (below), which hands over only cells.
 
 
 class _Stop(Exception):
@@ -314,102 +330,256 @@ def _cell_too_long(sheet: str, place: str, length: int | None = None) -> Unreada
     )
 
 
+
+
+# ---------------------------------------------------------------- the worksheets: libxml2, cells only
+#
+# A worksheet is most of a return's XML (hundreds of elements per sheet), so
+# it is not walked element by element in Python callbacks: libxml2 (lxml)
+# parses it and the scan looks only at the <c> elements (and the <row>
+# elements around them when a cell does not say where it is), in document
+# order. The same rules as for the other parts: no DTD or entity (refused),
+# within the byte budget. A part of up to _WHOLE_PART bytes (a unit sheet is
+# 50–150 KB) is parsed whole; a larger one is streamed, and what has been
+# looked at is cut from the tree after every chunk, so memory stays that of a
+# chunk whatever the part's size.
+
+_WHOLE_PART = 1 << 20
+_XML_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                    remove_comments=True, remove_pis=True)
+_CELL_TAGS = ("{*}row", "{*}c")
+
+
 def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
                     budget: list[int], long_strings: set[str]) -> _SheetScan | Unreadable:
-    # The handlers run for every element and text run of the sheet (most of reading a return):
-    # plain local variables, element names stripped of their namespace once per name, and a
-    # cell's A1 name made only when a cell is reported.
     scan = _SheetScan(name)
-    row = column = 0
-    cell_row = cell_column = 0  # where the open cell is (its A1 name, made when needed)
-    content = value = in_f = in_v = percent = shared = False
-    formula: str | None = None
-    text_length = 0
-    shared_index = ""
-    formula_text: list[str] = []
-    locals_of: dict[str, str] = {}
-
-    def local(tag: str) -> str:
-        found = _local(tag)
-        if len(locals_of) < 256:  # a hostile file's endless names are stripped each time, not kept
-            locals_of[tag] = found
-        return found
-
-    local_of = locals_of.get
-
-    def ref() -> str:
-        return cell_name(max(cell_row, 1), max(cell_column, 1)) if cell_column <= 16384 else ""
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        nonlocal row, column, cell_row, cell_column, content, value, in_f, in_v, percent, shared, formula
-        nonlocal text_length, shared_index
-        tag = local_of(tag) or local(tag)
-        if tag == "c":
-            found = _cell_position(attrs.get("r", ""))
-            if found is not None:
-                column, row = found[0], found[1] or row
+    try:
+        with archive.open(path) as stream:
+            head = stream.read(_WHOLE_PART + 1)
+            _spend(budget, head)
+            if len(head) <= _WHOLE_PART:
+                root = etree.fromstring(head, etree.XMLParser(**_XML_OPTIONS))
+                _refuse_doctype(root, path)
+                refused = _scan_placed_cells(root, scan, percent_styles, long_strings)
+                if refused is False:  # a cell that does not say where it is: count rows and cells as Excel does
+                    scan = _SheetScan(name)
+                    refused = _scan_cells(root.iter(_CELL_TAGS), scan, percent_styles, long_strings)
             else:
-                column += 1
-            cell_row, cell_column = row, column
-            content = value = False
-            formula = None
-            text_length, shared_index = 0, ""
-            kind = attrs.get("t", "n")
-            shared = kind == "s"
-            percent = attrs.get("s", "") in percent_styles and kind == "n"
-        elif tag == "v":
-            content = in_v = True
-        elif tag == "is":
-            content = value = True
-        elif tag == "row":
-            written = attrs.get("r", "")
+                refused = _scan_cells(_streamed(stream, head, path, name, budget), scan, percent_styles, long_strings)
+    except _Stop as stop:
+        return stop.reason
+    except KeyError:  # no such part: nothing to scan
+        return scan
+    except etree.XMLSyntaxError as error:
+        return Unreadable("file-corrupt", f"部件 {path} 不是完好的 XML（{error.msg}）")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error) as error:
+        return Unreadable("file-corrupt", f"部件 {path} 无法解压（{type(error).__name__}）")
+    return refused if refused else scan
+
+
+def _streamed(stream, head: bytes, path: str, name: str, budget: list[int]):
+    """The <row> (as it opens) and complete <c> elements of a large part, in document order, chunk by chunk.
+
+    What has been handed over is cut from the tree after each chunk, except
+    inside a cell still open (its content is looked at when it closes): a
+    cell seen open over more than _WHOLE_PART bytes holds more than any cell can
+    (32,767 characters) and ends the scan.
+    """
+    parser = etree.XMLPullParser(events=("start", "end"), tag=_CELL_TAGS, **_XML_OPTIONS)
+    root = None
+    open_cell, open_since = None, 0
+    fed = 0
+    chunk = head
+    while chunk:
+        fed += len(chunk)
+        parser.feed(chunk)
+        events = list(parser.read_events())
+        if events and root is None:  # the prolog is parsed before any element: a DTD is known now
+            root = events[0][1].getroottree().getroot()
+            _refuse_doctype(root, path)
+        for event, element in events:
+            if (event == "start") == (_local_name(element.tag) == "row"):
+                yield element
+        node = root  # cut away what was looked at: each open element keeps only its last child
+        while node is not None and len(node):
+            if len(node) > 1:
+                del node[:-1]
+            node = node[-1]
+            if isinstance(node.tag, str) and _local_name(node.tag) == "c":
+                if node is not open_cell:
+                    open_cell, open_since = node, fed
+                elif fed - open_since > _WHOLE_PART:
+                    place = node.get("r", "")
+                    raise _Stop(_cell_too_long(name, place if _cell_position(place) else ""))
+                break
+        chunk = stream.read(1 << 16)
+        _spend(budget, chunk)
+    found = parser.close()
+    if root is None:
+        _refuse_doctype(found, path)
+
+
+def _spend(budget: list[int], chunk: bytes) -> None:
+    budget[0] -= len(chunk)
+    if budget[0] < 0:
+        raise _Stop(Unreadable("file-too-large", f"解压后超过上限 {MAX_UNPACKED_BYTES // (1 << 20)} MB"))
+
+
+def _refuse_doctype(root, path: str) -> None:
+    if root is not None and root.getroottree().docinfo.doctype:
+        raise _Stop(Unreadable("file-corrupt", f"部件 {path} 含有 DTD 或实体声明（正常的表格文件没有）"))
+
+
+def _scan_placed_cells(root, scan: _SheetScan, percent_styles: set[str], long_strings: set[str]) -> Unreadable | bool | None:
+    """Every <c> placed by its own r="A1" (as every spreadsheet program writes them); False at the first that is not.
+
+    A cell holding one plain <v> or one inline <t> (most cells of most
+    sheets) is looked at here, the rest by `_scan_cell`; the rules are the same.
+    """
+    positions = _POSITIONS.get
+    last_row = last_column = 0
+    for element in root.iter("{*}c"):
+        ref = element.get("r", "")
+        found = positions(ref) or _cell_position(ref)
+        if found is None or not found[1]:
+            return False
+        size = len(element)
+        if not size:  # no child: no content
+            continue
+        column, row = found
+        child = element[0] if size == 1 else None
+        tag = child.tag if child is not None else None
+        if tag == _V and not len(child):
+            text = child.text or ""
+        elif tag == _IS and len(child) == 1 and child[0].tag == _T and not len(child[0]):
+            text = None  # inline text: a value whatever it holds
+        else:
+            refused = _scan_cell(element, row, column, scan, percent_styles, long_strings)
+            if refused is not None:
+                return refused
+            continue
+        if row > MAX_ROWS or column > MAX_COLUMNS:
+            return _too_far(scan.name, row, column)
+        if row > last_row:
+            last_row = row
+        if column > last_column:
+            last_column = column
+        length = len(text) if text is not None else len(child[0].text or "")
+        if length > MAX_CELL_TEXT:
+            return _cell_too_long(scan.name, _ref(row, column), length)
+        value = text is None or bool(text.strip())
+        if long_strings or percent_styles:
+            kind = element.get("t", "n")
+            if text is not None and kind == "s" and text.strip()[:12] in long_strings:
+                return _cell_too_long(scan.name, _ref(row, column))
+            if value and kind == "n" and element.get("s", "") in percent_styles:
+                scan.percent_cells.add(_ref(row, column))
+    scan.last_row, scan.last_column = max(scan.last_row, last_row), max(scan.last_column, last_column)
+    return None
+
+
+def _scan_cells(elements, scan: _SheetScan, percent_styles: set[str], long_strings: set[str]) -> Unreadable | None:
+    """The <row> and <c> elements in document order: a cell without r="A1" is the next in its row."""
+    row = column = 0
+    for element in elements:
+        if _local_name(element.tag) == "row":
+            written = element.get("r", "")
             row = int(written) if written.isdigit() else row + 1
             column = 0
-        elif tag == "f":
-            content = in_f = True
-            formula_text.clear()
-            formula = ""
+            continue
+        found = _cell_position(element.get("r", ""))
+        if found is not None:
+            column, row = found[0], found[1] or row
+        else:
+            column += 1
+        if len(element):
+            refused = _scan_cell(element, row, column, scan, percent_styles, long_strings)
+            if refused is not None:
+                return refused
+    return None
 
-    def text(data: str) -> None:
-        nonlocal value, text_length, shared_index
-        if in_f:
-            if sum(map(len, formula_text)) < 1000:
-                formula_text.append(data)
-            return
-        text_length += len(data)
-        if in_v and data.strip():
-            value = True
-            if shared and len(shared_index) < 12:
-                shared_index += data.strip()
 
-    def end(tag: str) -> None:
-        nonlocal in_f, in_v, formula
-        tag = local_of(tag) or local(tag)
-        if tag == "c":
-            if not content:
-                return
-            if row > MAX_ROWS or column > MAX_COLUMNS:
-                raise _Stop(_too_far(name, row, column))
-            if row > scan.last_row:
-                scan.last_row = row
-            if column > scan.last_column:
-                scan.last_column = column
-            if text_length > MAX_CELL_TEXT:
-                raise _Stop(_cell_too_long(name, ref(), text_length))
-            if shared and shared_index in long_strings:
-                raise _Stop(_cell_too_long(name, ref()))
-            if formula is not None and not value:
-                scan.uncached_formulas[ref()] = "=" + formula
-            elif percent and value:
-                scan.percent_cells.add(ref())
-        elif tag == "v":
-            in_v = False
-        elif tag == "f":
-            in_f = False
-            formula = "".join(formula_text)
+def _scan_cell(element, row: int, column: int, scan: _SheetScan, percent_styles: set[str],
+               long_strings: set[str]) -> Unreadable | None:
+    content, value, formula, text_length, shared_index = _cell_content(element)
+    if not content:
+        return None
+    if row > MAX_ROWS or column > MAX_COLUMNS:
+        return _too_far(scan.name, row, column)
+    if row > scan.last_row:
+        scan.last_row = row
+    if column > scan.last_column:
+        scan.last_column = column
+    if text_length > MAX_CELL_TEXT:
+        return _cell_too_long(scan.name, _ref(row, column), text_length)
+    kind = element.get("t", "n")
+    if kind == "s" and shared_index in long_strings:
+        return _cell_too_long(scan.name, _ref(row, column))
+    if formula is not None and not value:
+        scan.uncached_formulas[_ref(row, column)] = "=" + formula
+    elif value and kind == "n" and element.get("s", "") in percent_styles:
+        scan.percent_cells.add(_ref(row, column))
+    return None
 
-    refused = _parse(archive, path, start, end, text, budget)
-    return refused if refused is not None else scan
+
+_LOCAL_NAMES: dict[str, str] = {}  # "{namespace}c" → "c": the same few names in every return
+
+
+def _local_name(tag) -> str:
+    found = _LOCAL_NAMES.get(tag)
+    if found is None:
+        found = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""  # an entity reference has no name
+        if len(_LOCAL_NAMES) < 256:  # a hostile file's endless names are stripped each time, not kept
+            _LOCAL_NAMES[tag] = found
+    return found
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_V, _IS, _T = _MAIN + "v", _MAIN + "is", _MAIN + "t"
+
+
+def _cell_content(cell) -> tuple[bool, bool, str | None, int, str]:
+    """What a <c> holds: (content, value, formula, text length, shared-string index).
+
+    Content is a <v>, <is> or <f> at any depth; a value is a <v> with more
+    than spaces, or inline text; the text length counts everything but the
+    formula. The two shapes every spreadsheet program writes take the short way.
+    """
+    if len(cell) == 1:
+        child = cell[0]
+        tag = child.tag
+        if tag == _V and not len(child):
+            text = child.text or ""
+            stripped = text.strip()
+            return True, bool(stripped), None, len(text), stripped[:12]
+        if tag == _IS and len(child) == 1 and child[0].tag == _T and not len(child[0]):
+            return True, True, None, len(child[0].text or ""), ""
+    content = value = False
+    formula = None
+    text_length = 0
+    shared_index = ""
+    for child in cell.iterdescendants():
+        part = _local_name(child.tag)
+        text = child.text
+        if part == "f":
+            content = True
+            formula = "".join(child.itertext())[:8192]
+            continue
+        if part == "v":
+            content = True
+            if text and text.strip():
+                value = True
+                shared_index += text.strip()[:12]
+        elif part == "is":
+            content = value = True
+        if text:
+            text_length += len(text)
+    return content, value, formula, text_length, shared_index[:12]
+
+
+def _ref(row: int, column: int) -> str:
+    """A1 name of a cell as the scan found it ('' past Excel's last column)."""
+    return cell_name(max(row, 1), max(column, 1)) if column <= 16384 else ""
 
 
 # styles.xml bytes → its percent styles: the returns of one month share their template's styles.xml
@@ -621,6 +791,8 @@ def _long_text(sheets: list[Sheet]) -> Unreadable | None:
     """A cell longer than Excel's own limit: never cut silently, the file is set aside."""
     for sheet in sheets:
         for r, row in enumerate(sheet.rows, start=1):
+            if max(map(len, [v for v in row if isinstance(v, str)]), default=0) <= MAX_CELL_TEXT:
+                continue  # the common row, looked at once
             for c, value in enumerate(row, start=1):
                 if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
                     return _cell_too_long(sheet.name, cell_name(r, c), len(value))
