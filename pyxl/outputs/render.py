@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,8 +166,38 @@ def _template_class():
     return PatchedOnce
 
 
+def write_staged(staging: Path, name: str, data: bytes, replaced: Path) -> Path:
+    """Write `data` as staging/`name`, for a staged folder that will take the place of the folder `replaced`.
+
+    When `replaced` already holds a file of that name with exactly these bytes
+    (a report run again on an unchanged month), the file is linked into the
+    staging folder instead of written again: creating a thousand 任务历程 pages
+    and then deleting the thousand identical old ones was most of the system
+    time of a province's report. The swap stays all-old or all-new, the bytes
+    are the same; where links are not supported the file is written.
+    """
+    target = Path(staging) / name
+    old = Path(replaced) / name
+    try:
+        if old.stat().st_size == len(data) and old.read_bytes() == data:
+            os.link(old, target)
+            return target
+    except OSError:
+        pass
+    target.write_bytes(data)
+    return target
+
+
 def render_docx(template: Path, context: dict, target: Path, images: dict[str, bytes] | None = None) -> Path:
-    """Render a docxtpl template; each entry of `images` becomes an InlineImage of that name."""
+    """Render a docxtpl template into `target` (replaced atomically); each entry of `images` becomes an InlineImage of that name."""
+    data = render_docx_bytes(template, context, images)
+    with atomic_path(target) as temporary:
+        temporary.write_bytes(data)
+    return Path(target)
+
+
+def render_docx_bytes(template: Path, context: dict, images: dict[str, bytes] | None = None) -> bytes:
+    """A docxtpl template rendered, as the bytes of the .docx file (see render_docx)."""
     from docx.shared import Mm
     from docxtpl import InlineImage
 
@@ -181,9 +212,9 @@ def render_docx(template: Path, context: dict, target: Path, images: dict[str, b
     if not _DOCX_ENVIRONMENT:
         _DOCX_ENVIRONMENT.append(_CompiledOnce())
     document.render(values, jinja_env=_DOCX_ENVIRONMENT[0], autoescape=True)
-    with atomic_path(target) as temporary:
-        document.save(str(temporary))
-    return Path(target)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 def render_html(template: Path, context: dict, target: Path, images: dict[str, bytes] | None = None) -> Path:
