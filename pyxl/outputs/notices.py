@@ -33,7 +33,7 @@ from pyxl.outputs.counting import (
     short_title,
     units_of,
 )
-from pyxl.outputs.render import ReportTemplates, render_docx_bytes, write_staged
+from pyxl.outputs.render import ReportTemplates, older_objects_frozen, render_docx_bytes, write_staged
 
 REPLY_WORKING_DAYS = 5
 NOTICE_FOLDER = "督办单"
@@ -288,8 +288,7 @@ def write_notices(
         # A rendered document holds reference cycles only the cycle collector frees: at a
         # province's hundreds of 督办单, collect every few (everything older is frozen out of
         # the walk, so each collection is cheap) to keep memory flat in the number of units.
-        gc.freeze()
-        try:
+        with older_objects_frozen():
             listed = []
             for serial, notice in enumerate(notices(consolidation, reply_by), start=1):
                 target = staging / f"{safe_file_name(notice.unit)}.docx"
@@ -305,8 +304,6 @@ def write_notices(
                                str(len(notice.items)), target.name, reply.name])
                 if serial % 5 == 0:
                     gc.collect()
-        finally:
-            gc.unfreeze()
         if listed:
             write_staged(staging, NOTICE_LIST, _notice_list_text(listed).encode("utf-8-sig"), folder)
             written.append(folder / NOTICE_LIST)
