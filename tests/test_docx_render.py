@@ -84,3 +84,19 @@ def test_a_staged_file_is_linked_from_the_old_folder_only_when_its_bytes_are_the
             assert inodes["任务_2.html"] != old["任务_2.html"]
             assert sorted(p.name for p in folder.iterdir()) == ["index.html", "任务_2.html", "任务_3.html"]
             assert os.stat(folder / "index.html").st_nlink == 1  # the old folder is gone, not a second link
+
+
+def test_objects_frozen_for_a_report_are_given_back_to_the_collector_when_the_outermost_freeze_ends():
+    import gc
+
+    from pyxl.outputs.render import older_objects_frozen
+
+    assert gc.get_freeze_count() == 0
+    with older_objects_frozen():
+        outer = gc.get_freeze_count()
+        assert outer > 0
+        made = [[] for _ in range(1000)]  # made inside: frozen by the inner one, still frozen after it
+        with older_objects_frozen():
+            assert gc.get_freeze_count() >= outer + 1000
+        assert gc.get_freeze_count() >= outer + 1000
+    assert gc.get_freeze_count() == 0 and made
