@@ -55,3 +55,48 @@ def test_a_template_edited_while_the_process_runs_is_read_again(tmp_path):
     _template(template, "请在三个工作日内书面回复督查室。")
     second = render_docx(template, context, tmp_path / "second.docx")
     assert "请在三个工作日内书面回复督查室。" in docx.Document(str(second)).paragraphs[1].text
+
+
+def test_a_staged_file_is_linked_from_the_old_folder_only_when_its_bytes_are_the_same(tmp_path):
+    """write_staged: unchanged pages of a report run again are linked, not written; every file holds the new bytes."""
+    import os
+
+    from pyxl.common.files import replace_folder, staging_folder
+    from pyxl.outputs.render import write_staged
+
+    folder = tmp_path / "任务历程"
+    pages = {"index.html": "目录".encode(), "任务_1.html": "第一项".encode(), "任务_2.html": "第二项".encode()}
+    for round_ in range(2):
+        with staging_folder(tmp_path) as staging:
+            for name, data in pages.items():
+                write_staged(staging, name, data, folder)
+            inodes = {name: (staging / name).stat().st_ino for name in pages}
+            old = {p.name: p.stat().st_ino for p in folder.iterdir()} if folder.exists() else {}
+            replace_folder(staging, folder)
+        assert {p.name: p.read_bytes() for p in folder.iterdir()} == pages
+        if round_ == 0:
+            assert old == {}
+            pages = {**pages, "任务_2.html": "第二项（已改）".encode(), "任务_3.html": "新任务".encode()}
+            del pages["任务_1.html"]
+        else:
+            # the same bytes: the old file itself; changed or new: a new file; a page no longer made: gone
+            assert inodes["index.html"] == old["index.html"]
+            assert inodes["任务_2.html"] != old["任务_2.html"]
+            assert sorted(p.name for p in folder.iterdir()) == ["index.html", "任务_2.html", "任务_3.html"]
+            assert os.stat(folder / "index.html").st_nlink == 1  # the old folder is gone, not a second link
+
+
+def test_objects_frozen_for_a_report_are_given_back_to_the_collector_when_the_outermost_freeze_ends():
+    import gc
+
+    from pyxl.outputs.render import older_objects_frozen
+
+    assert gc.get_freeze_count() == 0
+    with older_objects_frozen():
+        outer = gc.get_freeze_count()
+        assert outer > 0
+        made = [[] for _ in range(1000)]  # made inside: frozen by the inner one, still frozen after it
+        with older_objects_frozen():
+            assert gc.get_freeze_count() >= outer + 1000
+        assert gc.get_freeze_count() >= outer + 1000
+    assert gc.get_freeze_count() == 0 and made

@@ -107,6 +107,14 @@ def test_every_overdue_task_is_named_with_its_date():
     assert context["overdue_tasks"] == overdue
 
 
+def test_an_overdue_task_names_only_the_leads_that_have_not_finished_with_their_problems():
+    table = duty(task(1, lead=(FINANCE, HOUSING), deadline=date(2025, 6, 30)))
+    result = run(table, [unit_return(FINANCE, task_row(1, "已完成", 100)),
+                         unit_return(HOUSING, task_row(1, "按计划推进", 70, issues="资金未到位"))])
+    [item] = overdue_tasks(result)
+    assert (item["lead_unit"], item["issues"]) == (HOUSING, "资金未到位。")
+
+
 # ---------------------------------------------------------------- contested figures
 
 

@@ -205,33 +205,27 @@ def key_indicators(consolidation: Consolidation) -> pd.DataFrame:
     return indicators[in_key_section.fillna(False).to_numpy()]
 
 
-_LEADS_BY_NUMBER: list[tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, list]]] = []
+_LEADS_BY_NUMBER: list[tuple[pd.DataFrame, dict[str, list]]] = []
 
 
-def _leads_by_number(consolidation: Consolidation) -> tuple[dict[str, pd.DataFrame], dict[str, list]]:
-    """The lead table split by task, as frames and as rows: once per judgement, found by identity.
+def _leads_by_number(consolidation: Consolidation) -> dict[str, list]:
+    """The lead table's rows (itertuples) by task, in table order: once per judgement, found by identity.
 
-    (A mask over every lead row per task was quadratic at a province's 1,000 tasks.)
+    (A mask over every lead row per task was quadratic at a province's 1,000 tasks;
+    a frame per task, from groupby, was most of the bulletin's context.)
     """
     leads = consolidation.leads
     if not _LEADS_BY_NUMBER or _LEADS_BY_NUMBER[0][0] is not leads:
-        numbers = leads["number"].astype(str)
-        frames = {str(key): rows for key, rows in leads.groupby(numbers, sort=False)}
         rows: dict[str, list] = {}
-        for number, row in zip(numbers, leads.itertuples(index=False)):
+        for number, row in zip(leads["number"].astype(str), leads.itertuples(index=False)):
             rows.setdefault(number, []).append(row)
-        _LEADS_BY_NUMBER[:] = [(leads, frames, rows)]
-    return _LEADS_BY_NUMBER[0][1], _LEADS_BY_NUMBER[0][2]
-
-
-def _own_leads(consolidation: Consolidation, number: str) -> pd.DataFrame:
-    found = _leads_by_number(consolidation)[0].get(str(number))
-    return found if found is not None else consolidation.leads.iloc[:0]
+        _LEADS_BY_NUMBER[:] = [(leads, rows)]
+    return _LEADS_BY_NUMBER[0][1]
 
 
 def _own_lead_rows(consolidation: Consolidation, number: str) -> list:
     """The lead rows of task `number` (itertuples rows, in table order)."""
-    return _leads_by_number(consolidation)[1].get(str(number), [])
+    return _leads_by_number(consolidation).get(str(number), [])
 
 
 def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
@@ -308,10 +302,9 @@ def overdue_tasks(consolidation: Consolidation) -> list[dict]:
     """Every task past its 完成时限 and not 已完成, with its date and the leads that have not finished."""
     result = []
     for task in consolidation.tasks[consolidation.tasks["overdue"].fillna(False).astype(bool)].itertuples(index=False):
-        own = _own_leads(consolidation, task.number)
-        unfinished = own[own["category"] != "已完成"]
-        units = "、".join(unfinished["unit"]) or "、".join(units_of(task.lead_units))
-        issues = [_sentence(v) for v in unfinished["issues"] if _text(v)]
+        unfinished = [lead for lead in _own_lead_rows(consolidation, task.number) if lead.category != "已完成"]
+        units = "、".join(lead.unit for lead in unfinished) or "、".join(units_of(task.lead_units))
+        issues = [_sentence(lead.issues) for lead in unfinished if _text(lead.issues)]
         result.append(
             {
                 "key": str(task.number),

@@ -17,6 +17,7 @@ import pandas as pd
 
 from pyxl.common.files import replace_folder, staging_folder
 from pyxl.common.model import Consolidation, is_missing
+from pyxl.outputs.render import write_staged
 
 FOLDER = "任务历程"
 INDEX = "index.html"
@@ -109,10 +110,10 @@ def write_history_pages(consolidation: Consolidation, out_dir: Path) -> list[Pat
             } for r in records]
             last = records[-1]
             name = page_name(number)
-            (staging / name).write_text(page.render(
+            write_staged(staging, name, page.render(
                 style=_STYLE, number=number, title=_text(last["short_title"]), leads=_text(last["lead_units"]), rows=rows,
                 first_label=rows[0]["month"], last_label=rows[-1]["month"],
-                as_of=f"{as_of.year}年{as_of.month}月{as_of.day}日"), encoding="utf-8")
+                as_of=f"{as_of.year}年{as_of.month}月{as_of.day}日").encode("utf-8"), folder)
             written.append(folder / name)
             index_rows.append({
                 "number": number, "page": name, "title": _text(last["short_title"]), "leads": _text(last["lead_units"]),
@@ -120,9 +121,9 @@ def write_history_pages(consolidation: Consolidation, out_dir: Path) -> list[Pat
                 "trail": "→".join(r["category"] or "—" for r in rows), "level": _text(last["notice_level"]),
                 "events": "；".join(e for e in (_text(r["events"]) for r in records) if e),
             })
-        (staging / INDEX).write_text(environment.get_template("index").render(
+        write_staged(staging, INDEX, environment.get_template("index").render(
             style=_STYLE, heading=f"重点任务历程（{_label(periods[0])}至{_label(periods[-1])}）",
-            span=f"{_label(periods[0])}至{_label(periods[-1])}", tasks=index_rows), encoding="utf-8")
+            span=f"{_label(periods[0])}至{_label(periods[-1])}", tasks=index_rows).encode("utf-8"), folder)
         written.insert(0, folder / INDEX)
         replace_folder(staging, folder)
     return written

@@ -33,7 +33,7 @@ from pyxl.outputs.counting import (
     short_title,
     units_of,
 )
-from pyxl.outputs.render import ReportTemplates, render_docx
+from pyxl.outputs.render import ReportTemplates, older_objects_frozen, render_docx_bytes, write_staged
 
 REPLY_WORKING_DAYS = 5
 NOTICE_FOLDER = "督办单"
@@ -278,7 +278,7 @@ def write_notices(
     written beside the old one and swapped in, so it never mixes notices of two
     runs and a unit no longer flagged loses its old notice.
     """
-    from pyxl.distribution.notice_reply import FILE_SUFFIX, write_reply_workbook
+    from pyxl.distribution.notice_reply import FILE_SUFFIX, reply_workbook_bytes
 
     out_dir = Path(out_dir)
     written: list[Path] = []
@@ -288,26 +288,24 @@ def write_notices(
         # A rendered document holds reference cycles only the cycle collector frees: at a
         # province's hundreds of 督办单, collect every few (everything older is frozen out of
         # the walk, so each collection is cheap) to keep memory flat in the number of units.
-        gc.freeze()
-        try:
+        with older_objects_frozen():
             listed = []
             for serial, notice in enumerate(notices(consolidation, reply_by), start=1):
                 target = staging / f"{safe_file_name(notice.unit)}.docx"
                 context = notice_context(notice, consolidation, issuer, serial)
-                render_docx(templates.notice_docx, context, target)
-                reply = staging / f"{safe_file_name(notice.unit)}{FILE_SUFFIX}"
-                write_reply_workbook(reply, unit=notice.unit, period=str(consolidation.period), number=context["number"],
-                                     reply_by=notice.reply_by, items=reply_items(context["items"]), office=issuer.office,
-                                     key=reply_key)
+                # written straight into the staging folder: nobody sees it before the swap
+                target.write_bytes(render_docx_bytes(templates.notice_docx, context))
+                reply = write_staged(staging, f"{safe_file_name(notice.unit)}{FILE_SUFFIX}", reply_workbook_bytes(
+                    unit=notice.unit, period=str(consolidation.period), number=context["number"],
+                    reply_by=notice.reply_by, items=reply_items(context["items"]), office=issuer.office, key=reply_key,
+                ), folder)
                 written += [folder / target.name, folder / reply.name]
                 listed.append([notice.unit, context["number"], context["level"], notice.reply_by.isoformat(),
                                str(len(notice.items)), target.name, reply.name])
                 if serial % 5 == 0:
                     gc.collect()
-        finally:
-            gc.unfreeze()
         if listed:
-            (staging / NOTICE_LIST).write_text(_notice_list_text(listed), encoding="utf-8-sig")
+            write_staged(staging, NOTICE_LIST, _notice_list_text(listed).encode("utf-8-sig"), folder)
             written.append(folder / NOTICE_LIST)
         replace_folder(staging, folder)
     return written

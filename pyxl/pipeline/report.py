@@ -24,6 +24,16 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
     pages (out/<period>/任务历程/).
     """
     # Imported here: docxtpl and matplotlib are only loaded by the steps that draw.
+    from pyxl.outputs import history_pages, report  # noqa: F401 (loaded before the freeze below)
+    from pyxl.outputs.render import older_objects_frozen
+
+    consolidated = _judged_period(workspace, period, as_of)
+    # the modules and the judgement outlive the report: the cycle collector need not walk them again and again
+    with older_objects_frozen():
+        return _write_report(workspace, period, as_of, consolidated)
+
+
+def _write_report(workspace: Workspace, period: Period, as_of: date, consolidated) -> StepResult:
     from pyxl.distribution import layout
     from pyxl.outputs import history_pages
     from pyxl.outputs.bulletin import Issuer
@@ -33,7 +43,6 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
     from pyxl.outputs.report import write_bulletin
 
     settings = workspace.settings
-    consolidated = _judged_period(workspace, period, as_of)
     consolidation = consolidated.data
     templates = ReportTemplates(
         bulletin_docx=settings.template_path("report/bulletin.docx"),
