@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
-
 from pyxl.common.files import replace_folder, staging_folder
 from pyxl.common.model import NOTICE_LEVELS, Consolidation
 from pyxl.common.period import add_working_days

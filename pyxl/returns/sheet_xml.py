@@ -1,0 +1,585 @@
+"""What only a returned file's XML says, read before python-calamine sees the file.
+
+The XML of a returned file is read once (linear in the input, no regular
+expression over raw XML, no DTD or entity allowed), within one byte budget for
+the whole file. The same pass finds where the last cell with content is, so
+python-calamine, which builds the whole grid from A1 to that cell, is only
+called when the grid is small (`pyxl.returns.readers.read_book`). It also finds
+what calamine cannot tell: formulas without a cached value, and number cells
+shown as a percentage.
+
+The small parts (workbook, relationships, styles, shared strings, an .ods's
+content) are streamed through expat with Python handlers; the worksheets, most
+of a return's XML, through libxml2, which hands over only cells. An .xls is
+checked through xlrd's sheet dimensions. Every refusal is an `Unreadable`.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.parsers import expat
+from zlib import error as zlib_error
+
+from lxml import etree
+
+from pyxl.returns.readers import (
+    MAX_CELL_TEXT,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_SHEETS,
+    MAX_UNPACKED_BYTES,
+    Unreadable,
+    _cell_too_long,
+    _too_far,
+    cell_name,
+)
+
+
+class _Stop(Exception):
+    """Raised inside an expat handler to end a scan early: `reason` says why."""
+
+    def __init__(self, reason: Unreadable | None = None) -> None:
+        super().__init__(reason.reason if reason else "")
+        self.reason = reason
+
+
+def _local(name: str) -> str:
+    """An element or attribute name without its namespace (expat gives "uri local")."""
+    return name.rsplit(" ", 1)[-1]
+
+
+def _parse(archive: zipfile.ZipFile, path: str, start, end=None, text=None, budget: list[int] | None = None) -> Unreadable | None:
+    """Stream one part of `archive` through expat with the given handlers; an Unreadable ends it."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+
+    def refuse(*_args) -> None:
+        raise _Stop(Unreadable("file-corrupt", f"部件 {path} 含有 DTD 或实体声明（正常的表格文件没有）"))
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
+    parser.buffer_text = True
+    budget = budget if budget is not None else [MAX_UNPACKED_BYTES]
+    try:
+        with archive.open(path) as stream:
+            while chunk := stream.read(1 << 16):
+                budget[0] -= len(chunk)
+                if budget[0] < 0:
+                    return Unreadable("file-too-large", f"解压后超过上限 {MAX_UNPACKED_BYTES // (1 << 20)} MB")
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _Stop as stop:
+        return stop.reason
+    except KeyError:
+        return None
+    except expat.ExpatError as error:
+        return Unreadable("file-corrupt", f"部件 {path} 不是完好的 XML（{expat.ErrorString(error.code)}）")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error) as error:
+        return Unreadable("file-corrupt", f"部件 {path} 无法解压（{type(error).__name__}）")
+    return None
+
+
+_PERCENT_BUILTIN = {9, 10}  # 0% and 0.00%
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")  # on one attribute value only: bounded
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+_POSITIONS: dict[str, tuple[int, int] | None] = {}  # "H12" → (8, 12): the unit sheets' cell names recur in every return
+
+
+def _cell_position(ref: str) -> tuple[int, int] | None:
+    """(column, row) of an A1 cell reference as written in the file, None when it is not one."""
+    if len(ref) > 10:  # XFD1048576 is the longest there is
+        return None
+    found = _POSITIONS.get(ref, False)
+    if found is False:
+        match = _CELL_REF.fullmatch(ref)
+        found = (_column_number(match.group(1)), int(match.group(2))) if match is not None else None
+        if len(_POSITIONS) < 65536:  # bounded: a hostile file's own names are parsed, not kept
+            _POSITIONS[ref] = found
+    return found
+
+
+@dataclass
+class SheetScan:
+    """What one worksheet's XML says: its extent and the cells calamine cannot tell apart."""
+
+    name: str
+    last_row: int = 0
+    last_column: int = 0
+    uncached_formulas: dict[str, str] = field(default_factory=dict)
+    percent_cells: set[str] = field(default_factory=set)
+
+
+
+
+
+
+
+# ---------------------------------------------------------------- the worksheets: libxml2, cells only
+#
+# A worksheet is most of a return's XML (hundreds of elements per sheet), so
+# it is not walked element by element in Python callbacks: libxml2 (lxml)
+# parses it and the scan looks only at the <c> elements (and the <row>
+# elements around them when a cell does not say where it is), in document
+# order. The same rules as for the other parts: no DTD or entity (refused),
+# within the byte budget. A part of up to _WHOLE_PART bytes (a unit sheet is
+# 50–150 KB) is parsed whole; a larger one is streamed, and what has been
+# looked at is cut from the tree after every chunk, so memory stays that of a
+# chunk whatever the part's size.
+
+_WHOLE_PART = 1 << 20
+_XML_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                    remove_comments=True, remove_pis=True)
+_CELL_TAGS = ("{*}row", "{*}c")
+
+
+def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
+                    budget: list[int], long_strings: set[str]) -> SheetScan | Unreadable:
+    scan = SheetScan(name)
+    try:
+        with archive.open(path) as stream:
+            head = stream.read(_WHOLE_PART + 1)
+            _spend(budget, head)
+            if len(head) <= _WHOLE_PART:
+                root = etree.fromstring(head, etree.XMLParser(**_XML_OPTIONS))
+                _refuse_doctype(root, path)
+                refused = _scan_placed_cells(root, scan, percent_styles, long_strings)
+                if refused is False:  # a cell that does not say where it is: count rows and cells as Excel does
+                    scan = SheetScan(name)
+                    refused = _scan_cells(root.iter(_CELL_TAGS), scan, percent_styles, long_strings)
+            else:
+                refused = _scan_cells(_streamed(stream, head, path, name, budget), scan, percent_styles, long_strings)
+    except _Stop as stop:
+        return stop.reason
+    except KeyError:  # no such part: nothing to scan
+        return scan
+    except etree.XMLSyntaxError as error:
+        return Unreadable("file-corrupt", f"部件 {path} 不是完好的 XML（{error.msg}）")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error) as error:
+        return Unreadable("file-corrupt", f"部件 {path} 无法解压（{type(error).__name__}）")
+    return refused if refused else scan
+
+
+def _streamed(stream, head: bytes, path: str, name: str, budget: list[int]):
+    """The <row> (as it opens) and complete <c> elements of a large part, in document order, chunk by chunk.
+
+    What has been handed over is cut from the tree after each chunk, except
+    inside a cell still open (its content is looked at when it closes): a
+    cell seen open over more than _WHOLE_PART bytes holds more than any cell can
+    (32,767 characters) and ends the scan.
+    """
+    parser = etree.XMLPullParser(events=("start", "end"), tag=_CELL_TAGS, **_XML_OPTIONS)
+    root = None
+    open_cell, open_since = None, 0
+    fed = 0
+    chunk = head
+    while chunk:
+        fed += len(chunk)
+        parser.feed(chunk)
+        events = list(parser.read_events())
+        if events and root is None:  # the prolog is parsed before any element: a DTD is known now
+            root = events[0][1].getroottree().getroot()
+            _refuse_doctype(root, path)
+        for event, element in events:
+            if (event == "start") == (_local_name(element.tag) == "row"):
+                yield element
+        node = root  # cut away what was looked at: each open element keeps only its last child
+        while node is not None and len(node):
+            if len(node) > 1:
+                del node[:-1]
+            node = node[-1]
+            if isinstance(node.tag, str) and _local_name(node.tag) == "c":
+                if node is not open_cell:
+                    open_cell, open_since = node, fed
+                elif fed - open_since > _WHOLE_PART:
+                    place = node.get("r", "")
+                    raise _Stop(_cell_too_long(name, place if _cell_position(place) else ""))
+                break
+        chunk = stream.read(1 << 16)
+        _spend(budget, chunk)
+    found = parser.close()
+    if root is None:
+        _refuse_doctype(found, path)
+
+
+def _spend(budget: list[int], chunk: bytes) -> None:
+    budget[0] -= len(chunk)
+    if budget[0] < 0:
+        raise _Stop(Unreadable("file-too-large", f"解压后超过上限 {MAX_UNPACKED_BYTES // (1 << 20)} MB"))
+
+
+def _refuse_doctype(root, path: str) -> None:
+    if root is not None and root.getroottree().docinfo.doctype:
+        raise _Stop(Unreadable("file-corrupt", f"部件 {path} 含有 DTD 或实体声明（正常的表格文件没有）"))
+
+
+def _scan_placed_cells(root, scan: SheetScan, percent_styles: set[str], long_strings: set[str]) -> Unreadable | bool | None:
+    """Every <c> placed by its own r="A1" (as every spreadsheet program writes them); False at the first that is not.
+
+    A cell holding one plain <v> or one inline <t> (most cells of most
+    sheets) is looked at here, the rest by `_scan_cell`; the rules are the same.
+    """
+    positions = _POSITIONS.get
+    last_row = last_column = 0
+    for element in root.iter("{*}c"):
+        ref = element.get("r", "")
+        found = positions(ref) or _cell_position(ref)
+        if found is None or not found[1]:
+            return False
+        size = len(element)
+        if not size:  # no child: no content
+            continue
+        column, row = found
+        child = element[0] if size == 1 else None
+        tag = child.tag if child is not None else None
+        if tag == _V and not len(child):
+            text = child.text or ""
+        elif tag == _IS and len(child) == 1 and child[0].tag == _T and not len(child[0]):
+            text = None  # inline text: a value whatever it holds
+        else:
+            refused = _scan_cell(element, row, column, scan, percent_styles, long_strings)
+            if refused is not None:
+                return refused
+            continue
+        if row > MAX_ROWS or column > MAX_COLUMNS:
+            return _too_far(scan.name, row, column)
+        if row > last_row:
+            last_row = row
+        if column > last_column:
+            last_column = column
+        length = len(text) if text is not None else len(child[0].text or "")
+        if length > MAX_CELL_TEXT:
+            return _cell_too_long(scan.name, _ref(row, column), length)
+        value = text is None or bool(text.strip())
+        if long_strings or percent_styles:
+            kind = element.get("t", "n")
+            if text is not None and kind == "s" and text.strip()[:12] in long_strings:
+                return _cell_too_long(scan.name, _ref(row, column))
+            if value and kind == "n" and element.get("s", "") in percent_styles:
+                scan.percent_cells.add(_ref(row, column))
+    scan.last_row, scan.last_column = max(scan.last_row, last_row), max(scan.last_column, last_column)
+    return None
+
+
+def _scan_cells(elements, scan: SheetScan, percent_styles: set[str], long_strings: set[str]) -> Unreadable | None:
+    """The <row> and <c> elements in document order: a cell without r="A1" is the next in its row."""
+    row = column = 0
+    for element in elements:
+        if _local_name(element.tag) == "row":
+            written = element.get("r", "")
+            row = int(written) if written.isdigit() else row + 1
+            column = 0
+            continue
+        found = _cell_position(element.get("r", ""))
+        if found is not None:
+            column, row = found[0], found[1] or row
+        else:
+            column += 1
+        if len(element):
+            refused = _scan_cell(element, row, column, scan, percent_styles, long_strings)
+            if refused is not None:
+                return refused
+    return None
+
+
+def _scan_cell(element, row: int, column: int, scan: SheetScan, percent_styles: set[str],
+               long_strings: set[str]) -> Unreadable | None:
+    content, value, formula, text_length, shared_index = _cell_content(element)
+    if not content:
+        return None
+    if row > MAX_ROWS or column > MAX_COLUMNS:
+        return _too_far(scan.name, row, column)
+    if row > scan.last_row:
+        scan.last_row = row
+    if column > scan.last_column:
+        scan.last_column = column
+    if text_length > MAX_CELL_TEXT:
+        return _cell_too_long(scan.name, _ref(row, column), text_length)
+    kind = element.get("t", "n")
+    if kind == "s" and shared_index in long_strings:
+        return _cell_too_long(scan.name, _ref(row, column))
+    if formula is not None and not value:
+        scan.uncached_formulas[_ref(row, column)] = "=" + formula
+    elif value and kind == "n" and element.get("s", "") in percent_styles:
+        scan.percent_cells.add(_ref(row, column))
+    return None
+
+
+_LOCAL_NAMES: dict[str, str] = {}  # "{namespace}c" → "c": the same few names in every return
+
+
+def _local_name(tag) -> str:
+    found = _LOCAL_NAMES.get(tag)
+    if found is None:
+        found = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""  # an entity reference has no name
+        if len(_LOCAL_NAMES) < 256:  # a hostile file's endless names are stripped each time, not kept
+            _LOCAL_NAMES[tag] = found
+    return found
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_V, _IS, _T = _MAIN + "v", _MAIN + "is", _MAIN + "t"
+
+
+def _cell_content(cell) -> tuple[bool, bool, str | None, int, str]:
+    """What a <c> holds: (content, value, formula, text length, shared-string index).
+
+    Content is a <v>, <is> or <f> at any depth; a value is a <v> with more
+    than spaces, or inline text; the text length counts everything but the
+    formula. The two shapes every spreadsheet program writes take the short way.
+    """
+    if len(cell) == 1:
+        child = cell[0]
+        tag = child.tag
+        if tag == _V and not len(child):
+            text = child.text or ""
+            stripped = text.strip()
+            return True, bool(stripped), None, len(text), stripped[:12]
+        if tag == _IS and len(child) == 1 and child[0].tag == _T and not len(child[0]):
+            return True, True, None, len(child[0].text or ""), ""
+    content = value = False
+    formula = None
+    text_length = 0
+    shared_index = ""
+    for child in cell.iterdescendants():
+        part = _local_name(child.tag)
+        text = child.text
+        if part == "f":
+            content = True
+            formula = "".join(child.itertext())[:8192]
+            continue
+        if part == "v":
+            content = True
+            if text and text.strip():
+                value = True
+                shared_index += text.strip()[:12]
+        elif part == "is":
+            content = value = True
+        if text:
+            text_length += len(text)
+    return content, value, formula, text_length, shared_index[:12]
+
+
+def _ref(row: int, column: int) -> str:
+    """A1 name of a cell as the scan found it ('' past Excel's last column)."""
+    return cell_name(max(row, 1), max(column, 1)) if column <= 16384 else ""
+
+
+# styles.xml bytes → its percent styles: the returns of one month share their template's styles.xml
+_PERCENT_STYLES_READ: dict[bytes, frozenset[str]] = {}
+_STYLES_KEPT = 16
+_STYLES_KEPT_BYTES = 1 << 20
+
+
+def _percent_styles(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | Unreadable:
+    """Cell style indices (the s="…" of a cell) whose number format shows a percentage.
+
+    A styles.xml met before (byte for byte) is not parsed again; a new one is
+    read within the same budget and checks as any part.
+    """
+    data = None
+    try:
+        info = archive.getinfo("xl/styles.xml")
+        if info.file_size <= min(_STYLES_KEPT_BYTES, budget[0]):
+            data = archive.read(info)  # at most its declared size, CRC checked
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
+        data = None  # the parse below says what is wrong, as for any part
+    if data is not None and data in _PERCENT_STYLES_READ:
+        budget[0] -= len(data)
+        return set(_PERCENT_STYLES_READ[data])
+    found = _parse_percent_styles(archive, budget)
+    if data is not None and not isinstance(found, Unreadable):
+        if len(_PERCENT_STYLES_READ) >= _STYLES_KEPT:
+            _PERCENT_STYLES_READ.clear()
+        _PERCENT_STYLES_READ[data] = frozenset(found)
+    return found
+
+
+def _parse_percent_styles(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | Unreadable:
+    percent_ids = set(_PERCENT_BUILTIN)
+    xf_formats: list[int] = []
+    inside = {"cellXfs": False}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        tag = _local(tag)
+        if tag == "numFmt":
+            code = re.sub(r'"[^"]*"|\\.', "", attrs.get("formatCode", "")[:255])
+            if "%" in code and attrs.get("numFmtId", "").isdigit():
+                percent_ids.add(int(attrs["numFmtId"]))
+        elif tag == "cellXfs":
+            inside["cellXfs"] = True
+        elif tag == "xf" and inside["cellXfs"]:
+            written = attrs.get("numFmtId", "0")
+            xf_formats.append(int(written) if written.isdigit() else 0)
+
+    def end(tag: str) -> None:
+        if _local(tag) == "cellXfs":
+            inside["cellXfs"] = False
+
+    refused = _parse(archive, "xl/styles.xml", start, end, None, budget)
+    if refused is not None:
+        return refused
+    return {str(index) for index, number_format in enumerate(xf_formats) if number_format in percent_ids}
+
+
+def _long_shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | Unreadable:
+    """Indices (as written in a cell's <v>) of shared strings longer than a cell may hold."""
+    long: set[str] = set()
+    state = {"index": -1, "length": 0}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "si":
+            state["index"] += 1
+            state["length"] = 0
+
+    def text(data: str) -> None:
+        state["length"] += len(data)
+
+    def end(tag: str) -> None:
+        if _local(tag) == "si" and state["length"] > MAX_CELL_TEXT:
+            long.add(str(state["index"]))
+
+    refused = _parse(archive, "xl/sharedStrings.xml", start, end, text, budget)
+    return refused if refused is not None else long
+
+
+def _worksheet_parts(archive: zipfile.ZipFile, budget: list[int]) -> list[tuple[str, str]] | Unreadable:
+    """(sheet name, part path) of every sheet the workbook lists, in order."""
+    sheets: list[tuple[str, str]] = []
+    targets: dict[str, str] = {}
+
+    def sheet(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "sheet":
+            rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
+            sheets.append((attrs.get("name", ""), rid))
+
+    def relationship(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "Relationship":
+            targets[attrs.get("Id", "")] = attrs.get("Target", "")
+
+    for path, handler in (("xl/workbook.xml", sheet), ("xl/_rels/workbook.xml.rels", relationship)):
+        refused = _parse(archive, path, handler, budget=budget)
+        if refused is not None:
+            return refused
+    if len(sheets) > MAX_SHEETS:
+        return Unreadable("sheet-too-large", f"工作簿有 {len(sheets)} 张工作表，超过上限 {MAX_SHEETS}")
+    parts = []
+    for name, rid in sheets:
+        target = targets.get(rid)
+        if target:
+            parts.append((name, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")))
+    return parts
+
+
+def scan_xlsx(archive: zipfile.ZipFile) -> dict[str, SheetScan] | Unreadable:
+    """Every worksheet's extent, uncached formulas and percentage cells; refuse what is too large."""
+    budget = [MAX_UNPACKED_BYTES]
+    parts = _worksheet_parts(archive, budget)
+    if isinstance(parts, Unreadable):
+        return parts
+    percent_styles = _percent_styles(archive, budget)
+    if isinstance(percent_styles, Unreadable):
+        return percent_styles
+    long_strings = _long_shared_strings(archive, budget)
+    if isinstance(long_strings, Unreadable):
+        return long_strings
+    found = {}
+    for name, path in parts:
+        scan = _scan_worksheet(archive, path, name, percent_styles, budget, long_strings)
+        if isinstance(scan, Unreadable):
+            return scan
+        found[name] = scan
+    return found
+
+
+def scan_ods(archive: zipfile.ZipFile) -> Unreadable | None:
+    """Refuse an .ods whose content reaches beyond the caps (repeated rows and columns count)."""
+    budget = [MAX_UNPACKED_BYTES]
+    state = {"table": "", "row": 0, "row_repeat": 1, "column": 0, "column_repeat": 1, "content": False, "tables": 0,
+             "text": 0}
+
+    def repeat(attrs: dict[str, str], key: str) -> int:
+        written = next((v for k, v in attrs.items() if _local(k) == key), "1")
+        return int(written) if written.isdigit() else 1
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        tag = _local(tag)
+        if tag == "table":
+            state["table"] = next((v for k, v in attrs.items() if _local(k) == "name"), "")
+            state["row"] = 0
+            state["tables"] += 1
+            if state["tables"] > MAX_SHEETS:
+                raise _Stop(Unreadable("sheet-too-large", f"工作簿的工作表超过上限 {MAX_SHEETS} 张"))
+        elif tag == "table-row":
+            state["row_repeat"] = repeat(attrs, "number-rows-repeated")
+            state["column"] = 0
+        elif tag in ("table-cell", "covered-table-cell"):
+            state["column_repeat"] = repeat(attrs, "number-columns-repeated")
+            state["content"] = any(_local(k) == "value-type" for k in attrs)
+            state["text"] = 0
+        elif tag == "p":
+            state["content"] = True
+
+    def end(tag: str) -> None:
+        tag = _local(tag)
+        if tag in ("table-cell", "covered-table-cell"):
+            first = state["column"] + 1
+            state["column"] += state["column_repeat"]
+            if state["content"]:
+                last_row = state["row"] + state["row_repeat"]
+                if last_row > MAX_ROWS or state["column"] > MAX_COLUMNS:
+                    raise _Stop(_too_far(state["table"], max(last_row, state["row"] + 1), max(state["column"], first)))
+                if state["text"] > MAX_CELL_TEXT:
+                    raise _Stop(_cell_too_long(state["table"], cell_name(state["row"] + 1, first), state["text"]))
+            state["content"] = False
+        elif tag == "table-row":
+            state["row"] += state["row_repeat"]
+
+    def text(data: str) -> None:
+        state["text"] += len(data)
+
+    return _parse(archive, "content.xml", start, end, text, budget)
+
+
+def scan_xls(data: bytes) -> Unreadable | None:
+    """Refuse an .xls whose cells reach beyond the caps (xlrd keeps rows ragged: no grid is built)."""
+    try:
+        import xlrd
+
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True, logfile=io.StringIO())
+    except Exception:  # calamine decides how a broken file is reported
+        return None
+    try:
+        if book.nsheets > MAX_SHEETS:
+            return Unreadable("sheet-too-large", f"工作簿有 {book.nsheets} 张工作表，超过上限 {MAX_SHEETS}")
+        for index in range(book.nsheets):
+            try:
+                sheet = book.sheet_by_index(index)
+            except Exception:
+                return None
+            if sheet.nrows > MAX_ROWS or sheet.ncols > MAX_COLUMNS:
+                far_row = sheet.nrows
+                if sheet.nrows > MAX_ROWS:
+                    columns = sheet.row_len(sheet.nrows - 1)
+                else:
+                    columns = sheet.ncols
+                return _too_far(sheet.name, far_row, columns)
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+    return None
