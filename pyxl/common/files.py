@@ -63,6 +63,23 @@ def _existing_mode(target: Path) -> int:
         return _NEW_FILE_MODE
 
 
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new temporary file in `target`'s folder (made if missing): its open handle and name; a failure named in Chinese."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    except OSError as error:
+        raise storage_error(error, target.parent) or error from None
+
+
+def _put_in_place(name: str, target: Path) -> None:
+    """Replace `target` by the written temporary file `name` in one step."""
+    # mkstemp makes the file private (0600); an output in a shared office
+    # folder must get the permissions any new file there would get.
+    os.chmod(name, _existing_mode(target))
+    os.replace(name, target)
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success it replaces `target` in one step.
@@ -72,19 +89,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
     On error the temporary file is removed and `target` is untouched.
     """
     target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
-    except OSError as error:
-        raise storage_error(error, target.parent) or error from None
+    handle, name = _temporary_beside(target)
     os.close(handle)
     temporary = Path(name)
     try:
         yield temporary
-        # mkstemp makes the file private (0600); an output in a shared office
-        # folder must get the permissions any new file there would get.
-        os.chmod(temporary, _existing_mode(target))
-        os.replace(temporary, target)
+        _put_in_place(name, target)
     except OSError as error:
         raise storage_error(error, target.parent) or error from None
     finally:
@@ -99,18 +109,12 @@ def write_bytes_atomic(target: Path, data: bytes) -> Path:
     opened a second time by name): collect archives every return this way.
     """
     target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
-    except OSError as error:
-        raise storage_error(error, target.parent) or error from None
+    handle, name = _temporary_beside(target)
     placed = False
     try:
         with open(handle, "wb") as stream:
             stream.write(data)
-        # mkstemp makes the file private (0600): give it the permissions any new file there would get
-        os.chmod(name, _existing_mode(target))
-        os.replace(name, target)
+        _put_in_place(name, target)
         placed = True
     except OSError as error:
         raise storage_error(error, target.parent) or error from None
