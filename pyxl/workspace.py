@@ -24,7 +24,6 @@ from pyxl.common.model import DutyTable, UnitDirectory
 from pyxl.common.period import Period
 from pyxl.common.problems import Problem
 from pyxl.common.units import UnitIndex
-from pyxl.document import parse
 from pyxl.master import rows as master
 
 
@@ -145,6 +144,8 @@ class Workspace:
 
     def parse_document(self, document: Path | None = None) -> DutyTable:
         """Parse a duty document (default: the configured one) with config.yaml's units."""
+        from pyxl.document import parse  # python-docx and the document readers: only build-workbook and parse read one
+
         path = Path(document) if document is not None else self.config.document_path
         return parse.parse_document(path, self.config.unit_directory(), self.config.year)
 

@@ -10,7 +10,6 @@ is never in the file: only the name of the environment variable holding it.
 from __future__ import annotations
 
 import functools
-from email.utils import parseaddr
 from importlib.resources import files
 from datetime import date
 from pathlib import Path
@@ -106,6 +105,8 @@ class MailSettings(_Strict):
     @field_validator("sender")
     @classmethod
     def _sender(cls, value: str) -> str:
+        from email.utils import parseaddr
+
         name, address = parseaddr(value)
         if not address or "@" not in address:
             raise ValueError(f"mail.sender「{value}」写法不对：应写成 名称 <邮箱>，如 督查室 <dcs@example.gov.cn>")

@@ -22,7 +22,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Sequence
 
-from xlsxwriter.utility import xl_col_to_name
 from pydantic import ValidationError
 from python_calamine import CalamineWorkbook
 
@@ -42,6 +41,14 @@ from pyxl.common.model import (
 from pyxl.common import life
 from pyxl.common.period import Period
 from pyxl.common.problems import Problem, problem, register_code
+
+
+def _column_name(column: int) -> str:
+    """A 0-based column's letters (0 → A), for naming a bad cell."""
+    from xlsxwriter.utility import xl_col_to_name  # xlsxwriter only when a cell is named
+
+    return xl_col_to_name(column)
+
 
 SHEET_USAGE = "使用说明"
 SHEET_TASKS = "任务清单"
@@ -490,7 +497,7 @@ class MasterData:
         title = cell_str(values.get("分工文件标题"))
 
         def bad(sheet: str, row: int, column: int, message: str, code: str = MASTER_BAD_CELL) -> None:
-            problems.append(problem(code, message, file=self.file, sheet=sheet, cell=f"{xl_col_to_name(column)}{row}"))
+            problems.append(problem(code, message, file=self.file, sheet=sheet, cell=f"{_column_name(column)}{row}"))
 
         rows = self.rows(SHEET_TASKS)
         col = _header_index(rows, TASK_HEADERS, SHEET_TASKS)
@@ -558,7 +565,7 @@ class MasterData:
 
         def bad(sheet: str, row: int, column: int, message: str) -> None:
             problems.append(problem(MASTER_BAD_CELL, message, file=self.file, sheet=sheet,
-                                    cell=f"{xl_col_to_name(column)}{row}"))
+                                    cell=f"{_column_name(column)}{row}"))
 
         def read_date(sheet, row, col, cell, header) -> date | None:
             try:
@@ -632,7 +639,7 @@ class MasterData:
                     emails.append(address)
                 except ValueError as error:
                     problems.append(problem(MASTER_BAD_CELL, f"单位「{name}」的{error}；这个邮箱不会收到邮件。", file=self.file,
-                                            sheet=SHEET_UNITS, cell=f"{xl_col_to_name(col['邮箱'])}{number_row}"))
+                                            sheet=SHEET_UNITS, cell=f"{_column_name(col['邮箱'])}{number_row}"))
             units[name] = Unit(
                 name=name,
                 kind=kind,

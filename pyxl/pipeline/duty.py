@@ -11,7 +11,6 @@ from pyxl.common.errors import PyxlError
 from pyxl.common.files import write_text_atomic
 from pyxl.common.period import Period
 from pyxl.common.problems import Problem
-from pyxl.document import parse
 from pyxl.example import example_config
 from pyxl.pipeline.result import StepResult
 from pyxl.workspace import Workspace
@@ -42,6 +41,7 @@ def build_workbook(
     config.yaml since are merged into 单位. Either way the old file is backed
     up (named by `now`, passed in like all time) and replaced atomically.
     """
+    from pyxl.document import parse
     from pyxl.master import build as workbook_build
 
     settings = workspace.config
@@ -88,6 +88,7 @@ def excel_setup(workspace: Workspace, *, now: datetime) -> StepResult:
     The workbook is rebuilt through the same path as `build_workbook --force`
     (never saved with openpyxl), keeping every edit the staff made.
     """
+    from pyxl.document import parse
     from pyxl.master import build as workbook_build
 
     settings = workspace.config
