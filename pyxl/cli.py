@@ -22,8 +22,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Sequence
 
-import platformdirs
-
 from pyxl import __version__, pipeline
 from pyxl.common.config import CONFIG_NAME, Settings, load_settings
 from pyxl.common.errors import PyxlError
@@ -408,6 +406,8 @@ def _logs_folder(config: Path) -> Path:
     try:
         return load_settings(config).logs_dir
     except Exception:  # the bug being logged may be in reading the config itself
+        import platformdirs
+
         return Path(platformdirs.user_log_dir("pyxl", appauthor=False))
 
 

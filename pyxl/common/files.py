@@ -169,8 +169,10 @@ def remove_stray_temporaries(root: Path, depth: int = 4) -> list[Path]:
     for top, folders, names in os.walk(root, followlinks=False):
         level = len(Path(top).relative_to(root).parts)
         for name in [*names, *folders]:
+            if not name.startswith(TEMP_PREFIX):  # by name first: a province's out/ holds thousands of files
+                continue
             path = Path(top) / name
-            if not name.startswith(TEMP_PREFIX) or os.path.islink(path):
+            if os.path.islink(path):
                 continue
             try:
                 if path.is_dir():
