@@ -154,16 +154,21 @@ def join_list(values: Sequence[str]) -> str:
     return LIST_SEPARATOR.join(v for v in values if v)
 
 
+_LIST_SEPARATORS = re.compile(r"[、,，;；\n]+")
+
+
 def split_list(cell: Any) -> list[str]:
     """The names in a cell, split on 、 and on the separators people type instead."""
     text = cell_str(cell)
-    return [part.strip() for part in re.split(r"[、,，;；\n]+", text) if part.strip()]
+    return [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()] if text else []
 
 
 def cell_str(value: Any) -> str:
     """A cell as text: None is empty, 12.0 is 12, a date is ISO."""
     if value is None:
         return ""
+    if type(value) is str:  # most cells: the rest of the checks are for numbers and dates
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
@@ -502,6 +507,7 @@ class MasterData:
         rows = self.rows(SHEET_TASKS)
         col = _header_index(rows, TASK_HEADERS, SHEET_TASKS)
         sections: dict[str, Section] = {}
+        subsections: set[tuple[str, str]] = set()
         tasks: dict[str, Task] = {}
         for number_row, row in _data_rows(rows):
             cell = lambda header: _cell(row, col, header)  # noqa: E731
@@ -515,7 +521,8 @@ class MasterData:
             section_id, section_title = _split_section(cell_str(cell("篇章")))
             section = sections.setdefault(section_id, Section(section_id, section_title))
             subsection_id, subsection_title = _split_subsection(cell_str(cell("分节")))
-            if subsection_id and all(s.id != subsection_id for s in section.subsections):
+            if subsection_id and (section_id, subsection_id) not in subsections:
+                subsections.add((section_id, subsection_id))
                 section.subsections.append(Subsection(subsection_id, subsection_title))
             try:
                 deadlines = parse_deadlines(cell("完成时限"))
