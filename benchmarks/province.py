@@ -23,6 +23,7 @@ What it does, in one run:
    cost (interpreter, imports, config.yaml, the master, the 1,000-task
    plan and judgement): marginal per unit = (500-unit − 5-unit) / 495.
    Split is also run for 100 units (the per-unit cost must not grow).
+   pyxl's own bytecode is compiled first, as an installed pyxl has it.
    `report` runs right after `consolidate`, as the month's first report:
    what an earlier round wrote (通报, 督办单, 任务历程) is removed first.
 3. Runs the naive baselines the same way, as child processes on the same
@@ -230,8 +231,23 @@ def naive_collect(folder: Path) -> None:
 # ---------------------------------------------------------------- the measurement
 
 
+def compile_pyxl() -> None:
+    """pyxl's bytecode compiled once, as an installed pyxl has it (pip compiles at install).
+
+    An editable install run with PYTHONDONTWRITEBYTECODE (this machine sets it)
+    would otherwise compile every pyxl module again in every command; the
+    libraries it imports, installed by pip, have their bytecode already.
+    """
+    import compileall
+
+    import pyxl
+
+    compileall.compile_dir(Path(pyxl.__file__).parent, quiet=1)
+
+
 def measure(args: argparse.Namespace, base: Path) -> dict:
     units = unit_names(args.units)
+    compile_pyxl()
     folder = base / "province"
     started = time.perf_counter()
     build(folder, args.tasks, units)
