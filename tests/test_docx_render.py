@@ -62,7 +62,7 @@ def test_a_staged_file_is_linked_from_the_old_folder_only_when_its_bytes_are_the
     import os
 
     from pyxl.common.files import replace_folder, staging_folder
-    from pyxl.outputs.render import write_staged
+    from pyxl.common.files import write_staged
 
     folder = tmp_path / "任务历程"
     pages = {"index.html": "目录".encode(), "任务_1.html": "第一项".encode(), "任务_2.html": "第二项".encode()}
@@ -89,7 +89,7 @@ def test_a_staged_file_is_linked_from_the_old_folder_only_when_its_bytes_are_the
 def test_objects_frozen_for_a_report_are_given_back_to_the_collector_when_the_outermost_freeze_ends():
     import gc
 
-    from pyxl.outputs.render import older_objects_frozen
+    from pyxl.common.collector import older_objects_frozen
 
     assert gc.get_freeze_count() == 0
     with older_objects_frozen():

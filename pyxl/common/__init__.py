@@ -3,8 +3,9 @@
 Owns: the duty table and result types (model), problems as data (problems),
 the one user-facing exception (errors), typed settings (config), periods and
 working days (period), number readings and the one formula-like test
-(values), unit names (units), atomic file writes, the workspace lock and
-file-system failures in words (files), the bug log (logs), text sizing for
+(values), unit names (units), atomic file writes, staged folders, the workspace lock and
+file-system failures in words (files), the cycle collector kept to what a step
+makes (collector), the bug log (logs), text sizing for
 sheets (sheet_text) and a task's life after 交办 — deadline changes and 销号 as
 dated decisions (life).
 

@@ -156,6 +156,28 @@ def staging_folder(parent: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def write_staged(staging: Path, name: str, data: bytes, replaced: Path) -> Path:
+    """Write `data` as staging/`name`, for a staged folder that will take the place of the folder `replaced`.
+
+    When `replaced` already holds a file of that name with exactly these bytes
+    (a report run again on an unchanged month), the file is linked into the
+    staging folder instead of written again: creating a thousand 任务历程 pages
+    and then deleting the thousand identical old ones was most of the system
+    time of a province's report. The swap stays all-old or all-new, the bytes
+    are the same; where links are not supported the file is written.
+    """
+    target = Path(staging) / name
+    old = Path(replaced) / name
+    try:
+        if old.stat().st_size == len(data) and old.read_bytes() == data:
+            os.link(old, target)
+            return target
+    except OSError:
+        pass
+    target.write_bytes(data)
+    return target
+
+
 def remove_stray_temporaries(root: Path, depth: int = 4) -> list[Path]:
     """Delete the `.~pyxl-*` files and folders an interrupted run left under `root`.
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from pyxl.common.errors import PyxlError
+from pyxl.common.collector import older_objects_frozen
 from pyxl.common.files import atomic_path, sha256_file, write_bytes_atomic, write_text_atomic
 from pyxl.common.model import DutyTable, ReturnRow, Target, Task, UnitReturn
 from pyxl.common.period import chinese_date
@@ -300,31 +301,27 @@ def write_unit_files(
     # only the last few workbooks, not the whole heap: its cost stays flat too.
     # Each workbook goes into the zip and the manifest's hash from the bytes just
     # written, so no file is read back; a unit not rewritten (`only`) is read once.
-    gc.freeze()
-    try:
-        with _zip_writer(Path(archive), period) as bundle:
-            for count, unit in enumerate(plan.rows, start=1):
-                target = folder / plan.file_name(unit)
-                if unit in selected:
-                    buffer = io.BytesIO()  # one file creation per workbook: the atomic write
-                    write_unit_workbook(
-                        buffer, unit, period, plan.rows[unit], due_date,
-                        previous=previous.get(unit), password=password, year=year, key=key,
-                    )
-                    data = buffer.getvalue()
-                    write_bytes_atomic(target, data)
-                    written.append(target)
-                else:
-                    try:
-                        data = target.read_bytes()
-                    except FileNotFoundError:
-                        continue
-                hashes[unit] = hashlib.sha256(data).hexdigest()
-                bundle(target.name, data)
-                if count % 25 == 0:
-                    gc.collect()
-    finally:
-        gc.unfreeze()
+    with older_objects_frozen(), _zip_writer(Path(archive), period) as bundle:
+        for count, unit in enumerate(plan.rows, start=1):
+            target = folder / plan.file_name(unit)
+            if unit in selected:
+                buffer = io.BytesIO()  # one file creation per workbook: the atomic write
+                write_unit_workbook(
+                    buffer, unit, period, plan.rows[unit], due_date,
+                    previous=previous.get(unit), password=password, year=year, key=key,
+                )
+                data = buffer.getvalue()
+                write_bytes_atomic(target, data)
+                written.append(target)
+            else:
+                try:
+                    data = target.read_bytes()
+                except FileNotFoundError:
+                    continue
+            hashes[unit] = hashlib.sha256(data).hexdigest()
+            bundle(target.name, data)
+            if count % 25 == 0:
+                gc.collect()
 
     removed: list[Path] = []
     if only is None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pyxl.common.files import replace_folder, staging_folder
 from pyxl.common.model import Consolidation, is_missing
-from pyxl.outputs.render import write_staged
+from pyxl.common.files import write_staged
 
 FOLDER = "任务历程"
 INDEX = "index.html"

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pyxl.common.files import replace_folder, staging_folder
+from pyxl.common.collector import older_objects_frozen
+from pyxl.common.files import replace_folder, staging_folder, write_staged
 from pyxl.common.model import NOTICE_LEVELS, Consolidation
 from pyxl.common.period import add_working_days
 from pyxl.outputs.bulletin import Issuer, _issuer, letterhead_context
@@ -31,7 +32,7 @@ from pyxl.outputs.counting import (
     short_title,
     units_of,
 )
-from pyxl.outputs.render import ReportTemplates, older_objects_frozen, render_docx_bytes, write_staged
+from pyxl.outputs.render import ReportTemplates, render_docx_bytes
 
 REPLY_WORKING_DAYS = 5
 NOTICE_FOLDER = "督办单"

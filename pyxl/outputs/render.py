@@ -9,12 +9,9 @@ styles part is kept as bytes. Every file is written atomically.
 from __future__ import annotations
 
 import base64
-import gc
 import io
-import os
 import re
 import struct
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,47 +194,6 @@ def _template_class():
             return _PARAGRAPH.sub(paragraph, xml)
 
     return PatchedOnce
-
-
-@contextmanager
-def older_objects_frozen():
-    """Within it the cycle collector walks only the objects made inside (gc.freeze), then all again.
-
-    A report is made over what is already loaded (modules, the kept judgement:
-    hundreds of thousands of objects that outlive it): each full collection the
-    report's many small objects set off walked all of them again, a tenth of its
-    time. Inside an outer one it freezes what was made since, and leaves all
-    frozen until the outer one ends.
-    """
-    outermost = gc.get_freeze_count() == 0
-    gc.freeze()
-    try:
-        yield
-    finally:
-        if outermost:
-            gc.unfreeze()
-
-
-def write_staged(staging: Path, name: str, data: bytes, replaced: Path) -> Path:
-    """Write `data` as staging/`name`, for a staged folder that will take the place of the folder `replaced`.
-
-    When `replaced` already holds a file of that name with exactly these bytes
-    (a report run again on an unchanged month), the file is linked into the
-    staging folder instead of written again: creating a thousand 任务历程 pages
-    and then deleting the thousand identical old ones was most of the system
-    time of a province's report. The swap stays all-old or all-new, the bytes
-    are the same; where links are not supported the file is written.
-    """
-    target = Path(staging) / name
-    old = Path(replaced) / name
-    try:
-        if old.stat().st_size == len(data) and old.read_bytes() == data:
-            os.link(old, target)
-            return target
-    except OSError:
-        pass
-    target.write_bytes(data)
-    return target
 
 
 def render_docx(template: Path, context: dict, target: Path, images: dict[str, bytes] | None = None) -> Path:

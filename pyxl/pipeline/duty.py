@@ -88,7 +88,6 @@ def excel_setup(workspace: Workspace, *, now: datetime) -> StepResult:
     The workbook is rebuilt through the same path as `build_workbook --force`
     (never saved with openpyxl), keeping every edit the staff made.
     """
-    from pyxl.document import parse
     from pyxl.master import build as workbook_build
 
     settings = workspace.config

@@ -25,7 +25,7 @@ def write_report(workspace: Workspace, period: Period, as_of: date) -> StepResul
     """
     # Imported here: docxtpl and matplotlib are only loaded by the steps that draw.
     from pyxl.outputs import history_pages, report  # noqa: F401 (loaded before the freeze below)
-    from pyxl.outputs.render import older_objects_frozen
+    from pyxl.common.collector import older_objects_frozen
 
     consolidated = _judged_period(workspace, period, as_of)
     # the modules and the judgement outlive the report: the cycle collector need not walk them again and again
