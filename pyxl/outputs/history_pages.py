@@ -15,9 +15,8 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from pyxl.common.files import replace_folder, staging_folder
+from pyxl.common.files import replace_folder, staging_folder, write_staged
 from pyxl.common.model import Consolidation, is_missing
-from pyxl.common.files import write_staged
 
 FOLDER = "任务历程"
 INDEX = "index.html"
