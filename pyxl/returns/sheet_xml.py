@@ -229,50 +229,17 @@ def _refuse_doctype(root, path: str) -> None:
 
 
 def _scan_placed_cells(root, scan: SheetScan, percent_styles: set[str], long_strings: set[str]) -> Unreadable | bool | None:
-    """Every <c> placed by its own r="A1" (as every spreadsheet program writes them); False at the first that is not.
-
-    A cell holding one plain <v> or one inline <t> (most cells of most
-    sheets) is looked at here, the rest by `_scan_cell`; the rules are the same.
-    """
+    """Every <c> placed by its own r="A1" (as every spreadsheet program writes them); False at the first that is not."""
     positions = _POSITIONS.get
-    last_row = last_column = 0
     for element in root.iter("{*}c"):
         ref = element.get("r", "")
         found = positions(ref) or _cell_position(ref)
         if found is None or not found[1]:
             return False
-        size = len(element)
-        if not size:  # no child: no content
-            continue
-        column, row = found
-        child = element[0] if size == 1 else None
-        tag = child.tag if child is not None else None
-        if tag == _V and not len(child):
-            text = child.text or ""
-        elif tag == _IS and len(child) == 1 and child[0].tag == _T and not len(child[0]):
-            text = None  # inline text: a value whatever it holds
-        else:
-            refused = _scan_cell(element, row, column, scan, percent_styles, long_strings)
+        if len(element):  # no child: no content
+            refused = _scan_cell(element, found[1], found[0], scan, percent_styles, long_strings)
             if refused is not None:
                 return refused
-            continue
-        if row > MAX_ROWS or column > MAX_COLUMNS:
-            return _too_far(scan.name, row, column)
-        if row > last_row:
-            last_row = row
-        if column > last_column:
-            last_column = column
-        length = len(text) if text is not None else len(child[0].text or "")
-        if length > MAX_CELL_TEXT:
-            return _cell_too_long(scan.name, _ref(row, column), length)
-        value = text is None or bool(text.strip())
-        if long_strings or percent_styles:
-            kind = element.get("t", "n")
-            if text is not None and kind == "s" and text.strip()[:12] in long_strings:
-                return _cell_too_long(scan.name, _ref(row, column))
-            if value and kind == "n" and element.get("s", "") in percent_styles:
-                scan.percent_cells.add(_ref(row, column))
-    scan.last_row, scan.last_column = max(scan.last_row, last_row), max(scan.last_column, last_column)
     return None
 
 
