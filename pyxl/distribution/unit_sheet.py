@@ -238,24 +238,17 @@ def write_unit_workbook(
                 (title_text, _COL[title_text], fmt[_INPUT_STYLES[title_text]] if title_text in row.asks else fmt["closed"])
                 for title_text in layout.INPUT_COLUMNS
             )
-        answer = answers[row.key]
-        if answer:
-            values = {k: v for k, v in answer.items() if k in row.asks}
-            for title_text, col, style in cells:
-                value = values.get(title_text)
-                if value is None:
-                    write_blank(r, col, None, style)
-                elif isinstance(value, (int, float)):
-                    write_number(r, col, value, style)
-                else:
-                    write_string(r, col, value, style)
-            height = _row_height(row, values)
-        else:  # nothing pre-filled: every input cell blank, the row as tall as its locked texts
-            for _, col, style in cells:
+        values = {k: v for k, v in answers[row.key].items() if k in row.asks}
+        for title_text, col, style in cells:
+            value = values.get(title_text)
+            if value is None:
                 write_blank(r, col, None, style)
-            height = any_row_height(row.locked_lines)
+            elif isinstance(value, (int, float)):
+                write_number(r, col, value, style)
+            else:
+                write_string(r, col, value, style)
         (value_target_cells if is_target else value_task_cells).append(xl_rowcol_to_cell(r, value_col))
-        set_row(r, height)
+        set_row(r, _row_height(row, values))
     last = first + len(rows) - 1
 
     # ---- validation: only at entry (pasting removes it), collect checks again
