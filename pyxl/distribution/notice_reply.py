@@ -21,7 +21,7 @@ from typing import Sequence
 
 import xlsxwriter
 
-from pyxl.common.files import atomic_path
+from pyxl.common.files import write_bytes_atomic
 from pyxl.common.period import chinese_date
 from pyxl.common.sheet_text import any_row_height, lines_in_column
 from pyxl.distribution import layout
@@ -68,12 +68,9 @@ def write_reply_workbook(
     office: str, key: bytes | None, password: str = "",
 ) -> Path:
     """Write the 回执 of one 督办单 to `path` (replaced atomically); the bytes depend only on the arguments."""
-    path = Path(path)
-    data = reply_workbook_bytes(unit=unit, period=period, number=number, reply_by=reply_by, items=items,
-                                office=office, key=key, password=password)
-    with atomic_path(path) as temporary:
-        temporary.write_bytes(data)
-    return path
+    return write_bytes_atomic(Path(path), reply_workbook_bytes(
+        unit=unit, period=period, number=number, reply_by=reply_by, items=items, office=office, key=key, password=password,
+    ))
 
 
 def reply_workbook_bytes(

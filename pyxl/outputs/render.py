@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-from pyxl.common.files import atomic_path
+from pyxl.common.files import atomic_path, write_bytes_atomic
 from pyxl.common.model import Consolidation
 from pyxl.outputs.counting import category_counts, unit_categories
 
@@ -198,10 +198,7 @@ def _template_class():
 
 def render_docx(template: Path, context: dict, target: Path, images: dict[str, bytes] | None = None) -> Path:
     """Render a docxtpl template into `target` (replaced atomically); each entry of `images` becomes an InlineImage of that name."""
-    data = render_docx_bytes(template, context, images)
-    with atomic_path(target) as temporary:
-        temporary.write_bytes(data)
-    return Path(target)
+    return write_bytes_atomic(target, render_docx_bytes(template, context, images))
 
 
 def render_docx_bytes(template: Path, context: dict, images: dict[str, bytes] | None = None) -> bytes:
