@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from xml.parsers import expat
@@ -146,6 +147,14 @@ _WHOLE_PART = 1 << 20
 _XML_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                     remove_comments=True, remove_pis=True)
 _CELL_TAGS = ("{*}row", "{*}c")
+_PARSERS = threading.local()  # one parser per thread (lxml's rule): making one costs as much as a third of a sheet's parse
+
+
+def _whole_part_parser() -> etree.XMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(**_XML_OPTIONS)
+    return parser
 
 
 def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
@@ -156,7 +165,7 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styl
             head = stream.read(_WHOLE_PART + 1)
             _spend(budget, head)
             if len(head) <= _WHOLE_PART:
-                root = etree.fromstring(head, etree.XMLParser(**_XML_OPTIONS))
+                root = etree.fromstring(head, _whole_part_parser())
                 _refuse_doctype(root, path)
                 refused = _scan_placed_cells(root, scan, percent_styles, long_strings)
                 if refused is False:  # a cell that does not say where it is: count rows and cells as Excel does
