@@ -95,6 +95,13 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期「{text}」格式不对，请写成 2025-07-05") from None
 
 
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"时间「{text}」格式不对，请写成 2025-07-05 或 \"2025-07-05 16:30\"") from None
+
+
 def _period(text: str) -> Period:
     try:
         return Period.parse(text)
@@ -170,7 +177,7 @@ def cmd_remind(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepR
 
 def cmd_collect(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
     return pipeline.collect_returns(workspace, _resolve_period(workspace, args.period), args.paths or None,
-                                    now=datetime.now(), progress=_terminal_progress)
+                                    now=datetime.now(), progress=_terminal_progress, received_at=args.received)
 
 
 def cmd_confirm(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepResult:
@@ -277,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("collect", cmd_collect, "收取各单位报回的文件：归档、识别、校验")
     _add_period(sub)
     sub.add_argument("paths", nargs="*", type=Path, metavar="路径", help="文件、文件夹、.zip 或 .eml（默认 inbox/）")
+    sub.add_argument("--received", type=_moment, metavar="时间",
+                     help="这些文件实际收到的日期（或时间），如 2025-07-05：不是邮件的文件没有到达时间的记录，"
+                          "不写则按文件的修改时间（不可信时按收取时间）；邮件里的按邮件记录的时间")
 
     sub = command("confirm", cmd_confirm, "确认待确认的报表（发件邮箱或日期存疑，已向单位核实）：确认后计入汇总")
     _add_period(sub)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
@@ -28,6 +28,7 @@ def collect_returns(
     now: datetime,
     progress: Progress = no_progress,
     environ: Mapping[str, str] | None = None,
+    received_at: datetime | None = None,
 ) -> StepResult:
     """Archive, recognise and validate returned sheets (default: the inbox, and the mailbox when set).
 
@@ -36,9 +37,14 @@ def collect_returns(
     are returned. `data` is the list of UnitReturn read in this run. With no
     paths and `inbox_mail.host` set, the new messages of the office mailbox
     are fetched too (pyxl.returns.mailbox), batch by batch, each batch
-    archived before it is noted as taken.
+    archived before it is noted as taken. `received_at` is when the office
+    received the files given as files (no e-mail records it); without it
+    their modification time counts where it can be true.
     """
     from pyxl.returns import collect, confirm
+
+    if received_at is not None and received_at > now:
+        raise PyxlError(f"收到时间 {received_at:%Y-%m-%d %H:%M} 在现在之后：请写实际收到这些文件的日期。")
 
     settings = workspace.settings
     use_mailbox = paths is None and bool(settings.inbox_mail.host)
@@ -59,7 +65,7 @@ def collect_returns(
         return collect.collect(
             [Path(p) for p in files], returns_dir=settings.returns_dir(period), workspace=settings.root, period=str(period),
             duty=duty, directory=directory, now=now, sent_dir=settings.distribution_dir(period), extra=extra,
-            log_bug=lambda context: log_exception(settings.logs_dir, context),
+            log_bug=lambda context: log_exception(settings.logs_dir, context), received_at=received_at,
         )
 
     outcomes = [collect_files(paths)] if paths else []
@@ -101,6 +107,7 @@ def collect_returns(
           if earlier else []),
         f"目前共有 {len(current)} 个单位报送，其中 {accepted} 个采用、{len(current) - accepted} 个退回待改。",
     ]
+    summary += _loose_lines(outcomes, settings.due_date(period))
     evidence_lines = [e for e in entries if e.status == "evidence"]
     if evidence_lines:
         owners = list(dict.fromkeys(e.unit for e in evidence_lines))
@@ -159,6 +166,22 @@ def _fetch_mailbox(workspace: Workspace, period: Period, now: datetime, progress
         mail, password, returns_dir=settings.returns_dir(period), since=since, now=now, record=record,
         progress=progress, ca_file=settings.path(mail.ca_file) if mail.ca_file else None, own_sheets=own,
     )
+
+
+def _loose_lines(outcomes: list, due: date) -> list[str]:
+    """How the returns handed over as files were dated, said whenever one counts as late by it."""
+    loose: dict[str, list[datetime]] = {}
+    for outcome in outcomes:
+        for how, times in outcome.loose.items():
+            loose.setdefault(how, []).extend(times)
+    late = sum(moment.date() > due for times in loose.values() for moment in times)
+    if not late:
+        return []
+    ways = {"stated": "按 --received 写明的时间", "file": "按文件的修改时间", "now": "按本次收取的时间（文件的修改时间晚于现在或早于本期下发，不可信）"}
+    counted = "，".join(f"{ways[how]} {len(times)} 份" for how, times in loose.items())
+    return [f"本次不是经邮件收到的报表（收件箱里的文件）没有邮件记录的到达时间，收到时间{counted}；"
+            f"其中 {late} 份在报送截止 {due:%Y-%m-%d} 之后，将计为逾期报送。若实际按时收到，"
+            "收取前请用 pyxl collect --received 日期 写明收到日期（已收取的文件不会再收）。"]
 
 
 def _pending_names(entries: list) -> str:

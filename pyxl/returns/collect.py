@@ -12,7 +12,9 @@ registered addresses (another unit's is an error besides), whose Date lies in
 the future, or which arrived before the unit's sheet was sent, is archived as
 待确认 (`pending`): it never displaces an accepted return until the office
 confirms it (`pyxl.returns.confirm`). The received time is our server's
-Received stamp, not the sender's Date.
+Received stamp, not the sender's Date. A file handed over as a file says
+nothing of when it came: the office may state it (`received_at`), else its
+modification time is taken when that can be true, else the time of collecting.
 
 One file never stops the rest, and nothing is read without limits (see
 `pyxl.returns.readers` and `pyxl.returns.intake`). `read_archive` reads the
@@ -68,6 +70,9 @@ class Collected:
     ledger: Path | None = None
     earlier: int = 0  # files collected into another period before (last month's mail left in the inbox)
     replies: list = field(default_factory=list)  # replies to 督办单 read in this run (pyxl.returns.replies)
+    # returns handed over as files (no e-mail says when they came): how their received time was found,
+    # "stated" (received_at), "file" (modification time) or "now", with the times
+    loose: dict[str, list[datetime]] = field(default_factory=dict)
 
 
 def collect(
@@ -82,11 +87,17 @@ def collect(
     sent_dir: Path | None = None,
     extra: Sequence[Item] = (),
     log_bug: Callable[[str], Path] | None = None,
+    received_at: datetime | None = None,
 ) -> Collected:
     """Archive every given file as received, read the returns among them, append to the ledger.
 
     `extra` are items received another way (the mailbox: pyxl.returns.mailbox),
     collected after the files exactly as if they had been files.
+
+    When each item was received: an e-mail's own record of its arrival;
+    for a file given as a file, `received_at` when the office states it,
+    else the file's modification time if that can be true (not after
+    `now`, not before this period's sheets went out), else `now`.
 
     A file already in the ledger (same SHA-256) is skipped, so collecting the
     same inbox twice changes nothing. A newer return of a unit supersedes its
@@ -123,11 +134,23 @@ def collect(
     mark = ReadingMark(returns_dir / READING_MARK)
     died_on = read_mark(mark.path)
     sent_at = first_sent(sent_dir, period)
+    first_out = min(sent_at.values(), default=None)
+
+    def received_time(item: Item) -> tuple[datetime, str]:
+        if item.received is not None:
+            return item.received, "mail"
+        if received_at is not None:
+            return received_at, "stated"
+        modified = item.modified
+        if modified is not None and modified <= now and (first_out is None or modified >= first_out):
+            return modified, "file"
+        return now, "now"
     secret = layout.workspace_key(workspace)
     kept = parsed.ParsedCache(returns_dir)  # each return parsed once, here: later reads of the archive reuse it
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
     answered: list[replies.NoticeReply] = []
+    loose: dict[str, list[datetime]] = {}
     problems: list[Problem] = []
     duplicates = earlier = 0
     # 佐证材料: the other files of one e-mail or zip wait until its return (whichever order they came in) names the unit
@@ -152,7 +175,7 @@ def collect(
             unit = next(iter(units))
             item.problems = [p for p in item.problems if p not in skipped]
             archived = relative(evidence.store_evidence(returns_dir, unit, digest, item.name, item.data))
-            stamp = (item.received or now).isoformat(sep=" ", timespec="seconds")
+            stamp = received_time(item)[0].isoformat(sep=" ", timespec="seconds")
             indexed.append(evidence.EvidenceFile(archived, item.name, len(item.data), digest, stamp, unit, period,
                                                  root_return.get(origin, ""), item.source, item.sender))
             entry = LedgerEntry(archived, item.source, unit, period, stamp, digest, "evidence", len(item.problems), item.sender)
@@ -162,7 +185,7 @@ def collect(
                     evidence.EVIDENCE_REFUSED, f"「{item.name}」{refused}：未打开、不作为佐证材料，已原样隔离存档；请对方只发送照片、PDF、Word 等文件。",
                     file=item.source)]
             archived = relative(store(returns_dir, digest, item.name, item.data))
-            stamp = (item.received or now).isoformat(sep=" ", timespec="seconds")
+            stamp = received_time(item)[0].isoformat(sep=" ", timespec="seconds")
             entry = LedgerEntry(archived, item.source, None, None, stamp, digest, "rejected", len(item.problems), item.sender)
         problems.extend(item.problems)
         known[digest] = entry
@@ -203,7 +226,7 @@ def collect(
             item.kind = "other"
         else:
             archived = relative(store(returns_dir, digest, item.name, item.data))
-        received = item.received or now
+        received, how = received_time(item)
         stamp = received.isoformat(sep=" ", timespec="seconds")
         entry = LedgerEntry(archived, item.source, None, None, stamp, digest, "container", len(item.problems), item.sender)
         if item.kind == "sheet":
@@ -245,6 +268,8 @@ def collect(
                         root_units.setdefault(origin, set()).add(unit_return.unit)
                         root_return.setdefault(origin, archived)
                     returns.append(unit_return)
+                    if how != "mail":
+                        loose.setdefault(how, []).append(received)
                     problems.extend(unit_return.problems)
                     status = "accepted" if unit_return.accepted else "rejected"
                     entry = replace(entry, unit=unit_return.unit, period=unit_return.period,
@@ -265,7 +290,7 @@ def collect(
     appended = supersede(ledger, new, period)
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
     mark.remove()
-    return Collected(returns, problems, appended, duplicates, ledger_path, earlier, answered)
+    return Collected(returns, problems, appended, duplicates, ledger_path, earlier, answered, loose)
 
 
 # A sender's clock may run a little fast; more than this ahead of ours is a date in the future.

@@ -94,6 +94,7 @@ class Item:
     problems: list[Problem] = field(default_factory=list)
     path: Path | None = None  # for a file too large to read: where it is (data is then b"")
     dated: datetime | None = None  # the sender's own Date header (the sender's clock: may be anything)
+    modified: datetime | None = None  # a file given as a file (not from an e-mail): its modification time on this machine
 
 
 class Budget:
@@ -155,8 +156,12 @@ def gather(paths: list[Path], relative: Callable[[Path], str], budget: Budget | 
             if isinstance(opened, Item):
                 yield opened
                 continue
+            data, modified = opened
             budget.start_file()
-            yield from expand(file.name, shown, opened, budget=budget, received=None)
+            for item in expand(file.name, shown, data, budget=budget, received=None):
+                if item.received is None:  # the file and what it holds, unless an e-mail inside says when it came
+                    item.modified = modified
+                yield item
 
 
 def _walk(folder: Path) -> list[Path]:
@@ -172,8 +177,8 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def _read_plain_file(file: Path, shown: str, explicit: bool) -> bytes | Item:
-    """The bytes of a regular file, read without following a link; else an Item that says why not."""
+def _read_plain_file(file: Path, shown: str, explicit: bool) -> tuple[bytes, datetime] | Item:
+    """The bytes and modification time of a regular file, read without following a link; else an Item that says why not."""
     try:
         info = os.lstat(file)
         if stat.S_ISLNK(info.st_mode) and explicit:
@@ -184,14 +189,16 @@ def _read_plain_file(file: Path, shown: str, explicit: bool) -> bytes | Item:
             return Item(file.name, shown, b"", "skipped", problems=[problem(
                 NOT_REGULAR, f"「{file.name}」是{what}，不是文件本身：未跟随、未读取、未归档；如确是报表，请把文件本身放入收件箱。", file=shown)])
         if info.st_size > MAX_INPUT_BYTES:
-            return Item(file.name, shown, b"", "large", path=file)
+            return Item(file.name, shown, b"", "large", path=file, modified=datetime.fromtimestamp(info.st_mtime))
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         handle = os.open(file, flags)
         with os.fdopen(handle, "rb") as stream:
-            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):  # swapped for something else since lstat
+            opened = os.fstat(stream.fileno())
+            if not stat.S_ISREG(opened.st_mode):  # swapped for something else since lstat
                 return Item(file.name, shown, b"", "skipped", problems=[problem(
                     NOT_REGULAR, f"「{file.name}」不是普通文件：未读取、未归档。", file=shown)])
-            return stream.read(MAX_INPUT_BYTES + 1)
+            # local time, as `now` is: a file time is only ever compared with it (pyxl.returns.collect)
+            return stream.read(MAX_INPUT_BYTES + 1), datetime.fromtimestamp(opened.st_mtime)
     except OSError as error:
         return Item(file.name, shown, b"", "skipped", problems=[problem(
             UNREADABLE_FILE, f"「{file.name}」无法打开读取（{error.strerror or type(error).__name__}）：请检查文件权限、关闭占用它的程序后重新收取。", file=shown)])
