@@ -140,3 +140,27 @@ def test_columns_fit_their_widest_text_and_wrapped_rows_are_tall_enough(tmp_path
     # 工作表 is not wrapped: as wide as its widest value or header, plus 2
     widest = max(display_width(str(row["工作表"] or "")) for row in rows)
     assert int(sheet.column_dimensions[letter["工作表"]].width) == max(widest, display_width("工作表")) + 2
+
+
+def test_every_sheet_prints_legibly_wide_ones_on_pages_side_by_side(tmp_path):
+    """No sheet shrinks below 70 % to fit one page wide: a wide one prints over pages side by side, each starting with 序号."""
+    book = openpyxl.load_workbook(write_summary(tmp_path / "s.xlsx", _consolidation()))
+    one_page = 140  # width units one A4 landscape page shows at 100 % (default margins)
+    wide = []
+    for sheet in book.worksheets:
+        if sheet.title == "仪表盘":  # laid out as one printed page of its own
+            continue
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, sheet.print_title_rows) == ("landscape", 9, "$1:$1"), sheet.title
+        stored = {col: dim.width for dim in sheet.column_dimensions.values() if dim.min for col in range(dim.min, dim.max + 1)}
+        widths = [stored[col] for col in range(1, sheet.max_column + 1)]  # XlsxWriter writes equal neighbours as one range
+        pages = setup.fitToWidth or 1  # 1 is the file format's default, which XlsxWriter leaves out
+        repeated = sheet.print_title_cols
+        again = sum(widths[: {"$A:$A": 1, "$A:$C": 3}[repeated]]) if repeated else 0
+        scale = min(1.0, pages * one_page / (sum(widths) + (pages - 1) * again))
+        assert scale >= 0.7, (sheet.title, pages, sum(widths))
+        assert (pages > 1) == bool(repeated) == (sum(widths) > one_page / 0.7), sheet.title
+        if pages > 1:
+            assert setup.pageOrder == "overThenDown"
+            wide.append(sheet.title)
+    assert {"任务进度", "指标进度", "任务历程"} <= set(wide)  # the wide data sheets of any month

@@ -90,6 +90,11 @@ _FILLS = {  # Excel's own "light red fill with dark red text" family
 _WIDE = {"said", "task", "file", "text", "lead_progress", "lead_issues", "responsible_reports", "reason", "message",
          "lead_categories", "contested", "answers", "note", "short_title"}  # wrapped, fixed width
 _MIN_WIDTH, _MAX_WIDTH, _WIDE_WIDTH = 6, 40, 50
+# How many width units (characters of the default font) one printed page shows: about 140 on A4
+# landscape at 100 % with the default margins; printed no smaller than 70 % (11 pt text as 7.7 pt),
+# a sheet wider than that goes onto more pages side by side rather than shrinking out of sight.
+_PRINTED_PAGE_WIDTH = 140 / 0.7
+_COLUMN_MARGIN = 5 / 7  # the 5 pixels Excel adds to every column's width (7 pixels a unit), as the file stores it
 # Percentages are shown to one decimal everywhere: these columns always, and an indicator's
 # figures when its unit is %.
 _PERCENT_COLUMNS = {"lead_percent", "expected_percent", "completion", "percent"}
@@ -304,17 +309,24 @@ def _write_table(workbook: Workbook, formats: dict[str, Format], table: str, fra
     for row_number, lines in enumerate(lines_by_row, start=1):
         if lines > 1:  # no spreadsheet program fits wrapped rows of a generated file on opening
             sheet.set_row(row_number, row_height(lines))
+    total_width = 0.0
     for col, column in enumerate(columns):
         width = _WIDE_WIDTH if column in _WIDE else min(max(widths[col], _MIN_WIDTH), _MAX_WIDTH)
         sheet.set_column(col, col, width)
+        total_width += width + _COLUMN_MARGIN
     last_row = max(len(frame), 1)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, last_row, max(len(columns) - 1, 0))
-    # printed for a meeting: A4 landscape, all columns on one page width, header on every page
+    # printed for a meeting: A4 landscape, the header on every page, as few pages wide as keep the text
+    # legible; on a sheet printed several pages wide every page starts with the column(s) that say whose row it is
     sheet.set_landscape()
     sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    pages_wide = max(1, math.ceil(total_width / _PRINTED_PAGE_WIDTH))
+    sheet.fit_to_pages(pages_wide, 0)
     sheet.repeat_rows(0)
+    if pages_wide > 1:
+        sheet.repeat_columns(0, 2 if table == "history" else 0)
+        sheet.print_across()  # a band of rows on consecutive pages, read left to right, then the next band
     for column, text, colour in _COLOURS.get(table, []):
         if column in columns:
             col = columns.index(column)
