@@ -54,7 +54,7 @@ def test_a_file_saved_before_the_due_date_is_on_time_when_collected_after_it(ws)
     assert (states[UNIT], states[OTHER]) == ("按时报送", "逾期报送")
     # the clerk is told how the files were dated and what to do if that is wrong
     said = "\n".join(result.summary)
-    assert "按文件的修改时间 2 份" in said and "1 份在报送截止" in said and "--received" in said
+    assert "按文件的修改时间 2 份" in said and "1 份晚于报送截止 2025-07-07" in said and "--received" in said
 
 
 def test_a_file_time_that_cannot_be_true_gives_way_to_the_time_of_collecting(ws):

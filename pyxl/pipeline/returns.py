@@ -179,9 +179,10 @@ def _loose_lines(outcomes: list, due: date) -> list[str]:
         return []
     ways = {"stated": "按 --received 写明的时间", "file": "按文件的修改时间", "now": "按本次收取的时间（文件的修改时间晚于现在或早于本期下发，不可信）"}
     counted = "，".join(f"{ways[how]} {len(times)} 份" for how, times in loose.items())
-    return [f"本次不是经邮件收到的报表（收件箱里的文件）没有邮件记录的到达时间，收到时间{counted}；"
-            f"其中 {late} 份在报送截止 {due:%Y-%m-%d} 之后，将计为逾期报送。若实际按时收到，"
-            "收取前请用 pyxl collect --received 日期 写明收到日期（已收取的文件不会再收）。"]
+    total = sum(len(times) for times in loose.values())
+    return [f"直接放入收件箱的报表（不是整封邮件）没有到达时间的记录，本次 {total} 份的收到时间：{counted}。"
+            f"其中 {late} 份晚于报送截止 {due:%Y-%m-%d}，计为逾期报送；若实际是按时收到的，"
+            "收取时请用 pyxl collect --received 日期 写明收到日期（已收取的文件不会再收取）。"]
 
 
 def _pending_names(entries: list) -> str:
