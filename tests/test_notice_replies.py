@@ -205,7 +205,7 @@ def test_history_pages_escape_what_units_wrote(tmp_path):
         "lead_percent": 40.0, "expected_percent": 50.0, "lights": "", "notice_level": "", "events": "销号",
         "lead_units": "区水务局", "lead_progress": '<img src="http://x/y.png">',
     }], columns=list(HISTORY_COLUMNS))
-    written = write_history_pages(consolidation, tmp_path)
+    written = write_history_pages(consolidation, tmp_path, Path(__file__).parent.parent / "templates" / "report" / "task_history.html.j2")
     page = (tmp_path / "任务历程" / "任务_7.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "&lt;script&gt;" in page and "<img" not in page
     # the page's own style sheet is CSS as written (a <style> element's text is never unescaped by a browser)

@@ -30,9 +30,27 @@ def test_workspace_template_overrides_the_bundled_one(workspace):
     local = workspace / "templates" / "report"
     local.mkdir(parents=True)
     (local / "bulletin.html.j2").write_text("<p>本区自定义通报：任务{{ task_total }}项</p>", encoding="utf-8")
+    (local / "task_history.html.j2").write_text(
+        "{% macro page(number, title, leads, first_label, last_label, rows, as_of) %}<h1>本区任务{{ number }}</h1>{% endmacro %}"
+        "{% macro index(heading, span, tasks) %}<p>共{{ tasks|length }}项</p>{% endmacro %}", encoding="utf-8")
     main(["--config", str(workspace / "config.yaml"), "report", "--period", "2025-06", "--as-of", "2025-07-10"])
-    html = (workspace / "out" / "2025-06" / "督查通报_2025-06.html").read_text(encoding="utf-8")
+    out = workspace / "out" / "2025-06"
+    html = (out / "督查通报_2025-06.html").read_text(encoding="utf-8")
     assert html == "<p>本区自定义通报：任务89项</p>"
+    assert (out / "任务历程" / "任务_1.html").read_text(encoding="utf-8") == "<h1>本区任务1</h1>"
+    assert (out / "任务历程" / "index.html").read_text(encoding="utf-8") == "<p>共89项</p>"
+
+
+def test_a_broken_task_history_template_stops_the_report_naming_it(workspace, capsys):
+    local = workspace / "templates" / "report"
+    local.mkdir(parents=True)
+    for broken in ("{% macro page(number) %}<h1>{{ number }}</h1>{% endmacro %}",  # no index
+                   "{% macro page(number) %}{% endmacro %}{% macro index(heading, span, tasks) %}{% endmacro %}",  # too few names
+                   "{% macro page( %}"):  # not a template
+        (local / "task_history.html.j2").write_text(broken, encoding="utf-8")
+        code = main(["--config", str(workspace / "config.yaml"), "report", "--period", "2025-06", "--as-of", "2025-07-10"])
+        err = capsys.readouterr().err
+        assert code == 2 and "task_history.html.j2" in err and "任务历程模板" in err and "程序内部错误" not in err, err
 
 
 def test_a_county_workspace_issues_a_county_bulletin(workspace):

@@ -53,7 +53,8 @@ def _write_report(workspace: Workspace, period: Period, as_of: date, consolidate
     written = write_bulletin(consolidation, settings.out_dir(period), templates, Issuer.from_settings(settings),
                              reply_by, reply_key=layout.workspace_key(settings.root, create=True))
     notices = [path for path in written if path.parent.name == NOTICE_FOLDER and path.suffix == ".docx"]
-    pages = history_pages.write_history_pages(consolidation, settings.out_dir(period))
+    pages = history_pages.write_history_pages(consolidation, settings.out_dir(period),
+                                                settings.template_path("report/task_history.html.j2"))
     counts = category_counts(consolidation.tasks)
     headline = "，".join(f"{row.category}{row.count}项" for row in counts.itertuples(index=False) if row.count)
     summary = [
