@@ -212,7 +212,7 @@ def test_a_mail_cut_inside_its_attachment_reads_as_a_damaged_file_wherever_the_c
     from email.message import EmailMessage
 
     from pyxl.returns.intake import expand
-    from pyxl.returns.readers import read_book
+    from pyxl.common.spreadsheets import read_book
 
     _, base, _ = made
     message = EmailMessage()

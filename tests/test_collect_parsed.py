@@ -12,7 +12,7 @@ from pyxl import pipeline
 from pyxl.common.model import UnitDirectory
 from pyxl.common.period import Period
 from pyxl.returns import check, codes, collect, parsed, sent
-from pyxl.returns.readers import Book, Sheet, Unreadable
+from pyxl.common.spreadsheets import Book, Sheet, Unreadable
 from pyxl.workspace import Workspace
 
 NOW = datetime(2025, 7, 3, 9, 0)

@@ -7,7 +7,8 @@ import zipfile
 
 import openpyxl
 
-from pyxl.returns import readers, sheet_xml
+from pyxl.common import sheet_xml
+from pyxl.common import spreadsheets as readers
 
 
 def _book(percent_cell: str, extra_format: str | None = None) -> bytes:

@@ -26,6 +26,7 @@ from typing import Callable
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
+from lxml import etree
 
 from pyxl.common.errors import PyxlError
 from pyxl.document.numbering import Numbering, numbered_text
@@ -99,11 +100,29 @@ def table_line(number: int, cells: list[str], spans: list[bool] | None = None) -
     return Line(number, " | ".join(c for c in cells if c), tuple(cells), merged)
 
 
+# A duty document is text: a thousand tasks are well under a megabyte. Anything this large is
+# another file (or pictures): refused before it is read, as is a zip whose declared sizes say
+# it would unpack to far more than it holds (the limits of spreadsheets someone gives us).
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+
+
+def refuse_unsafe_zip(path: Path, shown_name: str | None = None) -> None:
+    """PyxlError when the zip-based document at `path` (.docx, .xlsx, .ods) would unpack to far more than it holds."""
+    from pyxl.common.spreadsheets import check_zip
+
+    refused = check_zip(path.read_bytes())
+    if refused is not None and refused.code == "file-too-large":
+        raise PyxlError(f"{shown_name or path.name} 无法安全读取：{refused.reason}。请确认选择了正确的责任分工文件，"
+                        "在 Word 或 WPS 中打开后另存，再重试。")
+
+
 def docx_lines(path: Path, shown_name: str | None = None) -> list[Line]:
     """Paragraphs and table rows of a .docx, with Word's automatic numbering shown as text."""
+    refuse_unsafe_zip(path, shown_name)
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError):
+        # (XMLSyntaxError: a part that is not well-formed XML, or one whose entities libxml2 refuses to expand)
         # python-docx's reason is English and technical; the clerk needs only what to do
         raise PyxlError(
             f"{shown_name or path.name} 不是有效的 Word 文件（可能已损坏，或是改了扩展名的其他文件）：请在 Word 或 WPS 中打开并另存为 .docx 后重试。"
@@ -208,6 +227,10 @@ def read_lines(path: Path) -> list[Line]:
         raise PyxlError(f"不支持的文件类型 {path.name}：请提供责任分工文件（{FORMAT_NAMES}）。")
     if not path.is_file():
         raise PyxlError(f"找不到责任分工文件 {path}：请检查路径，或在 config.yaml 的 paths.document 中设置。")
+    size = path.stat().st_size
+    if size > MAX_DOCUMENT_BYTES:
+        raise PyxlError(f"{path.name} 有 {size // (1 << 20)} MB，远大于责任分工文件（通常不到 1 MB，上限 "
+                        f"{MAX_DOCUMENT_BYTES // (1 << 20)} MB）：请确认选择了正确的文件；带大量图片的，请另存为只有文字的 .docx 后重试。")
     if not path.read_bytes().strip():
         raise PyxlError(f"{path.name} 是空文件：请确认选择了正确的责任分工文件。")
     lines = reader(path)

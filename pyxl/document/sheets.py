@@ -14,12 +14,14 @@ under another name); a file it cannot open is converted through LibreOffice.
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
 from pyxl.common.errors import PyxlError
+from pyxl.common.spreadsheets import MAX_COLUMNS, MAX_ROWS, Unreadable, screen
 from pyxl.document.labels import column_map
 from pyxl.document.read import Line, table_line
 
@@ -41,22 +43,42 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _open(path: Path):
+def _open(path: Path, shown: Path):
+    """The workbook at `path` (`shown` is the file the clerk chose), screened first; None when calamine cannot open it."""
+    data = path.read_bytes()
+    screened = screen(data)
+    if isinstance(screened, Unreadable) and screened.code not in ("file-corrupt", "file-not-spreadsheet"):
+        raise PyxlError(_refusal(shown, screened))  # broken or not a spreadsheet: said below, or converted first
+    if isinstance(screened, Unreadable):
+        return None
     try:
-        return CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception:  # calamine's errors are English and of many kinds: the file is unreadable to it
         return None
 
 
+def _refusal(path: Path, refused: Unreadable) -> str:
+    if refused.code == "sheet-too-large" and refused.cell:
+        return (f"{path.name} 的工作表「{refused.sheet}」在 {refused.cell} 有内容，超出读取上限（{MAX_ROWS} 行、{MAX_COLUMNS} 列）："
+                "多半是误操作留在远处的内容。请在 Excel 或 WPS 中删除它（或把责任分工表复制到新工作簿）后另存，再重试。")
+    if refused.code == "file-encrypted":
+        return f"{path.name} 设置了打开密码，无法读取：请在 Excel 或 WPS 中取消密码后另存，再重试。"
+    return f"{path.name} 无法安全读取：{refused.reason}。请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试。"
+
+
 def sheet_lines(path: Path) -> list[Line]:
-    """Lines of the duty table's sheet(s) (see the module's docstring)."""
+    """Lines of the duty table's sheet(s) (see the module's docstring).
+
+    Screened first as every spreadsheet someone gives us (`pyxl.common.spreadsheets.screen`):
+    a cell far away or a zip bomb is refused in one line instead of exhausting memory.
+    """
     path = Path(path)
-    book = _open(path)
+    book = _open(path, path)
     if book is None and path.suffix.lower() in (".et", ".xls", ".ods"):
         from pyxl.document.office import converted
 
         with converted(path, "xlsx") as copy:
-            book = _open(copy)
+            book = _open(copy, path)
             if book is not None:
                 return _book_lines(book)
     if book is None:

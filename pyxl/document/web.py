@@ -178,12 +178,31 @@ def _lines(body: Tag) -> list[Line]:
     return lines
 
 
+# A government page nests a few dozen elements; reading one nested thousands deep would take
+# time that grows with the square of the depth (and Python's stack), for a page no site serves.
+_MAX_DEPTH = 256
+
+
+def _depth_over(soup: BeautifulSoup, limit: int) -> bool:
+    """Whether any element lies more than `limit` elements deep (walked with a list, not recursion)."""
+    stack = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+    return False
+
+
 def html_lines(path: Path) -> list[Line]:
     """Lines of the document body of a saved web page (see the module's docstring)."""
     path = Path(path)
     soup = BeautifulSoup(_decode(path.read_bytes()), "lxml")
     if soup.find(True) is None:
         raise PyxlError(f"{path.name} 不是网页文件：请在浏览器中打开政府信息公开页面，另存为「网页，仅 HTML」后重试。")
+    if _depth_over(soup, _MAX_DEPTH):
+        raise PyxlError(f"{path.name} 的网页结构异常（元素嵌套超过 {_MAX_DEPTH} 层，正常的网页只有几十层）：请在浏览器中重新打开"
+                        "政府信息公开页面另存为「网页，仅 HTML」，或把正文复制到 .txt 文件后重试。")
     for element in soup.find_all(_DROP):
         element.decompose()
     body = _body(soup)

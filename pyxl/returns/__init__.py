@@ -2,8 +2,7 @@
 
 Owns: unpacking what was received — files, zips, saved e-mails .eml and
 Outlook .msg (intake, outlook); fetching the office mailbox over IMAP (mailbox);
-reading spreadsheets of every format with limits (readers; what only their
-XML says, read before the cells: sheet_xml); recognising and
+recognising and
 validating one return (check: where the workbook says what it is, identity;
 its input cells, cells; the problem codes, codes; the sheets we sent and when,
 sent); collecting a batch and reading the units' current returns again

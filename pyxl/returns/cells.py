@@ -23,7 +23,7 @@ from pyxl.returns.codes import (
     VALUE_READ_AS,
     Checker,
 )
-from pyxl.returns.readers import as_text, cell_name
+from pyxl.common.spreadsheets import as_text, cell_name
 
 
 class PercentCell(float):

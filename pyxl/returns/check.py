@@ -14,7 +14,7 @@ only is a warning: clerks rename files, and the content decides. The identity
 hash is keyed with the workspace's secret, so a forged identity sheet is told
 apart from a tampered one (`pyxl.returns.sent` says whom each hash went to).
 
-Nothing here writes; nothing is read without limits (`pyxl.returns.readers`).
+Nothing here writes; nothing is read without limits (`pyxl.common.spreadsheets`).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from pyxl.returns.codes import (
     Checker,
 )
 from pyxl.returns.identity import find_header, header_hint, read_identity
-from pyxl.returns.readers import Book, Sheet, Unreadable, as_text, cell_name, is_blank, read_book
+from pyxl.common.spreadsheets import Book, Sheet, Unreadable, as_text, cell_name, is_blank, read_book
 from pyxl.returns.sent import SentCopies
 
 # （2025年6月） in the title; sheets sent by earlier versions wrote （2025-06）

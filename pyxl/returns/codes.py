@@ -2,7 +2,7 @@
 
 The codes are registered here, once, for every module that reads returns
 (`pyxl.returns.check`, `pyxl.returns.cells`, `pyxl.returns.collect`; the
-unreadable-file codes also for `pyxl.returns.readers`), so `pyxl.codes_doc`
+unreadable-file codes also for `pyxl.common.spreadsheets`), so `pyxl.codes_doc`
 and the tests find them by importing this module.
 """
 
@@ -20,7 +20,7 @@ def collect_code(code: str, severity: str, description: str) -> str:
     return register_code(code, severity, description, STAGE)  # type: ignore[arg-type]
 
 
-# Unreadable files (codes shared with pyxl.returns.readers)
+# Unreadable files (codes shared with pyxl.common.spreadsheets)
 FILE_CORRUPT = collect_code("file-corrupt", "error", "文件已损坏，无法打开：请对方用 Excel 或 WPS 重新保存后发送。")
 FILE_NOT_SHEET = collect_code("file-not-spreadsheet", "error", "文件扩展名是表格但内容不是（如改了扩展名的 PDF）或是空文件：请对方发送填报表本身。")
 FILE_TOO_LARGE = collect_code("file-too-large", "error", "文件过大或解压后过大（疑似压缩炸弹），未读取：请对方发送原填报表。")

@@ -17,7 +17,7 @@ nothing of when it came: the office may state it (`received_at`), else its
 modification time is taken when that can be true, else the time of collecting.
 
 One file never stops the rest, and nothing is read without limits (see
-`pyxl.returns.readers` and `pyxl.returns.intake`). `read_archive` reads the
+`pyxl.common.spreadsheets` and `pyxl.returns.intake`). `read_archive` reads the
 units' current returns again from the archive.
 
 Nothing here writes except `collect`, which stores files through
@@ -52,7 +52,7 @@ from pyxl.returns.archive import (
 from pyxl.returns.check import read_return, unit_lookup
 from pyxl.returns.codes import DATE_DOUBTFUL, FILE_CRASHED, FILE_TOO_LARGE, SENDER_UNVERIFIED, SENT_BY_OTHER
 from pyxl.returns.intake import Item, gather
-from pyxl.returns.readers import read_book
+from pyxl.common.spreadsheets import read_book
 from pyxl.returns.reading_mark import READING_MARK, ReadingMark, read_mark
 from pyxl.returns.sent import SentCopies, first_sent
 

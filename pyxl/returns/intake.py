@@ -39,7 +39,7 @@ from typing import Callable, Iterator
 from pyxl.common.files import is_lock_file
 from pyxl.common.problems import Problem, problem, register_code
 from pyxl.returns.outlook import MsgUnreadable, read_msg
-from pyxl.returns.readers import check_zip, sniff
+from pyxl.common.spreadsheets import check_zip, sniff
 
 STAGE = "collect"
 ARCHIVE_CORRUPT = register_code(

@@ -3,7 +3,7 @@
 Reading a workbook (unzipping it, python-calamine, the sheet-XML scan) is the
 costly part of reading a return, and a month reads each one several times:
 collect, consolidate, report, next month's split pre-fill. The first read
-keeps the parsed form — the `Book` of `pyxl.returns.readers`, plain cell
+keeps the parsed form — the `Book` of `pyxl.common.spreadsheets`, plain cell
 values — beside the originals in `returns/<period>/.parsed.json`; every later
 read of the same original takes it from there.
 
@@ -27,7 +27,7 @@ from typing import Callable
 
 from pyxl.common.files import write_text_atomic
 from pyxl.distribution import layout
-from pyxl.returns.readers import Book, Sheet, Unreadable, read_book
+from pyxl.common.spreadsheets import Book, Sheet, Unreadable, read_book
 
 FILE_NAME = ".parsed.json"
 # Bump when readers.read_book changes what it returns for the same bytes.

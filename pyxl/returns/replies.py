@@ -25,7 +25,7 @@ from pyxl.common.values import looks_like_formula
 from pyxl.distribution import layout, notice_reply
 from pyxl.returns.archive import LEDGER_NAME, latest_states, read_ledger
 from pyxl.returns.codes import collect_code
-from pyxl.returns.readers import Book, Unreadable, as_text, cell_name, is_blank, read_book
+from pyxl.common.spreadsheets import Book, Unreadable, as_text, cell_name, is_blank, read_book
 
 STATUS_ACCEPTED, STATUS_REJECTED = "reply", "reply-rejected"
 

@@ -18,7 +18,7 @@ from pyxl.mail.ledger import KIND_SEND, Ledger
 from pyxl.mail.ledger import LEDGER_NAME as SEND_LEDGER
 from pyxl.returns import parsed
 from pyxl.returns.identity import find_header, header_hint, read_identity
-from pyxl.returns.readers import Unreadable, read_book
+from pyxl.common.spreadsheets import Unreadable, read_book
 
 
 class SentCopies:

@@ -4,7 +4,7 @@ The XML of a returned file is read once (linear in the input, no regular
 expression over raw XML, no DTD or entity allowed), within one byte budget for
 the whole file. The same pass finds where the last cell with content is, so
 python-calamine, which builds the whole grid from A1 to that cell, is only
-called when the grid is small (`pyxl.returns.readers.read_book`). It also finds
+called when the grid is small (`pyxl.common.spreadsheets.read_book`). It also finds
 what calamine cannot tell: formulas without a cached value, and number cells
 shown as a percentage.
 
@@ -27,7 +27,7 @@ from zlib import error as zlib_error
 
 from lxml import etree
 
-from pyxl.returns.readers import (
+from pyxl.common.spreadsheets import (
     MAX_CELL_TEXT,
     MAX_COLUMNS,
     MAX_ROWS,

@@ -1,9 +1,10 @@
 """Reading untrusted spreadsheet files into plain rows.
 
-A returned file may be .xlsx, .xlsm, .xls, .ods or a WPS .et (an xls or xlsx
-inside): we recognise it by its first bytes, never by its extension, check a
-zip-based file's declared sizes before decompressing anything (zip bombs), and
-read cached cell values with python-calamine. Macros are never run: nothing
+Every spreadsheet someone gives us — a unit's return, the office's duty table —
+may be .xlsx, .xlsm, .xls, .ods or a WPS .et (an xls or xlsx inside): we
+recognise it by its first bytes, never by its extension, check a zip-based
+file's declared sizes before decompressing anything (zip bombs) and how far its
+cells reach (`screen`), and only then read cached cell values with python-calamine. Macros are never run: nothing
 here evaluates anything, it only reads what the file stores.
 
 Every way a file can be unreadable is a `Unreadable` value with a stable code
@@ -27,8 +28,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ENTRY_RATIO = 200  # uncompressed / compressed, for entries above 1 MB
 MAX_ENTRIES = 2000
-# What one sheet may hold. A unit's sheet has a few dozen rows and 12
-# columns; calamine builds the grid from A1 to the last cell with content, so
+# What one sheet may hold. A unit's sheet has a few dozen rows and 15
+# columns, a province's duty table a thousand tasks; calamine builds the grid from A1 to the last cell with content, so
 # these bound the memory a file can ask for (a far cell at XFD1048576 would
 # ask for 17 billion cells).
 MAX_ROWS = 5000
@@ -144,8 +145,21 @@ def check_zip(data: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES, max_entrie
     return None
 
 
-def read_book(data: bytes) -> Book | Unreadable:
-    """Read every sheet's cached values; an Unreadable says why not."""
+@dataclass
+class Screened:
+    """A spreadsheet file that passed `screen`: what it is, and what its worksheets' XML says (an .xlsx's)."""
+
+    kind: str  # xlsx, ods, xls
+    scans: dict = field(default_factory=dict)  # sheet name → sheet_xml.SheetScan
+
+
+def screen(data: bytes) -> Screened | Unreadable:
+    """Everything checked before a spreadsheet reader is let at `data`: its kind by content, sizes, zip, extent.
+
+    python-calamine builds each sheet's whole grid from A1 to its farthest
+    cell, and a zip declares sizes it may not keep: whatever reads a file
+    someone gave us with calamine screens it here first.
+    """
     if len(data) > MAX_FILE_BYTES:
         return Unreadable("file-too-large", f"文件 {len(data) // (1 << 20)} MB，超过上限 {MAX_FILE_BYTES // (1 << 20)} MB")
     archive = None
@@ -167,7 +181,7 @@ def read_book(data: bytes) -> Book | Unreadable:
         refused = check_zip(data, archive=archive)
         if refused is not None:
             return refused
-    from pyxl.returns import sheet_xml  # imported here: it builds on this module's limits and Unreadable
+    from pyxl.common import sheet_xml  # imported here: it builds on this module's limits and Unreadable
 
     scans: dict[str, sheet_xml.SheetScan] = {}
     if kind == "xlsx":
@@ -183,6 +197,15 @@ def read_book(data: bytes) -> Book | Unreadable:
         refused = sheet_xml.scan_xls(data)
         if refused is not None:
             return refused
+    return Screened(kind, scans)
+
+
+def read_book(data: bytes) -> Book | Unreadable:
+    """Read every sheet's cached values; an Unreadable says why not."""
+    screened = screen(data)
+    if isinstance(screened, Unreadable):
+        return screened
+    kind, scans = screened.kind, screened.scans
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
