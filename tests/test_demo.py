@@ -60,6 +60,11 @@ def test_demo_staged_defects_are_found(demo):
     assert "逾期未报" in flags  # the unit that never returned
     codes = set(consolidation.problems["code"])
     assert any("number" in code for code in codes)  # text typed into a number cell
+    # 佐证材料: two units mail a 工作台账 with their sheet (archived under their name), one names a photo it never sends
+    states = list(consolidation.evidence["state"])
+    assert sorted(states) == ["已收到", "已收到", "未收到"] and "evidence-missing" in codes
+    kept = sorted((folder / "returns" / "2025-06" / "佐证材料").glob("*/*.docx"))
+    assert len(kept) == 2 and all(path.parent.name in path.name for path in kept)
     ledger = folder / "returns" / "2025-06" / "回收记录.csv"
     with ledger.open(encoding="utf-8-sig") as handle:
         statuses = [row["状态"] for row in csv.DictReader(handle)]  # the office reads it in Excel: Chinese

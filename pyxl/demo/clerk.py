@@ -60,6 +60,7 @@ class UnitScript:
     filled_by: str = "张敏"
     phone: str = "0531-87200000"
     filled_date: str = ""
+    evidence: str = ""  # typed into 佐证材料 of the first row that asks it, naming the files sent with the sheet
 
 
 def _identity(book: openpyxl.Workbook) -> dict[str, str]:
@@ -95,6 +96,7 @@ def fill_unit_workbook(
     columns = {layout.cell_text(cell.value): cell.column for cell in sheet[header_row]}
     keys = identity[layout.ID_KEYS].split(layout.KEY_SEPARATOR) if identity[layout.ID_KEYS] else []
     typo_pending = script.typo_in_number
+    evidence_pending = script.evidence
     for offset, key in enumerate(keys):
         row = header_row + 1 + offset
         is_target_row = key in targets  # a task number may hold a "-" itself (一-2)
@@ -113,6 +115,9 @@ def fill_unit_workbook(
         if status in ISSUES_TEXT:
             _type(sheet.cell(row, columns["存在问题"]), rng.choice(ISSUES_TEXT[status]))
         _type(sheet.cell(row, columns["下步措施"]), rng.choice(NEXT_STEPS_TEXT))
+        if evidence_pending and not sheet.cell(row, columns["佐证材料"]).protection.locked:
+            _type(sheet.cell(row, columns["佐证材料"]), evidence_pending)
+            evidence_pending = ""
     _fill_footer(sheet, header_row + len(keys) + 1, script)
     _save_at(book, target, saved_at)
 
@@ -127,13 +132,33 @@ def _save_at(book: openpyxl.Workbook, target: Path, saved_at: datetime) -> None:
     book.properties.modified = saved_at
     buffer = io.BytesIO()
     ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    write_bytes_atomic(target, _stamped(buffer.getvalue(), saved_at))
+
+
+def _stamped(package: bytes, saved_at: datetime) -> bytes:
+    """The zip `package` with every entry dated `saved_at` (the library stamped the real clock)."""
     stamped = io.BytesIO()
-    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(stamped, "w", zipfile.ZIP_DEFLATED) as copy:
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(stamped, "w", zipfile.ZIP_DEFLATED) as copy:
         for entry in source.infolist():
             info = zipfile.ZipInfo(entry.filename, date_time=saved_at.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             copy.writestr(info, source.read(entry))
-    write_bytes_atomic(target, stamped.getvalue())
+    return stamped.getvalue()
+
+
+def evidence_document(unit: str, title: str, lines: list[str], saved_at: datetime) -> bytes:
+    """A unit's 佐证材料 as a Word file (a 工作台账), the same bytes for the same arguments."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.author = unit
+    document.core_properties.created = document.core_properties.modified = saved_at
+    document.add_heading(title, level=1)
+    for line in lines:
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _stamped(buffer.getvalue(), saved_at)
 
 
 def _reported_value(key: str, target: Target, fraction: float, script: UnitScript) -> float:

@@ -26,7 +26,7 @@ from pyxl.common.errors import PyxlError
 from pyxl.common.files import write_bytes_atomic
 from pyxl.common.model import Consolidation, DutyTable, Target
 from pyxl.common.period import Period, chinese_date
-from pyxl.demo.clerk import ON_PACE, UnitScript, fill_unit_workbook
+from pyxl.demo.clerk import ON_PACE, UnitScript, evidence_document, fill_unit_workbook
 from pyxl.demo.imapserver import LoopbackImapServer
 from pyxl.demo.mailserver import LoopbackMailServer, MailRecorder
 from pyxl.distribution import layout
@@ -55,6 +55,8 @@ class _Cast:
     wrong_sender: str  # sends `wrong_file_of`'s workbook instead of its own
     wrong_file_of: str
     behind: list[str]
+    evidence: list[str]  # attach a 工作台账 and name it in 佐证材料
+    forgot_evidence: str  # names a photo in 佐证材料 but sends none
 
 
 def _prepare_folder(folder: Path) -> None:
@@ -87,10 +89,19 @@ def _cast(units: list[str], with_targets: list[str], rng: random.Random) -> _Cas
     never, late, finished, wrong_sender, wrong_file_of = pool[:5]
     rest = pool[5:]
     behind = sorted(rest[: max(1, len(rest) // 6)])
-    return _Cast(never, late, typo, finished, wrong_sender, wrong_file_of, behind)
+    evidence, forgot = sorted(rest[len(behind):len(behind) + 2]), rest[len(behind) + 2]
+    return _Cast(never, late, typo, finished, wrong_sender, wrong_file_of, behind, evidence, forgot)
 
 
-def _script(unit: str, cast: _Cast, rng: random.Random, filled: date) -> UnitScript:
+def _evidence_name(unit: str, period: Period) -> str:
+    return f"{unit}{period.month}月工作台账.docx"
+
+
+def _script(unit: str, cast: _Cast, rng: random.Random, filled: date, period: Period) -> UnitScript:
+    if unit in cast.evidence:
+        return UnitScript(pace=rng.choice(ON_PACE), filled_date=filled.isoformat(), evidence=f"工作台账：{_evidence_name(unit, period)}")
+    if unit == cast.forgot_evidence:
+        return UnitScript(pace=rng.choice(ON_PACE), filled_date=filled.isoformat(), evidence="现场照片：施工现场.jpg")
     if unit == cast.finished:
         return UnitScript(pace=1.0, status="已完成", filled_date=filled.isoformat())
     if unit in cast.behind:
@@ -104,7 +115,8 @@ def _targets_by_key(duty: DutyTable) -> dict[str, Target]:
     return {task.target_key(i): target for task in duty.tasks for i, target in enumerate(task.targets)}
 
 
-def _return_mail(sender: str, recipient: str, unit: str, period: Period, sent: datetime, attachment: Path) -> bytes:
+def _return_mail(sender: str, recipient: str, unit: str, period: Period, sent: datetime, attachment: Path,
+                 evidence: dict[str, bytes] | None = None) -> bytes:
     message = EmailMessage()
     # every mail program sets one; the office mailbox knows a message again by it (fixed here: runs stay identical)
     message["Message-ID"] = f"<{period}.{sender.split('@')[0]}.{sent:%Y%m%d%H%M}@{sender.split('@')[-1]}>"
@@ -119,6 +131,9 @@ def _return_mail(sender: str, recipient: str, unit: str, period: Period, sent: d
         subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         filename=attachment.name,
     )
+    for name, data in (evidence or {}).items():  # 佐证材料 in the same mail as the sheet
+        message.add_attachment(data, maintype="application",
+                               subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=name)
     return message.as_bytes()
 
 
@@ -147,15 +162,21 @@ def _answer_as_units(workspace: Workspace, period: Period, seed: int, mailbox: L
         day = due + timedelta(days=2) if unit == cast.late else due - timedelta(days=rng.randint(0, 4))
         when = datetime.combine(day, time(16, rng.randint(0, 59)))
         filled = clerk_desk / files[unit].name
-        fill_unit_workbook(files[unit], filled, _script(unit, cast, rng, day), targets, fraction, rng, when)
+        fill_unit_workbook(files[unit], filled, _script(unit, cast, rng, day, period), targets, fraction, rng, when)
         attachment = filled
         if unit == cast.wrong_sender:
             other = cast.wrong_file_of
             attachment = clerk_desk / "错发" / files[other].name
-            fill_unit_workbook(files[other], attachment, _script(other, cast, rng, day), targets, fraction, rng, when)
+            fill_unit_workbook(files[other], attachment, _script(other, cast, rng, day, period), targets, fraction, rng, when)
         found = directory.unit(unit)
         address = found.emails[0] if found and found.emails else f"unit{number:02d}@changqing.example"
-        data = _return_mail(address, office, unit, period, when, attachment)
+        evidence = {}
+        if unit in cast.evidence:
+            name = _evidence_name(unit, period)
+            evidence[name] = evidence_document(unit, name.removesuffix(".docx"), [
+                f"{period.label}，{unit}按分工推进重点工作，已召开专题推进会 1 次，形成会议纪要。",
+                "附：推进会签到表、会议纪要、现场照片（略）。"], when)
+        data = _return_mail(address, office, unit, period, when, attachment, evidence)
         mailbox.deliver(data, when.replace(tzinfo=CHINA_TIME))
         write_bytes_atomic(settings.root / "邮件服务器" / "收件箱" / f"{number + 1:02d}_{unit}.eml", data)
         sent += 1
@@ -196,7 +217,8 @@ def run_demo(folder: Path, period: Period = Period(2025, 6), seed: int = DEMO_SE
 
     result.summary.append(
         f"模拟单位：{answered} 个单位报回（{cast.late} 逾期报送，{cast.typo} 在数值栏填了文字，"
-        f"{cast.wrong_sender} 错发了{cast.wrong_file_of}的表，{cast.finished} 报告已完成），{cast.never} 未报送。"
+        f"{cast.wrong_sender} 错发了{cast.wrong_file_of}的表，{cast.finished} 报告已完成，{'、'.join(cast.evidence)} 随报表发来"
+        f"佐证材料，{cast.forgot_evidence} 写了佐证材料却没有附上），{cast.never} 未报送。"
     )
     result.summary.append(f"回环邮件服务器共收到 {received} 封邮件（分发与催报）。")
     result.summary.append(
