@@ -11,8 +11,8 @@ from test_collect_support import OTHER, PERIOD, UNIT, filled
 from pyxl import pipeline
 from pyxl.common.model import UnitDirectory
 from pyxl.common.period import Period
-from pyxl.returns import check, codes, collect, parsed, sent
 from pyxl.common.spreadsheets import Book, Sheet, Unreadable
+from pyxl.returns import check, codes, collect, parsed, sent
 from pyxl.workspace import Workspace
 
 NOW = datetime(2025, 7, 3, 9, 0)

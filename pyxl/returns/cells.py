@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime
 
 from pyxl.common.model import STATUSES, ReturnRow
+from pyxl.common.spreadsheets import as_text, cell_name
 from pyxl.common.values import Reading, is_percent_unit, read_number
 from pyxl.distribution import layout
 from pyxl.returns.codes import (
@@ -23,7 +24,6 @@ from pyxl.returns.codes import (
     VALUE_READ_AS,
     Checker,
 )
-from pyxl.common.spreadsheets import as_text, cell_name
 
 
 class PercentCell(float):

@@ -27,6 +27,7 @@ from pathlib import PurePosixPath
 
 from pyxl.common.model import DutyTable, ReturnRow, UnitDirectory, UnitReturn, split_row_key
 from pyxl.common.problems import has_errors
+from pyxl.common.spreadsheets import Book, Sheet, Unreadable, as_text, cell_name, is_blank, read_book
 from pyxl.common.units import UnitIndex, normalise_name
 from pyxl.common.values import looks_like_formula
 from pyxl.distribution import layout
@@ -55,7 +56,6 @@ from pyxl.returns.codes import (
     Checker,
 )
 from pyxl.returns.identity import find_header, header_hint, read_identity
-from pyxl.common.spreadsheets import Book, Sheet, Unreadable, as_text, cell_name, is_blank, read_book
 from pyxl.returns.sent import SentCopies
 
 # （2025年6月） in the title; sheets sent by earlier versions wrote （2025-06）

@@ -37,6 +37,7 @@ from typing import Callable, Sequence
 from pyxl.common.files import sha256_file
 from pyxl.common.model import DutyTable, LedgerEntry, UnitDirectory, UnitReturn
 from pyxl.common.problems import Problem, problem
+from pyxl.common.spreadsheets import read_book
 from pyxl.distribution import layout
 from pyxl.returns import evidence, parsed, replies, sendback
 from pyxl.returns.archive import (
@@ -52,7 +53,6 @@ from pyxl.returns.archive import (
 from pyxl.returns.check import read_return, unit_lookup
 from pyxl.returns.codes import DATE_DOUBTFUL, FILE_CRASHED, FILE_TOO_LARGE, SENDER_UNVERIFIED, SENT_BY_OTHER
 from pyxl.returns.intake import Item, gather
-from pyxl.common.spreadsheets import read_book
 from pyxl.returns.reading_mark import READING_MARK, ReadingMark, read_mark
 from pyxl.returns.sent import SentCopies, first_sent
 
@@ -145,6 +145,7 @@ def collect(
         if modified is not None and modified <= now and (first_out is None or modified >= first_out):
             return modified, "file"
         return now, "now"
+
     secret = layout.workspace_key(workspace)
     kept = parsed.ParsedCache(returns_dir)  # each return parsed once, here: later reads of the archive reuse it
     new: list[LedgerEntry] = []

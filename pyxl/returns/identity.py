@@ -6,8 +6,8 @@ returns (`pyxl.returns.check`); the layout is `pyxl.distribution.layout`'s.
 
 from __future__ import annotations
 
-from pyxl.distribution import layout
 from pyxl.common.spreadsheets import Book, Sheet, as_text, is_blank
+from pyxl.distribution import layout
 
 _HEADER_SEARCH_ROWS = 30
 

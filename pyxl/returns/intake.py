@@ -38,8 +38,8 @@ from typing import Callable, Iterator
 
 from pyxl.common.files import is_lock_file
 from pyxl.common.problems import Problem, problem, register_code
-from pyxl.returns.outlook import MsgUnreadable, read_msg
 from pyxl.common.spreadsheets import check_zip, sniff
+from pyxl.returns.outlook import MsgUnreadable, read_msg
 
 STAGE = "collect"
 ARCHIVE_CORRUPT = register_code(

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Callable
 
 from pyxl.common.files import write_text_atomic
-from pyxl.distribution import layout
 from pyxl.common.spreadsheets import Book, Sheet, Unreadable, read_book
+from pyxl.distribution import layout
 
 FILE_NAME = ".parsed.json"
 # Bump when readers.read_book changes what it returns for the same bytes.

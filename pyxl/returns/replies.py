@@ -20,12 +20,12 @@ from pathlib import Path
 
 from pyxl.common.model import UnitDirectory
 from pyxl.common.problems import Problem, has_errors, problem
+from pyxl.common.spreadsheets import Book, Unreadable, as_text, cell_name, is_blank, read_book
 from pyxl.common.units import UnitIndex
 from pyxl.common.values import looks_like_formula
 from pyxl.distribution import layout, notice_reply
 from pyxl.returns.archive import LEDGER_NAME, latest_states, read_ledger
 from pyxl.returns.codes import collect_code
-from pyxl.common.spreadsheets import Book, Unreadable, as_text, cell_name, is_blank, read_book
 
 STATUS_ACCEPTED, STATUS_REJECTED = "reply", "reply-rejected"
 

@@ -13,12 +13,12 @@ from datetime import datetime
 from pathlib import Path
 
 from pyxl.common.files import write_text_atomic
+from pyxl.common.spreadsheets import Unreadable, read_book
 from pyxl.distribution import layout
 from pyxl.mail.ledger import KIND_SEND, Ledger
 from pyxl.mail.ledger import LEDGER_NAME as SEND_LEDGER
 from pyxl.returns import parsed
 from pyxl.returns.identity import find_header, header_hint, read_identity
-from pyxl.common.spreadsheets import Unreadable, read_book
 
 
 class SentCopies:
