@@ -391,6 +391,10 @@ class XlwingsBook:
         if found is None:
             return []
         last = found.used_range.last_cell
+        # a value typed far outside the table would make this one read a grid out to it (XFD1048576: 17 billion cells)
+        refused = master.far_cell_refusal(self.book.name, sheet, last.row, last.column)
+        if refused is not None:
+            raise refused
         return found.range((1, 1), (last.row, last.column)).options(ndim=2).value or []
 
     def write_table(self, sheet: str, rows: Rows) -> None:

@@ -16,8 +16,8 @@ from pyxl.excel import XlwingsBook
 from pyxl.master.live import DASHBOARD_SHEET, dashboard_block
 
 
-@pytest.fixture
-def remote_book(monkeypatch):
+def _remote_xlwings(monkeypatch):
+    """xlwings with its remote engine registered (it answers from JSON, offline)."""
     xw = pytest.importorskip("xlwings")
     # PolyForm Noncommercial, which names government institutions as permitted users.
     monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
@@ -27,6 +27,12 @@ def remote_book(monkeypatch):
         from xlwings.pro import _xlremote
 
         xw.engines.add(Engine(impl=_xlremote.engine))
+    return xw
+
+
+@pytest.fixture
+def remote_book(monkeypatch):
+    xw = _remote_xlwings(monkeypatch)
     data = {
         "client": "Microsoft Office Scripts",
         "version": xw.__version__,
@@ -79,3 +85,22 @@ def test_adapter_replaces_the_dashboard_charts_with_native_charts(remote_book):
     assert axes == [_absolute(spec.categories) for spec in specs]
     # the stacked bars list the unit with most tasks on top
     assert any(a["func"] == "setChartAxis" and a["args"][2] == {"reverse_order": True, "crosses": "maximum"} for a in actions)
+
+
+def test_adapter_refuses_a_table_reaching_far_beyond_the_data(monkeypatch):
+    """A value typed far to the right of a master table: one Chinese line, not a read of the whole grid out to it."""
+    from pyxl.common.errors import PyxlError
+    from pyxl.master.rows import MASTER_MAX_COLUMNS
+
+    xw = _remote_xlwings(monkeypatch)
+    width = MASTER_MAX_COLUMNS + 1
+    rows = [["序号", "任务内容"] + [""] * (width - 2), ["1", "地区生产总值增长6%。"] + [""] * (width - 3) + ["误操作"]]
+    data = {
+        "client": "Microsoft Office Scripts", "version": xw.__version__,
+        "book": {"name": "Responsibilities.xlsm", "active_sheet_index": 0, "selection": "A1"}, "names": [],
+        "sheets": [{"name": "任务清单", "values": rows, "pictures": [], "tables": []}],
+    }
+    book = XlwingsBook(xw.Book(json=data))
+    with pytest.raises(PyxlError, match="「任务清单」表的内容一直延伸到 GS2") as refused:
+        book.read_table("任务清单")
+    assert "Ctrl+End" in str(refused.value)

@@ -483,6 +483,40 @@ def scan_xlsx(archive: zipfile.ZipFile) -> dict[str, SheetScan] | Unreadable:
     return found
 
 
+def declared_extents(archive: zipfile.ZipFile, names: set[str]) -> dict[str, tuple[int, int]] | Unreadable:
+    """(last row, last column) each named worksheet says it reaches, from its <dimension ref="A1:O33">.
+
+    Only the start of each part is read: Excel, WPS, LibreOffice and the
+    writers pyxl uses all write the dimension before the cells. A sheet
+    without one is left out (nothing said is nothing to refuse). For a file
+    of our own that a person edits (the master workbook), where a value typed
+    far away by mistake is the risk, not a file built to mislead.
+    """
+    budget = [MAX_UNPACKED_BYTES]
+    parts = _worksheet_parts(archive, budget)
+    if isinstance(parts, Unreadable):
+        return parts
+    found: dict[str, tuple[int, int]] = {}
+    for name, path in parts:
+        if name not in names:
+            continue
+
+        def start(tag: str, attrs: dict[str, str], name: str = name) -> None:
+            local = _local(tag)
+            if local == "dimension":
+                last = _cell_position(attrs.get("ref", "").rsplit(":", 1)[-1])
+                if last is not None:
+                    found[name] = (last[1], last[0])
+                raise _Stop()
+            if local == "sheetData":  # the cells begin: no dimension written
+                raise _Stop()
+
+        refused = _parse(archive, path, start, budget=budget)
+        if refused is not None:
+            return refused
+    return found
+
+
 def scan_ods(archive: zipfile.ZipFile) -> Unreadable | None:
     """Refuse an .ods whose content reaches beyond the caps (repeated rows and columns count)."""
     budget = [MAX_UNPACKED_BYTES]

@@ -17,6 +17,7 @@ will use and can correct either part.
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -41,6 +42,8 @@ from pyxl.common.model import (
 from pyxl.common import life
 from pyxl.common.period import Period
 from pyxl.common.problems import Problem, problem, register_code
+from pyxl.common.sheet_xml import declared_extents
+from pyxl.common.spreadsheets import cell_name
 
 
 def _column_name(column: int) -> str:
@@ -837,8 +840,40 @@ def config_edits(settings: Settings, values: dict[str, Any], baseline: dict[str,
 # ---------------------------------------------------------------- the saved file
 
 
+# How far a sheet of the master read by pyxl may reach. A province's 任务清单 has a thousand rows and a few
+# dozen columns; a value typed far away by mistake (Ctrl+↓, then typing) would have calamine build a grid out
+# to it: at XFD1048576 it asks for hundreds of GB and ends the process without a word.
+MASTER_MAX_ROWS = 100_000
+MASTER_MAX_COLUMNS = 200
+
+
+def far_cell_refusal(file: str, sheet: str, row: int, column: int) -> PyxlError | None:
+    """The error for a master sheet reaching (row, column), when that is beyond MASTER_MAX_ROWS × MASTER_MAX_COLUMNS."""
+    if row <= MASTER_MAX_ROWS and column <= MASTER_MAX_COLUMNS:
+        return None
+    place = cell_name(min(max(row, 1), 1048576), min(max(column, 1), 16384))
+    return PyxlError(
+        f"主控工作簿 {file} 的「{sheet}」表的内容一直延伸到 {place}，远在表格之外（多半是误操作留下的）：请在 Excel 中"
+        "打开该表，按 Ctrl+End 跳到最后一个单元格，删除表格以外多余的行和列后保存，再重试。"
+    )
+
+
 def read_master(path: Path, file_label: str = "") -> MasterData:
-    """The data sheets (and xlwings.conf) of a saved master workbook, read with python-calamine."""
+    """The data sheets (and xlwings.conf) of a saved master workbook, read with python-calamine.
+
+    How far each of those sheets reaches is checked first (the dimension each
+    sheet declares): a value typed far outside a table stops here, in words.
+    """
+    wanted = (*DATA_SHEETS, *LIFE_SHEETS, SHEET_CONF, SHEET_BASELINE)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            extents = declared_extents(archive, set(wanted))
+    except (OSError, zipfile.BadZipFile):
+        extents = {}  # calamine says below what is wrong with the file
+    for sheet, (row, column) in extents.items() if isinstance(extents, dict) else ():
+        refused = far_cell_refusal(file_label or Path(path).name, sheet, row, column)
+        if refused is not None:
+            raise refused
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception:  # calamine raises its own error types for damaged files
@@ -847,7 +882,7 @@ def read_master(path: Path, file_label: str = "") -> MasterData:
             "没有备份时把这个文件移走，再运行 pyxl build-workbook 重新生成。"
         ) from None
     data = MasterData(file=file_label or Path(path).name)
-    for name in (*DATA_SHEETS, *LIFE_SHEETS, SHEET_CONF, SHEET_BASELINE):
+    for name in wanted:
         if name in book.sheet_names:
             data.sheets[name] = [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
     missing = [name for name in (SHEET_TASKS, SHEET_INDICATORS, SHEET_UNITS) if name not in data.sheets]
