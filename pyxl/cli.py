@@ -223,7 +223,14 @@ def cmd_month(workspace: Workspace, args: argparse.Namespace) -> pipeline.StepRe
     if args.period and args.period_positional and args.period != args.period_positional:
         raise PyxlError(f"期次写了两个（{args.period_positional} 和 --period {args.period}）：请只写 --period。")
     period = _resolve_period(workspace, args.period or args.period_positional)
-    return pipeline.run_month(workspace, period, as_of=_as_of(args, period), now=datetime.now(), dry_run=args.dry_run)
+    return pipeline.run_month(workspace, period, as_of=_as_of(args, period), now=datetime.now(), dry_run=args.dry_run,
+                              received_at=args.received)
+
+
+def _add_received(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--received", type=_moment, metavar="时间",
+                        help="收件箱中散放的文件实际收到的日期（或时间），如 2025-07-05：不是邮件的文件没有到达时间的记录，"
+                             "不写则按文件的修改时间（不可信时按收取时间）；邮件里的按邮件记录的时间")
 
 
 def _add_period(parser: argparse.ArgumentParser) -> None:
@@ -284,9 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("collect", cmd_collect, "收取各单位报回的文件：归档、识别、校验")
     _add_period(sub)
     sub.add_argument("paths", nargs="*", type=Path, metavar="路径", help="文件、文件夹、.zip 或 .eml（默认 inbox/）")
-    sub.add_argument("--received", type=_moment, metavar="时间",
-                     help="这些文件实际收到的日期（或时间），如 2025-07-05：不是邮件的文件没有到达时间的记录，"
-                          "不写则按文件的修改时间（不可信时按收取时间）；邮件里的按邮件记录的时间")
+    _add_received(sub)
 
     sub = command("confirm", cmd_confirm, "确认待确认的报表（发件邮箱或日期存疑，已向单位核实）：确认后计入汇总")
     _add_period(sub)
@@ -332,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_period(sub)
     sub.add_argument("period_positional", nargs="?", metavar="期次", type=_period, help="同 --period（旧写法，仍可用）")
     _add_as_of(sub)
+    _add_received(sub)
     group = sub.add_mutually_exclusive_group()
     group.add_argument("--dry-run", dest="dry_run", action="store_true", default=True, help="催报只写草稿（默认）")
     group.add_argument("--send", dest="dry_run", action="store_false", help="真正发出催报邮件")

@@ -114,3 +114,7 @@ def test_the_command_line_takes_the_received_date_and_refuses_one_in_the_future(
     assert stopped.value.code == cli.EXIT_FAILED and "格式不对" in capsys.readouterr().err
     assert cli.main(["--config", config, "collect", "--period", PERIOD, "--received", "2025-07-05 16:30"]) == 0
     assert stamps(ws) == {UNIT: "2025-07-05 16:30:00"}
+    # the monthly run collects the same way
+    dated(filled(sent_file(ws, OTHER), ws.inbox_dir / "发改.xlsx"), datetime(2025, 7, 8, 9, 0))
+    assert cli.main(["--config", config, "month", "--period", PERIOD, "--as-of", "2025-07-10", "--received", "2025-07-06"]) in (0, 1)
+    assert stamps(ws) == {UNIT: "2025-07-05 16:30:00", OTHER: "2025-07-06 00:00:00"}

@@ -14,18 +14,19 @@ from pyxl.workspace import Workspace
 
 
 def run_month(workspace: Workspace, period: Period, as_of: date, now: datetime, dry_run: bool = True,
-              environ: Mapping[str, str] | None = None) -> StepResult:
+              environ: Mapping[str, str] | None = None, received_at: datetime | None = None) -> StepResult:
     """The monthly run: collect the inbox, consolidate, write the report, send reminders (drafts with dry_run).
 
     write_report consolidates first and writes 汇总_<period>.xlsx besides the
     bulletin, so the month consolidates once. An empty or missing inbox is no
     reason to stop: the month still consolidates what the archive holds.
     Exit code 1 when any step found problems or there are red flags.
+    `received_at`: when the files put loose in the inbox were received (see collect_returns).
     """
     settings = workspace.settings
     steps = []
     if settings.inbox_dir.is_dir() or settings.inbox_mail.host:
-        steps.append(collect_returns(workspace, period, None, now, environ=environ))
+        steps.append(collect_returns(workspace, period, None, now, environ=environ, received_at=received_at))
     else:
         steps.append(StepResult(summary=[f"收件箱 {settings.relative(settings.inbox_dir)} 不存在，本次不收取新文件。"]))
     reported = write_report(workspace, period, as_of)
