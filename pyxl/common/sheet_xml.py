@@ -1,6 +1,8 @@
-"""What only a returned file's XML says, read before python-calamine sees the file.
+"""What only a spreadsheet's XML says, read before python-calamine sees the file.
 
-The XML of a returned file is read once (linear in the input, no regular
+Every spreadsheet someone gives us goes through here first: a unit's return,
+the office's duty table, and (only the extent each sheet declares) the
+master workbook. The XML of a file is read once (linear in the input, no regular
 expression over raw XML, no DTD or entity allowed), within one byte budget for
 the whole file. The same pass finds where the last cell with content is, so
 python-calamine, which builds the whole grid from A1 to that cell, is only
@@ -124,11 +126,6 @@ class SheetScan:
     last_column: int = 0
     uncached_formulas: dict[str, str] = field(default_factory=dict)
     percent_cells: set[str] = field(default_factory=set)
-
-
-
-
-
 
 
 # ---------------------------------------------------------------- the worksheets: libxml2, cells only

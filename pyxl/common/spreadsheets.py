@@ -3,9 +3,10 @@
 Every spreadsheet someone gives us — a unit's return, the office's duty table —
 may be .xlsx, .xlsm, .xls, .ods or a WPS .et (an xls or xlsx inside): we
 recognise it by its first bytes, never by its extension, check a zip-based
-file's declared sizes before decompressing anything (zip bombs) and how far its
-cells reach (`screen`), and only then read cached cell values with python-calamine. Macros are never run: nothing
-here evaluates anything, it only reads what the file stores.
+file's declared sizes before decompressing anything (zip bombs) and how far
+its cells reach (`screen`), and only then read cached cell values with
+python-calamine. Macros are never run: nothing here evaluates anything, it
+only reads what the file stores.
 
 Every way a file can be unreadable is a `Unreadable` value with a stable code
 (the caller turns it into a Problem), never an exception.
@@ -29,9 +30,9 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ENTRY_RATIO = 200  # uncompressed / compressed, for entries above 1 MB
 MAX_ENTRIES = 2000
 # What one sheet may hold. A unit's sheet has a few dozen rows and 15
-# columns, a province's duty table a thousand tasks; calamine builds the grid from A1 to the last cell with content, so
-# these bound the memory a file can ask for (a far cell at XFD1048576 would
-# ask for 17 billion cells).
+# columns, a province's duty table a thousand tasks; calamine builds the grid
+# from A1 to the last cell with content, so these bound the memory a file can
+# ask for (a far cell at XFD1048576 would ask for 17 billion cells).
 MAX_ROWS = 5000
 MAX_COLUMNS = 100
 MAX_SHEETS = 50

@@ -106,8 +106,8 @@ def table_line(number: int, cells: list[str], spans: list[bool] | None = None) -
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 
-def refuse_unsafe_zip(path: Path, shown_name: str | None = None) -> None:
-    """PyxlError when the zip-based document at `path` (.docx, .xlsx, .ods) would unpack to far more than it holds."""
+def _refuse_unsafe_zip(path: Path, shown_name: str | None = None) -> None:
+    """PyxlError when the .docx at `path` would unpack to far more than it holds (a spreadsheet is screened in sheets.py)."""
     from pyxl.common.spreadsheets import check_zip
 
     refused = check_zip(path.read_bytes())
@@ -118,12 +118,12 @@ def refuse_unsafe_zip(path: Path, shown_name: str | None = None) -> None:
 
 def docx_lines(path: Path, shown_name: str | None = None) -> list[Line]:
     """Paragraphs and table rows of a .docx, with Word's automatic numbering shown as text."""
-    refuse_unsafe_zip(path, shown_name)
+    _refuse_unsafe_zip(path, shown_name)
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError):
-        # (XMLSyntaxError: a part that is not well-formed XML, or one whose entities libxml2 refuses to expand)
-        # python-docx's reason is English and technical; the clerk needs only what to do
+        # python-docx's reason is English and technical (XMLSyntaxError: a part that is not well-formed XML, or
+        # one whose entities libxml2 refuses to expand); the clerk needs only what to do
         raise PyxlError(
             f"{shown_name or path.name} 不是有效的 Word 文件（可能已损坏，或是改了扩展名的其他文件）：请在 Word 或 WPS 中打开并另存为 .docx 后重试。"
         ) from None

@@ -5,6 +5,9 @@ out/<period>/任务历程/index.html lists every task with its latest category a
 rows (category, progress against 序时, indicator lights, 督办 level, events,
 what the leads wrote). Each page is one file with its own style: no script,
 no external resource, every text escaped (units' words are never markup).
+The markup is the template templates/report/task_history.html.j2 (the
+workspace's own copy when it has one), whose macros `page` and `index` are
+called here with the values.
 """
 
 from __future__ import annotations
