@@ -74,9 +74,7 @@ def _parse(archive: zipfile.ZipFile, path: str, start, end=None, text=None, budg
     try:
         with archive.open(path) as stream:
             while chunk := stream.read(1 << 16):
-                budget[0] -= len(chunk)
-                if budget[0] < 0:
-                    return Unreadable("file-too-large", f"解压后超过上限 {MAX_UNPACKED_BYTES // (1 << 20)} MB")
+                _spend(budget, chunk)
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
     except _Stop as stop:
