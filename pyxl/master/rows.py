@@ -869,8 +869,10 @@ def read_master(path: Path, file_label: str = "") -> MasterData:
         with zipfile.ZipFile(path) as archive:
             extents = declared_extents(archive, set(wanted))
     except (OSError, zipfile.BadZipFile):
-        extents = {}  # calamine says below what is wrong with the file
-    for sheet, (row, column) in extents.items() if isinstance(extents, dict) else ():
+        extents = {}
+    if not isinstance(extents, dict):  # a damaged file (an Unreadable): calamine says below what is wrong with it
+        extents = {}
+    for sheet, (row, column) in extents.items():
         refused = far_cell_refusal(file_label or Path(path).name, sheet, row, column)
         if refused is not None:
             raise refused
