@@ -17,6 +17,7 @@ Anything that makes the whole file unreadable raises PyxlError naming the file a
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass
@@ -106,21 +107,22 @@ def table_line(number: int, cells: list[str], spans: list[bool] | None = None) -
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 
-def _refuse_unsafe_zip(path: Path, shown_name: str | None = None) -> None:
-    """PyxlError when the .docx at `path` would unpack to far more than it holds (a spreadsheet is screened in sheets.py)."""
+def _refuse_unsafe_zip(data: bytes, shown_name: str) -> None:
+    """PyxlError when the .docx `data` would unpack to far more than it holds (a spreadsheet is screened in sheets.py)."""
     from pyxl.common.spreadsheets import check_zip
 
-    refused = check_zip(path.read_bytes())
+    refused = check_zip(data)
     if refused is not None and refused.code == "file-too-large":
-        raise PyxlError(f"{shown_name or path.name} 无法安全读取：{refused.reason}。请确认选择了正确的责任分工文件，"
+        raise PyxlError(f"{shown_name} 无法安全读取：{refused.reason}。请确认选择了正确的责任分工文件，"
                         "在 Word 或 WPS 中打开后另存，再重试。")
 
 
 def docx_lines(path: Path, shown_name: str | None = None) -> list[Line]:
     """Paragraphs and table rows of a .docx, with Word's automatic numbering shown as text."""
-    _refuse_unsafe_zip(path, shown_name)
+    data = path.read_bytes()  # read once: checked, then opened from memory
+    _refuse_unsafe_zip(data, shown_name or path.name)
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError):
         # python-docx's reason is English and technical (XMLSyntaxError: a part that is not well-formed XML, or
         # one whose entities libxml2 refuses to expand); the clerk needs only what to do
