@@ -9,6 +9,7 @@ styles part is kept as bytes. Every file is written atomically.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import re
 import struct
@@ -64,8 +65,10 @@ class _CompiledOnce(jinja2.Environment):
         return found
 
 
-_DOCX_ENVIRONMENT: list[_CompiledOnce] = []
-_TEMPLATE_CLASS: list[type] = []
+@functools.cache
+def _docx_environment() -> _CompiledOnce:
+    """The one jinja2 environment the 通报 and 督办单 render with (its compiled templates kept for the process)."""
+    return _CompiledOnce()
 
 
 _STYLES_AS_WRITTEN: dict[bytes, bytes] = {}
@@ -159,6 +162,7 @@ _LISTING_MARKS = ("\t", "\a", "\n", "\f")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # docxtpl's own pattern for a paragraph
 
 
+@functools.cache
 def _template_class():
     """DocxTemplate whose clean-up of the template's XML (patch_xml) is done once per template XML, not per render.
 
@@ -206,17 +210,13 @@ def render_docx_bytes(template: Path, context: dict, images: dict[str, bytes] | 
     from docx.shared import Mm
     from docxtpl import InlineImage
 
-    if not _TEMPLATE_CLASS:
-        _TEMPLATE_CLASS.append(_template_class())
-    document = _TEMPLATE_CLASS[0](str(template))
+    document = _template_class()(str(template))
     document.docx = _open_docx(template)  # opened here, so docxtpl does not open it again
     values = dict(context)
     for name, png in (images or {}).items():
         width, height = fitted_size_mm(png, *CHART_BOXES_MM.get(name, (156, 205)))
         values[name] = InlineImage(document, io.BytesIO(png), width=Mm(width), height=Mm(height))
-    if not _DOCX_ENVIRONMENT:
-        _DOCX_ENVIRONMENT.append(_CompiledOnce())
-    document.render(values, jinja_env=_DOCX_ENVIRONMENT[0], autoescape=True)
+    document.render(values, jinja_env=_docx_environment(), autoescape=True)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
