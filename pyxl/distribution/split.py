@@ -28,7 +28,8 @@ from pyxl.common.period import chinese_date
 from pyxl.common.problems import Problem, problem, register_code
 from pyxl.common.units import UnitIndex
 from pyxl.distribution import layout
-from pyxl.distribution.unit_sheet import SheetRow, file_name_part, sheet_name_for, write_unit_workbook
+from pyxl.distribution.fast_book import FastBookWriter
+from pyxl.distribution.unit_sheet import SheetRow, file_name_part, plan_unit_sheet, sheet_name_for, write_unit_workbook
 
 __all__ = [
     "SheetRow",
@@ -296,21 +297,21 @@ def write_unit_files(
     hashes: dict[str, str] = {}  # unit → SHA-256 of its file, for the manifest
     # XlsxWriter's workbook, sheets and formats refer to each other, so only the
     # cycle collector frees them: collect now and then to keep memory flat in the
-    # number of units. Everything alive before the loop (the duty table, the
+    # number of units (the fast writer makes no cycles, but each shape's first
+    # sheet is XlsxWriter's). Everything alive before the loop (the duty table, the
     # master, the plan) is frozen out of those collections, so each one walks
     # only the last few workbooks, not the whole heap: its cost stays flat too.
     # Each workbook goes into the zip and the manifest's hash from the bytes just
     # written, so no file is read back; a unit not rewritten (`only`) is read once.
+    writer = FastBookWriter()  # XlsxWriter's bytes; XlsxWriter itself only for the first sheet of each shape
     with older_objects_frozen(), _zip_writer(Path(archive), period) as bundle:
         for count, unit in enumerate(plan.rows, start=1):
             target = folder / plan.file_name(unit)
             if unit in selected:
-                buffer = io.BytesIO()  # one file creation per workbook: the atomic write
-                write_unit_workbook(
-                    buffer, unit, period, plan.rows[unit], due_date,
+                data = writer.write(plan_unit_sheet(  # bytes in memory: one file creation per workbook, the atomic write
+                    unit, period, plan.rows[unit], due_date,
                     previous=previous.get(unit), password=password, year=year, key=key,
-                )
-                data = buffer.getvalue()
+                ))
                 write_bytes_atomic(target, data)
                 written.append(target)
             else:

@@ -9,7 +9,7 @@ reader understands, and never needs a spreadsheet program.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Mapping, Sequence
@@ -74,6 +74,47 @@ class SheetRow:
             if col in _WRAPPED and text:
                 lines = max(lines, wrapped_lines(text, _WRAPPED[col] / CJK_WIDEN))
         return lines
+
+
+@dataclass
+class SheetPlan:
+    """A unit workbook as the calls that write it, before any file format.
+
+    The calls are XlsxWriter worksheet calls (method, arguments, name of the
+    cell format in _FORMAT_SPECS), recorded by `plan_unit_sheet` in the order
+    it makes them. `write_plan` replays them through XlsxWriter;
+    `pyxl.distribution.fast_book` writes the same bytes from them without it.
+    The columns, view, print and protection settings are the same for every
+    unit and are written by `write_plan` alone.
+    """
+
+    sheet_name: str
+    title: str
+    created: datetime
+    password: str
+    calls: list[tuple[str, tuple, str | None]] = field(default_factory=list)
+    identity: tuple[tuple[str, str], ...] = ()  # the hidden sheet's lines: (key, value)
+
+    def merge_range(self, first_row: int, first_col: int, last_row: int, last_col: int, text: str, style: str) -> None:
+        self.calls.append(("merge_range", (first_row, first_col, last_row, last_col, text), style))
+
+    def write_string(self, row: int, col: int, text: str, style: str) -> None:
+        self.calls.append(("write_string", (row, col, text), style))
+
+    def write_number(self, row: int, col: int, number: float, style: str) -> None:
+        self.calls.append(("write_number", (row, col, number), style))
+
+    def write_blank(self, row: int, col: int, blank: None, style: str) -> None:
+        self.calls.append(("write_blank", (row, col, blank), style))
+
+    def set_row(self, row: int, height: float) -> None:
+        self.calls.append(("set_row", (row, height), None))
+
+    def data_validation(self, *cells_and_options) -> None:
+        self.calls.append(("data_validation", cells_and_options, None))
+
+    def ignore_errors(self, ranges: dict[str, str]) -> None:
+        self.calls.append(("ignore_errors", (ranges,), None))
 
 
 def sheet_name_for(unit: str) -> str:
@@ -167,6 +208,26 @@ def write_unit_workbook(
 
     Writing to a path is not atomic: pass a temporary path, or a BytesIO
     and write its bytes atomically (what `pyxl.distribution.split` does).
+    The arguments are those of `plan_unit_sheet`.
+    """
+    plan = plan_unit_sheet(unit, period, rows, due_date, previous, password, year, key, as_returned, footer_values)
+    write_plan(plan, path)
+    return plan.sheet_name
+
+
+def plan_unit_sheet(
+    unit: str,
+    period: str,
+    rows: Sequence[SheetRow],
+    due_date: date,
+    previous: Mapping[str, ReturnRow] | None = None,
+    password: str = "",
+    year: int | None = None,
+    key: bytes | None = None,
+    as_returned: bool = False,
+    footer_values: Mapping[str, str] | None = None,
+) -> SheetPlan:
+    """Everything the unit's workbook holds, in the order it is written, before any file format.
 
     `previous` maps row keys to the unit's last returned answers, which are
     pre-filled so the clerk only changes what moved. `year` is the plan year
@@ -180,14 +241,11 @@ def write_unit_workbook(
     year = year or int(period[:4])
     previous = previous or {}
     sheet_name = sheet_name_for(unit)
-
-    book = xlsxwriter.Workbook(path if hasattr(path, "write") else str(path), {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
     # A fixed creation time keeps the bytes reproducible (XlsxWriter would use the clock).
     first_day = datetime(int(period[:4]), int(period[5:7]), 1, tzinfo=timezone.utc)
     title = layout.title(year, period)
-    book.set_properties({"title": title, "author": "pyxl", "created": first_day})
-    fmt = _formats(book)
-    sheet = book.add_worksheet(sheet_name)
+    sheet = SheetPlan(sheet_name, title, first_day, password or "")
+    fmt = {name: name for name in _FORMAT_SPECS}  # the plan names formats; write_plan makes them
 
     # ---- title block
     sheet.merge_range(0, 0, 0, _LAST_COL, title, fmt["title"])
@@ -212,8 +270,7 @@ def write_unit_workbook(
 
     # ---- header and data rows
     header = _HEADER_ROW - 1
-    for col, (title_text, width) in enumerate(zip(layout.COLUMNS, _WIDTHS)):
-        sheet.set_column(col, col, width)
+    for col, title_text in enumerate(layout.COLUMNS):
         sheet.write_string(header, col, title_text, fmt["header"])
     sheet.set_row(header, 30)
 
@@ -320,7 +377,26 @@ def write_unit_workbook(
     help_lines = sum(wrapped_lines(line, int(sum(_WIDTHS) / CJK_WIDEN) - 4) for line in text.split("\n"))
     sheet.set_row(help_row, help_lines * _LINE_POINTS_10 + 6)
 
+    sheet.identity = _identity(unit, period, sheet_name, rows, key)
+    return sheet
+
+
+def write_plan(plan: SheetPlan, path: Path | BinaryIO) -> None:
+    """Write `plan` through XlsxWriter to `path` or a binary file object: the reference writer."""
+    book = xlsxwriter.Workbook(path if hasattr(path, "write") else str(path), {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    book.set_properties({"title": plan.title, "author": "pyxl", "created": plan.created})
+    formats = {name: book.add_format(spec) for name, spec in _FORMAT_SPECS.items()}
+    sheet = book.add_worksheet(plan.sheet_name)
+    for col, width in enumerate(_WIDTHS):
+        sheet.set_column(col, col, width)
+    for method, args, style in plan.calls:
+        if style is None:
+            getattr(sheet, method)(*args)
+        else:
+            getattr(sheet, method)(*args, formats[style])
+
     # ---- view, print and protection
+    header = _HEADER_ROW - 1
     sheet.freeze_panes(header + 1, 2)
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
@@ -328,18 +404,23 @@ def write_unit_workbook(
     sheet.repeat_rows(header)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     sheet.set_footer("&C第 &P 页，共 &N 页")
-    sheet.protect(password or "", {"format_rows": True, "format_columns": True})
+    sheet.protect(plan.password, {"format_rows": True, "format_columns": True})
     sheet.activate()
 
-    _write_identity(book, unit, period, sheet_name, rows, key)
-    book.close()
-    return sheet_name
-
-
-def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_name: str, rows: Sequence[SheetRow],
-                    key: bytes | None = None) -> None:
-    """The hidden sheet that recognises a return by content (layout.IDENTITY_KEYS, in A:B)."""
     identity = book.add_worksheet(layout.IDENTITY_SHEET)
+    for r, (name, value) in enumerate(plan.identity):
+        identity.write_string(r, 0, name)
+        identity.write_string(r, 1, value)
+    identity.set_column(0, 0, 14)
+    identity.set_column(1, 1, 60)
+    identity.protect()
+    identity.hide()
+    book.close()
+
+
+def _identity(unit: str, period: str, sheet_name: str, rows: Sequence[SheetRow],
+              key: bytes | None = None) -> tuple[tuple[str, str], ...]:
+    """The hidden sheet's lines that recognise a return by content (layout.IDENTITY_KEYS, in A:B)."""
     values = {
         layout.ID_UNIT: unit,
         layout.ID_PERIOD: period,
@@ -349,13 +430,7 @@ def _write_identity(book: "xlsxwriter.Workbook", unit: str, period: str, sheet_n
         layout.ID_KEYS: layout.KEY_SEPARATOR.join(row.key for row in rows),
         layout.ID_HASH: layout.locked_hash(unit, period, (row.locked_values for row in rows), key),
     }
-    for r, key in enumerate(layout.IDENTITY_KEYS):
-        identity.write_string(r, 0, key)
-        identity.write_string(r, 1, values[key])
-    identity.set_column(0, 0, 14)
-    identity.set_column(1, 1, 60)
-    identity.protect()
-    identity.hide()
+    return tuple((name, values[name]) for name in layout.IDENTITY_KEYS)
 
 
 # Columns whose text wraps, with their usable width (a little less than the column).
@@ -384,7 +459,8 @@ def header_row() -> int:
     return _HEADER_ROW
 
 
-def _formats(book: "xlsxwriter.Workbook") -> dict[str, "xlsxwriter.format.Format"]:
+def _format_specs() -> dict[str, dict[str, object]]:
+    """XlsxWriter format properties of each named cell format of the unit sheet."""
     base = {"font_name": "宋体", "font_size": 11, "valign": "top", "text_wrap": True}
     cell = {**base, "border": 1}
     target = {"bg_color": "#F2F2F2"}  # target rows shaded, so they read as belonging to the task above
@@ -414,4 +490,7 @@ def _formats(book: "xlsxwriter.Workbook") -> dict[str, "xlsxwriter.format.Format
             "num_format": 'yyyy"年"m"月"d"日"', "align": "left",
         },
     }
-    return {name: book.add_format(spec) for name, spec in specs.items()}
+    return specs
+
+
+_FORMAT_SPECS = _format_specs()
