@@ -129,3 +129,15 @@ def test_sheet_names_excel_must_quote_keep_their_print_titles(name):
     assert data == reference(plan) and writer.fallbacks == 0
     sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
     assert (sheet.title, sheet.print_title_rows) == (plan.sheet_name, "$4:$4")
+
+
+def test_a_unit_sent_back_gets_its_markup_like_text_back_as_text(tmp_path):
+    from pyxl.distribution.unit_sheet import write_unit_workbook
+
+    rows = [SheetRow("1", "1", None, "任务", layout.ROLE_LEAD)]
+    markup = "<r><t>加粗</t></r>"
+    path = tmp_path / "退回.xlsx"
+    write_unit_workbook(path, "区财政局", PERIOD, rows, DUE, previous={"1": ReturnRow("1", "1", None, progress=markup)},
+                        as_returned=True)
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    assert sheet.cell(5, layout.COLUMNS.index("进展情况") + 1).value == markup

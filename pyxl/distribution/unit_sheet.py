@@ -208,10 +208,18 @@ def write_unit_workbook(
 
     Writing to a path is not atomic: pass a temporary path, or a BytesIO
     and write its bytes atomically (what `pyxl.distribution.split` does).
-    The arguments are those of `plan_unit_sheet`.
+    The arguments are those of `plan_unit_sheet`. The bytes are XlsxWriter's
+    (`write_plan`), through `fast_book` so that a text XlsxWriter would take
+    for rich-text markup is written as the text it is.
     """
+    from pyxl.distribution.fast_book import FastBookWriter  # it builds on this module's plan
+
     plan = plan_unit_sheet(unit, period, rows, due_date, previous, password, year, key, as_returned, footer_values)
-    write_plan(plan, path)
+    data = FastBookWriter().write(plan)
+    if hasattr(path, "write"):
+        path.write(data)
+    else:
+        Path(path).write_bytes(data)
     return plan.sheet_name
 
 
