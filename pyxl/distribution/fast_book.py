@@ -78,17 +78,10 @@ def _cells(calls, strings: _Strings) -> _Cells:
     merges: list[str] = []
     validations: list[str] = []
     ignored = None
-    bounds: list[int] = []  # first row, last row, first column, last column: XlsxWriter's dimension
-
-    def reach(row: int, col: int) -> None:
-        if bounds:
-            bounds[:] = min(bounds[0], row), max(bounds[1], row), min(bounds[2], col), max(bounds[3], col)
-        else:
-            bounds[:] = row, row, col, col
+    row_before_cells = False  # XlsxWriter counts column A into the dimension then
 
     def put(row: int, col: int, kind: str, value: object, style: str | None) -> None:
         table.setdefault(row, {})[col] = (kind, value, style)
-        reach(row, col)
 
     for method, args, style in calls:
         if method == "write_string":
@@ -110,7 +103,7 @@ def _cells(calls, strings: _Strings) -> _Cells:
         elif method == "set_row":
             row, height = args
             heights[row] = int(height * 4.0 / 3.0 + 0.5)  # points to whole pixels, as XlsxWriter keeps them
-            reach(row, bounds[2] if bounds else 0)
+            row_before_cells = row_before_cells or not table
         elif method == "data_validation":
             *cells, options = args
             validations.append(options.get("multi_range") or (cells[0] if len(cells) == 1 else xl_range(*cells)))
@@ -119,13 +112,16 @@ def _cells(calls, strings: _Strings) -> _Cells:
         else:
             raise ValueError(f"unit sheet call {method} has no fast form")
     order: dict[str, None] = {}
+    columns: set[int] = {0} if row_before_cells else set()
     for row in sorted(table):
+        columns.update(table[row])
         for col in sorted(table[row]):
             style = table[row][col][2]
             if style is not None:
                 order.setdefault(style)
-    return _Cells(table, heights, merges, validations, ignored, (bounds[0], bounds[1]) if bounds else None,
-                  (bounds[2], bounds[3]) if bounds else None, tuple(order))
+    rows = table.keys() | heights.keys()
+    return _Cells(table, heights, merges, validations, ignored, (min(rows), max(rows)) if rows else None,
+                  (min(columns), max(columns)) if columns else None, tuple(order))
 
 
 def _identity_cells(identity, strings: _Strings) -> _Cells:
