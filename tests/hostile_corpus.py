@@ -174,6 +174,23 @@ def cell_over_a_megabyte(base: Base) -> bytes:
     return rezip(base.genuine("megabyte cell"), {SHEET: in_sheet_data(b'<row r="40"><c r="A40"><f>' + _noise(2_500_000, 44) + b"</f></c></row>")})
 
 
+def infinite_numbers(base: Base) -> bytes:
+    """Number cells holding 1E+999 and NaN: readers give infinity and not-a-number, which no clerk reports."""
+    def change(book):
+        book.worksheets[0]["G5"] = 12.5
+        book.worksheets[0]["H5"] = 37.5
+
+    swap = {b"<v>12.5</v>": b"<v>1E+999</v>", b"<v>37.5</v>": b"<v>NaN</v>"}
+
+    def edit(xml: bytes) -> bytes:
+        for old, new in swap.items():
+            assert xml.count(old) == 1, old
+            xml = xml.replace(old, new)
+        return xml
+
+    return rezip(base.genuine("infinite", change), {SHEET: edit})
+
+
 def nested_too_deep(base: Base) -> bytes:
     """Elements nested 300 deep inside the sheet data: no spreadsheet writes that; the XML parser stops at 256."""
     return rezip(base.genuine("deep xml"), {SHEET: in_sheet_data(b"<x>" * 300 + b"</x>" * 300)})
@@ -369,6 +386,7 @@ HOSTILE: list[Hostile] = [
     Hostile("h42_large_sheet_doctype.xlsx", large_sheet_doctype, {("", None, "file-corrupt")}),
     Hostile("h43_nested_too_deep.xlsx", nested_too_deep, {("", None, "file-corrupt")}),
     Hostile("h44_cell_over_a_megabyte.xlsx", cell_over_a_megabyte, {("", "A40", "cell-too-long")}),
+    Hostile("h45_infinite_numbers.xlsx", infinite_numbers, {("", "G5", "value-not-number"), ("", "H5", "percent-not-number")}),
     Hostile("h29_far_row.xls", lambda b: (XLS_FOLDER / "far_row.xls").read_bytes(), {("", "A60000", "sheet-too-large")}),
     Hostile("h30_far_column.xls", lambda b: (XLS_FOLDER / "far_column.xls").read_bytes(), {("", "IV3", "sheet-too-large")}),
     # ---- archives

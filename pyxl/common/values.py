@@ -7,6 +7,7 @@ read (a warning), so the clerk can see it and correct it if we were wrong.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -58,7 +59,8 @@ def read_number(value: object, target_unit: str = "") -> Reading:
     if isinstance(value, (bool, datetime, date, time)):
         return Reading(None, error=True)
     if isinstance(value, (int, float)):
-        return Reading(float(value))
+        # a cell can hold "1E+999" or "NaN", which read as infinity and not-a-number: no count a clerk reports
+        return Reading(float(value)) if math.isfinite(value) else Reading(None, error=True)
     text = str(value).strip()
     normal = unicodedata.normalize("NFKC", text).replace("，", ",").replace(",", "").replace(" ", "").replace("\u3000", "")
     if normal.lower() in _NOTHING:
@@ -76,6 +78,8 @@ def read_number(value: object, target_unit: str = "") -> Reading:
         pass  # 12.5亿元 for a 亿元 target: the magnitude is the unit's own
     else:
         number *= magnitude
+    if not math.isfinite(number):  # digits beyond any float ("1e999", 400 nines)
+        return Reading(None, error=True)
     if number.is_integer():
         number = float(int(number))
     shown = format(number, ".12g")
