@@ -191,30 +191,18 @@ def _prefill(previous: ReturnRow | None, as_returned: bool = False) -> dict[str,
     return values
 
 
-def write_unit_workbook(
-    path: Path | BinaryIO,
-    unit: str,
-    period: str,
-    rows: Sequence[SheetRow],
-    due_date: date,
-    previous: Mapping[str, ReturnRow] | None = None,
-    password: str = "",
-    year: int | None = None,
-    key: bytes | None = None,
-    as_returned: bool = False,
-    footer_values: Mapping[str, str] | None = None,
-) -> str:
+def write_unit_workbook(path: Path | BinaryIO, *plan_args, **plan_options) -> str:
     """Write the unit's workbook to `path` or a binary file object; return the sheet name.
 
     Writing to a path is not atomic: pass a temporary path, or a BytesIO
-    and write its bytes atomically (what `pyxl.distribution.split` does).
-    The arguments are those of `plan_unit_sheet`. The bytes are XlsxWriter's
+    and write its bytes atomically (what `pipeline.send_back` does).
+    The other arguments are those of `plan_unit_sheet`. The bytes are XlsxWriter's
     (`write_plan`), through `fast_book` so that a text XlsxWriter would take
     for rich-text markup is written as the text it is.
     """
     from pyxl.distribution.fast_book import FastBookWriter  # it builds on this module's plan
 
-    plan = plan_unit_sheet(unit, period, rows, due_date, previous, password, year, key, as_returned, footer_values)
+    plan = plan_unit_sheet(*plan_args, **plan_options)
     data = FastBookWriter().write(plan)
     if hasattr(path, "write"):
         path.write(data)
