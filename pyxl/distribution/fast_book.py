@@ -124,7 +124,8 @@ def _cells(calls, strings: _Strings) -> _Cells:
                   (min(columns), max(columns)) if columns else None, tuple(order))
 
 
-def _identity_cells(identity, strings: _Strings) -> _Cells:
+def _identity_cells(identity: tuple[tuple[str, str], ...], strings: _Strings) -> _Cells:
+    """The hidden identity sheet's cells: key in A, value in B, one line each."""
     calls = [("write_string", (r, col, text), None) for r, pair in enumerate(identity) for col, text in enumerate(pair)]
     return _cells(calls, strings)
 
@@ -264,8 +265,8 @@ def _sheet_frame(xml: str, validations: int) -> list[str] | None:
     merges = xml.find("<mergeCells", position)
     if merges >= 0:
         protection, position = xml[position:merges], xml.index("</mergeCells>", merges) + len("</mergeCells>")
-    else:
-        protection = None
+    else:  # no merged ranges (the identity sheet): the page setup follows the rows
+        protection = ""
     pieces = []
     for _ in range(validations):
         sqref = xml.find(' sqref="', position)
@@ -279,12 +280,11 @@ def _sheet_frame(xml: str, validations: int) -> list[str] | None:
         position = end
     ignored = xml.find("<ignoredErrors", position)
     page_end = ignored if ignored >= 0 else xml.rindex("</worksheet>")
-    if protection is None:  # no merged ranges (the identity sheet): nothing between the rows and the page setup
-        protection, position = "", position
     return [head, views, protection, *pieces, xml[position:page_end]]
 
 
 def _fill_sheet(frame: list[str], cells: _Cells, styles: dict[str, int]) -> str:
+    """A worksheet's XML: the frame's pieces with the sheet's own runs between them."""
     head, views, protection, *validations, page = frame
     own_validations = "".join(piece + ref for piece, ref in zip(validations, cells.validations))
     rest_of_validations = validations[-1] if validations else ""
