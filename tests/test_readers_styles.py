@@ -33,16 +33,16 @@ def _with_styles(data: bytes, styles: bytes) -> bytes:
 
 
 def test_the_same_styles_read_again_give_the_same_percent_cells_and_other_styles_their_own():
-    sheet_xml._PERCENT_STYLES_READ.clear()
+    sheet_xml._STYLES_READ.clear()
     first = readers.read_book(_book("A1"))
     assert first.sheets[0].percent_cells == {"A1"}
-    assert len(sheet_xml._PERCENT_STYLES_READ) == 1
+    assert len(sheet_xml._STYLES_READ) == 1
     again = readers.read_book(_book("B1"))  # same styles.xml bytes, the percent cell elsewhere
     assert again.sheets[0].percent_cells == {"B1"}
-    assert len(sheet_xml._PERCENT_STYLES_READ) == 1
+    assert len(sheet_xml._STYLES_READ) == 1
     other = readers.read_book(_book("A1", extra_format="0.00%"))  # another styles.xml: parsed, its own answer
     assert other.sheets[0].percent_cells == {"A1", "C1"}
-    assert len(sheet_xml._PERCENT_STYLES_READ) == 2
+    assert len(sheet_xml._STYLES_READ) == 2
 
 
 def test_a_styles_part_with_a_dtd_is_refused_even_after_clean_ones():

@@ -29,6 +29,7 @@ from zlib import error as zlib_error
 
 from lxml import etree
 
+from pyxl.common import xlsx_values
 from pyxl.common.spreadsheets import (
     MAX_CELL_TEXT,
     MAX_COLUMNS,
@@ -124,6 +125,23 @@ class SheetScan:
     last_column: int = 0
     uncached_formulas: dict[str, str] = field(default_factory=dict)
     percent_cells: set[str] = field(default_factory=set)
+    # Every cell python-calamine keeps, (row, column) → its value as calamine gives it
+    # (`pyxl.common.xlsx_values`); None once a cell or the sheet took a shape that module
+    # leaves to calamine. value_rows and value_columns: how far the kept cells reach.
+    values: dict[tuple[int, int], object] | None = field(default_factory=dict)
+    value_rows: int = 0
+    value_columns: int = 0
+
+
+@dataclass
+class _Context:
+    """What scanning a worksheet needs from the rest of the workbook."""
+
+    percent_styles: set[str]  # cell styles (s="…") that show a number as a percentage
+    long_strings: set[str]  # shared-string indices (as written) too long for a cell
+    strings: list[str] | None = None  # the shared strings; None when one is left to calamine
+    formats: tuple[int, ...] = ()  # each cell style's xlsx_values kind (OTHER, DATE, DURATION)
+    date_1904: bool = False
 
 
 # ---------------------------------------------------------------- the worksheets: libxml2, cells only
@@ -152,8 +170,8 @@ def _whole_part_parser() -> etree.XMLParser:
     return parser
 
 
-def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styles: set[str],
-                    budget: list[int], long_strings: set[str]) -> SheetScan | Unreadable:
+def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, context: _Context,
+                    budget: list[int]) -> SheetScan | Unreadable:
     scan = SheetScan(name)
     try:
         with archive.open(path) as stream:
@@ -162,21 +180,52 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, percent_styl
             if len(head) <= _WHOLE_PART:
                 root = etree.fromstring(head, _whole_part_parser())
                 _refuse_doctype(root, path)
-                refused = _scan_placed_cells(root, scan, percent_styles, long_strings)
+                if not _plain_worksheet(root, head):
+                    scan.values = None
+                refused = _scan_placed_cells(root, scan, context)
                 if refused is False:  # a cell that does not say where it is: count rows and cells as Excel does
-                    scan = SheetScan(name)
-                    refused = _scan_cells(root.iter(_CELL_TAGS), scan, percent_styles, long_strings)
-            else:
-                refused = _scan_cells(_streamed(stream, head, path, name, budget), scan, percent_styles, long_strings)
+                    scan = SheetScan(name, values=None)
+                    refused = _scan_cells(root.iter(_CELL_TAGS), scan, context)
+            else:  # a part this large is no unit's sheet: calamine reads its values
+                scan.values = None
+                refused = _scan_cells(_streamed(stream, head, path, name, budget), scan, context)
     except _Stop as stop:
         return stop.reason
-    except KeyError:  # no such part: nothing to scan
+    except KeyError:  # no such part: nothing to scan (and calamine says what it makes of that)
+        scan.values = None
         return scan
     except etree.XMLSyntaxError as error:
         return Unreadable("file-corrupt", f"部件 {path} 不是完好的 XML（{error.msg}）")
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error) as error:
         return Unreadable("file-corrupt", f"部件 {path} 无法解压（{type(error).__name__}）")
     return refused if refused else scan
+
+
+_DIMENSION = re.compile(r"[A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?")  # as calamine reads it
+
+
+def _plain_worksheet(root, head: bytes) -> bool:
+    """Whether a worksheet is laid out as spreadsheet programs write it, so its values can be decoded here.
+
+    UTF-8, one <sheetData> whose <row> elements hold every <c> of the part,
+    and a well-formed <dimension> if any: calamine reads the others its own
+    way (or refuses them), so it is left to read them.
+    """
+    declaration = head[:256].split(b"?>", 1)[0] if head.startswith(b"<?xml") else b""
+    if b"encoding" in declaration and _UTF8_DECLARED.search(declaration) is None:
+        return False
+    sheet_data = root.findall(_MAIN + "sheetData")
+    if root.tag != _MAIN + "worksheet" or len(sheet_data) != 1:
+        return False
+    dimension = root.find(_MAIN + "dimension")
+    if dimension is not None and not _DIMENSION.fullmatch(dimension.get("ref", "")):
+        return False
+    rows = sheet_data[0]
+    return (len(rows.findall(_ROW)) == len(rows)
+            and len(rows.findall(f"{_ROW}/{_C}")) == len(root.findall(".//{*}c")))
+
+
+_UTF8_DECLARED = re.compile(rb"""encoding\s*=\s*["']utf-8["']""", re.IGNORECASE)
 
 
 def _streamed(stream, head: bytes, path: str, name: str, budget: list[int]):
@@ -232,7 +281,7 @@ def _refuse_doctype(root, path: str) -> None:
         raise _Stop(Unreadable("file-corrupt", f"部件 {path} 含有 DTD 或实体声明（正常的表格文件没有）"))
 
 
-def _scan_placed_cells(root, scan: SheetScan, percent_styles: set[str], long_strings: set[str]) -> Unreadable | bool | None:
+def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable | bool | None:
     """Every <c> placed by its own r="A1" (as every spreadsheet program writes them); False at the first that is not."""
     positions = _POSITIONS.get
     for element in root.iter("{*}c"):
@@ -241,13 +290,13 @@ def _scan_placed_cells(root, scan: SheetScan, percent_styles: set[str], long_str
         if found is None or not found[1]:
             return False
         if len(element):  # no child: no content
-            refused = _scan_cell(element, found[1], found[0], scan, percent_styles, long_strings)
+            refused = _scan_cell(element, found[1], found[0], scan, context)
             if refused is not None:
                 return refused
     return None
 
 
-def _scan_cells(elements, scan: SheetScan, percent_styles: set[str], long_strings: set[str]) -> Unreadable | None:
+def _scan_cells(elements, scan: SheetScan, context: _Context) -> Unreadable | None:
     """The <row> and <c> elements in document order: a cell without r="A1" is the next in its row."""
     row = column = 0
     for element in elements:
@@ -262,14 +311,15 @@ def _scan_cells(elements, scan: SheetScan, percent_styles: set[str], long_string
         else:
             column += 1
         if len(element):
-            refused = _scan_cell(element, row, column, scan, percent_styles, long_strings)
+            refused = _scan_cell(element, row, column, scan, context)
             if refused is not None:
                 return refused
     return None
 
 
-def _scan_cell(element, row: int, column: int, scan: SheetScan, percent_styles: set[str],
-               long_strings: set[str]) -> Unreadable | None:
+def _scan_cell(element, row: int, column: int, scan: SheetScan, context: _Context) -> Unreadable | None:
+    if scan.values is not None:
+        _keep_value(element, row, column, scan, context)
     content, value, formula, text_length, shared_index = _cell_content(element)
     if not content:
         return None
@@ -282,13 +332,90 @@ def _scan_cell(element, row: int, column: int, scan: SheetScan, percent_styles: 
     if text_length > MAX_CELL_TEXT:
         return _cell_too_long(scan.name, _ref(row, column), text_length)
     kind = element.get("t", "n")
-    if kind == "s" and shared_index in long_strings:
+    if kind == "s" and shared_index in context.long_strings:
         return _cell_too_long(scan.name, _ref(row, column))
     if formula is not None and not value:
         scan.uncached_formulas[_ref(row, column)] = "=" + formula
-    elif value and kind == "n" and element.get("s", "") in percent_styles:
+    elif value and kind == "n" and element.get("s", "") in context.percent_styles:
         scan.percent_cells.add(_ref(row, column))
     return None
+
+
+def _keep_value(element, row: int, column: int, scan: SheetScan, context: _Context) -> None:
+    """Keep the cell's value as calamine reads it, or give up the sheet's values to calamine (see xlsx_values)."""
+    try:
+        value = _cell_value(element, context)
+    except xlsx_values.Unsure:
+        scan.values = None
+        return
+    if value is not xlsx_values.EMPTY:
+        scan.values[(row, column)] = value
+        if row > scan.value_rows:
+            scan.value_rows = row
+        if column > scan.value_columns:
+            scan.value_columns = column
+
+
+def _cell_value(cell, context: _Context) -> object:
+    """The value of a <c> with children, as calamine reads it: xlsx_values.EMPTY for none; Unsure for an odd shape."""
+    kind = cell.get("t")
+    first = cell[0]
+    if len(cell) == 1 and first.tag == _V:
+        holder = first
+    elif len(cell) == 2 and first.tag == _F and cell[1].tag == _V:  # a formula and its cached value
+        holder = cell[1]
+    elif len(cell) == 1 and first.tag == _F:  # a formula never calculated: no value
+        return xlsx_values.EMPTY
+    elif len(cell) == 1 and first.tag == _IS and kind == "inlineStr":
+        return _rich_text(first)
+    else:
+        raise xlsx_values.Unsure
+    if len(holder):
+        raise xlsx_values.Unsure
+    text = holder.text or ""
+    if kind is None or kind == "n":
+        return _number_value(text, cell.get("s"), context)
+    if kind == "s" and text.isdigit() and text.isascii() and context.strings is not None:
+        index = int(text)
+        if index < len(context.strings):
+            return context.strings[index]
+    elif kind == "str":
+        return xlsx_values.unescape(text)
+    elif kind == "b" and text in ("0", "1"):
+        return text == "1"
+    elif kind == "e" and text in xlsx_values.ERRORS:
+        return xlsx_values.ERROR_VALUE
+    raise xlsx_values.Unsure
+
+
+def _number_value(text: str, style: str | None, context: _Context) -> object:
+    if not text:
+        return xlsx_values.EMPTY
+    value = xlsx_values.number(text)
+    if style is None:
+        return value
+    if not (style.isdigit() and style.isascii()):
+        raise xlsx_values.Unsure
+    index = int(style)
+    kind = context.formats[index] if index < len(context.formats) else xlsx_values.OTHER
+    return value if kind == xlsx_values.OTHER else xlsx_values.moment(value, kind, context.date_1904)
+
+
+def _rich_text(element) -> str:
+    """The text of an <is> or <si>: its <t> elements outside phonetic runs (<rPh>), each as xlsx_values.run_text."""
+    if len(element) == 1 and element[0].tag == _T:  # the usual shape: one plain run
+        return _run(element[0])
+    parts = []
+    for node in element.iter(_T):
+        if not any(above.tag == _RPH for above in node.iterancestors() if above is not element):
+            parts.append(_run(node))
+    return "".join(parts)
+
+
+def _run(t) -> str:
+    if len(t):
+        raise xlsx_values.Unsure
+    return xlsx_values.run_text(t.text or "", t.get(_XML_SPACE) == "preserve")
 
 
 _LOCAL_NAMES: dict[str, str] = {}  # "{namespace}c" → "c": the same few names in every return
@@ -304,7 +431,9 @@ def _local_name(tag) -> str:
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_V, _IS, _T = _MAIN + "v", _MAIN + "is", _MAIN + "t"
+_V, _IS, _T, _F = _MAIN + "v", _MAIN + "is", _MAIN + "t", _MAIN + "f"
+_ROW, _C, _RPH = _MAIN + "row", _MAIN + "c", _MAIN + "rPh"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def _cell_content(cell) -> tuple[bool, bool, str | None, int, str]:
@@ -351,14 +480,22 @@ def _ref(row: int, column: int) -> str:
     return cell_name(max(row, 1), max(column, 1)) if column <= 16384 else ""
 
 
-# styles.xml bytes → its percent styles: the returns of one month share their template's styles.xml
-_PERCENT_STYLES_READ: dict[bytes, frozenset[str]] = {}
+@dataclass(frozen=True)
+class _Styles:
+    """What styles.xml says about each cell style (the s="…" of a cell)."""
+
+    percent: frozenset[str]  # styles whose number format shows a percentage
+    formats: tuple[int, ...]  # each style's xlsx_values kind: OTHER, DATE or DURATION
+
+
+# styles.xml bytes → its _Styles: the returns of one month share their template's styles.xml
+_STYLES_READ: dict[bytes, _Styles] = {}
 _STYLES_KEPT = 16
 _STYLES_KEPT_BYTES = 1 << 20
 
 
-def _percent_styles(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | Unreadable:
-    """Cell style indices (the s="…" of a cell) whose number format shows a percentage.
+def _styles(archive: zipfile.ZipFile, budget: list[int]) -> _Styles | Unreadable:
+    """The cell styles of styles.xml: which show a percentage, which a date or elapsed time.
 
     A styles.xml met before (byte for byte) is not parsed again; a new one is
     read within the same budget and checks as any part.
@@ -370,21 +507,22 @@ def _percent_styles(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | U
             data = archive.read(info)  # at most its declared size, CRC checked
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
         data = None  # the parse below says what is wrong, as for any part
-    if data is not None and data in _PERCENT_STYLES_READ:
+    if data is not None and data in _STYLES_READ:
         budget[0] -= len(data)
-        return set(_PERCENT_STYLES_READ[data])
-    found = _parse_percent_styles(archive, budget)
+        return _STYLES_READ[data]
+    found = _parse_styles(archive, budget)
     if data is not None and not isinstance(found, Unreadable):
-        if len(_PERCENT_STYLES_READ) >= _STYLES_KEPT:
-            _PERCENT_STYLES_READ.clear()
-        _PERCENT_STYLES_READ[data] = frozenset(found)
+        if len(_STYLES_READ) >= _STYLES_KEPT:
+            _STYLES_READ.clear()
+        _STYLES_READ[data] = found
     return found
 
 
-def _parse_percent_styles(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | Unreadable:
+def _parse_styles(archive: zipfile.ZipFile, budget: list[int]) -> _Styles | Unreadable:
     percent_ids = set(_PERCENT_BUILTIN)
-    xf_formats: list[int] = []
-    inside = {"cellXfs": False}
+    codes: dict[str, str] = {}  # custom number format id (as written) → its code, as calamine keeps them
+    xf_formats: list[str] = []  # each cell style's number format id, as written ("" for none)
+    inside = {"cellXfs": False, "numFmts": False}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         tag = _local(tag)
@@ -392,90 +530,194 @@ def _parse_percent_styles(archive: zipfile.ZipFile, budget: list[int]) -> set[st
             code = re.sub(r'"[^"]*"|\\.', "", attrs.get("formatCode", "")[:255])
             if "%" in code and attrs.get("numFmtId", "").isdigit():
                 percent_ids.add(int(attrs["numFmtId"]))
-        elif tag == "cellXfs":
-            inside["cellXfs"] = True
+            if inside["numFmts"] and attrs.get("formatCode"):
+                codes[attrs.get("numFmtId", "")] = attrs["formatCode"]
+        elif tag in inside:
+            inside[tag] = True
         elif tag == "xf" and inside["cellXfs"]:
-            written = attrs.get("numFmtId", "0")
-            xf_formats.append(int(written) if written.isdigit() else 0)
+            xf_formats.append(attrs.get("numFmtId", ""))
 
     def end(tag: str) -> None:
-        if _local(tag) == "cellXfs":
-            inside["cellXfs"] = False
+        tag = _local(tag)
+        if tag in inside:
+            inside[tag] = False
 
     refused = _parse(archive, "xl/styles.xml", start, end, None, budget)
     if refused is not None:
         return refused
-    return {str(index) for index, number_format in enumerate(xf_formats) if number_format in percent_ids}
+    percent = frozenset(str(index) for index, written in enumerate(xf_formats)
+                        if (int(written) if written.isdigit() else 0) in percent_ids)
+    formats = tuple(xlsx_values.format_kind(codes[written]) if written in codes else xlsx_values.builtin_kind(written)
+                    for written in xf_formats)
+    return _Styles(percent, formats)
 
 
-def _long_shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> set[str] | Unreadable:
-    """Indices (as written in a cell's <v>) of shared strings longer than a cell may hold."""
+def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[str], list[str] | None] | Unreadable:
+    """The shared strings as calamine reads them, and the indices (as written in a cell's <v>) of those
+    longer than a cell may hold (counting every character, phonetic runs too).
+
+    The strings are None when one of them takes a shape left to calamine (see xlsx_values).
+    """
     long: set[str] = set()
-    state = {"index": -1, "length": 0}
+    strings: list[str] | None = []
+    state = {"index": -1, "length": 0, "phonetic": 0, "run": None, "preserve": False, "parts": []}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
-        if _local(tag) == "si":
+        nonlocal strings
+        tag = _local(tag)
+        if state["run"] is not None:  # an element inside a <t>: not a shape decoded here
+            strings = None
+        if tag == "si":
             state["index"] += 1
             state["length"] = 0
+            state["parts"] = []
+        elif tag == "rPh":
+            state["phonetic"] += 1
+        elif tag == "t" and not state["phonetic"]:
+            state["run"] = []
+            state["preserve"] = attrs.get(_XML_SPACE_EXPAT) == "preserve"
 
     def text(data: str) -> None:
         state["length"] += len(data)
+        if state["run"] is not None:
+            state["run"].append(data)
 
     def end(tag: str) -> None:
-        if _local(tag) == "si" and state["length"] > MAX_CELL_TEXT:
-            long.add(str(state["index"]))
+        tag = _local(tag)
+        if tag == "t" and state["run"] is not None:
+            state["parts"].append(xlsx_values.run_text("".join(state["run"]), state["preserve"]))
+            state["run"] = None
+        elif tag == "rPh":
+            state["phonetic"] -= 1
+        elif tag == "si":
+            if state["length"] > MAX_CELL_TEXT:
+                long.add(str(state["index"]))
+            if strings is not None:
+                strings.append("".join(state["parts"]))
 
     refused = _parse(archive, "xl/sharedStrings.xml", start, end, text, budget)
-    return refused if refused is not None else long
+    return refused if refused is not None else (long, strings)
 
 
-def _worksheet_parts(archive: zipfile.ZipFile, budget: list[int]) -> list[tuple[str, str]] | Unreadable:
-    """(sheet name, part path) of every sheet the workbook lists, in order."""
-    sheets: list[tuple[str, str]] = []
+_XML_SPACE_EXPAT = "http://www.w3.org/XML/1998/namespace space"
+
+
+@dataclass
+class _Workbook:
+    """What workbook.xml and its relationships say."""
+
+    parts: list[tuple[str, str]]  # (sheet name, part path) of every sheet with a part, in order
+    worksheets: list[tuple[str, bool]] | None  # (name, visible) of the worksheets calamine lists; None: left to it
+    date_1904: bool = False
+
+
+def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unreadable:
+    """The sheets the workbook lists, in order, and whether it counts dates from 1904."""
+    sheets: list[tuple[str, str, str]] = []  # (name, relationship id, state)
     targets: dict[str, str] = {}
+    flags = {"date_1904": False}
 
     def sheet(tag: str, attrs: dict[str, str]) -> None:
-        if _local(tag) == "sheet":
+        local = _local(tag)
+        if local == "sheet":
             rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
-            sheets.append((attrs.get("name", ""), rid))
+            sheets.append((attrs.get("name", ""), rid, attrs.get("state", "visible")))
+        elif local == "workbookPr":
+            flags["date_1904"] = attrs.get("date1904") in ("1", "true")
 
     def relationship(tag: str, attrs: dict[str, str]) -> None:
         if _local(tag) == "Relationship":
             targets[attrs.get("Id", "")] = attrs.get("Target", "")
 
+    present = True
     for path, handler in (("xl/workbook.xml", sheet), ("xl/_rels/workbook.xml.rels", relationship)):
+        present = present and _has_part(archive, path)
         refused = _parse(archive, path, handler, budget=budget)
         if refused is not None:
             return refused
     if len(sheets) > MAX_SHEETS:
         return Unreadable("sheet-too-large", f"工作簿有 {len(sheets)} 张工作表，超过上限 {MAX_SHEETS}")
     parts = []
-    for name, rid in sheets:
+    for name, rid, _state in sheets:
         target = targets.get(rid)
         if target:
             parts.append((name, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")))
-    return parts
+    worksheets = _calamine_listing(sheets, targets) if present else None
+    return _Workbook(parts, worksheets, flags["date_1904"])
 
 
-def scan_xlsx(archive: zipfile.ZipFile) -> dict[str, SheetScan] | Unreadable:
-    """Every worksheet's extent, uncached formulas and percentage cells; refuse what is too large."""
+def _has_part(archive: zipfile.ZipFile, path: str) -> bool:
+    try:
+        archive.getinfo(path)
+    except KeyError:
+        return False
+    return True
+
+
+def _calamine_listing(sheets: list[tuple[str, str, str]], targets: dict[str, str]) -> list[tuple[str, bool]] | None:
+    """(name, visible) of the worksheets python-calamine lists, in order; None for a listing left to it.
+
+    calamine takes a sheet's kind from its part's folder (worksheets,
+    chartsheets, dialogsheets) and refuses any other folder or state; two
+    sheets of one name, or a target it resolves otherwise than the screen
+    does, are left to it as well.
+    """
+    listing = []
+    for name, rid, state in sheets:
+        target = targets.get(rid)
+        if not target or state not in ("visible", "hidden", "veryHidden"):
+            return None
+        ours = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        theirs = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else f"xl/{target}"
+        folder = theirs.split("/")[1] if theirs.count("/") >= 2 else ""
+        if ours != theirs or folder not in ("worksheets", "chartsheets", "dialogsheets"):
+            return None
+        if folder == "worksheets":
+            listing.append((name, state == "visible"))
+    if len({name for name, _rid, _state in sheets}) != len(sheets):
+        return None
+    return listing
+
+
+def _worksheet_parts(archive: zipfile.ZipFile, budget: list[int]) -> list[tuple[str, str]] | Unreadable:
+    """(sheet name, part path) of every sheet the workbook lists, in order."""
+    found = _workbook(archive, budget)
+    return found if isinstance(found, Unreadable) else found.parts
+
+
+@dataclass
+class XlsxScan:
+    """What the screen found in an .xlsx: each sheet's scan, and the worksheets python-calamine would list."""
+
+    sheets: dict[str, SheetScan]
+    worksheets: list[tuple[str, bool]] | None  # (name, visible), in order; None when left to calamine
+
+    def decoded(self) -> bool:
+        """Whether every worksheet's values were decoded here, so calamine need not read the file."""
+        return self.worksheets is not None and all(
+            name in self.sheets and self.sheets[name].values is not None for name, _visible in self.worksheets)
+
+
+def scan_xlsx(archive: zipfile.ZipFile) -> XlsxScan | Unreadable:
+    """Every worksheet's extent, uncached formulas, percentage cells and values; refuse what is too large."""
     budget = [MAX_UNPACKED_BYTES]
-    parts = _worksheet_parts(archive, budget)
-    if isinstance(parts, Unreadable):
-        return parts
-    percent_styles = _percent_styles(archive, budget)
-    if isinstance(percent_styles, Unreadable):
-        return percent_styles
-    long_strings = _long_shared_strings(archive, budget)
-    if isinstance(long_strings, Unreadable):
-        return long_strings
+    workbook = _workbook(archive, budget)
+    if isinstance(workbook, Unreadable):
+        return workbook
+    styles = _styles(archive, budget)
+    if isinstance(styles, Unreadable):
+        return styles
+    shared = _shared_strings(archive, budget)
+    if isinstance(shared, Unreadable):
+        return shared
+    context = _Context(set(styles.percent), shared[0], shared[1], styles.formats, workbook.date_1904)
     found = {}
-    for name, path in parts:
-        scan = _scan_worksheet(archive, path, name, percent_styles, budget, long_strings)
+    for name, path in workbook.parts:
+        scan = _scan_worksheet(archive, path, name, context, budget)
         if isinstance(scan, Unreadable):
             return scan
         found[name] = scan
-    return found
+    return XlsxScan(found, workbook.worksheets)
 
 
 def declared_extents(archive: zipfile.ZipFile, names: set[str]) -> dict[str, tuple[int, int]] | Unreadable:

@@ -152,6 +152,7 @@ class Screened:
 
     kind: str  # xlsx, ods, xls
     scans: dict = field(default_factory=dict)  # sheet name → sheet_xml.SheetScan
+    xlsx: object = None  # an .xlsx's sheet_xml.XlsxScan: its worksheets and their values
 
 
 def screen(data: bytes) -> Screened | Unreadable:
@@ -185,11 +186,12 @@ def screen(data: bytes) -> Screened | Unreadable:
     from pyxl.common import sheet_xml  # imported here: it builds on this module's limits and Unreadable
 
     scans: dict[str, sheet_xml.SheetScan] = {}
+    scanned = None
     if kind == "xlsx":
         scanned = sheet_xml.scan_xlsx(archive)
         if isinstance(scanned, Unreadable):
             return scanned
-        scans = scanned
+        scans = scanned.sheets
     elif kind == "ods":
         refused = sheet_xml.scan_ods(archive)
         if refused is not None:
@@ -198,15 +200,58 @@ def screen(data: bytes) -> Screened | Unreadable:
         refused = sheet_xml.scan_xls(data)
         if refused is not None:
             return refused
-    return Screened(kind, scans)
+    return Screened(kind, scans, scanned)
 
 
 def read_book(data: bytes) -> Book | Unreadable:
-    """Read every sheet's cached values; an Unreadable says why not."""
+    """Read every sheet's cached values; an Unreadable says why not.
+
+    An .xlsx is parsed once: the screen's pass over each worksheet keeps its
+    values as python-calamine reads them (`pyxl.common.xlsx_values`). A file
+    with a shape that pass leaves to calamine, and every .xls and .ods, is
+    read by calamine (`read_book_calamine`); the two give the same Book.
+    """
     screened = screen(data)
     if isinstance(screened, Unreadable):
         return screened
-    kind, scans = screened.kind, screened.scans
+    if screened.xlsx is not None and screened.xlsx.decoded():
+        # Every value was checked against the caps while the screen decoded it: a text longer than
+        # a cell may hold and a cell beyond MAX_ROWS/MAX_COLUMNS were refused there, before any grid.
+        sheets = [Sheet(name, visible, _grid(screened.scans[name])) for name, visible in screened.xlsx.worksheets]
+    else:
+        sheets = _calamine_sheets(data)
+        if isinstance(sheets, Unreadable):
+            return sheets
+        too_long = _long_text(sheets)
+        if too_long is not None:
+            return too_long
+    return _with_scans(Book(screened.kind, sheets), screened.scans)
+
+
+def read_book_calamine(data: bytes) -> Book | Unreadable:
+    """`read_book` with python-calamine reading every value, also of an .xlsx (the reference read_book must equal)."""
+    screened = screen(data)
+    if isinstance(screened, Unreadable):
+        return screened
+    sheets = _calamine_sheets(data)
+    if isinstance(sheets, Unreadable):
+        return sheets
+    too_long = _long_text(sheets)
+    if too_long is not None:
+        return too_long
+    return _with_scans(Book(screened.kind, sheets), screened.scans)
+
+
+def _grid(scan) -> list[list[object]]:
+    """A sheet's rows from A1 to its farthest kept cell, as python-calamine's to_python(skip_empty_area=False)."""
+    rows = [[""] * scan.value_columns for _ in range(scan.value_rows)]
+    for (row, column), value in scan.values.items():
+        rows[row - 1][column - 1] = value
+    return rows
+
+
+def _calamine_sheets(data: bytes) -> list[Sheet] | Unreadable:
+    """Every worksheet's cached values as python-calamine reads them, in file order."""
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -224,14 +269,16 @@ def read_book(data: bytes) -> Book | Unreadable:
         if "password" in str(error).lower() or "encrypt" in str(error).lower():
             return Unreadable("file-encrypted", "工作簿设置了密码，无法读取")
         return Unreadable("file-corrupt", f"文件已损坏，无法读取（{type(error).__name__}）")
-    too_long = _long_text(sheets)
-    if too_long is not None:
-        return too_long
-    for sheet in sheets:
+    return sheets
+
+
+def _with_scans(book: Book, scans: dict) -> Book:
+    """What only the XML says, on each visible sheet: formulas without a cached value, percentage cells."""
+    for sheet in book.sheets:
         scan = scans.get(sheet.name)
         if scan is not None and sheet.visible:
             sheet.uncached_formulas, sheet.percent_cells = scan.uncached_formulas, scan.percent_cells
-    return Book(kind, sheets)
+    return book
 
 
 def _too_far(sheet: str, row: int, column: int) -> Unreadable:

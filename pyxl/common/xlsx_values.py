@@ -1,0 +1,173 @@
+"""Cell values of an .xlsx worksheet, decoded the way python-calamine decodes them.
+
+The screen (`pyxl.common.sheet_xml`) parses every worksheet of a file someone
+gives us anyway, to refuse what is too large before anything else reads it.
+Parsing the same XML a second time in python-calamine to get the values was
+half the cost of reading a return, so the screen's pass keeps the values too,
+decoded here: the grid `pyxl.common.spreadsheets.read_book` returns must be
+exactly the grid python-calamine gives for the same bytes (tests/test_xlsx_values.py
+compares the two on every kind of .xlsx the tests can make).
+
+Only the shapes spreadsheet programs write are decoded here. Anything else —
+an unknown cell type, a number written with spaces, an error value calamine
+does not know, an odd number-format id, elements where a value belongs —
+raises `Unsure`, and the whole file is then read by python-calamine as before:
+this module never has to guess what calamine would make of a strange file.
+
+What calamine does, and so what this module does:
+
+- a number cell is a float; shown with a date or time format it is a
+  `datetime`/`date`/`time` (`timedelta` for elapsed-time formats such as
+  [h]:mm), counted from 1899-12-30 (1904-01-01 in the 1904 date system), with
+  Excel's 1900-02-29 that never was, rounded to the millisecond;
+- a shared or inline string is the text of its <t> elements (phonetic runs
+  left out), trimmed of XML white space unless xml:space="preserve", with
+  _xHHHH_ escapes decoded; a formula's string result (t="str") is untrimmed;
+- a boolean is True or False; an error (#N/A…) reads as "" but still counts
+  as a cell; a formula without a cached value is no cell at all.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+OTHER, DATE, DURATION = 0, 1, 2  # what a number format makes of a number
+
+EMPTY = object()  # no cell for calamine: it neither holds a value nor widens the grid
+ERROR_VALUE = ""  # an error cell (#N/A…): read as "", but it widens the grid as a value does
+ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
+
+
+class Unsure(Exception):
+    """A shape this module does not decode exactly as python-calamine would: let calamine read the file."""
+
+
+# ---------------------------------------------------------------- number formats
+
+# Built-in format ids that show a date or time (14–22, the CJK ones 27–36 and 50–58, 45 and 47)
+# and the one built-in elapsed-time format [h]:mm:ss (46). Ids are compared as written.
+_BUILTIN = {str(i): DATE for i in (*range(14, 23), *range(27, 37), 45, 47, *range(50, 59))}
+_BUILTIN["46"] = DURATION
+
+
+def builtin_kind(number_format_id: str) -> int:
+    """What a built-in number format (by its id as written in styles.xml) shows a number as."""
+    return _BUILTIN.get(number_format_id, OTHER)
+
+
+def format_kind(code: str) -> int:
+    """What a custom number format code shows a number as: OTHER, DATE or DURATION.
+
+    Only the first section (before ';') counts. Outside quotes and brackets,
+    any of d m h y s makes it a date, as does 'a' followed by p, m or '/'
+    (AM/PM, A/P); a bracketed [h], [mm], [ss] makes it elapsed time. The
+    character after \\ _ or * is a literal, never a token.
+    """
+    literal_next = quoted = am_pm = elapsed = False
+    brackets = 0
+    previous = " "
+    for char in code:
+        if literal_next:
+            literal_next = False
+        elif char in "_\\*":
+            literal_next = True
+        elif quoted:
+            quoted = char != '"'
+        elif char == '"':
+            quoted = True
+        elif char == ";":
+            return OTHER
+        elif char == "[":
+            brackets += 1
+        elif char == "]" and brackets == 1 and elapsed:
+            return DURATION
+        elif char == "]":
+            brackets = max(brackets - 1, 0)
+        elif brackets == 0 and not am_pm and char in "aA":
+            am_pm = True
+        elif brackets == 0 and am_pm and char in "pmPM/":
+            return DATE
+        elif brackets == 0 and not am_pm and char in "dmhysDMHYS":
+            return DATE
+        elif not (elapsed and _same_letter(char, previous)):
+            elapsed = previous == "[" and char in "hmsHMS"
+        previous = char
+    return OTHER
+
+
+def _same_letter(one: str, other: str) -> bool:
+    return one == other or (one.isascii() and other.isascii() and one.lower() == other.lower())
+
+
+# ---------------------------------------------------------------- numbers and dates
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_EPOCH = datetime(1899, 12, 30)
+_DAYS_1900_TO_1904 = 1462
+_MS_PER_DAY = 86_400_000
+
+
+def number(text: str) -> float:
+    """A number as written in a <v> (only the plain decimal forms spreadsheet programs write)."""
+    if _NUMBER.fullmatch(text) is None:
+        raise Unsure
+    return float(text)
+
+
+def moment(value: float, kind: int, date_1904: bool) -> object:
+    """A number shown with a date (kind DATE) or elapsed-time (DURATION) format, as calamine reads it.
+
+    A serial under 1 is a time of day, a whole one a date, any other a
+    datetime; one beyond the year 9999 stays the number.
+    """
+    if kind == DURATION:
+        try:
+            return timedelta(milliseconds=_round_half_away(value * _MS_PER_DAY))
+        except OverflowError:
+            raise Unsure from None
+    serial = value + _DAYS_1900_TO_1904 if date_1904 else value
+    if serial < 60:  # Excel counts a 1900-02-29 that never was: the days before it are one later
+        serial += 1
+    try:
+        found = _EPOCH + timedelta(milliseconds=_round_half_away(serial * _MS_PER_DAY))
+    except OverflowError:
+        if value < 1.0:
+            raise Unsure from None
+        return value  # past the year 9999: python-calamine gives the number
+    if value < 1.0:
+        return found.time()
+    if value.is_integer():
+        return found.date()
+    return found
+
+
+def _round_half_away(x: float) -> int:
+    """Round to the nearest integer, halves away from zero (Rust's f64::round), exactly."""
+    whole = int(x)  # toward zero; x - whole is exact
+    if abs(x - whole) >= 0.5:
+        whole += 1 if x > 0 else -1
+    return whole
+
+
+# ---------------------------------------------------------------- text
+
+_XML_SPACE = " \t\r\n"
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(text: str) -> str:
+    """Decode the _xHHHH_ escapes Excel writes for characters XML cannot hold (_x000D_ is a carriage return)."""
+    if "_x" not in text:
+        return text
+    return _ESCAPE.sub(_escaped_character, text)
+
+
+def _escaped_character(match: re.Match) -> str:
+    code = int(match.group(1), 16)
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def run_text(text: str, preserve: bool) -> str:
+    """The text of one <t> element: trimmed of XML white space unless xml:space="preserve", then unescaped."""
+    return unescape(text if preserve else text.strip(_XML_SPACE))
