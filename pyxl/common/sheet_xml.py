@@ -642,8 +642,30 @@ def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unread
         target = targets.get(rid)
         if target:
             parts.append((name, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")))
-    worksheets = _calamine_listing(sheets, targets) if present else None
+    worksheets = _calamine_listing(sheets, targets) if present and _package_points_to_workbook(archive) else None
     return _Workbook(parts, worksheets, flags["date_1904"])
+
+
+def _package_points_to_workbook(archive: zipfile.ZipFile) -> bool:
+    """Whether _rels/.rels names xl/workbook.xml as the package's main part, as every spreadsheet program writes it.
+
+    python-calamine recognises an .xlsx by that relationship ("Cannot detect
+    file format" without it). Only looked at to decide who reads the values:
+    a missing, broken or odd _rels/.rels is left to calamine, never refused
+    here (the screen's refusals stay what they were), so it gets a budget of its own.
+    """
+    found = []
+
+    def relationship(tag: str, attrs: dict[str, str]) -> None:
+        if (_local(tag) == "Relationship" and attrs.get("Type", "").endswith("/officeDocument")
+                and attrs.get("Target") in ("xl/workbook.xml", "/xl/workbook.xml")):
+            found.append(True)
+
+    refused = _parse(archive, "_rels/.rels", relationship, budget=[_PACKAGE_RELATIONSHIPS_BYTES])
+    return refused is None and bool(found)
+
+
+_PACKAGE_RELATIONSHIPS_BYTES = 1 << 16  # a package's _rels/.rels is a few hundred bytes
 
 
 def _has_part(archive: zipfile.ZipFile, path: str) -> bool:

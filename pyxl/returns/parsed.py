@@ -30,8 +30,8 @@ from pyxl.common.spreadsheets import Book, Sheet, Unreadable, read_book
 from pyxl.distribution import layout
 
 FILE_NAME = ".parsed.json"
-# Bump when readers.read_book changes what it returns for the same bytes.
-READER_VERSION = "1"
+# Bump when spreadsheets.read_book changes what it returns for the same bytes.
+READER_VERSION = "2"
 
 
 def _key() -> dict[str, str]:
