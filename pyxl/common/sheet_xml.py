@@ -131,6 +131,7 @@ class SheetScan:
     values: dict[tuple[int, int], object] | None = field(default_factory=dict)
     value_rows: int = 0
     value_columns: int = 0
+    cells: int = 0  # how many <c> elements the part holds, anywhere (what _scan_placed_cells went through)
 
 
 @dataclass
@@ -180,9 +181,9 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, context: _Co
             if len(head) <= _WHOLE_PART:
                 root = etree.fromstring(head, _whole_part_parser())
                 _refuse_doctype(root, path)
-                if not _plain_worksheet(root, head):
-                    scan.values = None
                 refused = _scan_placed_cells(root, scan, context)
+                if scan.values is not None and not _plain_worksheet(root, head, scan.cells):
+                    scan.values = None
                 if refused is False:  # a cell that does not say where it is: count rows and cells as Excel does
                     scan = SheetScan(name, values=None)
                     refused = _scan_cells(root.iter(_CELL_TAGS), scan, context)
@@ -204,12 +205,12 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, context: _Co
 _DIMENSION = re.compile(r"[A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?")  # as calamine reads it
 
 
-def _plain_worksheet(root, head: bytes) -> bool:
+def _plain_worksheet(root, head: bytes, cells: int) -> bool:
     """Whether a worksheet is laid out as spreadsheet programs write it, so its values can be decoded here.
 
-    UTF-8, one <sheetData> whose <row> elements hold every <c> of the part,
-    and a well-formed <dimension> if any: calamine reads the others its own
-    way (or refuses them), so it is left to read them.
+    UTF-8, one <sheetData> whose <row> elements hold every one of the part's
+    `cells` <c> elements, and a well-formed <dimension> if any: calamine reads
+    the others its own way (or refuses them), so it is left to read them.
     """
     declaration = head[:256].split(b"?>", 1)[0] if head.startswith(b"<?xml") else b""
     if b"encoding" in declaration and _UTF8_DECLARED.search(declaration) is None:
@@ -220,9 +221,10 @@ def _plain_worksheet(root, head: bytes) -> bool:
     dimension = root.find(_MAIN + "dimension")
     if dimension is not None and not _DIMENSION.fullmatch(dimension.get("ref", "")):
         return False
-    rows = sheet_data[0]
-    return (len(rows.findall(_ROW)) == len(rows)
-            and len(rows.findall(f"{_ROW}/{_C}")) == len(root.findall(".//{*}c")))
+    return _PLACED_CELLS(root) == cells
+
+
+_PLACED_CELLS = etree.XPath("count(m:sheetData/m:row/m:c)", namespaces={"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"})
 
 
 _UTF8_DECLARED = re.compile(rb"""encoding\s*=\s*["']utf-8["']""", re.IGNORECASE)
@@ -285,6 +287,7 @@ def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable |
     """Every <c> placed by its own r="A1" (as every spreadsheet program writes them); False at the first that is not."""
     positions = _POSITIONS.get
     for element in root.iter("{*}c"):
+        scan.cells += 1
         ref = element.get("r", "")
         found = positions(ref) or _cell_position(ref)
         if found is None or not found[1]:
@@ -318,17 +321,62 @@ def _scan_cells(elements, scan: SheetScan, context: _Context) -> Unreadable | No
 
 
 def _scan_cell(element, row: int, column: int, scan: SheetScan, context: _Context) -> Unreadable | None:
+    """One <c> with children: refuse it (too far, too long), note what calamine cannot tell, keep its value.
+
+    Nearly every cell is a lone <v> or an inline string's <is><t>…</t></is>:
+    those are looked at directly, any other shape the general way.
+    """
+    first = element[0]
+    if len(element) == 1 and first.tag == _V and not len(first):
+        return _scan_value_cell(element, first.text or "", row, column, scan, context)
+    if len(element) == 1 and first.tag == _IS and len(first) == 1 and element.get("t") == "inlineStr":
+        run = first[0]
+        if run.tag == _T and not len(run):
+            return _scan_inline_cell(run, row, column, scan, context)
+    return _scan_any_cell(element, row, column, scan, context)
+
+
+def _scan_value_cell(element, text: str, row: int, column: int, scan: SheetScan, context: _Context) -> Unreadable | None:
+    """A cell holding only a <v>: what _scan_any_cell does, without walking it."""
+    refused = _reach(scan, row, column)
+    if refused is not None:
+        return refused
+    if len(text) > MAX_CELL_TEXT:
+        return _cell_too_long(scan.name, _ref(row, column), len(text))
+    kind = element.get("t", "n")
+    stripped = text.strip()
+    if kind == "s" and stripped[:12] in context.long_strings:
+        return _cell_too_long(scan.name, _ref(row, column))
+    style = element.get("s")
+    if stripped and kind == "n" and (style or "") in context.percent_styles:
+        scan.percent_cells.add(_ref(row, column))
     if scan.values is not None:
-        _keep_value(element, row, column, scan, context)
+        _keep_value(scan, row, column, _v_value, kind, text, style, context)
+    return None
+
+
+def _scan_inline_cell(run, row: int, column: int, scan: SheetScan, context: _Context) -> Unreadable | None:
+    """A cell holding an inline string of one plain run: what _scan_any_cell does, without walking it."""
+    refused = _reach(scan, row, column)
+    if refused is not None:
+        return refused
+    text = run.text or ""
+    if len(text) > MAX_CELL_TEXT:
+        return _cell_too_long(scan.name, _ref(row, column), len(text))
+    if scan.values is not None:
+        _keep_value(scan, row, column, _run, run)
+    return None
+
+
+def _scan_any_cell(element, row: int, column: int, scan: SheetScan, context: _Context) -> Unreadable | None:
+    if scan.values is not None:
+        _keep_value(scan, row, column, _cell_value, element, context)
     content, value, formula, text_length, shared_index = _cell_content(element)
     if not content:
         return None
-    if row > MAX_ROWS or column > MAX_COLUMNS:
-        return _too_far(scan.name, row, column)
-    if row > scan.last_row:
-        scan.last_row = row
-    if column > scan.last_column:
-        scan.last_column = column
+    refused = _reach(scan, row, column)
+    if refused is not None:
+        return refused
     if text_length > MAX_CELL_TEXT:
         return _cell_too_long(scan.name, _ref(row, column), text_length)
     kind = element.get("t", "n")
@@ -341,10 +389,21 @@ def _scan_cell(element, row: int, column: int, scan: SheetScan, context: _Contex
     return None
 
 
-def _keep_value(element, row: int, column: int, scan: SheetScan, context: _Context) -> None:
-    """Keep the cell's value as calamine reads it, or give up the sheet's values to calamine (see xlsx_values)."""
+def _reach(scan: SheetScan, row: int, column: int) -> Unreadable | None:
+    """A cell with content at (row, column): refused beyond the caps, else the sheet's extent grows to it."""
+    if row > MAX_ROWS or column > MAX_COLUMNS:
+        return _too_far(scan.name, row, column)
+    if row > scan.last_row:
+        scan.last_row = row
+    if column > scan.last_column:
+        scan.last_column = column
+    return None
+
+
+def _keep_value(scan: SheetScan, row: int, column: int, decode, *decoding) -> None:
+    """Keep `decode(*decoding)`, the cell's value as calamine reads it, or give up the sheet's values to calamine."""
     try:
-        value = _cell_value(element, context)
+        value = decode(*decoding)
     except xlsx_values.Unsure:
         scan.values = None
         return
@@ -372,9 +431,13 @@ def _cell_value(cell, context: _Context) -> object:
         raise xlsx_values.Unsure
     if len(holder):
         raise xlsx_values.Unsure
-    text = holder.text or ""
-    if kind is None or kind == "n":
-        return _number_value(text, cell.get("s"), context)
+    return _v_value("n" if kind is None else kind, holder.text or "", cell.get("s"), context)
+
+
+def _v_value(kind: str, text: str, style: str | None, context: _Context) -> object:
+    """The value of a cell of type `kind` (t="…", "n" when not written) whose <v> holds `text`."""
+    if kind == "n":
+        return _number_value(text, style, context)
     if kind == "s" and text.isdigit() and text.isascii() and context.strings is not None:
         index = int(text)
         if index < len(context.strings):
