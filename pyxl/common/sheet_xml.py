@@ -23,7 +23,7 @@ import posixpath
 import re
 import threading
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.parsers import expat
 from zlib import error as zlib_error
 
@@ -127,10 +127,8 @@ class SheetScan:
     percent_cells: set[str] = field(default_factory=set)
     # Every cell python-calamine keeps, (row, column) → its value as calamine gives it
     # (`pyxl.common.xlsx_values`); None once a cell or the sheet took a shape that module
-    # leaves to calamine. value_rows and value_columns: how far the kept cells reach.
+    # leaves to calamine.
     values: dict[tuple[int, int], object] | None = field(default_factory=dict)
-    value_rows: int = 0
-    value_columns: int = 0
     cells: int = 0  # how many <c> elements the part holds, anywhere (what _scan_placed_cells went through)
 
 
@@ -286,17 +284,21 @@ def _refuse_doctype(root, path: str) -> None:
 def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable | bool | None:
     """Every <c> placed by its own r="A1" (as every spreadsheet program writes them); False at the first that is not."""
     positions = _POSITIONS.get
+    count = 0
+    refused = None
     for element in root.iter("{*}c"):
-        scan.cells += 1
+        count += 1
         ref = element.get("r", "")
         found = positions(ref) or _cell_position(ref)
         if found is None or not found[1]:
-            return False
+            refused = False
+            break
         if len(element):  # no child: no content
             refused = _scan_cell(element, found[1], found[0], scan, context)
             if refused is not None:
-                return refused
-    return None
+                break
+    scan.cells = count
+    return refused
 
 
 def _scan_cells(elements, scan: SheetScan, context: _Context) -> Unreadable | None:
@@ -326,13 +328,15 @@ def _scan_cell(element, row: int, column: int, scan: SheetScan, context: _Contex
     Nearly every cell is a lone <v> or an inline string's <is><t>…</t></is>:
     those are looked at directly, any other shape the general way.
     """
-    first = element[0]
-    if len(element) == 1 and first.tag == _V and not len(first):
-        return _scan_value_cell(element, first.text or "", row, column, scan, context)
-    if len(element) == 1 and first.tag == _IS and len(first) == 1 and element.get("t") == "inlineStr":
-        run = first[0]
-        if run.tag == _T and not len(run):
-            return _scan_inline_cell(run, row, column, scan, context)
+    if len(element) == 1:
+        first = element[0]
+        tag = first.tag
+        if tag == _V and not len(first):
+            return _scan_value_cell(element, first.text or "", row, column, scan, context)
+        if tag == _IS and len(first) == 1 and element.get("t") == "inlineStr":
+            run = first[0]
+            if run.tag == _T and not len(run):
+                return _scan_inline_cell(run, row, column, scan)
     return _scan_any_cell(element, row, column, scan, context)
 
 
@@ -355,7 +359,7 @@ def _scan_value_cell(element, text: str, row: int, column: int, scan: SheetScan,
     return None
 
 
-def _scan_inline_cell(run, row: int, column: int, scan: SheetScan, context: _Context) -> Unreadable | None:
+def _scan_inline_cell(run, row: int, column: int, scan: SheetScan) -> Unreadable | None:
     """A cell holding an inline string of one plain run: what _scan_any_cell does, without walking it."""
     refused = _reach(scan, row, column)
     if refused is not None:
@@ -364,7 +368,7 @@ def _scan_inline_cell(run, row: int, column: int, scan: SheetScan, context: _Con
     if len(text) > MAX_CELL_TEXT:
         return _cell_too_long(scan.name, _ref(row, column), len(text))
     if scan.values is not None:
-        _keep_value(scan, row, column, _run, run)
+        scan.values[(row, column)] = xlsx_values.run_text(text, run.get(_XML_SPACE) == "preserve")
     return None
 
 
@@ -409,10 +413,6 @@ def _keep_value(scan: SheetScan, row: int, column: int, decode, *decoding) -> No
         return
     if value is not xlsx_values.EMPTY:
         scan.values[(row, column)] = value
-        if row > scan.value_rows:
-            scan.value_rows = row
-        if column > scan.value_columns:
-            scan.value_columns = column
 
 
 def _cell_value(cell, context: _Context) -> object:
@@ -551,34 +551,47 @@ class _Styles:
     formats: tuple[int, ...]  # each style's xlsx_values kind: OTHER, DATE or DURATION
 
 
-# styles.xml bytes → its _Styles: the returns of one month share their template's styles.xml
-_STYLES_READ: dict[bytes, _Styles] = {}
-_STYLES_KEPT = 16
-_STYLES_KEPT_BYTES = 1 << 20
+# The parts the returns of one month share with their template (styles.xml, workbook.xml and its
+# relationships), by their bytes → what was found in them: parsed once, not once per return.
+_STYLES_READ: dict[tuple[bytes, ...], _Styles] = {}
+_WORKBOOKS_READ: dict[tuple[bytes, ...], "_Workbook"] = {}
+_PARTS_KEPT = 16
+_PARTS_KEPT_BYTES = 1 << 20
+
+
+def _read_once(archive: zipfile.ZipFile, paths: tuple[str, ...], budget: list[int], kept: dict, parse):
+    """`parse(archive, budget)`, which reads the parts `paths`, or what it found in the same bytes before.
+
+    Parts met before byte for byte are not parsed again, and are spent from
+    the budget as their parse would spend them; new ones are parsed within
+    the same budget and check as any part. A refusal is never kept.
+    """
+    key: list[bytes] | None = []
+    room = min(_PARTS_KEPT_BYTES, budget[0])
+    try:
+        for path in paths:
+            info = archive.getinfo(path)
+            room -= info.file_size
+            if room < 0:
+                key = None
+                break
+            key.append(archive.read(info))  # at most its declared size, CRC checked
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
+        key = None  # the parse below says what is wrong (or that a part is missing), as for any part
+    if key is not None and tuple(key) in kept:
+        budget[0] -= sum(map(len, key))
+        return kept[tuple(key)]
+    found = parse(archive, budget)
+    if key is not None and not isinstance(found, Unreadable):
+        if len(kept) >= _PARTS_KEPT:
+            kept.clear()
+        kept[tuple(key)] = found
+    return found
 
 
 def _styles(archive: zipfile.ZipFile, budget: list[int]) -> _Styles | Unreadable:
-    """The cell styles of styles.xml: which show a percentage, which a date or elapsed time.
-
-    A styles.xml met before (byte for byte) is not parsed again; a new one is
-    read within the same budget and checks as any part.
-    """
-    data = None
-    try:
-        info = archive.getinfo("xl/styles.xml")
-        if info.file_size <= min(_STYLES_KEPT_BYTES, budget[0]):
-            data = archive.read(info)  # at most its declared size, CRC checked
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
-        data = None  # the parse below says what is wrong, as for any part
-    if data is not None and data in _STYLES_READ:
-        budget[0] -= len(data)
-        return _STYLES_READ[data]
-    found = _parse_styles(archive, budget)
-    if data is not None and not isinstance(found, Unreadable):
-        if len(_STYLES_READ) >= _STYLES_KEPT:
-            _STYLES_READ.clear()
-        _STYLES_READ[data] = found
-    return found
+    """The cell styles of styles.xml: which show a percentage, which a date or elapsed time."""
+    return _read_once(archive, ("xl/styles.xml",), budget, _STYLES_READ, _parse_styles)
 
 
 def _parse_styles(archive: zipfile.ZipFile, budget: list[int]) -> _Styles | Unreadable:
@@ -665,7 +678,7 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
 _XML_SPACE_EXPAT = "http://www.w3.org/XML/1998/namespace space"
 
 
-@dataclass
+@dataclass(frozen=True)  # kept for the next return with the same workbook.xml: never changed
 class _Workbook:
     """What workbook.xml and its relationships say."""
 
@@ -676,6 +689,16 @@ class _Workbook:
 
 def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unreadable:
     """The sheets the workbook lists, in order, and whether it counts dates from 1904."""
+    found = _read_once(archive, _WORKBOOK_PARTS, budget, _WORKBOOKS_READ, _parse_workbook)
+    if isinstance(found, Unreadable) or found.worksheets is None or _package_points_to_workbook(archive):
+        return found
+    return replace(found, worksheets=None)
+
+
+_WORKBOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+
+def _parse_workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unreadable:
     sheets: list[tuple[str, str, str]] = []  # (name, relationship id, state)
     targets: dict[str, str] = {}
     flags = {"date_1904": False}
@@ -693,7 +716,7 @@ def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unread
             targets[attrs.get("Id", "")] = attrs.get("Target", "")
 
     present = True
-    for path, handler in (("xl/workbook.xml", sheet), ("xl/_rels/workbook.xml.rels", relationship)):
+    for path, handler in zip(_WORKBOOK_PARTS, (sheet, relationship)):
         present = present and _has_part(archive, path)
         refused = _parse(archive, path, handler, budget=budget)
         if refused is not None:
@@ -705,7 +728,7 @@ def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unread
         target = targets.get(rid)
         if target:
             parts.append((name, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")))
-    worksheets = _calamine_listing(sheets, targets) if present and _package_points_to_workbook(archive) else None
+    worksheets = _calamine_listing(sheets, targets) if present else None
     return _Workbook(parts, worksheets, flags["date_1904"])
 
 

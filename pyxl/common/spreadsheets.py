@@ -244,7 +244,10 @@ def read_book_calamine(data: bytes) -> Book | Unreadable:
 
 def _grid(scan) -> list[list[object]]:
     """A sheet's rows from A1 to its farthest kept cell, as python-calamine's to_python(skip_empty_area=False)."""
-    rows = [[""] * scan.value_columns for _ in range(scan.value_rows)]
+    if not scan.values:
+        return []
+    width = max(column for _row, column in scan.values)
+    rows = [[""] * width for _ in range(max(row for row, _column in scan.values))]
     for (row, column), value in scan.values.items():
         rows[row - 1][column - 1] = value
     return rows

@@ -170,4 +170,6 @@ def _escaped_character(match: re.Match) -> str:
 
 def run_text(text: str, preserve: bool) -> str:
     """The text of one <t> element: trimmed of XML white space unless xml:space="preserve", then unescaped."""
-    return unescape(text if preserve else text.strip(_XML_SPACE))
+    if not preserve:
+        text = text.strip(_XML_SPACE)
+    return _ESCAPE.sub(_escaped_character, text) if "_x" in text else text

@@ -107,6 +107,8 @@ def cell_text(value: object) -> str:
     Spreadsheet programs may turn 3400 into 3400.0 or keep trailing spaces;
     the hash and the comparisons must not see a change where a person sees none.
     """
+    if type(value) is str:  # most cells, and every locked one: looked at first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
