@@ -249,8 +249,17 @@ def test_every_cell_shape_reads_as_calamine_reads_it(shape):
     assert_same(hand_made(sheet_data, STRINGS, STYLES), decoded)
 
 
-def test_a_text_with_an_element_inside_leaves_the_shared_strings_to_calamine():
-    assert_same(hand_made(row('<c r="A1" t="s"><v>0</v></c>'), "<si><t>a<b/>c</t></si>"), False)
+@pytest.mark.parametrize("shared", ["<si><t>a<b/>c</t></si>", "<si><t>a</t><si><t>b</t></si><t>c</t></si><si><t>d</t></si>",
+                                    "<si><t>a</t><rPh><rPh><t>b</t></rPh><t>c</t></rPh></si>"],
+                         ids=["an element in a run", "a string in a string", "a phonetic run in another"])
+def test_shared_strings_of_odd_shapes_are_left_to_calamine(shared):
+    assert_same(hand_made(row('<c r="A1" t="s"><v>0</v></c>', '<c r="B1" t="s"><v>1</v></c>'), shared), False)
+
+
+@pytest.mark.parametrize("inline", ["<is><t>a</t><is><t>b</t></is><t>c</t></is>", "<is><rPh><rPh><t>b</t></rPh><t>c</t></rPh><t>d</t></is>"],
+                         ids=["a string in a string", "a phonetic run in another"])
+def test_inline_strings_of_odd_shapes_are_left_to_calamine(inline):
+    assert_same(hand_made(row(f'<c r="A1" t="inlineStr">{inline}</c>')), False)
 
 
 @pytest.mark.parametrize("workbook_pr", ['<workbookPr date1904="1"/>', '<workbookPr date1904="true"/>',

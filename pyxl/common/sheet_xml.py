@@ -468,6 +468,9 @@ def _rich_text(element) -> str:
     """The text of an <is> or <si>: its <t> elements outside phonetic runs (<rPh>), each as xlsx_values.run_text."""
     if len(element) == 1 and element[0].tag == _T:  # the usual shape: one plain run
         return _run(element[0])
+    for node in element.iterdescendants():  # calamine ends the text at the first closing </is> or </si>
+        if node.tag in (_IS, _SI) or (node.tag == _RPH and node.find(f".//{_RPH}") is not None):
+            raise xlsx_values.Unsure
     parts = []
     for node in element.iter(_T):
         if not any(above.tag == _RPH for above in node.iterancestors() if above is not element):
@@ -495,7 +498,7 @@ def _local_name(tag) -> str:
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _V, _IS, _T, _F = _MAIN + "v", _MAIN + "is", _MAIN + "t", _MAIN + "f"
-_ROW, _C, _RPH = _MAIN + "row", _MAIN + "c", _MAIN + "rPh"
+_ROW, _C, _RPH, _SI = _MAIN + "row", _MAIN + "c", _MAIN + "rPh", _MAIN + "si"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
@@ -636,14 +639,15 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
     """
     long: set[str] = set()
     strings: list[str] | None = []
-    state = {"index": -1, "length": 0, "phonetic": 0, "run": None, "preserve": False, "parts": []}
+    state = {"index": -1, "length": 0, "inside": 0, "phonetic": 0, "run": None, "preserve": False, "parts": []}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         nonlocal strings
         tag = _local(tag)
-        if state["run"] is not None:  # an element inside a <t>: not a shape decoded here
-            strings = None
+        if state["run"] is not None or (tag == "si" and state["inside"]) or (tag == "rPh" and state["phonetic"]):
+            strings = None  # an element inside a <t>, an <si> or <rPh> inside another: not shapes decoded here
         if tag == "si":
+            state["inside"] += 1
             state["index"] += 1
             state["length"] = 0
             state["parts"] = []
@@ -666,6 +670,7 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
         elif tag == "rPh":
             state["phonetic"] -= 1
         elif tag == "si":
+            state["inside"] -= 1
             if state["length"] > MAX_CELL_TEXT:
                 long.add(str(state["index"]))
             if strings is not None:
