@@ -1,14 +1,16 @@
-"""What only a spreadsheet's XML says, read before python-calamine sees the file.
+"""What a spreadsheet's XML says, read before anything else reads the file.
 
 Every spreadsheet someone gives us goes through here first: a unit's return,
 the office's duty table, and (only the extent each sheet declares) the
 master workbook. The XML of a file is read once (linear in the input, no regular
 expression over raw XML, no DTD or entity allowed), within one byte budget for
 the whole file. The same pass finds where the last cell with content is, so
-python-calamine, which builds the whole grid from A1 to that cell, is only
-called when the grid is small (`pyxl.common.spreadsheets.read_book`). It also finds
+nothing builds a grid from A1 to a cell far away (python-calamine would), and
 what calamine cannot tell: formulas without a cached value, and number cells
-shown as a percentage.
+shown as a percentage. For an .xlsx it also keeps every cell's value as
+python-calamine reads it (`pyxl.common.xlsx_values`), so a return is parsed
+once; a file with a shape that module leaves to calamine is read by calamine
+(`pyxl.common.spreadsheets.read_book`).
 
 The small parts (workbook, relationships, styles, shared strings, an .ods's
 content) are streamed through expat with Python handlers; the worksheets, most

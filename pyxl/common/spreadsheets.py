@@ -4,9 +4,11 @@ Every spreadsheet someone gives us — a unit's return, the office's duty table 
 may be .xlsx, .xlsm, .xls, .ods or a WPS .et (an xls or xlsx inside): we
 recognise it by its first bytes, never by its extension, check a zip-based
 file's declared sizes before decompressing anything (zip bombs) and how far
-its cells reach (`screen`), and only then read cached cell values with
-python-calamine. Macros are never run: nothing here evaluates anything, it
-only reads what the file stores.
+its cells reach (`screen`), and only then read cached cell values: an .xlsx's
+from the screen's own pass over its XML (`pyxl.common.xlsx_values`, the same
+values python-calamine gives), an .xls's or .ods's — and an .xlsx of a shape
+that pass leaves to it — with python-calamine. Macros are never run: nothing
+here evaluates anything, it only reads what the file stores.
 
 Every way a file can be unreadable is a `Unreadable` value with a stable code
 (the caller turns it into a Problem), never an exception.
