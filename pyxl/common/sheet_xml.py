@@ -140,9 +140,7 @@ class _Context:
 
     percent_styles: set[str]  # cell styles (s="…") that show a number as a percentage
     long_strings: set[str]  # shared-string indices (as written) too long for a cell
-    strings: list[str] | None = None  # the shared strings; None when one is left to calamine
-    formats: tuple[int, ...] = ()  # each cell style's xlsx_values kind (OTHER, DATE, DURATION)
-    date_1904: bool = False
+    book: xlsx_values.Workbook  # what decoding the cells' values needs
 
 
 # ---------------------------------------------------------------- the worksheets: libxml2, cells only
@@ -357,7 +355,7 @@ def _scan_value_cell(element, text: str, row: int, column: int, scan: SheetScan,
     if stripped and kind == "n" and (style or "") in context.percent_styles:
         scan.percent_cells.add(_ref(row, column))
     if scan.values is not None:
-        _keep_value(scan, row, column, _v_value, kind, text, style, context)
+        _keep_value(scan, row, column, xlsx_values.v_value, kind, text, style, context.book)
     return None
 
 
@@ -370,13 +368,13 @@ def _scan_inline_cell(run, row: int, column: int, scan: SheetScan) -> Unreadable
     if len(text) > MAX_CELL_TEXT:
         return _cell_too_long(scan.name, _ref(row, column), len(text))
     if scan.values is not None:
-        scan.values[(row, column)] = xlsx_values.run_text(text, run.get(_XML_SPACE) == "preserve")
+        scan.values[(row, column)] = xlsx_values.run_text(text, run.get(xlsx_values.XML_SPACE) == "preserve")
     return None
 
 
 def _scan_any_cell(element, row: int, column: int, scan: SheetScan, context: _Context) -> Unreadable | None:
     if scan.values is not None:
-        _keep_value(scan, row, column, _cell_value, element, context)
+        _keep_value(scan, row, column, xlsx_values.cell_value, element, context.book)
     content, value, formula, text_length, shared_index = _cell_content(element)
     if not content:
         return None
@@ -417,75 +415,6 @@ def _keep_value(scan: SheetScan, row: int, column: int, decode, *decoding) -> No
         scan.values[(row, column)] = value
 
 
-def _cell_value(cell, context: _Context) -> object:
-    """The value of a <c> with children, as calamine reads it: xlsx_values.EMPTY for none; Unsure for an odd shape."""
-    kind = cell.get("t")
-    first = cell[0]
-    if len(cell) == 1 and first.tag == _V:
-        holder = first
-    elif len(cell) == 2 and first.tag == _F and cell[1].tag == _V:  # a formula and its cached value
-        holder = cell[1]
-    elif len(cell) == 1 and first.tag == _F:  # a formula never calculated: no value
-        return xlsx_values.EMPTY
-    elif len(cell) == 1 and first.tag == _IS and kind == "inlineStr":
-        return _rich_text(first)
-    else:
-        raise xlsx_values.Unsure
-    if len(holder):
-        raise xlsx_values.Unsure
-    return _v_value("n" if kind is None else kind, holder.text or "", cell.get("s"), context)
-
-
-def _v_value(kind: str, text: str, style: str | None, context: _Context) -> object:
-    """The value of a cell of type `kind` (t="…", "n" when not written) whose <v> holds `text`."""
-    if kind == "n":
-        return _number_value(text, style, context)
-    if kind == "s" and text.isdigit() and text.isascii() and context.strings is not None:
-        index = int(text)
-        if index < len(context.strings):
-            return context.strings[index]
-    elif kind == "str":
-        return xlsx_values.unescape(text)
-    elif kind == "b" and text in ("0", "1"):
-        return text == "1"
-    elif kind == "e" and text in xlsx_values.ERRORS:
-        return xlsx_values.ERROR_VALUE
-    raise xlsx_values.Unsure
-
-
-def _number_value(text: str, style: str | None, context: _Context) -> object:
-    if not text:
-        return xlsx_values.EMPTY
-    value = xlsx_values.number(text)
-    if style is None:
-        return value
-    if not (style.isdigit() and style.isascii()):
-        raise xlsx_values.Unsure
-    index = int(style)
-    kind = context.formats[index] if index < len(context.formats) else xlsx_values.OTHER
-    return value if kind == xlsx_values.OTHER else xlsx_values.moment(value, kind, context.date_1904)
-
-
-def _rich_text(element) -> str:
-    """The text of an <is> or <si>: its <t> elements outside phonetic runs (<rPh>), each as xlsx_values.run_text."""
-    if len(element) == 1 and element[0].tag == _T:  # the usual shape: one plain run
-        return _run(element[0])
-    for node in element.iterdescendants():  # calamine ends the text at the first closing </is> or </si>
-        if node.tag in (_IS, _SI) or (node.tag == _RPH and node.find(f".//{_RPH}") is not None):
-            raise xlsx_values.Unsure
-    parts = []
-    for node in element.iter(_T):
-        if not any(above.tag == _RPH for above in node.iterancestors() if above is not element):
-            parts.append(_run(node))
-    return "".join(parts)
-
-
-def _run(t) -> str:
-    if len(t):
-        raise xlsx_values.Unsure
-    return xlsx_values.run_text(t.text or "", t.get(_XML_SPACE) == "preserve")
-
-
 _LOCAL_NAMES: dict[str, str] = {}  # "{namespace}c" → "c": the same few names in every return
 
 
@@ -498,10 +427,8 @@ def _local_name(tag) -> str:
     return found
 
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_V, _IS, _T, _F = _MAIN + "v", _MAIN + "is", _MAIN + "t", _MAIN + "f"
-_ROW, _C, _RPH, _SI = _MAIN + "row", _MAIN + "c", _MAIN + "rPh", _MAIN + "si"
-_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_MAIN = xlsx_values.MAIN
+_V, _IS, _T = xlsx_values.V, xlsx_values.IS, xlsx_values.T
 
 
 def _cell_content(cell) -> tuple[bool, bool, str | None, int, str]:
@@ -735,7 +662,7 @@ def _parse_workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | 
         target = targets.get(rid)
         if target:
             parts.append((name, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")))
-    worksheets = _calamine_listing(sheets, targets) if present else None
+    worksheets = xlsx_values.calamine_listing(sheets, targets) if present else None
     return _Workbook(parts, worksheets, flags["date_1904"])
 
 
@@ -769,31 +696,6 @@ def _has_part(archive: zipfile.ZipFile, path: str) -> bool:
     return True
 
 
-def _calamine_listing(sheets: list[tuple[str, str, str]], targets: dict[str, str]) -> list[tuple[str, bool]] | None:
-    """(name, visible) of the worksheets python-calamine lists, in order; None for a listing left to it.
-
-    calamine takes a sheet's kind from its part's folder (worksheets,
-    chartsheets, dialogsheets) and refuses any other folder or state; two
-    sheets of one name, or a target it resolves otherwise than the screen
-    does, are left to it as well.
-    """
-    listing = []
-    for name, rid, state in sheets:
-        target = targets.get(rid)
-        if not target or state not in ("visible", "hidden", "veryHidden"):
-            return None
-        ours = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-        theirs = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else f"xl/{target}"
-        folder = theirs.split("/")[1] if theirs.count("/") >= 2 else ""
-        if ours != theirs or folder not in ("worksheets", "chartsheets", "dialogsheets"):
-            return None
-        if folder == "worksheets":
-            listing.append((name, state == "visible"))
-    if len({name for name, _rid, _state in sheets}) != len(sheets):
-        return None
-    return listing
-
-
 def _worksheet_parts(archive: zipfile.ZipFile, budget: list[int]) -> list[tuple[str, str]] | Unreadable:
     """(sheet name, part path) of every sheet the workbook lists, in order."""
     found = _workbook(archive, budget)
@@ -825,7 +727,7 @@ def scan_xlsx(archive: zipfile.ZipFile) -> XlsxScan | Unreadable:
     shared = _shared_strings(archive, budget)
     if isinstance(shared, Unreadable):
         return shared
-    context = _Context(set(styles.percent), shared[0], shared[1], styles.formats, workbook.date_1904)
+    context = _Context(set(styles.percent), shared[0], xlsx_values.Workbook(shared[1], styles.formats, workbook.date_1904))
     found = {}
     for name, path in workbook.parts:
         scan = _scan_worksheet(archive, path, name, context, budget)

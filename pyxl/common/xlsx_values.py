@@ -29,7 +29,9 @@ What calamine does, and so what this module does:
 
 from __future__ import annotations
 
+import posixpath
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 OTHER, DATE, DURATION = 0, 1, 2  # what a number format makes of a number
@@ -41,6 +43,20 @@ ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#V
 
 class Unsure(Exception):
     """A shape this module does not decode exactly as python-calamine would: let calamine read the file."""
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """What decoding a cell's value needs from the rest of the workbook."""
+
+    strings: list[str] | None  # the shared strings; None when one of them is left to calamine
+    formats: tuple[int, ...]  # each cell style's kind (OTHER, DATE, DURATION), by its s="…"
+    date_1904: bool
+
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+V, F, IS, T, SI, RPH = (MAIN + name for name in ("v", "f", "is", "t", "si", "rPh"))
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 # ---------------------------------------------------------------- number formats
@@ -173,3 +189,105 @@ def run_text(text: str, preserve: bool) -> str:
     if not preserve:
         text = text.strip(_XML_SPACE)
     return _ESCAPE.sub(_escaped_character, text) if "_x" in text else text
+
+
+# ---------------------------------------------------------------- cells (lxml elements of a worksheet)
+
+
+def cell_value(cell, book: Workbook) -> object:
+    """The value of a <c> with children (an lxml element), as calamine reads it: EMPTY for none; Unsure for an odd shape."""
+    kind = cell.get("t")
+    first = cell[0]
+    if len(cell) == 1 and first.tag == V:
+        holder = first
+    elif len(cell) == 2 and first.tag == F and cell[1].tag == V:  # a formula and its cached value
+        holder = cell[1]
+    elif len(cell) == 1 and first.tag == F:  # a formula never calculated: no value
+        return EMPTY
+    elif len(cell) == 1 and first.tag == IS and kind == "inlineStr":
+        return rich_text(first)
+    else:
+        raise Unsure
+    if len(holder):
+        raise Unsure
+    return v_value("n" if kind is None else kind, holder.text or "", cell.get("s"), book)
+
+
+def v_value(kind: str, text: str, style: str | None, book: Workbook) -> object:
+    """The value of a cell of type `kind` (t="…", "n" when not written) whose <v> holds `text`."""
+    if kind == "n":
+        return number_value(text, style, book)
+    if kind == "s" and text.isdigit() and text.isascii() and book.strings is not None:
+        index = int(text)
+        if index < len(book.strings):
+            return book.strings[index]
+    elif kind == "str":
+        return unescape(text)
+    elif kind == "b" and text in ("0", "1"):
+        return text == "1"
+    elif kind == "e" and text in ERRORS:
+        return ERROR_VALUE
+    raise Unsure
+
+
+def number_value(text: str, style: str | None, book: Workbook) -> object:
+    """A number cell's value: the float, or the date, time or timedelta its style's number format shows."""
+    if not text:
+        return EMPTY
+    value = number(text)
+    if style is None:
+        return value
+    if not (style.isdigit() and style.isascii()):
+        raise Unsure
+    index = int(style)
+    kind = book.formats[index] if index < len(book.formats) else OTHER
+    return value if kind == OTHER else moment(value, kind, book.date_1904)
+
+
+def rich_text(element) -> str:
+    """The text of an <is> or <si>: its <t> elements outside phonetic runs (<rPh>), each as `run_text`."""
+    if len(element) == 1 and element[0].tag == T:  # the usual shape: one plain run
+        return _run(element[0])
+    for node in element.iterdescendants():  # calamine ends the text at the first closing </is> or </si>
+        if node.tag in (IS, SI) or (node.tag == RPH and node.find(f".//{RPH}") is not None):
+            raise Unsure
+    parts = []
+    for node in element.iter(T):
+        if not any(above.tag == RPH for above in node.iterancestors() if above is not element):
+            parts.append(_run(node))
+    return "".join(parts)
+
+
+def _run(t) -> str:
+    """One <t> element's text (an element inside it is not a shape decoded here)."""
+    if len(t):
+        raise Unsure
+    return run_text(t.text or "", t.get(XML_SPACE) == "preserve")
+
+
+# ---------------------------------------------------------------- the workbook's sheets
+
+
+def calamine_listing(sheets: list[tuple[str, str, str]], targets: dict[str, str]) -> list[tuple[str, bool]] | None:
+    """(name, visible) of the worksheets python-calamine lists, in order; None for a listing left to it.
+
+    calamine takes a sheet's kind from its part's folder (worksheets,
+    chartsheets, dialogsheets) and refuses any other folder or state; two
+    sheets of one name, or a target it resolves otherwise than the screen
+    does, are left to it as well.
+    """
+    listing = []
+    for name, rid, state in sheets:
+        target = targets.get(rid)
+        if not target or state not in ("visible", "hidden", "veryHidden"):
+            return None
+        ours = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        theirs = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else f"xl/{target}"
+        folder = theirs.split("/")[1] if theirs.count("/") >= 2 else ""
+        if ours != theirs or folder not in ("worksheets", "chartsheets", "dialogsheets"):
+            return None
+        if folder == "worksheets":
+            listing.append((name, state == "visible"))
+    if len({name for name, _rid, _state in sheets}) != len(sheets):
+        return None
+    return listing
