@@ -25,7 +25,7 @@ import posixpath
 import re
 import threading
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from xml.parsers import expat
 from zlib import error as zlib_error
 
@@ -483,47 +483,34 @@ class _Styles:
     formats: tuple[int, ...]  # each style's xlsx_values kind: OTHER, DATE or DURATION
 
 
-# The parts the returns of one month share with their template (styles.xml, workbook.xml and its
-# relationships), by their bytes → what was found in them: parsed once, not once per return.
-_STYLES_READ: dict[tuple[bytes, ...], _Styles] = {}
-_WORKBOOKS_READ: dict[tuple[bytes, ...], "_Workbook"] = {}
-_PARTS_KEPT = 16
-_PARTS_KEPT_BYTES = 1 << 20
-
-
-def _read_once(archive: zipfile.ZipFile, paths: tuple[str, ...], budget: list[int], kept: dict, parse):
-    """`parse(archive, budget)`, which reads the parts `paths`, or what it found in the same bytes before.
-
-    Parts met before byte for byte are not parsed again, and are spent from
-    the budget as their parse would spend them; new ones are parsed within
-    the same budget and check as any part. A refusal is never kept.
-    """
-    key: list[bytes] | None = []
-    room = min(_PARTS_KEPT_BYTES, budget[0])
-    try:
-        for path in paths:
-            info = archive.getinfo(path)
-            room -= info.file_size
-            if room < 0:
-                key = None
-                break
-            key.append(archive.read(info))  # at most its declared size, CRC checked
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
-        key = None  # the parse below says what is wrong (or that a part is missing), as for any part
-    if key is not None and tuple(key) in kept:
-        budget[0] -= sum(map(len, key))
-        return kept[tuple(key)]
-    found = parse(archive, budget)
-    if key is not None and not isinstance(found, Unreadable):
-        if len(kept) >= _PARTS_KEPT:
-            kept.clear()
-        kept[tuple(key)] = found
-    return found
+# styles.xml bytes → its _Styles: the returns of one month share their template's styles.xml
+_STYLES_READ: dict[bytes, _Styles] = {}
+_STYLES_KEPT = 16
+_STYLES_KEPT_BYTES = 1 << 20
 
 
 def _styles(archive: zipfile.ZipFile, budget: list[int]) -> _Styles | Unreadable:
-    """The cell styles of styles.xml: which show a percentage, which a date or elapsed time."""
-    return _read_once(archive, ("xl/styles.xml",), budget, _STYLES_READ, _parse_styles)
+    """The cell styles of styles.xml: which show a percentage, which a date or elapsed time.
+
+    A styles.xml met before (byte for byte) is not parsed again; a new one is
+    read within the same budget and checks as any part.
+    """
+    data = None
+    try:
+        info = archive.getinfo("xl/styles.xml")
+        if info.file_size <= min(_STYLES_KEPT_BYTES, budget[0]):
+            data = archive.read(info)  # at most its declared size, CRC checked
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
+        data = None  # the parse below says what is wrong, as for any part
+    if data is not None and data in _STYLES_READ:
+        budget[0] -= len(data)
+        return _STYLES_READ[data]
+    found = _parse_styles(archive, budget)
+    if data is not None and not isinstance(found, Unreadable):
+        if len(_STYLES_READ) >= _STYLES_KEPT:
+            _STYLES_READ.clear()
+        _STYLES_READ[data] = found
+    return found
 
 
 def _parse_styles(archive: zipfile.ZipFile, budget: list[int]) -> _Styles | Unreadable:
@@ -612,7 +599,7 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
 _XML_SPACE_EXPAT = "http://www.w3.org/XML/1998/namespace space"
 
 
-@dataclass(frozen=True)  # kept for the next return with the same workbook.xml: never changed
+@dataclass
 class _Workbook:
     """What workbook.xml and its relationships say."""
 
@@ -623,16 +610,6 @@ class _Workbook:
 
 def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unreadable:
     """The sheets the workbook lists, in order, and whether it counts dates from 1904."""
-    found = _read_once(archive, _WORKBOOK_PARTS, budget, _WORKBOOKS_READ, _parse_workbook)
-    if isinstance(found, Unreadable) or found.worksheets is None or _package_points_to_workbook(archive):
-        return found
-    return replace(found, worksheets=None)
-
-
-_WORKBOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
-
-
-def _parse_workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unreadable:
     sheets: list[tuple[str, str, str]] = []  # (name, relationship id, state)
     targets: dict[str, str] = {}
     flags = {"date_1904": False}
@@ -650,7 +627,7 @@ def _parse_workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | 
             targets[attrs.get("Id", "")] = attrs.get("Target", "")
 
     present = True
-    for path, handler in zip(_WORKBOOK_PARTS, (sheet, relationship)):
+    for path, handler in (("xl/workbook.xml", sheet), ("xl/_rels/workbook.xml.rels", relationship)):
         present = present and _has_part(archive, path)
         refused = _parse(archive, path, handler, budget=budget)
         if refused is not None:
@@ -662,6 +639,7 @@ def _parse_workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | 
         target = targets.get(rid)
         if target:
             parts.append((name, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")))
+    present = present and _package_points_to_workbook(archive)
     worksheets = xlsx_values.calamine_listing(sheets, targets) if present else None
     return _Workbook(parts, worksheets, flags["date_1904"])
 
