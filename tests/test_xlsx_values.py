@@ -238,6 +238,7 @@ SHAPES = {
     "an error calamine does not know": (row('<c r="A1" t="e"><v>#GETTING_DATA</v></c>'), False),
     "a boolean written as 2": (row('<c r="A1" t="b"><v>2</v></c>'), False),
     "a shared string that is not there": (row('<c r="A1" t="s"><v>99</v></c>'), False),
+    "a shared string by an index with a leading zero": (row('<c r="A1" t="s"><v>03</v></c>'), True),
     "an unknown cell type": (row('<c r="A1" t="zz"><v>1</v></c>'), False),
     "a value holding an element": (row('<c r="A1"><v>1<x/>2</v></c>'), False),
 }
@@ -247,6 +248,12 @@ SHAPES = {
 def test_every_cell_shape_reads_as_calamine_reads_it(shape):
     sheet_data, decoded = SHAPES[shape]
     assert_same(hand_made(sheet_data, STRINGS, STYLES), decoded)
+
+
+def test_a_text_too_long_for_a_cell_is_refused_however_its_index_is_written():
+    data = hand_made(row('<c r="A1" t="s"><v>01</v></c>'), f"<si><t>a</t></si><si><t>{'长' * 32768}</t></si>")
+    assert_same(data, None)
+    assert read_book(data).code == "cell-too-long"
 
 
 @pytest.mark.parametrize("shared", ["<si><t>a<b/>c</t></si>", "<si><t>a</t><si><t>b</t></si><t>c</t></si><si><t>d</t></si>",

@@ -217,17 +217,10 @@ def read_book(data: bytes) -> Book | Unreadable:
     if isinstance(screened, Unreadable):
         return screened
     if screened.xlsx is not None and screened.xlsx.decoded():
-        # Every value was checked against the caps while the screen decoded it: a text longer than
-        # a cell may hold and a cell beyond MAX_ROWS/MAX_COLUMNS were refused there, before any grid.
         sheets = [Sheet(name, visible, _grid(screened.scans[name])) for name, visible in screened.xlsx.worksheets]
     else:
         sheets = _calamine_sheets(data)
-        if isinstance(sheets, Unreadable):
-            return sheets
-        too_long = _long_text(sheets)
-        if too_long is not None:
-            return too_long
-    return _with_scans(Book(screened.kind, sheets), screened.scans)
+    return _book(screened, sheets)
 
 
 def read_book_calamine(data: bytes) -> Book | Unreadable:
@@ -235,7 +228,11 @@ def read_book_calamine(data: bytes) -> Book | Unreadable:
     screened = screen(data)
     if isinstance(screened, Unreadable):
         return screened
-    sheets = _calamine_sheets(data)
+    return _book(screened, _calamine_sheets(data))
+
+
+def _book(screened: Screened, sheets: list[Sheet] | Unreadable) -> Book | Unreadable:
+    """The Book of the sheets read, unless a cell is longer than a cell may hold (never cut silently)."""
     if isinstance(sheets, Unreadable):
         return sheets
     too_long = _long_text(sheets)
