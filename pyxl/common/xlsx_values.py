@@ -3,10 +3,12 @@
 The screen (`pyxl.common.sheet_xml`) parses every worksheet of a file someone
 gives us anyway, to refuse what is too large before anything else reads it.
 Parsing the same XML a second time in python-calamine to get the values was
-half the cost of reading a return, so the screen's pass keeps the values too,
-decoded here: the grid `pyxl.common.spreadsheets.read_book` returns must be
-exactly the grid python-calamine gives for the same bytes (tests/test_xlsx_values.py
-compares the two on every kind of .xlsx the tests can make).
+a third of the cost of reading a return, so the screen's pass keeps the values
+too, decoded here: the grid `pyxl.common.spreadsheets.read_book` returns must be
+exactly the grid python-calamine gives for the same bytes. tests/test_xlsx_values.py
+compares the two on every kind of .xlsx the tests can make, against whichever
+python-calamine is installed (the rules below were found with 0.9.1, calamine
+0.37): a release that reads differently fails that test, not a return.
 
 Only the shapes spreadsheet programs write are decoded here. Anything else —
 an unknown cell type, a number written with spaces, an error value calamine
