@@ -83,7 +83,8 @@ class Workspace:
         It must lie in the plan year: another year's task numbers mean other tasks.
         """
         chosen = given if given is not None else self._current_period()
-        year = self.duty.year
+        # the master's 计划年度 without rebuilding its 1,000 task rows (a report from a kept judgement never needs them)
+        year = self.saved.plan_year(self.config.year) if self.saved is not None else self.duty.year
         if chosen.year != year:
             source = "--period" if given is not None else "当前期次"
             raise PyxlError(

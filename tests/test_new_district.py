@@ -380,6 +380,21 @@ def test_a_period_outside_the_plan_or_an_as_of_before_its_end_is_refused_in_one_
     assert code == 2 and out == "" and words in _one_line(err)
 
 
+def test_the_plan_year_of_a_built_master_is_its_document_s_not_config_yaml_s(tmp_path, capsys):
+    # config.yaml still says 2024, the document's title 2025: the master records 计划年度 2025 at the build,
+    # and --period is checked against that year (read from 设置, without rebuilding the task rows)
+    config = _county(tmp_path / "ws")
+    data = _config(config.parent)
+    data["year"] = 2024
+    _save_config(config.parent, data)
+    assert main(["--config", str(config), "build-workbook"]) == 0
+    capsys.readouterr()
+    code, out, err = _run(capsys, "--config", str(config), "report", "--period", "2024-06", "--as-of", "2024-07-08")
+    assert code == 2 and out == "" and "不在计划年度 2025 年内" in _one_line(err)
+    code, out, err = _run(capsys, "--config", str(config), "consolidate", "--period", "2025-06", "--as-of", "2025-07-08")
+    assert code in (0, 1) and "2025年6月" in out, err
+
+
 def test_an_unknown_unit_is_reported_once_with_all_its_tasks(tmp_path, capsys):
     config = _county(tmp_path / "ws")
     document = config.parent / "分工.txt"

@@ -494,14 +494,19 @@ class MasterData:
                 values[cell_str(row[0])] = row[1] if len(row) > 1 else None
         return values
 
+    def plan_year(self, default_year: int, values: dict[str, Any] | None = None) -> int:
+        """设置's 计划年度, else `default_year` (the year of the duty table this master rebuilds)."""
+        values = self.settings_values() if values is None else values
+        try:
+            return int(_number(values.get("计划年度")) or default_year)
+        except ValueError:
+            return default_year
+
     def duty_table(self, default_year: int) -> DutyTable:
         """Rebuild the duty table from 任务清单, 指标 and 设置; bad cells become problems."""
         problems: list[Problem] = []
         values = self.settings_values()
-        try:
-            year = int(_number(values.get("计划年度")) or default_year)
-        except ValueError:
-            year = default_year
+        year = self.plan_year(default_year, values)
         title = cell_str(values.get("分工文件标题"))
 
         def bad(sheet: str, row: int, column: int, message: str, code: str = MASTER_BAD_CELL) -> None:
