@@ -115,3 +115,36 @@ def test_a_province_chart_shows_the_units_most_behind_and_says_how_many_there_ar
     assert "共 500 个" in axes.get_title()
     # a page, not two metres: the figure is as tall as for 30 units
     assert figure.get_size_inches()[1] <= 0.28 * charts.MAX_UNIT_BARS + 1.2
+
+
+def test_the_titles_fixed_height_is_where_matplotlib_itself_would_put_them(monkeypatch):
+    # The charts give the title's height (y=1.0) so that matplotlib does not measure every tick label again at
+    # each layout pass to lift the title over decorations on top of the axes. These charts have none, so the
+    # picture must be the very one matplotlib draws when it places the title itself (y=None): same PNG bytes.
+    import matplotlib.axes
+    import pandas as pd
+
+    from pyxl.common.model import CATEGORIES
+
+    consolidation = sample_consolidation()
+    names = [f"第{i:03d}单位（牵头）" for i in range(500)]
+    province = pd.DataFrame(1, index=pd.Index(names, name="unit"), columns=[*CATEGORIES, "合计"])
+    province["合计"] = province[list(CATEGORIES)].sum(axis=1)
+    nothing = category_counts(consolidation.tasks).assign(count=0)  # 暂无任务: the pie's axes are turned off
+
+    def pictures() -> list[bytes]:
+        return [
+            charts.category_share_png(category_counts(consolidation.tasks)),
+            charts.category_share_png(nothing),
+            charts.unit_categories_png(unit_categories(consolidation.units)),
+            charts.unit_categories_png(province),
+        ]
+
+    given = pictures()
+    own = matplotlib.axes.Axes.set_title
+
+    def placed_by_matplotlib(self, label, fontdict=None, loc=None, pad=None, *, y=None, **kwargs):
+        return own(self, label, fontdict, loc, pad, **kwargs)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_title", placed_by_matplotlib)
+    assert pictures() == given

@@ -126,6 +126,11 @@ def _style() -> dict:
     return {"font.family": [cjk_font_family()], "axes.unicode_minus": False, "font.size": 10}
 
 
+# The title's height, given rather than left to matplotlib: left to it (y=None), every layout pass and draw
+# measures all the tick labels again to lift the title over anything drawn on top of the axes, and these
+# charts put nothing there (the bars' legend is placed by its own anchor), so it always ends at 1.0.
+_TITLE_Y = 1.0
+
 # Below this share a slice is too thin to hold its percentage: the legend carries it.
 _SMALL_SLICE = 0.06
 
@@ -171,7 +176,7 @@ def category_share_figure(counts: pd.DataFrame):
         else:
             axes.text(0.5, 0.5, "暂无任务", ha="center", va="center")
             axes.axis("off")
-        axes.set_title("重点任务推进情况（按类别）")
+        axes.set_title("重点任务推进情况（按类别）", y=_TITLE_Y)
         axes.set_aspect("equal")
         return figure
 
@@ -228,7 +233,7 @@ def unit_categories_figure(table: pd.DataFrame):
         axes.set_yticks(list(positions), labels=units, fontsize=7)
         axes.invert_yaxis()  # sorted table: the unit with most tasks on top
         axes.set_xlabel("任务数（项）")
-        axes.set_title(title, pad=24)
+        axes.set_title(title, pad=24, y=_TITLE_Y)
         axes.xaxis.get_major_locator().set_params(integer=True)
         if len(units):
             # room for the total after the longest bar

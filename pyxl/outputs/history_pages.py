@@ -91,7 +91,10 @@ def write_history_pages(consolidation: Consolidation, out_dir: Path, template: P
         # a pandas frame per task was most of the time at 1,000 tasks
         groups: dict[str, list[dict]] = {}
         if len(history):
-            for number, record in zip(history["number"].astype(str), history.to_dict("records")):
+            # each column taken out once as Python values (what to_dict("records") gives, without its per-cell boxing)
+            columns = list(history.columns)
+            records = (dict(zip(columns, row)) for row in zip(*(history[column].tolist() for column in columns)))
+            for number, record in zip(history["number"].astype(str).tolist(), records):
                 groups.setdefault(number, []).append(record)
         for number, records in groups.items():
             rows = [{
