@@ -30,7 +30,7 @@ from pyxl.judgement.consolidate import report_state, short_title
 from pyxl.judgement.flags import unit_table
 from pyxl.common.problems import PROBLEM_COLUMNS
 from pyxl.outputs.bulletin import _indicator_row
-from pyxl.outputs.counting import category_counts, key_indicators, lagging_items, unit_categories
+from pyxl.outputs.counting import category_counts, key_indicators, lagging_items, records, unit_categories
 from pyxl.outputs.notices import notices, reply_by_date
 from pyxl.outputs.render import ReportTemplates
 from pyxl.outputs.report import write_bulletin
@@ -235,6 +235,26 @@ def test_category_counts_follow_the_task_table(consolidation):
     assert counts["count"].sum() == len(consolidation.tasks)
     for category, count in consolidation.tasks["category"].value_counts().items():
         assert counts.loc[category, "count"] == count
+
+
+def _same_cell(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if a is pd.NaT or (isinstance(a, float) and a != a):  # NaT and NaN equal nothing, themselves included
+        return a is b or (isinstance(b, float) and b != b)
+    return bool(a == b)
+
+
+def test_records_are_the_rows_itertuples_gives(consolidation):
+    # every table of a judgement: text (str) with gaps, numbers with NaN, flags, dates with NaT, lists in object cells
+    tables = {name: getattr(consolidation, name) for name in ("tasks", "leads", "indicators", "returns", "flags", "units")}
+    tables["odd names"] = pd.DataFrame({"class": ["a", None], "2nd": [1.5, float("nan")], "合计": [1, 2], "due": [pd.Timestamp("2025-06-30"), pd.NaT]})
+    for name, table in tables.items():
+        expected, got = list(table.itertuples(index=False)), list(records(table))
+        assert len(got) == len(expected) and len(got) == len(table), name
+        for want, row in zip(expected, got):
+            assert type(row)._fields == type(want)._fields, name
+            assert all(_same_cell(a, b) for a, b in zip(want, row)), (name, want, row)
 
 
 def test_unit_table_counts_each_lead_unit_and_sorts_by_total(consolidation):

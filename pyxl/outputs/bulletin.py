@@ -35,6 +35,7 @@ from pyxl.outputs.counting import (
     light_counts,
     overdue_tasks,
     period_label,
+    records,
     reporting_gaps,
     return_sentence,
     return_summary,
@@ -94,12 +95,12 @@ def bulletin_context(consolidation: Consolidation, district: str) -> dict:
     lights = light_counts(c.indicators)
     returns = return_summary(c.returns)
     gaps = reporting_gaps(c.returns)
-    light_parts = [f"{LIGHT_STATUS[r.light]}{int(r.count)}项" for r in lights.itertuples(index=False) if r.count]
+    light_parts = [f"{LIGHT_STATUS[r.light]}{int(r.count)}项" for r in records(lights) if r.count]
     tasks_by_category = []
     for name in CATEGORIES:
         group = c.tasks[c.tasks["category"] == name]
         if len(group):
-            tasks_by_category.append({"name": name, "count": len(group), "tasks": [_task_row(r) for r in group.itertuples(index=False)]})
+            tasks_by_category.append({"name": name, "count": len(group), "tasks": [_task_row(r) for r in records(group)]})
     return {
         "district": district,
         "office": f"{district}人民政府督查室",
@@ -112,10 +113,10 @@ def bulletin_context(consolidation: Consolidation, district: str) -> dict:
         "task_total": len(c.tasks),
         # only the categories that hold tasks: the bulletin never writes 未启动0项、占0.0%
         "categories": [
-            {"name": r.category, "count": int(r.count), "share": format_share(r.share)} for r in present.itertuples(index=False)
+            {"name": r.category, "count": int(r.count), "share": format_share(r.share)} for r in records(present)
         ],
         "category_sentence": "；".join(
-            f"{r.category}{int(r.count)}项、占{format_share(r.share)}" for r in present.itertuples(index=False)
+            f"{r.category}{int(r.count)}项、占{format_share(r.share)}" for r in records(present)
         ),
         "light_sentence": "、".join(light_parts).replace("年度考核", "年度考核指标").replace("待核实", "数据待核实")
         .replace("未报送", "未报送完成值"),
@@ -123,15 +124,15 @@ def bulletin_context(consolidation: Consolidation, district: str) -> dict:
         "overdue_tasks": overdue_tasks(c),
         "disputed": disputed_indicators(c),
         "common_problems": cited_problems(c),
-        "category": {r.category: {"count": int(r.count), "share": format_share(r.share)} for r in categories.itertuples(index=False)},
+        "category": {r.category: {"count": int(r.count), "share": format_share(r.share)} for r in records(categories)},
         "indicator_total": len(c.indicators),
-        "lights": {r.light: int(r.count) for r in lights.itertuples(index=False)},
+        "lights": {r.light: int(r.count) for r in records(lights)},
         "returns": returns,
-        "key_indicators": [_indicator_row(r) for r in key_indicators(c).itertuples(index=False)],
+        "key_indicators": [_indicator_row(r) for r in records(key_indicators(c))],
         "lagging": lagging_items(c).to_dict("records"),
         "gaps": gaps,
         "tasks_by_category": tasks_by_category,
-        "indicators": [_indicator_row(r) for r in c.indicators.itertuples(index=False)],
+        "indicators": [_indicator_row(r) for r in records(c.indicators)],
         "life_sentence": life_sentence(c),
     }
 
@@ -149,7 +150,7 @@ def life_sentence(consolidation: Consolidation) -> str:
     adjusted = consolidation.adjustments
     if len(adjusted):
         items = []
-        for row in adjusted.itertuples(index=False):
+        for row in records(adjusted):
             how = f"经{_text(row.unit)}申请延期" if row.kind == "延期" else "经督查室调整"
             old = format_date(row.old_deadline) if not is_missing(row.old_deadline) else "未定时限"
             items.append(f"任务{row.number}（{_text(row.short_title)}）{how}，完成时限由{old}调整为{format_date(row.new_deadline)}")
@@ -239,7 +240,7 @@ PROBLEM_KINDS = (
 def common_problems(tasks: pd.DataFrame) -> list[dict]:
     """How many lead units cite each kind of problem in their 存在问题 (a unit counts once per kind), most cited first."""
     cited: dict[str, set[str]] = {kind: set() for kind, _ in PROBLEM_KINDS}
-    for row in tasks.itertuples(index=False):
+    for row in records(tasks):
         text = _text(getattr(row, "lead_issues", ""))
         if not text:
             continue
@@ -338,7 +339,7 @@ def ranking_sentence(ranking: pd.DataFrame, most: int = 5) -> str:
         return ""
 
     def named(rows: pd.DataFrame) -> str:
-        return "、".join(f"{r.unit}（{float(r.score):.1f}分）" for r in rows.itertuples(index=False))
+        return "、".join(f"{r.unit}（{float(r.score):.1f}分）" for r in records(rows))
 
     sentence = f"本月考核得分前{min(most, len(ranking))}名：{named(ranking.head(most))}"
     if len(ranking) > 2 * most:
@@ -355,7 +356,7 @@ def repeat_cases(consolidation: Consolidation, at_least: int = 2) -> list[dict]:
     titles = dict(zip(consolidation.tasks["number"].astype(str), consolidation.tasks["short_title"].map(_text)))
     metrics = dict(zip(consolidation.indicators["key"].astype(str), consolidation.indicators["metric"].map(_text)))
     cases = []
-    for row in sorted(rows.itertuples(index=False), key=lambda r: (-int(r.months_running), str(r.unit), _text(r.key))):
+    for row in sorted(records(rows), key=lambda r: (-int(r.months_running), str(r.unit), _text(r.key))):
         key = _text(row.key)
         subject = _item_subject(key, metrics, titles, consolidation.period).rstrip("。")
         cases.append({

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections import namedtuple
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import pandas as pd
@@ -25,6 +27,20 @@ COMPARATOR_WORDS = {">=": "不低于", "<=": "不超过", "=": "达到"}
 
 
 # ---------------------------------------------------------------- small helpers
+
+
+def records(frame: pd.DataFrame) -> Iterator[tuple]:
+    """The rows of `frame` as `frame.itertuples(index=False)` gives them (the same named tuples, the same values).
+
+    Each column is taken out once as Python values (`tolist`) instead of cell
+    by cell: itertuples steps through a text column one element at a time, which
+    over a province's tables (1,000 tasks, their lead rows) was a good part of
+    the bulletin's context.
+    """
+    if not frame.shape[1]:
+        return frame.itertuples(index=False)
+    row = namedtuple("Pandas", [str(column) for column in frame.columns], rename=True)
+    return map(row._make, zip(*(frame.iloc[:, i].tolist() for i in range(frame.shape[1]))))
 
 
 def units_of(value: object) -> list[str]:
@@ -217,7 +233,7 @@ def _leads_by_number(consolidation: Consolidation) -> dict[str, list]:
     leads = consolidation.leads
     if not _LEADS_BY_NUMBER or _LEADS_BY_NUMBER[0][0] is not leads:
         rows: dict[str, list] = {}
-        for number, row in zip(leads["number"].astype(str), leads.itertuples(index=False)):
+        for number, row in zip(leads["number"].astype(str), records(leads)):
             rows.setdefault(number, []).append(row)
         _LEADS_BY_NUMBER[:] = [(leads, rows)]
     return _LEADS_BY_NUMBER[0][1]
@@ -238,7 +254,7 @@ def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
     """
     tasks = consolidation.tasks
     rows = []
-    for task in tasks.itertuples(index=False):
+    for task in records(tasks):
         own = _own_lead_rows(consolidation, task.number)
         behind = [lead for lead in own if lead.category == LAGGING]
         overdue = bool(task.overdue)
@@ -268,7 +284,7 @@ def lagging_items(consolidation: Consolidation) -> pd.DataFrame:
             }
         )
     indicators = consolidation.indicators
-    for row in indicators[indicators["light"] == "red"].itertuples(index=False):
+    for row in records(indicators[indicators["light"] == "red"]):
         unit = _text(row.reported_by) or _text(row.lead_unit)
         own = [lead.issues for lead in _own_lead_rows(consolidation, row.task_number) if lead.unit == unit]
         rows.append(
@@ -301,7 +317,7 @@ def _lagging_sentence(item: dict) -> str:
 def overdue_tasks(consolidation: Consolidation) -> list[dict]:
     """Every task past its 完成时限 and not 已完成, with its date and the leads that have not finished."""
     result = []
-    for task in consolidation.tasks[consolidation.tasks["overdue"].fillna(False).astype(bool)].itertuples(index=False):
+    for task in records(consolidation.tasks[consolidation.tasks["overdue"].fillna(False).astype(bool)]):
         unfinished = [lead for lead in _own_lead_rows(consolidation, task.number) if lead.category != "已完成"]
         units = "、".join(lead.unit for lead in unfinished) or "、".join(units_of(task.lead_units))
         issues = [_sentence(lead.issues) for lead in unfinished if _text(lead.issues)]
@@ -326,7 +342,7 @@ def disputed_indicators(consolidation: Consolidation) -> list[dict]:
     """Targets two units report differently (数据待核实): every unit's figure, until the office records the accepted one."""
     indicators = consolidation.indicators
     result = []
-    for row in indicators[indicators["light"] == "disputed"].itertuples(index=False):
+    for row in records(indicators[indicators["light"] == "disputed"]):
         result.append(
             {
                 "key": _text(row.key),
@@ -346,7 +362,7 @@ def cited_problems(consolidation: Consolidation) -> list[dict]:
     leads = consolidation.leads
     cited = leads[(leads["category"] == LAGGING) & leads["issues"].map(lambda v: bool(_text(v)))]
     counts: dict[str, set[str]] = {}
-    for row in cited.itertuples(index=False):
+    for row in records(cited):
         counts.setdefault(_sentence(row.issues), set()).add(row.unit)
     ranked = sorted(counts.items(), key=lambda pair: (-len(pair[1]), pair[0]))
     return [{"kind": issue, "count": len(units), "units": "、".join(sorted(units))} for issue, units in ranked]
@@ -357,7 +373,7 @@ def reporting_gaps(returns: pd.DataFrame) -> dict[str, list[dict]]:
 
     def rows(states: tuple[str, ...]) -> list[dict]:
         result = []
-        for r in returns[returns["status"].isin(states)].itertuples(index=False):
+        for r in records(returns[returns["status"].isin(states)]):
             rejected = bool(r.returned) and not (not is_missing(r.accepted) and bool(r.accepted))
             result.append(
                 {

@@ -29,6 +29,7 @@ from pyxl.outputs.counting import (
     format_date,
     format_percent,
     period_label,
+    records,
     short_title,
     units_of,
 )
@@ -90,25 +91,25 @@ def notices(consolidation: Consolidation, reply_by: date) -> list[Notice]:
     leads = consolidation.leads
     units = consolidation.units
     # each item's run of months (督办升级): the 督办单 says how long it has been behind
-    history = {(str(r.unit), _text(r.key), str(r.flag)): r for r in consolidation.escalation.itertuples(index=False)}
+    history = {(str(r.unit), _text(r.key), str(r.flag)): r for r in records(consolidation.escalation)}
     unanswered: dict[str, list] = {}
-    for row in consolidation.replies.itertuples(index=False):
+    for row in records(consolidation.replies):
         if row.state == "逾期未回复":
             unanswered.setdefault(str(row.unit), []).append(row)
     result = []
     # each unit's flags, lagging lead rows and refusals grouped once in plain rows, not filtered per notified unit
     own_flags: dict[str, list] = {}
-    for row in flags.itertuples(index=False):
+    for row in records(flags):
         for named in dict.fromkeys(units_of(row.unit)):
             own_flags.setdefault(named, []).append(row)
     lagging: dict[str, list] = {}
-    for lead in leads[leads["category"] == LAGGING].itertuples(index=False):
+    for lead in records(leads[leads["category"] == LAGGING]):
         lagging.setdefault(lead.unit, []).append(lead)
     refused: dict[str, list] = {}
-    for answer in consolidation.refusals.itertuples(index=False):
+    for answer in records(consolidation.refusals):
         refused.setdefault(answer.unit, []).append(answer)
     ranks = {"red": 0, "yellow": 2}
-    for record in units[units["notice_level"].map(_text) != ""].itertuples(index=False):
+    for record in records(units[units["notice_level"].map(_text) != ""]):
         unit = record.unit
         own = sorted(own_flags.get(unit, []), key=lambda row: ranks.get(row.level, 3))  # stable: red, yellow, the rest
         ordered: list[tuple[int, dict]] = []
