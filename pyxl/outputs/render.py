@@ -158,7 +158,7 @@ def _template_bytes(template: Path) -> bytes:
 
 
 _PATCHED: dict[str, str] = {}
-_LISTING_MARKS = ("\t", "\a", "\n", "\f")
+_LISTING_MARK = re.compile("[\t\a\n\f]")  # tab, \a, newline, form feed: what resolve_listing rewrites
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # docxtpl's own pattern for a paragraph
 
 
@@ -187,13 +187,13 @@ def _template_class():
             # three regular expressions over every paragraph and run; where a paragraph holds none of
             # them it changes nothing, so only the paragraphs that hold one go through it (each is
             # matched there exactly as in the whole XML: from its start to its first </w:p>)
-            if not any(mark in xml for mark in _LISTING_MARKS):
+            if not _LISTING_MARK.search(xml):
                 return xml
             resolve = super().resolve_listing
 
             def paragraph(match):
                 text = match.group(0)
-                return resolve(text) if any(mark in text for mark in _LISTING_MARKS) else text
+                return resolve(text) if _LISTING_MARK.search(text) else text
 
             return _PARAGRAPH.sub(paragraph, xml)
 
