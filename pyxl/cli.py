@@ -352,15 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
 def _output_lines(outputs: list[Path], per_folder: int = 10) -> list[str]:
     """Each output once; a folder with many outputs (60 mail drafts) as one line with a count."""
     unique = list(dict.fromkeys(Path(p) for p in outputs))
+    parents = [path.parent for path in unique]  # each once: a province's report names over a thousand files
     counts: dict[Path, int] = {}
-    for path in unique:
-        counts[path.parent] = counts.get(path.parent, 0) + 1
+    for parent in parents:
+        counts[parent] = counts.get(parent, 0) + 1
     lines: list[str] = []
-    for path in unique:
-        if counts[path.parent] <= per_folder:
+    folded: set[Path] = set()
+    for path, parent in zip(unique, parents):
+        if counts[parent] <= per_folder:
             lines.append(str(path))
-        elif f"{path.parent}{os.sep}" not in "".join(lines):
-            lines.append(f"{path.parent}{os.sep}（{counts[path.parent]} 个文件）")
+        elif parent not in folded:
+            folded.add(parent)
+            lines.append(f"{parent}{os.sep}（{counts[parent]} 个文件）")
     return lines
 
 

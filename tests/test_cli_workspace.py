@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from datetime import datetime
 
 import pytest
@@ -85,3 +87,19 @@ def test_an_indicator_staff_mark_annual_only_in_the_master_is_exempt_until_decem
     lights = dict(zip(june.data.indicators["key"], june.data.indicators["light"]))
     assert lights["1-1"] == "exempt"
     assert lights["2-1"] == "none"  # not reported, and not exempt
+
+
+def test_outputs_are_listed_once_and_a_folder_of_many_as_one_line_with_its_count(tmp_path):
+    from pyxl.cli import _output_lines
+
+    out = tmp_path / "out" / "2025-06"
+    pages = [out / "任务历程" / f"任务_{n}.html" for n in range(1001)]
+    notices = [out / "督办单" / f"单位{n}.docx" for n in range(3)]
+    summary, bulletin = out / "汇总_2025-06.xlsx", out / "督查通报_2025-06.docx"
+    lines = _output_lines([summary, *pages[:500], bulletin, *notices, *pages[500:], summary])
+    assert lines == [
+        str(summary),
+        f"{out / '任务历程'}{os.sep}（1001 个文件）",  # where the folder's first file came
+        str(bulletin),
+        *map(str, notices),  # a few files are named one by one
+    ]
