@@ -148,3 +148,28 @@ def test_the_titles_fixed_height_is_where_matplotlib_itself_would_put_them(monke
 
     monkeypatch.setattr(matplotlib.axes.Axes, "set_title", placed_by_matplotlib)
     assert pictures() == given
+
+
+def test_leaving_out_the_empty_bars_draws_the_very_same_chart(monkeypatch):
+    # Only the bars with tasks are built (a province's 30 units lead a few tasks each: most of the 180 bars are
+    # empty); the picture must be the one with every bar, also when a unit without any task is the first or last row.
+    import numpy as np
+    import pandas as pd
+
+    from pyxl.common.model import CATEGORIES
+
+    def table(rows: list[list[int]]) -> pd.DataFrame:
+        frame = pd.DataFrame(rows, columns=list(CATEGORIES), index=[f"第{i:03d}单位（牵头）" for i in range(len(rows))])
+        frame["合计"] = frame[list(CATEGORIES)].sum(axis=1)
+        return frame
+
+    sparse = np.zeros((500, len(CATEGORIES)), dtype=int)
+    sparse[np.arange(500), np.arange(500) % len(CATEGORIES)] = 1 + np.arange(500) % 3  # one category per unit
+    tables = [
+        unit_categories(sample_consolidation().units),
+        table(sparse.tolist()),
+        table([[0] * 6, [2, 0, 1, 0, 0, 3], [0, 0, 0, 4, 0, 0], [0] * 6]),  # no tasks: the first and the last row
+    ]
+    given = [charts.unit_categories_png(frame) for frame in tables]
+    monkeypatch.setattr(charts, "_drawn_bars", lambda values, totals: np.ones(len(values), dtype=bool))
+    assert [charts.unit_categories_png(frame) for frame in tables] == given

@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pyxl.common.errors import PyxlError
@@ -201,6 +202,17 @@ def units_most_behind(table: pd.DataFrame, limit: int = MAX_UNIT_BARS) -> pd.Dat
     return table.iloc[order.index[:limit]]
 
 
+def _drawn_bars(values, totals):
+    """Which units get a bar of this category: those with tasks in it, and a unit with no tasks at all (its empty row).
+
+    A bar of width 0 paints nothing, but matplotlib still builds and bounds it
+    (a province's 30 units lead a few tasks each, so most of the 180 bars are
+    empty): leaving them out draws the same picture. The empty row's bars stay,
+    as they hold the row within the axes' limits.
+    """
+    return (values != 0) | (totals == 0)
+
+
 def unit_categories_figure(table: pd.DataFrame):
     """Horizontal stacked bars as a Figure: tasks by category for each unit, most tasks on top, total at the end.
 
@@ -222,11 +234,14 @@ def unit_categories_figure(table: pd.DataFrame):
         axes = figure.subplots()
         left = pd.Series(0, index=table.index, dtype=float)
         positions = range(len(units))
+        totals = table[columns].astype(float).sum(axis=1).to_numpy()
         for column in columns:
             values = table[column].astype(float)
             if values.sum() == 0:
                 continue
-            axes.barh(positions, values, left=left, color=CATEGORY_COLORS.get(column), label=column, height=0.72)
+            drawn = _drawn_bars(values.to_numpy(), totals)
+            axes.barh(np.flatnonzero(drawn), values.to_numpy()[drawn], left=left.to_numpy()[drawn],
+                      color=CATEGORY_COLORS.get(column), label=column, height=0.72)
             left = left + values
         for position, total in zip(positions, left):
             axes.text(total + 0.15, position, f"{int(total)}", va="center", fontsize=7)
