@@ -31,6 +31,7 @@ import re
 import zipfile
 from dataclasses import dataclass, replace
 from typing import Iterator
+from xml.sax.saxutils import escape as _escape_text
 
 from xlsxwriter.utility import quote_sheetname, xl_range
 
@@ -368,12 +369,11 @@ def _shared_string(text: str) -> str:
     return f"<si><t{preserve}>{_escape_text(text)}</t></si>"
 
 
-def _escape_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_ATTRIBUTE_ESCAPES = {'"': "&quot;", "\n": "&#xA;"}  # besides & < >, as XlsxWriter writes attributes
 
 
 def _escape_attribute(text: str) -> str:
-    return _escape_text(text).replace('"', "&quot;").replace("\n", "&#xA;")
+    return _escape_text(text, _ATTRIBUTE_ESCAPES)
 
 
 def _book_names(sheet_name: str) -> list[str]:
