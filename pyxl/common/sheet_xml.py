@@ -21,7 +21,6 @@ checked through xlrd's sheet dimensions. Every refusal is an `Unreadable`.
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 import threading
 import zipfile
@@ -638,7 +637,7 @@ def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unread
     for name, rid, _state in sheets:
         target = targets.get(rid)
         if target:
-            parts.append((name, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")))
+            parts.append((name, xlsx_values.part_path(target)))
     present = present and _package_points_to_workbook(archive)
     worksheets = xlsx_values.calamine_listing(sheets, targets) if present else None
     return _Workbook(parts, worksheets, flags["date_1904"])

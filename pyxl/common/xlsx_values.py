@@ -188,9 +188,7 @@ def _escaped_character(match: re.Match) -> str:
 
 def run_text(text: str, preserve: bool) -> str:
     """The text of one <t> element: trimmed of XML white space unless xml:space="preserve", then unescaped."""
-    if not preserve:
-        text = text.strip(_XML_SPACE)
-    return _ESCAPE.sub(_escaped_character, text) if "_x" in text else text
+    return unescape(text if preserve else text.strip(_XML_SPACE))
 
 
 # ---------------------------------------------------------------- cells (lxml elements of a worksheet)
@@ -270,6 +268,11 @@ def _run(t) -> str:
 # ---------------------------------------------------------------- the workbook's sheets
 
 
+def part_path(target: str) -> str:
+    """The zip path of a part workbook.xml's relationships name by `target` (absolute, or relative to xl/)."""
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+
+
 def calamine_listing(sheets: list[tuple[str, str, str]], targets: dict[str, str]) -> list[tuple[str, bool]] | None:
     """(name, visible) of the worksheets python-calamine lists, in order; None for a listing left to it.
 
@@ -283,7 +286,7 @@ def calamine_listing(sheets: list[tuple[str, str, str]], targets: dict[str, str]
         target = targets.get(rid)
         if not target or state not in ("visible", "hidden", "veryHidden"):
             return None
-        ours = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        ours = part_path(target)
         theirs = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else f"xl/{target}"
         folder = theirs.split("/")[1] if theirs.count("/") >= 2 else ""
         if ours != theirs or folder not in ("worksheets", "chartsheets", "dialogsheets"):
