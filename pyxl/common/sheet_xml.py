@@ -137,7 +137,7 @@ class SheetScan:
 class _Context:
     """What scanning a worksheet needs from the rest of the workbook."""
 
-    percent_styles: set[str]  # cell styles (s="…") that show a number as a percentage
+    percent_styles: frozenset[str]  # cell styles (s="…") that show a number as a percentage
     long_strings: set[str]  # shared-string indices (as written) too long for a cell
     book: xlsx_values.Workbook  # what decoding the cells' values needs
 
@@ -435,16 +435,12 @@ def _cell_content(cell) -> tuple[bool, bool, str | None, int, str]:
 
     Content is a <v>, <is> or <f> at any depth; a value is a <v> with more
     than spaces, or inline text; the text length counts everything but the
-    formula. The two shapes every spreadsheet program writes take the short way.
+    formula. A lone <v> never comes here (`_scan_value_cell` takes it); an
+    inline string of one plain run takes the short way.
     """
     if len(cell) == 1:
         child = cell[0]
-        tag = child.tag
-        if tag == _V and not len(child):
-            text = child.text or ""
-            stripped = text.strip()
-            return True, bool(stripped), None, len(text), stripped[:12]
-        if tag == _IS and len(child) == 1 and child[0].tag == _T and not len(child[0]):
+        if child.tag == _IS and len(child) == 1 and child[0].tag == _T and not len(child[0]):
             return True, True, None, len(child[0].text or ""), ""
     content = value = False
     formula = None
@@ -704,7 +700,7 @@ def scan_xlsx(archive: zipfile.ZipFile) -> XlsxScan | Unreadable:
     shared = _shared_strings(archive, budget)
     if isinstance(shared, Unreadable):
         return shared
-    context = _Context(set(styles.percent), shared[0], xlsx_values.Workbook(shared[1], styles.formats, workbook.date_1904))
+    context = _Context(styles.percent, shared[0], xlsx_values.Workbook(shared[1], styles.formats, workbook.date_1904))
     found = {}
     for name, path in workbook.parts:
         scan = _scan_worksheet(archive, path, name, context, budget)
