@@ -40,7 +40,12 @@ def records(frame: pd.DataFrame) -> Iterator[tuple]:
     if not frame.shape[1]:
         return frame.itertuples(index=False)
     row = namedtuple("Pandas", [str(column) for column in frame.columns], rename=True)
-    return map(row._make, zip(*(frame.iloc[:, i].tolist() for i in range(frame.shape[1]))))
+    return map(row._make, value_rows(frame))
+
+
+def value_rows(frame: pd.DataFrame) -> Iterator[tuple]:
+    """Each row of `frame` as a tuple of Python values, each column taken out once (`tolist`), not cell by cell."""
+    return zip(*(frame.iloc[:, i].tolist() for i in range(frame.shape[1])))
 
 
 def units_of(value: object) -> list[str]:

@@ -21,6 +21,7 @@ import pandas as pd
 from pyxl.common.errors import PyxlError
 from pyxl.common.files import replace_folder, staging_folder, write_staged
 from pyxl.common.model import Consolidation, is_missing
+from pyxl.outputs.counting import value_rows
 
 FOLDER = "任务历程"
 INDEX = "index.html"
@@ -91,9 +92,9 @@ def write_history_pages(consolidation: Consolidation, out_dir: Path, template: P
         # a pandas frame per task was most of the time at 1,000 tasks
         groups: dict[str, list[dict]] = {}
         if len(history):
-            # each column taken out once as Python values (what to_dict("records") gives, without its per-cell boxing)
+            # what to_dict("records") gives, without its per-cell boxing
             columns = list(history.columns)
-            records = (dict(zip(columns, row)) for row in zip(*(history[column].tolist() for column in columns)))
+            records = (dict(zip(columns, row)) for row in value_rows(history))
             for number, record in zip(history["number"].astype(str).tolist(), records):
                 groups.setdefault(number, []).append(record)
         for number, records in groups.items():
