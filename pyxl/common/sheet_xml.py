@@ -681,11 +681,17 @@ class XlsxScan:
 
     sheets: dict[str, SheetScan]
     worksheets: list[tuple[str, bool]] | None  # (name, visible), in order; None when left to calamine
+    # a shared string longer than a cell holds (a cell may name it by an index written otherwise: "01")
+    long_shared: bool = False
 
     def decoded(self) -> bool:
         """Whether every worksheet's values were decoded here, so calamine need not read the file."""
         return self.worksheets is not None and all(
             name in self.sheets and self.sheets[name].values is not None for name, _visible in self.worksheets)
+
+    def texts_measured(self) -> bool:
+        """Whether every text of the decoded values was measured by the scan (which refuses one longer than a cell holds)."""
+        return not self.long_shared and self.decoded()
 
 
 def scan_xlsx(archive: zipfile.ZipFile) -> XlsxScan | Unreadable:
@@ -707,7 +713,7 @@ def scan_xlsx(archive: zipfile.ZipFile) -> XlsxScan | Unreadable:
         if isinstance(scan, Unreadable):
             return scan
         found[name] = scan
-    return XlsxScan(found, workbook.worksheets)
+    return XlsxScan(found, workbook.worksheets, bool(shared[0]))
 
 
 def declared_extents(archive: zipfile.ZipFile, names: set[str]) -> dict[str, tuple[int, int]] | Unreadable:

@@ -216,10 +216,11 @@ def read_book(data: bytes) -> Book | Unreadable:
     screened = screen(data)
     if isinstance(screened, Unreadable):
         return screened
-    if screened.xlsx is not None and screened.xlsx.decoded():
-        sheets = [Sheet(name, visible, _grid(screened.scans[name])) for name, visible in screened.xlsx.worksheets]
-    else:
-        sheets = _calamine_sheets(data)
+    if screened.xlsx is None or not screened.xlsx.decoded():
+        return _book(screened, _calamine_sheets(data))
+    sheets = [Sheet(name, visible, _grid(screened.scans[name])) for name, visible in screened.xlsx.worksheets]
+    if screened.xlsx.texts_measured():  # no text to look at again: the scan refused any too long
+        return _with_scans(Book(screened.kind, sheets), screened.scans)
     return _book(screened, sheets)
 
 
