@@ -28,7 +28,7 @@ from openpyxl.cell.text import InlineFont
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from test_collect_support import UNIT, make_sent
 
-from pyxl.common import xlsx_values
+from pyxl.common import sheet_xml, xlsx_values
 from pyxl.common.spreadsheets import Unreadable, read_book, read_book_calamine, screen
 
 
@@ -379,3 +379,64 @@ def test_books_saved_by_libreoffice_read_as_calamine_reads_them(tmp_path):
                     FillJob(general, {"A12": 0.5, "B12": "文字", "C12": {"date": "1900-02-01"}}, [saved[1]], sheet="填报")])
     for path in saved:
         assert_same(path.read_bytes())
+        archive = zipfile.ZipFile(path)
+        assert_shared_strings_agree(archive, quick=True)  # LibreOffice writes every string as runs: the usual shape
+
+
+# ---------------------------------------------------------------- the shared strings, two ways
+
+def assert_shared_strings_agree(archive: zipfile.ZipFile, quick: bool | None = None) -> None:
+    """The libxml2 reading of sharedStrings.xml (long indices, strings) equals the expat one, budget spent included.
+
+    `quick`: whether the part must be of the usual shape, read by libxml2 (True) or left to expat (False).
+    """
+    budgets = [[sheet_xml.MAX_UNPACKED_BYTES], [sheet_xml.MAX_UNPACKED_BYTES]]
+    streamed = sheet_xml._streamed_shared_strings
+    calls = []
+    sheet_xml._streamed_shared_strings = lambda *args: calls.append(args) or streamed(*args)
+    try:
+        first = sheet_xml._shared_strings(archive, budgets[0])
+    finally:
+        sheet_xml._streamed_shared_strings = streamed
+    assert first == streamed(archive, budgets[1]) and budgets[0] == budgets[1]
+    if quick is not None:
+        assert (not calls) is quick
+
+
+def _strings_part(inside: str, sst: str = f"<sst {_MAIN}>") -> zipfile.ZipFile:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("xl/sharedStrings.xml", f'<?xml version="1.0" encoding="UTF-8"?>{sst}{inside}</sst>'.encode("utf-8"))
+    return zipfile.ZipFile(out)
+
+
+_RUN = '<r><rPr><b val="true"/><sz val="11"/><rFont val="宋体"/></rPr><t xml:space="preserve">{}</t></r>'
+SHARED_PARTS = {
+    "the test strings": (STRINGS, True),
+    "runs as LibreOffice writes them": ("".join(f"<si>{_RUN.format('甲')}{_RUN.format(t)}</si>" for t in ("乙", " 丙 ", "丁\n", "_x0041_", "a_x", "0041_")), True),
+    "an escape split over two runs": (f"<si>{_RUN.format('_x00')}{_RUN.format('41_')}</si>", True),
+    "a comment and CDATA in a run": ("<si><t>前<!-- 注 -->后</t></si><si><t><![CDATA[<甲>]]> 乙</t></si>", True),
+    "a run outside any run list": ("<si><t>甲</t><x><t>乙</t></x></si>", True),
+    "a phonetic run": ("<si><t>漢字</t><rPh sb=\"0\" eb=\"2\"><t>かんじ</t></rPh></si><si><t>乙</t></si>", True),
+    "an element in a run": ("<si><t>a<b/>c</t></si><si><t>d</t></si>", True),
+    "a phonetic run in another": ("<si><t>a</t><rPh><rPh><t>b</t></rPh><t>c</t></rPh></si>", True),
+    "a string in a string": ("<si><t>a</t><si><t>b</t></si><t>c</t></si><si><t>d</t></si>", False),
+    "a run between the strings": ("<si><t>a</t></si><t>stray</t><si><t>b</t></si>", False),
+    "another namespace inside": ('<si><t>a</t></si><si xmlns="urn:other"><t>b</t></si>', False),
+    "a prefixed run": ('<si xmlns:x="urn:other"><x:t>b</x:t><t>c</t></si>', False),
+    "a string too long": (f"<si><t>短</t></si><si>{_RUN.format('长' * 20000)}{_RUN.format('长' * 20000)}</si><si><t>{'长' * 32767}</t></si>", True),
+    "too long with phonetic runs": (f"<si><t>{'长' * 30000}</t><rPh><t>{'长' * 3000}</t></rPh></si>", True),
+    "nothing": ("", True),
+}
+
+
+@pytest.mark.parametrize("shape", list(SHARED_PARTS))
+def test_shared_strings_read_by_libxml2_equal_the_expat_reading(shape):
+    inside, quick = SHARED_PARTS[shape]
+    assert_shared_strings_agree(_strings_part(inside), quick)
+
+
+@pytest.mark.parametrize("sst", [f'<sst xmlns="urn:other">', "<sst>", f"<!DOCTYPE sst><sst {_MAIN}>"],
+                         ids=["another namespace", "no namespace", "a DTD"])
+def test_a_shared_strings_part_of_another_kind_is_read_by_expat(sst):
+    assert_shared_strings_agree(_strings_part("<si><t>a</t></si>", sst), None)

@@ -427,7 +427,7 @@ def _local_name(tag) -> str:
 
 
 _MAIN = xlsx_values.MAIN
-_V, _IS, _T = xlsx_values.V, xlsx_values.IS, xlsx_values.T
+_V, _IS, _T, _SI = xlsx_values.V, xlsx_values.IS, xlsx_values.T, xlsx_values.SI
 
 
 def _cell_content(cell) -> tuple[bool, bool, str | None, int, str]:
@@ -547,7 +547,46 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
     longer than a cell may hold (counting every character, phonetic runs too).
 
     The strings are None when one of them takes a shape left to calamine (see xlsx_values).
+    The part as Excel, WPS and LibreOffice write it (one namespace, <si> after
+    <si>) is parsed by libxml2, like the worksheets: it is half a saved
+    return's XML, too much for a Python call per element; any other is
+    streamed through expat, which says the same of the usual shape.
     """
+    try:
+        with archive.open("xl/sharedStrings.xml") as stream:
+            head = stream.read(_WHOLE_PART + 1)
+    except KeyError:
+        return set(), []
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
+        head = b""  # the stream below says what is wrong
+    if 0 < len(head) <= min(_WHOLE_PART, budget[0]) and head.count(b"xmlns") == 1:
+        try:
+            root = etree.fromstring(head, _whole_part_parser())
+        except etree.XMLSyntaxError:
+            root = None  # expat says what is wrong, as before
+        if root is not None and not root.getroottree().docinfo.doctype and root.tag == _MAIN + "sst":
+            found = _usual_shared_strings(root, len(head))
+            if found is not None:
+                budget[0] -= len(head)
+                return found
+    return _streamed_shared_strings(archive, budget)
+
+
+def _usual_shared_strings(root, size: int) -> tuple[set[str], list[str] | None] | None:
+    """(long indices, strings) of a parsed <sst> of `size` bytes whose children are all <si>, none inside another; else None."""
+    items = root.findall(_SI)
+    if len(items) != len(root) or len(root.findall(".//" + _SI)) != len(items):
+        return None
+    long = set()
+    if size > MAX_CELL_TEXT:  # else no string can be longer: a character takes at least a byte
+        long = {str(index) for index, item in enumerate(items) if sum(map(len, item.itertext())) > MAX_CELL_TEXT}
+    try:
+        return long, xlsx_values.shared_strings(root)
+    except xlsx_values.Unsure:
+        return long, None
+
+
+def _streamed_shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[str], list[str] | None] | Unreadable:
     long: set[str] = set()
     strings: list[str] | None = []
     state = {"index": -1, "length": 0, "inside": 0, "phonetic": 0, "run": None, "preserve": False, "parts": []}

@@ -36,6 +36,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from lxml import etree
+
 OTHER, DATE, DURATION = 0, 1, 2  # what a number format makes of a number
 
 EMPTY = object()  # no cell for calamine: it neither holds a value nor widens the grid
@@ -256,6 +258,32 @@ def rich_text(element) -> str:
         if not any(above.tag == RPH for above in node.iterancestors() if above is not element):
             parts.append(_run(node))
     return "".join(parts)
+
+
+# a phonetic run, a string inside a string, an element inside a run: what makes a string not just its runs joined
+_ODD_STRINGS = etree.XPath("boolean(m:si//m:si | m:si//m:is | m:si//m:rPh | m:si//m:t/*)", namespaces={"m": MAIN[1:-1]})
+_EDGE_OR_ESCAPE = re.compile(r"[ \t\r\n]|_x")
+
+
+def shared_strings(sst) -> list[str]:
+    """The text of every <si> child of a parsed <sst> (an lxml element), each as `rich_text`; Unsure for an odd shape.
+
+    Excel, WPS and LibreOffice write each string as runs (<r><rPr>…</rPr><t>…</t></r>)
+    with no phonetic run: when the part holds no phonetic run, no string
+    inside a string and no element inside a run, a string is its runs' texts
+    joined, and the per-run rules (trim, unescape) change nothing for a text
+    without white space or "_x" in it. Any other string is read run by run.
+    """
+    quick = not _ODD_STRINGS(sst)
+    strings = []
+    for item in sst:
+        if quick:
+            joined = "".join(item.itertext(T, with_tail=False))
+            if _EDGE_OR_ESCAPE.search(joined) is None:
+                strings.append(joined)
+                continue
+        strings.append(rich_text(item))
+    return strings
 
 
 def _run(t) -> str:
