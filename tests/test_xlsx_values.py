@@ -425,6 +425,7 @@ SHARED_PARTS = {
     "another namespace inside": ('<si><t>a</t></si><si xmlns="urn:other"><t>b</t></si>', False),
     "a prefixed run": ('<si xmlns:x="urn:other"><x:t>b</x:t><t>c</t></si>', False),
     "a string too long": (f"<si><t>短</t></si><si>{_RUN.format('长' * 20000)}{_RUN.format('长' * 20000)}</si><si><t>{'长' * 32767}</t></si>", True),
+    "too long by white space between runs": (f"<si><r><t>a</t></r>{' ' * 32768}<r><t>b</t></r></si>", True),
     "too long with phonetic runs": (f"<si><t>{'长' * 30000}</t><rPh><t>{'长' * 3000}</t></rPh></si>", True),
     "nothing": ("", True),
 }

@@ -565,21 +565,23 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
         except etree.XMLSyntaxError:
             root = None  # expat says what is wrong, as before
         if root is not None and not root.getroottree().docinfo.doctype and root.tag == _MAIN + "sst":
-            found = _usual_shared_strings(root, len(head))
+            found = _usual_shared_strings(root)
             if found is not None:
                 budget[0] -= len(head)
                 return found
     return _streamed_shared_strings(archive, budget)
 
 
-def _usual_shared_strings(root, size: int) -> tuple[set[str], list[str] | None] | None:
-    """(long indices, strings) of a parsed <sst> of `size` bytes whose children are all <si>, none inside another; else None."""
+# every character of a string counts, as expat counts them: an element's XPath string-value is all the text inside it
+_LONG_STRINGS = etree.XPath(f"m:si[string-length(.) > {MAX_CELL_TEXT}]", namespaces={"m": _MAIN[1:-1]})
+
+
+def _usual_shared_strings(root) -> tuple[set[str], list[str] | None] | None:
+    """(long indices, strings) of a parsed <sst> whose children are all <si>, none inside another; else None."""
     items = root.findall(_SI)
     if len(items) != len(root) or len(root.findall(".//" + _SI)) != len(items):
         return None
-    long = set()
-    if size > MAX_CELL_TEXT:  # else no string can be longer: a character takes at least a byte
-        long = {str(index) for index, item in enumerate(items) if sum(map(len, item.itertext())) > MAX_CELL_TEXT}
+    long = {str(root.index(item)) for item in _LONG_STRINGS(root)}
     try:
         return long, xlsx_values.shared_strings(root)
     except xlsx_values.Unsure:

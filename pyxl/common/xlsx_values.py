@@ -274,15 +274,18 @@ def shared_strings(sst) -> list[str]:
     joined, and the per-run rules (trim, unescape) change nothing for a text
     without white space or "_x" in it. Any other string is read run by run.
     """
-    quick = not _ODD_STRINGS(sst)
+    if _ODD_STRINGS(sst):
+        return [rich_text(item) for item in sst]
+    groups: list[list] = []  # each <si>'s runs, in one pass over the part (not an iterator per string)
+    for node in sst.iter(SI, T):
+        if node.tag == SI:
+            groups.append([])
+        else:
+            groups[-1].append(node)
     strings = []
-    for item in sst:
-        if quick:
-            joined = "".join(item.itertext(T, with_tail=False))
-            if _EDGE_OR_ESCAPE.search(joined) is None:
-                strings.append(joined)
-                continue
-        strings.append(rich_text(item))
+    for runs in groups:
+        joined = "".join([run.text or "" for run in runs])
+        strings.append(joined if _EDGE_OR_ESCAPE.search(joined) is None else "".join(map(_run, runs)))
     return strings
 
 
