@@ -70,3 +70,28 @@ def test_pick_takes_any_spelling_and_a_group_for_its_available_members():
     chosen, unmatched = _index().pick(["区工业和信息化和科技局", "各街镇", "区财政局", "区财政局", "区财正局"], available)
     assert chosen == ["区工业信息化和科技局", "文昌街道", "崮云湖街道", "区财政局"]
     assert [(r.raw, r.suggestion) for r in unmatched] == [("区财正局", "区财政局")]
+
+
+def test_the_unit_a_file_name_names_is_the_longest_spelling_it_holds_first_in_the_directory_on_a_tie():
+    """UnitLookup.named_in, found through an index, says what trying every spelling longest first says."""
+    import random
+
+    from pyxl.common.model import Unit, UnitDirectory
+    from pyxl.common.units import normalise_name
+    from pyxl.returns.check import UnitLookup
+
+    rng = random.Random(15)
+    pieces = ["区", "财政", "局", "发展", "改革", "委", "教育", "体育", "街道", "办事处", "文化", "旅游", "卫生", "健康"]
+
+    def word(low: int, high: int) -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(low, high)))
+
+    for _ in range(40):
+        names = list(dict.fromkeys(word(2, 4) for _ in range(30)))
+        directory = UnitDirectory(tuple(Unit(name, "区直部门", aliases=(word(1, 3), word(2, 2))) for name in names))
+        lookup = UnitLookup(directory)
+        tried = sorted(((normalise_name(s), u.name) for u in directory.units for s in (u.name, *u.aliases)
+                        if len(normalise_name(s)) >= 3), key=lambda pair: -len(pair[0]))
+        for _ in range(50):
+            text = normalise_name(f"{rng.randint(1, 99):03d}_{word(1, 6)}（{word(0, 2)}）")
+            assert lookup.named_in(text) == next((unit for spelled, unit in tried if spelled in text), None)
