@@ -46,3 +46,17 @@ def test_target_units_name_each_target_row_by_its_key():
     assert duty.target_units() == {"1-1": "%", "1-2": "亿元"}
     duty.tasks.append(_task("3", [Target("新增企业5家", "新增企业", 5, "家", "count", ">=")]))
     assert duty.target_units()["3-1"] == "家"
+
+
+def test_a_returns_row_by_key_is_the_first_of_that_key_and_follows_changes_to_its_rows():
+    from datetime import datetime
+
+    from pyxl.common.model import ReturnRow, UnitReturn
+
+    first, repeated, target = ReturnRow("3", "3", None, progress="先"), ReturnRow("3", "3", None, progress="后"), ReturnRow("3-1", "3", 0)
+    item = UnitReturn("区财政局", "2025-06", "returns/x.xlsx", "0" * 64, datetime(2025, 7, 3), rows=[first, repeated])
+    assert item.row("3") is first and item.row("3-1") is None
+    item.rows.append(target)  # grown after the first question
+    assert item.row("3-1") is target
+    item.rows = [repeated]  # replaced
+    assert item.row("3") is repeated and item.row("3-1") is None

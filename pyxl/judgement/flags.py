@@ -82,7 +82,7 @@ def return_row(item: UnitReturn | None, key: str) -> ReturnRow | None:
     """The row `key` (43 or 43-1) of a unit's return; None without a return or without that row."""
     if item is None:
         return None
-    return next((row for row in item.rows if row.key == key), None)
+    return item.row(key)
 
 
 def overdue_returns(
@@ -209,13 +209,17 @@ def stale_progress(
     accepted return from the unit breaks the run.
     """
     flags = []
+    before_this = period.previous()
     for task in duty.tasks:
         leads, responsible = roles[task.number]
         for unit in leads + responsible:
             row = return_row(used.get(unit), task.number)
-            if row is None or row.status == "已完成" or not _same_text(row.progress):
+            if row is None or row.status == "已完成":
                 continue
-            text, run, earlier = _same_text(row.progress), 1, period.previous()
+            text = _same_text(row.progress)
+            if not text:
+                continue
+            run, earlier = 1, before_this
             while run < stale_periods:
                 before = return_row(used_history.get(str(earlier), {}).get(unit), task.number)
                 if before is None or _same_text(before.progress) != text:
