@@ -13,6 +13,7 @@ from pyxl.common.files import write_text_atomic
 from pyxl.common.logs import log_exception
 from pyxl.common.period import Period
 from pyxl.common.problems import Problem, problems_to_csv
+from pyxl.pipeline.archive import _keep_validations, _kept_validations
 from pyxl.pipeline.life import _request_lines, requests_in
 from pyxl.pipeline.result import Progress, StepResult, no_progress
 from pyxl.workspace import Workspace
@@ -60,6 +61,9 @@ def collect_returns(
     if paths and len(missing) == len(paths):
         raise PyxlError(f"找不到要收取的文件或文件夹：{'、'.join(missing)}。请检查路径，或不写路径以收取 inbox/。")
     duty, directory = workspace.duty, workspace.directory
+    # the validations kept by the last command, taken before this one writes anything: collect changes no input
+    # of an archived return's validation, so the returns not collected now are not validated again
+    validated = _kept_validations(workspace, period)
 
     def collect_files(files: list[Path], extra: list = ()) -> "collect.Collected":
         return collect.collect(
@@ -94,10 +98,12 @@ def collect_returns(
     ledger = next((o.ledger for o in reversed(outcomes) if o.ledger is not None), None)
     # the units' current returns, for the summary: those read just now are not read again,
     # and the steps after this one in the same command (consolidate, remind) take them as they are
+    for outcome in outcomes:
+        validated.update(outcome.validated)
     current = collect.read_archive(settings.returns_dir(period), settings.root, duty, directory,
-                                   sent_dir=settings.distribution_dir(period),
-                                   reuse={r.sha256: r for r in returns})
+                                   sent_dir=settings.distribution_dir(period), validated=validated)
     workspace.archives[str(period)] = current
+    _keep_validations(workspace, period, validated)  # all collect writes into the archive is written
     accepted = sum(r.accepted for r in current)
     summary = [
         *mailbox_lines,

@@ -73,6 +73,9 @@ class Collected:
     # returns handed over as files (no e-mail says when they came): how their received time was found,
     # "stated" (received_at), "file" (modification time) or "now", with the times
     loose: dict[str, list[datetime]] = field(default_factory=dict)
+    # each return read in this run as read_archive would validate it (validation_key → the return before
+    # its 待确认 warnings and evidence are added): read_archive takes these rather than validating again
+    validated: dict[tuple, UnitReturn] = field(default_factory=dict)
 
 
 def collect(
@@ -150,6 +153,7 @@ def collect(
     kept = parsed.ParsedCache(returns_dir)  # each return parsed once, here: later reads of the archive reuse it
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
+    validated: dict[tuple, UnitReturn] = {}
     answered: list[replies.NoticeReply] = []
     loose: dict[str, list[datetime]] = {}
     problems: list[Problem] = []
@@ -263,6 +267,8 @@ def collect(
                     problems.extend(found)
                     entry = replace(entry, status="rejected", problem_count=len(found))
                 else:
+                    # as read_archive would validate its ledger line, before 待确认's warnings are added
+                    validated[validation_key(entry)] = replace(unit_return, problems=list(unit_return.problems))
                     doubted = _doubt(item, unit_return, directory, now, sent_at)
                     if unit_return.unit:
                         origin = item.source.split("!", 1)[0]  # the e-mail or zip it came in
@@ -291,7 +297,7 @@ def collect(
     appended = supersede(ledger, new, period)
     ledger_path = append_ledger(returns_dir, appended) if appended or not ledger else None
     mark.remove()
-    return Collected(returns, problems, appended, duplicates, ledger_path, earlier, answered, loose)
+    return Collected(returns, problems, appended, duplicates, ledger_path, earlier, answered, loose, validated)
 
 
 # A sender's clock may run a little fast; more than this ahead of ours is a date in the future.
@@ -331,13 +337,23 @@ def _doubt(item, unit_return: UnitReturn, directory: UnitDirectory, now: datetim
     return doubted
 
 
+def validation_key(entry: LedgerEntry) -> tuple[str, str, str, str, str]:
+    """What `read_return` is given for a ledger line beyond the period's own inputs: SHA-256, file, source, received, sender.
+
+    A confirmed return is read without its sender: the office vouched for it.
+    Two lines with one key validate alike as long as the duty table, the unit
+    directory, the sent sheets, the workspace's key and pyxl are the same.
+    """
+    return entry.sha256, entry.file, entry.source, entry.received, "" if entry.status == "confirmed" else entry.sender
+
+
 def read_archive(
     returns_dir: Path,
     workspace: Path,
     duty: DutyTable | None,
     directory: UnitDirectory,
     sent_dir: Path | None = None,
-    reuse: dict[str, UnitReturn] | None = None,
+    validated: dict[tuple, UnitReturn] | None = None,
 ) -> list[UnitReturn]:
     """The current return of each unit for the period of `returns_dir`, re-read from the archived original.
 
@@ -345,8 +361,13 @@ def read_archive(
     here, so the answer depends only on the archive, the duty table and the
     directory. Units in directory order, then any others by name. The
     original's cells come from its parsed form when collect kept one
-    (`pyxl.returns.parsed`); `reuse` (SHA-256 → UnitReturn) holds returns
-    just read from the same originals with the same duty table and directory.
+    (`pyxl.returns.parsed`).
+
+    `validated` (validation_key → the return exactly as read_return gave it,
+    before its evidence and 退回 are marked) holds returns validated before
+    with the same duty table, directory, sent sheets, key and pyxl: those are
+    taken as they are. On return it holds the validations of the current
+    returns only, taken or made here, for the caller to keep.
     """
     returns_dir = Path(returns_dir)
     period = returns_dir.name
@@ -355,21 +376,23 @@ def read_archive(
     sent = SentCopies(sent_dir)
     secret = layout.workspace_key(workspace)
     kept = parsed.ParsedCache(returns_dir)
+    given = dict(validated or {})
     results = []
     for unit in sorted(current, key=lambda name: (order.get(name, len(order)), name)):
         entry = current[unit]
-        if reuse and entry.sha256 in reuse:
-            results.append(reuse[entry.sha256])
-            continue
-        path = Path(workspace) / entry.file
-        book = kept.book(entry.sha256, lambda path=path: path.read_bytes() if path.exists() else b"")
-        results.append(
-            read_return(b"", file=entry.file, source=entry.source, sha256=entry.sha256,
-                        received=datetime.fromisoformat(entry.received), period=period, duty=duty,
-                        directory=directory, sent=sent, secret=secret, book=book,
-                        sender="" if entry.status == "confirmed" else entry.sender)  # confirmed: the office vouched
-        )
+        key = validation_key(entry)
+        found = given.get(key)
+        if found is None:
+            path = Path(workspace) / entry.file
+            book = kept.book(entry.sha256, lambda path=path: path.read_bytes() if path.exists() else b"")
+            found = read_return(b"", file=entry.file, source=entry.source, sha256=entry.sha256,
+                                received=datetime.fromisoformat(entry.received), period=period, duty=duty,
+                                directory=directory, sent=sent, secret=secret, book=book, sender=key[4])
+        results.append((key, found))
     kept.save()  # originals archived before the parsed forms were kept
+    if validated is not None:
+        validated.clear()
+        validated.update(results)
     files = evidence.read_index(returns_dir)
-    checked = [evidence.with_evidence(item, [f for f in files if f.unit == item.unit]) for item in results]
+    checked = [evidence.with_evidence(item, [f for f in files if f.unit == item.unit]) for _, item in results]
     return sendback.mark(checked, sendback.read_records(returns_dir))  # 退回重报 until a newer return arrives
