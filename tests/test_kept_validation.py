@@ -318,9 +318,12 @@ def test_a_damaged_or_foreign_kept_file_is_never_unpickled(root, monkeypatch, va
     else:  # sealed with this workspace's key and fingerprint, but not validations
         sealed = sealed[:4 + 32] + pickle.dumps({"a": "b"})
         path.write_bytes(magic + hmac.new(key, sealed, hashlib.sha256).digest() + sealed)
-    if damage != "not-validations":
-        def no_unpickling(*args, **kwargs):
-            raise AssertionError("unsealed bytes unpickled")
-
-        monkeypatch.setattr(kept.pickle, "loads", no_unpickling)
+    unpickled = []
+    real = pickle.loads
+    monkeypatch.setattr(kept.pickle, "loads", lambda *args, **kwargs: unpickled.append(args) or real(*args, **kwargs))
     _afresh(root, validations)
+    # the seal is checked before anything is unpickled; sealed but not validations: unpickled, then refused
+    assert len(unpickled) == (damage == "not-validations")
+    validations.clear()
+    monkeypatch.setattr(collect, "read_return", _never)
+    _consolidate(root)  # and kept whole again by the consolidate that validated afresh
