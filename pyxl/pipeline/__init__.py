@@ -11,11 +11,12 @@ places that know the order of the loop.
 
 Owns: the steps, one module per part of the month — what a step returns
 (result); the office's own files: duty document, master workbook, a new
-workspace (duty); each unit's current return read once a command (archive);
-sheets and mail out to the units, reminders (distribute); collecting and
-confirming returns, the office mailbox (returns); 退回重报 (send_back); the
-period's judgement with evidence and accountability (judge); the 通报 and
-督办单 (report); a task's life: 延期 requests, decisions, 销号 (life); the
+workspace (duty); each unit's current return read once a command, its
+validation kept between commands (archive); what a command keeps for the next,
+sealed and fingerprinted (kept); sheets and mail out to the units, reminders
+(distribute); collecting and confirming returns, the office mailbox (returns);
+退回重报 (send_back); the period's judgement with evidence and accountability
+(judge); the 通报 and 督办单 (report); a task's life: 延期 requests, decisions, 销号 (life); the
 monthly run (month). Every step is re-exported here: callers (and tests
 that patch a step) use `pipeline.<step>`.
 
