@@ -76,12 +76,11 @@ def month(tmp_path_factory) -> SimpleNamespace:
     root = tmp_path_factory.mktemp("kept-validation") / "演示"
     run_demo(root)
     settings = _settings(root)
-    ledger = read_ledger(settings.returns_dir(JUNE))
     accepted = sorted(unit for unit, entry in _current(root).items() if entry.status == "accepted")
     hostile, locked, strangers, corrected = accepted[:3], accepted[3], accepted[4:6], accepted[6]
     made = root.parent / "made"
-    inbox = settings.inbox_dir
-    inbox.mkdir(exist_ok=True)
+    inbox = made / "batch"  # outside the workspace, so a copy of it can collect the same files again
+    inbox.mkdir(parents=True)
     for unit, make in zip(hostile, (infinite_numbers, formula_strings, far_cell)):
         base = Base(made / unit, sent=SimpleNamespace(files={BASE_UNIT: _sent(root, unit)}))
         (inbox / f"{unit}_{make.__name__}.xlsx").write_bytes(make(base))
@@ -93,15 +92,13 @@ def month(tmp_path_factory) -> SimpleNamespace:
         (inbox / f"stranger{i}.eml").write_bytes(an_email(
             "someone@mail.example", "Fri, 11 Jul 2025 08:00:00 +0800", [(f"{unit}.xlsx", data)],
             received=f"from b by mx.changqing.example; Fri, 11 Jul 2025 08:0{i}:00 +0800"))
-    pipeline.collect_returns(Workspace.load(settings), JUNE, None, now=datetime(2025, 7, 11, 9, 0),
+    pipeline.collect_returns(Workspace.load(settings), JUNE, [inbox], now=datetime(2025, 7, 11, 9, 0),
                              received_at=datetime(2025, 7, 11, 8, 30))
     assert main(["--config", str(root / "config.yaml"), "confirm", "--period", str(JUNE), "--unit", strangers[0]]) == 0
-    for path in list(inbox.iterdir()):
-        path.unlink()
     statuses = {e.status for e in read_ledger(settings.returns_dir(JUNE))}
     assert {"accepted", "rejected", "pending", "confirmed", "superseded"} <= statuses  # every kind
     assert _current(root)[strangers[0]].status == "confirmed"
-    return SimpleNamespace(root=root, strangers=strangers, locked=locked, corrected=corrected, hostile=hostile)
+    return SimpleNamespace(root=root, batch=inbox, strangers=strangers, locked=locked, corrected=corrected, hostile=hostile)
 
 
 @pytest.fixture
@@ -113,6 +110,7 @@ def root(month, tmp_path) -> Path:
     target = tmp_path / "演示"
     shutil.copytree(month.root, target)
     settings = _settings(target)
+    settings.inbox_dir.mkdir(exist_ok=True)
     unit = month.corrected
     before = _current(target)[unit]
     filled(_sent(target, unit), settings.inbox_dir / f"{unit}（{BAIT}）.xlsx",
@@ -202,6 +200,27 @@ def test_consolidate_with_the_kept_validations_judges_as_without_them(root, mont
     assert "formula-text" in {code for _, code in _codes(kept_returns[month.hostile[1]])}
     assert "locked-changed" in {code for _, code in _codes(kept_returns[month.locked])}
     assert kept_returns[month.strangers[0]].source.endswith("stranger0.eml!" + month.strangers[0] + ".xlsx")
+
+
+def test_a_month_collected_in_one_run_is_judged_alike_with_the_validations_collect_kept(month, tmp_path, monkeypatch,
+                                                                                       validations):
+    """Every kept validation made by collect itself: the demo's mails (copies kept by its mail server) and the batch at once."""
+    root = tmp_path / "演示"
+    shutil.copytree(month.root, root)
+    settings = _settings(root)
+    settings.returns_dir(JUNE).rename(tmp_path / "the archive set aside")
+    pipeline.collect_returns(Workspace.load(settings), JUNE, [root / "邮件服务器" / "收件箱", month.batch],
+                             now=datetime(2025, 7, 11, 9, 0), received_at=datetime(2025, 7, 8, 8, 30))
+    current = _current(root)
+    assert len(current) >= 45 and set(validations) >= {entry.source for entry in current.values()}
+    with monkeypatch.context() as patch:
+        patch.setattr(collect, "read_return", _never)
+        kept_result = _consolidate(root)
+        kept_returns = _returns(root)
+    _kept_file(root).unlink()
+    _same_judgement(kept_result, _afresh(root, validations))
+    assert {u: repr(r) for u, r in kept_returns.items()} == {u: repr(r) for u, r in _returns(root).items()}
+    assert {"accepted", "rejected", "pending"} <= {e.status for e in read_ledger(settings.returns_dir(JUNE))}
 
 
 def test_a_second_consolidate_takes_what_the_first_validated_afresh(root, monkeypatch, validations):
