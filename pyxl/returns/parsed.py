@@ -10,8 +10,10 @@ read of the same original takes it from there.
 The key is the original's SHA-256 (the ledger's), the reader's format
 version and the unit-sheet template version: a changed reader or template
 reads the originals again. The validation of a return (unit, rows, values)
-is never cached: it depends on the duty table and the unit directory, which
-staff may have changed since, so it runs on the parsed cells every time.
+is not kept here: it depends on the duty table and the unit directory, which
+staff may have changed since. It is kept apart (`pyxl.pipeline.archive`),
+stamped with everything it depends on, and done again on the parsed cells
+whenever any of that changed.
 
 The cache is a convenience, never a source: the original stays the record.
 A cache that is missing, unreadable, or made by another version is ignored
