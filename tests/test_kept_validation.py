@@ -346,3 +346,25 @@ def test_a_damaged_or_foreign_kept_file_is_never_unpickled(root, monkeypatch, va
     validations.clear()
     monkeypatch.setattr(collect, "read_return", _never)
     _consolidate(root)  # and kept whole again by the consolidate that validated afresh
+
+
+def test_a_kept_file_that_cannot_be_written_only_costs_speed(root, month, monkeypatch, validations):
+    from pyxl.common import files
+    from pyxl.common.errors import PyxlError
+
+    real = files.write_bytes_atomic
+
+    def refuse(target, data):
+        if Path(target).name == kept.VALIDATION_FILE:
+            raise PyxlError("磁盘已满")  # as write_bytes_atomic says a full disk
+        return real(target, data)
+
+    monkeypatch.setattr(files, "write_bytes_atomic", refuse)
+    _kept_file(root).unlink()
+    assert _afresh(root, validations).data is not None  # consolidate runs to the end
+    assert not _kept_file(root).exists()
+    settings = _settings(root)
+    filled(_sent(root, month.hostile[0]), settings.inbox_dir / "更正.xlsx")
+    result = pipeline.collect_returns(Workspace.load(settings), JUNE, None, now=datetime(2025, 7, 12, 9, 0),
+                                      received_at=datetime(2025, 7, 12, 8, 0))
+    assert result.exit_code in (0, 1) and not _kept_file(root).exists()

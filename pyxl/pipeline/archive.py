@@ -75,11 +75,8 @@ def _keep_validations(workspace: Workspace, period: Period, validated: dict) -> 
     secret = layout.workspace_key(settings.root)  # never made here: the returns were validated with the key as it was
     if secret is None:
         return
-    target = settings.out_dir(period) / kept.VALIDATION_FILE
-    try:
-        kept._keep_sealed(target, _MAGIC, secret, [], _fingerprint(workspace, period), validated)
-    except OSError:
-        target.unlink(missing_ok=True)
+    kept._keep_sealed(settings.out_dir(period) / kept.VALIDATION_FILE, _MAGIC, secret, [], _fingerprint(workspace, period),
+                      validated)
 
 
 def _kept_validations(workspace: Workspace, period: Period) -> dict:

@@ -117,13 +117,22 @@ def _workspace_fingerprint(workspace: Workspace, period: Period, stamp: str,
 def _keep_sealed(target: Path, magic: bytes, key: bytes, names: list[str], stamp: bytes, value: object) -> None:
     """Write `target`: `magic`, an HMAC under `key` of all that follows, `names`, the fingerprint `stamp`, `value` pickled.
 
-    Atomically; an OSError is the caller's to ignore (keeping is only for speed).
+    Atomically. Keeping is only for speed: when the file cannot be written (a
+    folder that refuses it, a full disk), the one there is removed if it can
+    be, and nothing else happens — the next command computes afresh.
     """
+    from pyxl.common.errors import PyxlError
     from pyxl.common.files import write_bytes_atomic
 
     listed = "\n".join(names).encode("utf-8")
     sealed = len(listed).to_bytes(4, "big") + listed + stamp + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    write_bytes_atomic(target, magic + hmac.new(key, sealed, hashlib.sha256).digest() + sealed)
+    try:
+        write_bytes_atomic(target, magic + hmac.new(key, sealed, hashlib.sha256).digest() + sealed)
+    except (OSError, PyxlError):  # write_bytes_atomic says a full disk or a refused folder as a PyxlError
+        try:
+            target.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _sealed(path: Path, magic: bytes, key: bytes | None,
