@@ -1,6 +1,7 @@
 """The shared model's small helpers."""
 
 import math
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -60,3 +61,5 @@ def test_a_returns_row_by_key_is_the_first_of_that_key_and_follows_changes_to_it
     assert item.row("3-1") is target
     item.rows = [repeated]  # replaced
     assert item.row("3") is repeated and item.row("3-1") is None
+    kept = pickle.loads(pickle.dumps(item))  # kept between commands: the index is not
+    assert "_rows_by_key" not in kept.__dict__ and kept == item and kept.row("3").progress == "后"

@@ -295,6 +295,10 @@ class UnitReturn:
             kept = self.__dict__["_rows_by_key"] = (self.rows, len(self.rows), index)
         return kept[2].get(key)
 
+    def __getstate__(self) -> dict:
+        # the index by key is remade on the first question: a kept (pickled) return does not carry it
+        return {name: value for name, value in self.__dict__.items() if name != "_rows_by_key"}
+
 
 # ---------------------------------------------------------------- consolidation
 
