@@ -403,10 +403,10 @@ def assert_shared_strings_agree(archive: zipfile.ZipFile, quick: bool | None = N
         assert (not calls) is quick
 
 
-def _strings_part(inside: str, sst: str = f"<sst {_MAIN}>") -> zipfile.ZipFile:
+def _strings_part(inside: str, sst: str = f"<sst {_MAIN}>", close: str = "</sst>") -> zipfile.ZipFile:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("xl/sharedStrings.xml", f'<?xml version="1.0" encoding="UTF-8"?>{sst}{inside}</sst>'.encode("utf-8"))
+        archive.writestr("xl/sharedStrings.xml", f'<?xml version="1.0" encoding="UTF-8"?>{sst}{inside}{close}'.encode("utf-8"))
     return zipfile.ZipFile(out)
 
 
@@ -424,6 +424,7 @@ SHARED_PARTS = {
     "a run between the strings": ("<si><t>a</t></si><t>stray</t><si><t>b</t></si>", False),
     "another namespace inside": ('<si><t>a</t></si><si xmlns="urn:other"><t>b</t></si>', False),
     "a prefixed run": ('<si xmlns:x="urn:other"><x:t>b</x:t><t>c</t></si>', False),
+    "a run of the xml namespace": ("<si><xml:t>b</xml:t><t>c</t></si>", False),
     "a string too long": (f"<si><t>短</t></si><si>{_RUN.format('长' * 20000)}{_RUN.format('长' * 20000)}</si><si><t>{'长' * 32767}</t></si>", True),
     "too long by white space between runs": (f"<si><r><t>a</t></r>{' ' * 32768}<r><t>b</t></r></si>", True),
     "too long with phonetic runs": (f"<si><t>{'长' * 30000}</t><rPh><t>{'长' * 3000}</t></rPh></si>", True),
@@ -437,7 +438,14 @@ def test_shared_strings_read_by_libxml2_equal_the_expat_reading(shape):
     assert_shared_strings_agree(_strings_part(inside), quick)
 
 
-@pytest.mark.parametrize("sst", [f'<sst xmlns="urn:other">', "<sst>", f"<!DOCTYPE sst><sst {_MAIN}>"],
-                         ids=["another namespace", "no namespace", "a DTD"])
-def test_a_shared_strings_part_of_another_kind_is_read_by_expat(sst):
-    assert_shared_strings_agree(_strings_part("<si><t>a</t></si>", sst), None)
+_MAIN_PREFIXED = ('<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">', "</x:sst>")
+
+
+@pytest.mark.parametrize(("sst", "inside"), [(('<sst xmlns="urn:other">', "</sst>"), "<si><t>a</t></si>"),
+                                             (("<sst>", "</sst>"), "<si><t>a</t></si>"),
+                                             ((f"<!DOCTYPE sst><sst {_MAIN}>", "</sst>"), "<si><t>a</t></si>"),
+                                             (_MAIN_PREFIXED, "<si><t>a</t></si>"), (_MAIN_PREFIXED, "<x:si><t>a</t></x:si>")],
+                         ids=["another namespace", "no namespace", "a DTD", "its namespace by a prefix, the strings in none",
+                              "its namespace by a prefix, the runs in none"])
+def test_a_shared_strings_part_of_another_kind_is_read_by_expat(sst, inside):
+    assert_shared_strings_agree(_strings_part(inside, *sst), quick=False)

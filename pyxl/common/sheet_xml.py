@@ -547,10 +547,12 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
     longer than a cell may hold (counting every character, phonetic runs too).
 
     The strings are None when one of them takes a shape left to calamine (see xlsx_values).
-    The part as Excel, WPS and LibreOffice write it (one namespace, <si> after
-    <si>) is parsed by libxml2, like the worksheets: it is half a saved
-    return's XML, too much for a Python call per element; any other is
-    streamed through expat, which says the same of the usual shape.
+    The part as Excel, WPS and LibreOffice write it (every element in the
+    spreadsheet namespace, <si> after <si>) is parsed by libxml2, like the
+    worksheets: it is half a saved return's XML, too much for a Python call
+    per element; any other is streamed through expat, which says the same of
+    the usual shape (it goes by local names: an element of another namespace
+    would read there as its namesake).
     """
     try:
         with archive.open("xl/sharedStrings.xml") as stream:
@@ -559,7 +561,7 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
         return set(), []
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
         head = b""  # the stream below says what is wrong
-    if 0 < len(head) <= min(_WHOLE_PART, budget[0]) and head.count(b"xmlns") == 1:
+    if 0 < len(head) <= min(_WHOLE_PART, budget[0]):
         try:
             root = etree.fromstring(head, _whole_part_parser())
         except etree.XMLSyntaxError:
@@ -572,14 +574,15 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
     return _streamed_shared_strings(archive, budget)
 
 
+_FOREIGN = etree.XPath("boolean(//*[namespace-uri() != $main])")
 # every character of a string counts, as expat counts them: an element's XPath string-value is all the text inside it
 _LONG_STRINGS = etree.XPath(f"m:si[string-length(.) > {MAX_CELL_TEXT}]", namespaces={"m": _MAIN[1:-1]})
 
 
 def _usual_shared_strings(root) -> tuple[set[str], list[str] | None] | None:
-    """(long indices, strings) of a parsed <sst> whose children are all <si>, none inside another; else None."""
+    """(long indices, strings) of a parsed <sst> whose elements are all of its namespace and children all <si>, none inside another; else None."""
     items = root.findall(_SI)
-    if len(items) != len(root) or len(root.findall(".//" + _SI)) != len(items):
+    if len(items) != len(root) or len(root.findall(".//" + _SI)) != len(items) or _FOREIGN(root, main=_MAIN[1:-1]):
         return None
     long = {str(root.index(item)) for item in _LONG_STRINGS(root)}
     try:
