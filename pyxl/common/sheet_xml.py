@@ -12,9 +12,11 @@ python-calamine reads it (`pyxl.common.xlsx_values`), so a return is parsed
 once; a file with a shape that module leaves to calamine is read by calamine
 (`pyxl.common.spreadsheets.read_book`).
 
-The small parts (workbook, relationships, styles, shared strings, an .ods's
-content) are streamed through expat with Python handlers; the worksheets, most
-of a return's XML, through libxml2, which hands over only cells. An .xls is
+The small parts (workbook, relationships, styles, an .ods's content) are
+streamed through expat with Python handlers; the worksheets, most of a
+return's XML, through libxml2, which hands over only cells, and so are the
+shared strings as Excel, WPS and LibreOffice write them (any other shape
+through expat). An .xls is
 checked through xlrd's sheet dimensions. Every refusal is an `Unreadable`.
 """
 
@@ -221,7 +223,7 @@ def _plain_worksheet(root, head: bytes, cells: int) -> bool:
     return _PLACED_CELLS(root) == cells
 
 
-_PLACED_CELLS = etree.XPath("count(m:sheetData/m:row/m:c)", namespaces={"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"})
+_PLACED_CELLS = etree.XPath("count(m:sheetData/m:row/m:c)", namespaces=xlsx_values.NAMESPACES)
 
 
 _UTF8_DECLARED = re.compile(rb"""encoding\s*=\s*["']utf-8["']""", re.IGNORECASE)
@@ -575,9 +577,9 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
 
 
 # an element of another namespace, or none (two counts: a predicate on every element costs five times as much)
-_FOREIGN = etree.XPath("count(//*) != count(//m:*)", namespaces={"m": _MAIN[1:-1]})
+_FOREIGN = etree.XPath("count(//*) != count(//m:*)", namespaces=xlsx_values.NAMESPACES)
 # every character of a string counts, as expat counts them: an element's XPath string-value is all the text inside it
-_LONG_STRINGS = etree.XPath(f"m:si[string-length(.) > {MAX_CELL_TEXT}]", namespaces={"m": _MAIN[1:-1]})
+_LONG_STRINGS = etree.XPath(f"m:si[string-length(.) > {MAX_CELL_TEXT}]", namespaces=xlsx_values.NAMESPACES)
 
 
 def _usual_shared_strings(root) -> tuple[set[str], list[str] | None] | None:

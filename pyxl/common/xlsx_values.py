@@ -59,6 +59,7 @@ class Workbook:
 
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NAMESPACES = {"m": MAIN[1:-1]}  # the prefix the XPath expressions over a part give its namespace
 V, F, IS, T, SI, RPH = (MAIN + name for name in ("v", "f", "is", "t", "si", "rPh"))
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
@@ -261,7 +262,7 @@ def rich_text(element) -> str:
 
 
 # a phonetic run, a string inside a string, an element inside a run: what makes a string not just its runs joined
-_ODD_STRINGS = etree.XPath("boolean(m:si//m:si | m:si//m:is | m:si//m:rPh | m:si//m:t/*)", namespaces={"m": MAIN[1:-1]})
+_ODD_STRINGS = etree.XPath("boolean(m:si//m:si | m:si//m:is | m:si//m:rPh | m:si//m:t/*)", namespaces=NAMESPACES)
 _EDGE_OR_ESCAPE = re.compile(r"[ \t\r\n]|_x")
 
 
