@@ -183,3 +183,22 @@ def test_a_county_names_its_own_unit_kinds(tmp_path):
     settings = load_settings(_write(tmp_path, text))
     assert [(u.name, u.kind) for u in settings.unit_directory().units] == [("县财政局", "县直部门"), ("定昌镇", "乡镇")]
     assert settings.level == "县" and settings.office_name == "沁县人民政府督查室"
+
+
+def test_an_atomic_write_steps_past_a_temporary_name_already_taken_and_makes_its_folder(tmp_path, monkeypatch):
+    import itertools
+    import os
+
+    from pyxl.common import files
+
+    monkeypatch.setattr(files, "_temporaries", itertools.count(7))
+    taken = tmp_path / f"{files.TEMP_PREFIX}{os.getpid()}-7.csv"  # left by an earlier process with our number
+    taken.write_bytes(b"left over")
+    target = files.write_bytes_atomic(tmp_path / "汇总.csv", b"x,y\n")
+    assert target.read_bytes() == b"x,y\n"
+    assert taken.read_bytes() == b"left over"  # not ours to touch
+    assert next(files._temporaries) == 9  # 7 was taken, 8 written and renamed
+    nested = files.write_bytes_atomic(tmp_path / "a" / "b" / "汇总.csv", b"1\n")  # its folders made on the way
+    assert nested.read_bytes() == b"1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([taken.name, "汇总.csv", "a"])
+    assert [p.name for p in nested.parent.iterdir()] == ["汇总.csv"]
