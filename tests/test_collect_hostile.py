@@ -224,3 +224,20 @@ def test_a_mail_cut_inside_its_attachment_reads_as_a_damaged_file_wherever_the_c
     cut = raw[: body - 200 - short]
     attachment = [item for item in expand("cut.eml", "inbox/cut.eml", cut) if item.name == "r.xlsx"][0]
     assert attachment.data.startswith(b"PK") and read_book(attachment.data).code == "file-corrupt"
+
+
+def test_a_file_longer_than_it_said_when_opened_is_read_whole(tmp_path, monkeypatch):
+    # a file still being written (a mail client saving into the inbox): what it holds when read counts, not its size at fstat
+    from pyxl.returns import intake
+
+    path = tmp_path / "报表.xlsx"
+    path.write_bytes(bytes(range(256)) * 50)
+    real = os.fstat
+
+    def stale(handle):
+        found = real(handle)
+        return os.stat_result((*found[:6], 100, *found[7:]))  # st_size as it was a moment earlier
+
+    monkeypatch.setattr(intake.os, "fstat", stale)
+    data, _modified = intake._read_plain_file(path, "inbox/报表.xlsx", explicit=True)
+    assert data == path.read_bytes()

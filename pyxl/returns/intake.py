@@ -197,8 +197,13 @@ def _read_plain_file(file: Path, shown: str, explicit: bool) -> tuple[bytes, dat
             if not stat.S_ISREG(opened.st_mode):  # swapped for something else since lstat
                 return Item(file.name, shown, b"", "skipped", problems=[problem(
                     NOT_REGULAR, f"「{file.name}」不是普通文件：未读取、未归档。", file=shown)])
+            # as much as the file says it holds and one byte more (a file still growing is read on, to the cap): a read
+            # of the cap itself would make and unmake a 100 MB buffer for every 12 KB return
+            data = stream.read(min(opened.st_size, MAX_INPUT_BYTES) + 1)
+            if opened.st_size < len(data) <= MAX_INPUT_BYTES:
+                data += stream.read(MAX_INPUT_BYTES + 1 - len(data))
             # local time, as `now` is: a file time is only ever compared with it (pyxl.returns.collect)
-            return stream.read(MAX_INPUT_BYTES + 1), datetime.fromtimestamp(opened.st_mtime)
+            return data, datetime.fromtimestamp(opened.st_mtime)
     except OSError as error:
         return Item(file.name, shown, b"", "skipped", problems=[problem(
             UNREADABLE_FILE, f"「{file.name}」无法打开读取（{error.strerror or type(error).__name__}）：请检查文件权限、关闭占用它的程序后重新收取。", file=shown)])
