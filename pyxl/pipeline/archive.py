@@ -12,6 +12,7 @@ own and the fingerprint unchanged takes them, any other validates afresh.
 
 from __future__ import annotations
 
+from pyxl.common import sealed
 from pyxl.common.period import Period
 from pyxl.pipeline import kept
 from pyxl.workspace import Workspace
@@ -75,7 +76,7 @@ def _keep_validations(workspace: Workspace, period: Period, validated: dict) -> 
     secret = layout.workspace_key(settings.root)  # never made here: the returns were validated with the key as it was
     if secret is None:
         return
-    kept._keep_sealed(settings.out_dir(period) / kept.VALIDATION_FILE, _MAGIC, secret, [], _fingerprint(workspace, period),
+    sealed.keep_sealed(settings.out_dir(period) / kept.VALIDATION_FILE, _MAGIC, secret, [], _fingerprint(workspace, period),
                       validated)
 
 
@@ -87,7 +88,7 @@ def _kept_validations(workspace: Workspace, period: Period) -> dict:
     settings = workspace.settings
     if not settings.returns_dir(period).is_dir():
         return {}
-    found = kept._sealed(settings.out_dir(period) / kept.VALIDATION_FILE, _MAGIC, layout.workspace_key(settings.root),
+    found = sealed.read_sealed(settings.out_dir(period) / kept.VALIDATION_FILE, _MAGIC, layout.workspace_key(settings.root),
                          lambda names: _fingerprint(workspace, period))
     if found is None or not isinstance(found[1], dict):
         return {}

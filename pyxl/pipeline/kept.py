@@ -1,21 +1,18 @@
-"""What one command keeps for the next, only for speed: a pickle sealed with the workspace's key and stamped with a fingerprint.
+"""What one command keeps for the next, only for speed: the fingerprint of the workspace a kept result was made from.
 
 Two results are kept this way: consolidate's judgement (pipeline.kept_judgement)
-and the validated current returns of a period (pipeline.archive). A kept
-file is taken only when its HMAC seal is this workspace's (the bytes were
-written whole by pyxl here: nothing else is ever unpickled) and the workspace
-still has the fingerprint it was stamped with; anything else — missing, torn,
-foreign, another fingerprint, unpicklable — and the caller computes afresh.
+and the validated current returns of a period (pipeline.archive), each as a
+pickle sealed with the workspace's key (pyxl.common.sealed) and stamped with
+the fingerprint made here. A kept file is taken only when the workspace still
+has the fingerprint it was stamped with; otherwise the caller computes afresh.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
-import pickle
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from pyxl.common.period import Period
 from pyxl.workspace import Workspace
@@ -112,52 +109,3 @@ def _workspace_fingerprint(workspace: Workspace, period: Period, stamp: str,
         add(path)
         cover(str(path))
     return digest.digest()
-
-
-def _keep_sealed(target: Path, magic: bytes, key: bytes, names: list[str], stamp: bytes, value: object) -> None:
-    """Write `target`: `magic`, an HMAC under `key` of all that follows, `names`, the fingerprint `stamp`, `value` pickled.
-
-    Atomically. Keeping is only for speed: when the file cannot be written (a
-    folder that refuses it, a full disk), the one there is removed if it can
-    be, and nothing else happens — the next command computes afresh.
-    """
-    from pyxl.common.errors import PyxlError
-    from pyxl.common.files import write_bytes_atomic
-
-    listed = "\n".join(names).encode("utf-8")
-    sealed = len(listed).to_bytes(4, "big") + listed + stamp + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    try:
-        write_bytes_atomic(target, magic + hmac.new(key, sealed, hashlib.sha256).digest() + sealed)
-    except (OSError, PyxlError):  # write_bytes_atomic says a full disk or a refused folder as a PyxlError
-        try:
-            target.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-
-def _sealed(path: Path, magic: bytes, key: bytes | None,
-         stamp: Callable[[list[str]], bytes]) -> tuple[list[str], object] | None:
-    """(names, value) kept in `path` by `_keep_sealed`, when sealed under `key` and `stamp(names)` is its fingerprint; else None.
-
-    The seal is checked first: nothing is read further, let alone unpickled,
-    that pyxl in this workspace did not write whole.
-    """
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    head = len(magic)
-    if key is None or not data.startswith(magic) or len(data) < head + 36:
-        return None
-    seal, sealed = data[head:head + 32], data[head + 32:]
-    if not hmac.compare_digest(seal, hmac.new(key, sealed, hashlib.sha256).digest()):
-        return None
-    size = int.from_bytes(sealed[:4], "big")
-    names = [name for name in sealed[4:4 + size].decode("utf-8").split("\n") if name]
-    fingerprint_kept, payload = sealed[4 + size:4 + size + 32], sealed[4 + size + 32:]
-    if not hmac.compare_digest(fingerprint_kept, stamp(names)):
-        return None
-    try:
-        return names, pickle.loads(payload)
-    except Exception:  # noqa: BLE001 (sealed but unreadable, e.g. another pandas: compute afresh)
-        return None

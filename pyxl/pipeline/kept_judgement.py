@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pyxl.common.model import Consolidation
+from pyxl.common import sealed
 from pyxl.common.period import Period
 from pyxl.pipeline import kept
 from pyxl.workspace import Workspace
@@ -50,7 +51,7 @@ def _keep_judgement(workspace: Workspace, period: Period, as_of: date, judged: K
     """Write out/<period>/.pyxl-judgement: sealed with the workspace's key, the names of the files written with it, the fingerprint, the pickled judgement.
 
     The fingerprint is taken after the summary and every cache the judgement
-    wrote (.parsed.json, the sent sheets' index). Keeping it is only for speed:
+    wrote (.pyxl-parsed, the sent sheets' index). Keeping it is only for speed:
     when it cannot be written, the next report consolidates again.
     """
     from pyxl.distribution import layout
@@ -58,7 +59,7 @@ def _keep_judgement(workspace: Workspace, period: Period, as_of: date, judged: K
     target = workspace.settings.out_dir(period) / JUDGEMENT_FILE
     try:
         key = layout.workspace_key(workspace.settings.root, create=True)
-        kept._keep_sealed(target, _MAGIC, key, judged.outputs, _fingerprint(workspace, period, as_of, judged.outputs), judged)
+        sealed.keep_sealed(target, _MAGIC, key, judged.outputs, _fingerprint(workspace, period, as_of, judged.outputs), judged)
     except OSError:
         target.unlink(missing_ok=True)
 
@@ -67,7 +68,7 @@ def _kept_judgement(workspace: Workspace, period: Period, as_of: date) -> Kept |
     """The judgement `consolidate` kept, when its seal is this workspace's and the workspace still has its fingerprint; else None."""
     from pyxl.distribution import layout
 
-    found = kept._sealed(workspace.settings.out_dir(period) / JUDGEMENT_FILE, _MAGIC, layout.workspace_key(workspace.settings.root),
+    found = sealed.read_sealed(workspace.settings.out_dir(period) / JUDGEMENT_FILE, _MAGIC, layout.workspace_key(workspace.settings.root),
                       lambda names: _fingerprint(workspace, period, as_of, names))
     if found is None:
         return None

@@ -150,7 +150,7 @@ def collect(
         return now, "now"
 
     secret = layout.workspace_key(workspace)
-    kept = parsed.ParsedCache(returns_dir)  # each return parsed once, here: later reads of the archive reuse it
+    kept = parsed.ParsedCache(returns_dir, secret)  # each return parsed once, here: later reads of the archive reuse it
     new: list[LedgerEntry] = []
     returns: list[UnitReturn] = []
     validated: dict[tuple, UnitReturn] = {}
@@ -375,7 +375,7 @@ def read_archive(
     order = {u.name: i for i, u in enumerate(directory.units)}
     sent = SentCopies(sent_dir)
     secret = layout.workspace_key(workspace)
-    kept = parsed.ParsedCache(returns_dir)
+    kept = parsed.ParsedCache(returns_dir, secret)
     given = dict(validated or {})
     results = []
     for unit in sorted(current, key=lambda name: (order.get(name, len(order)), name)):

@@ -4,7 +4,7 @@ Reading a workbook (unzipping it, python-calamine, the sheet-XML scan) is the
 costly part of reading a return, and a month reads each one several times:
 collect, consolidate, report, next month's split pre-fill. The first read
 keeps the parsed form — the `Book` of `pyxl.common.spreadsheets`, plain cell
-values — beside the originals in `returns/<period>/.parsed.json`; every later
+values — beside the originals in `returns/<period>/.pyxl-parsed`; every later
 read of the same original takes it from there.
 
 The key is the original's SHA-256 (the ledger's), the reader's format
@@ -16,53 +16,58 @@ stamped with everything it depends on, and done again on the parsed cells
 whenever any of that changed.
 
 The cache is a convenience, never a source: the original stays the record.
-A cache that is missing, unreadable, or made by another version is ignored
-and rewritten; a folder that cannot be written only loses the speed.
+It is a pickle sealed with the workspace's key (`pyxl.common.sealed`), so
+only a file pyxl wrote here is unpickled; a workspace without a key (nothing
+sent yet) keeps none. A cache that is missing, damaged, foreign or made by
+another version is ignored and rewritten; a folder that cannot be written
+only loses the speed. (It was JSON, a JSON text per book inside another:
+encoding a province's 500 returns that way cost a tenth of collect.)
 """
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime, time, timedelta
+import hashlib
+import pickle
 from pathlib import Path
 from typing import Callable
 
-from pyxl.common.files import write_text_atomic
+from pyxl.common import sealed
 from pyxl.common.spreadsheets import Book, Sheet, Unreadable, read_book
 from pyxl.distribution import layout
 
-FILE_NAME = ".parsed.json"
+FILE_NAME = ".pyxl-parsed"
+_FORMER_FILE = ".parsed.json"  # the JSON cache of earlier versions: removed when this one is written
+_MAGIC = b"pyxl-parsed 1\n"
 # Bump when spreadsheets.read_book changes what it returns for the same bytes.
 READER_VERSION = "2"
 
 
-def _key() -> dict[str, str]:
-    return {"reader": READER_VERSION, "template": layout.TEMPLATE_VERSION}
+def _stamp() -> bytes:
+    return hashlib.sha256(f"reader {READER_VERSION}\ntemplate {layout.TEMPLATE_VERSION}".encode()).digest()
 
 
 class ParsedCache:
-    """The parsed forms of one period's archived originals, by SHA-256: `returns/<period>/.parsed.json`.
+    """The parsed forms of one period's archived originals, by SHA-256: `returns/<period>/.pyxl-parsed`.
 
     One file per period, read once and written once per run (not a file per
-    return: two more file writes per return cost more than the JSON does).
+    return: two more file writes per return cost more than the pickle does).
+    `key` is the workspace's (`layout.workspace_key`); without one nothing is kept.
     """
 
-    def __init__(self, returns_dir: Path) -> None:
+    def __init__(self, returns_dir: Path, key: bytes | None) -> None:
         self.path = Path(returns_dir) / FILE_NAME
-        # SHA-256 → the book as a JSON text, decoded only when asked for: 500 books decoded
+        self.key = key
+        # SHA-256 → the book pickled, unpickled only when asked for: 500 books unpickled
         # at once would hold every cell twice (here and in the returns read from them)
-        self._books: dict[str, str] | None = None
+        self._books: dict[str, bytes] | None = None
         self._changed = False
 
-    def _entries(self) -> dict[str, str]:
+    def _entries(self) -> dict[str, bytes]:
         if self._books is None:
-            self._books = {}
-            try:
-                payload = json.loads(self.path.read_text(encoding="utf-8"))
-                if payload.get("key") == _key() and isinstance(payload.get("books"), dict):
-                    self._books = payload["books"]
-            except (OSError, ValueError, AttributeError):
-                pass  # absent, or edited by hand: read the originals again
+            found = sealed.read_sealed(self.path, _MAGIC, self.key, lambda _names: _stamp())
+            books = found[1] if found is not None else None
+            valid = isinstance(books, dict) and all(isinstance(k, str) and isinstance(v, bytes) for k, v in books.items())
+            self._books = books if valid else {}
         return self._books
 
     def get(self, sha256: str) -> Book | Unreadable | None:
@@ -71,14 +76,15 @@ class ParsedCache:
         if entry is None:
             return None
         try:
-            return _decode_book(json.loads(entry, object_hook=_decode_special))
-        except (KeyError, TypeError, ValueError, AttributeError):
+            return _decode_book(pickle.loads(entry))
+        except Exception:  # noqa: BLE001 (sealed by us, yet not a book this version reads: read the original again)
             return None
 
     def put(self, sha256: str, book: Book | Unreadable) -> None:
         """Keep the parsed form of original `sha256` (written by `save`)."""
-        self._entries()[sha256] = json.dumps(_encode_book(book), ensure_ascii=False, separators=(",", ":"),
-                                             default=_encode_special)
+        if self.key is None:
+            return
+        self._entries()[sha256] = pickle.dumps(_encode_book(book), protocol=pickle.HIGHEST_PROTOCOL)
         self._changed = True
 
     def book(self, sha256: str, data: Callable[[], bytes]) -> Book | Unreadable:
@@ -94,48 +100,24 @@ class ParsedCache:
 
     def save(self) -> None:
         """Write the kept forms if any were added; a folder that refuses it only costs speed."""
-        if not self._changed:
+        if not self._changed or self.key is None:
             return
-        payload = {"key": _key(), "books": self._entries()}
-        try:
-            text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-            write_text_atomic(self.path, text)
-        except OSError:
-            return
+        sealed.keep_sealed(self.path, _MAGIC, self.key, [], _stamp(), self._entries())
         self._changed = False
+        try:
+            (self.path.parent / _FORMER_FILE).unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
-# ---------------------------------------------------------------- JSON with the cell types calamine returns
-# Text, numbers and booleans are JSON's own (json's C encoder does them, NaN included); dates and
-# times become one-key objects, turned back by the decoder's object hook.
-
-_TYPES = {"dt": datetime.fromisoformat, "d": date.fromisoformat, "t": time.fromisoformat,
-          "td": lambda seconds: timedelta(seconds=seconds)}
-
-
-def _encode_special(value: object) -> object:
-    if isinstance(value, datetime):
-        return {"dt": value.isoformat()}
-    if isinstance(value, date):
-        return {"d": value.isoformat()}
-    if isinstance(value, time):
-        return {"t": value.isoformat()}
-    if isinstance(value, timedelta):
-        return {"td": value.total_seconds()}
-    return str(value)
-
-
-def _decode_special(value: dict) -> object:
-    if len(value) == 1:
-        (tag, text), = value.items()
-        if tag in _TYPES:
-            return _TYPES[tag](text)
-    return value
+# ---------------------------------------------------------------- a book as plain values
+# Lists, dicts and the cell values calamine returns (text, numbers, booleans, dates and times,
+# NaN): pickled as they are, with no class of ours inside, so a renamed class never strands a cache.
 
 
 def _encode_book(book: Book | Unreadable) -> dict:
     if isinstance(book, Unreadable):
-        return {"unreadable": {"code": book.code, "reason": book.reason}}
+        return {"unreadable": {"code": book.code, "reason": book.reason, "sheet": book.sheet, "cell": book.cell}}
     return {
         "kind": book.kind,
         "sheets": [
@@ -153,7 +135,8 @@ def _encode_book(book: Book | Unreadable) -> dict:
 
 def _decode_book(payload: dict) -> Book | Unreadable:
     if "unreadable" in payload:
-        return Unreadable(payload["unreadable"]["code"], payload["unreadable"]["reason"])
+        found = payload["unreadable"]
+        return Unreadable(str(found["code"]), str(found["reason"]), found.get("sheet"), found.get("cell"))
     sheets = [
         Sheet(
             str(sheet["name"]),
