@@ -59,8 +59,12 @@ def _local(name: str) -> str:
     return name.rsplit(" ", 1)[-1]
 
 
-def _parse(archive: zipfile.ZipFile, path: str, start, end=None, text=None, budget: list[int] | None = None) -> Unreadable | None:
-    """Stream one part of `archive` through expat with the given handlers; an Unreadable ends it."""
+def _parse(archive: zipfile.ZipFile, path: str, start, end=None, text=None, budget: list[int] | None = None,
+           data: bytes | None = None) -> Unreadable | None:
+    """Stream one part of `archive` through expat with the given handlers; an Unreadable ends it.
+
+    `data` is the part already read whole (`_SmallParts`): parsed as it is, within the same budget.
+    """
     parser = expat.ParserCreate(namespace_separator=" ")
 
     def refuse(*_args) -> None:
@@ -76,11 +80,15 @@ def _parse(archive: zipfile.ZipFile, path: str, start, end=None, text=None, budg
     parser.buffer_text = True
     budget = budget if budget is not None else [MAX_UNPACKED_BYTES]
     try:
-        with archive.open(path) as stream:
-            while chunk := stream.read(1 << 16):
-                _spend(budget, chunk)
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
+        if data is not None:
+            _spend(budget, data)
+            parser.Parse(data, True)
+        else:
+            with archive.open(path) as stream:
+                while chunk := stream.read(1 << 16):
+                    _spend(budget, chunk)
+                    parser.Parse(chunk, False)
+                parser.Parse(b"", True)
     except _Stop as stop:
         return stop.reason
     except KeyError:
@@ -480,37 +488,54 @@ class _Styles:
     formats: tuple[int, ...]  # each style's xlsx_values kind: OTHER, DATE or DURATION
 
 
-# styles.xml bytes → its _Styles: the returns of one month share their template's styles.xml
-_STYLES_READ: dict[bytes, _Styles] = {}
-_STYLES_KEPT = 16
-_STYLES_KEPT_BYTES = 1 << 20
+class _SmallParts:
+    """The small parts of a workbook met before, byte for byte, and what reading them gave.
+
+    The returns of one month carry the same styles.xml (their template's) and
+    the same relationships (their program's): those are not parsed again
+    (workbook.xml names the unit's sheet, so it is parsed each time).
+    A part is read whole first (at most its declared size, CRC checked, and
+    never more than `largest` or the budget left), then looked up, else
+    parsed from those bytes within the same budget and checks as any part; a
+    part that cannot be read whole is streamed by the parse, which says what
+    is wrong. Only what was read without refusal is kept, at most `keep`.
+    """
+
+    def __init__(self, keep: int = 16, largest: int = 1 << 20) -> None:
+        self.keep = keep
+        self.largest = largest
+        self.found: dict[tuple[str, bytes], object] = {}
+
+    def read(self, archive: zipfile.ZipFile, path: str, budget: list[int], parse):
+        """What `parse(budget, data)` gives for the part `path` (data: its bytes, None when it could not be read whole)."""
+        data = None
+        try:
+            info = archive.getinfo(path)
+            if info.file_size <= min(self.largest, budget[0]):
+                data = archive.read(info)
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
+            data = None  # missing or damaged: the parse says what it makes of that, as for any part
+        key = (path, data)
+        if data is not None and key in self.found:
+            budget[0] -= len(data)
+            return self.found[key]
+        result = parse(budget, data)
+        if data is not None and not isinstance(result, Unreadable):
+            if len(self.found) >= self.keep:
+                self.found.clear()
+            self.found[key] = result
+        return result
+
+
+_PARTS_READ = _SmallParts()
 
 
 def _styles(archive: zipfile.ZipFile, budget: list[int]) -> _Styles | Unreadable:
-    """The cell styles of styles.xml: which show a percentage, which a date or elapsed time.
-
-    A styles.xml met before (byte for byte) is not parsed again; a new one is
-    read within the same budget and checks as any part.
-    """
-    data = None
-    try:
-        info = archive.getinfo("xl/styles.xml")
-        if info.file_size <= min(_STYLES_KEPT_BYTES, budget[0]):
-            data = archive.read(info)  # at most its declared size, CRC checked
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
-        data = None  # the parse below says what is wrong, as for any part
-    if data is not None and data in _STYLES_READ:
-        budget[0] -= len(data)
-        return _STYLES_READ[data]
-    found = _parse_styles(archive, budget)
-    if data is not None and not isinstance(found, Unreadable):
-        if len(_STYLES_READ) >= _STYLES_KEPT:
-            _STYLES_READ.clear()
-        _STYLES_READ[data] = found
-    return found
+    """The cell styles of styles.xml: which show a percentage, which a date or elapsed time."""
+    return _PARTS_READ.read(archive, "xl/styles.xml", budget, lambda budget, data: _parse_styles(archive, budget, data))
 
 
-def _parse_styles(archive: zipfile.ZipFile, budget: list[int]) -> _Styles | Unreadable:
+def _parse_styles(archive: zipfile.ZipFile, budget: list[int], data: bytes | None = None) -> _Styles | Unreadable:
     percent_ids = set(_PERCENT_BUILTIN)
     codes: dict[str, str] = {}  # custom number format id (as written) → its code, as calamine keeps them
     xf_formats: list[str] = []  # each cell style's number format id, as written ("" for none)
@@ -534,7 +559,7 @@ def _parse_styles(archive: zipfile.ZipFile, budget: list[int]) -> _Styles | Unre
         if tag in inside:
             inside[tag] = False
 
-    refused = _parse(archive, "xl/styles.xml", start, end, None, budget)
+    refused = _parse(archive, "xl/styles.xml", start, end, None, budget, data)
     if refused is not None:
         return refused
     percent = frozenset(str(index) for index, written in enumerate(xf_formats)
@@ -652,8 +677,34 @@ class _Workbook:
 
 def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unreadable:
     """The sheets the workbook lists, in order, and whether it counts dates from 1904."""
-    sheets: list[tuple[str, str, str]] = []  # (name, relationship id, state)
-    targets: dict[str, str] = {}
+    listed = _listed_sheets(archive, budget, None)  # its own in every return (the sheet is named after the unit): not kept
+    if isinstance(listed, Unreadable):
+        return listed
+    targets = _PARTS_READ.read(archive, _WORKBOOK_RELATIONSHIPS, budget,
+                               lambda budget, data: _relationship_targets(archive, budget, data))
+    if isinstance(targets, Unreadable):
+        return targets
+    sheets, date_1904 = listed
+    if len(sheets) > MAX_SHEETS:
+        return Unreadable("sheet-too-large", f"工作簿有 {len(sheets)} 张工作表，超过上限 {MAX_SHEETS}")
+    parts = []
+    for name, rid, _state in sheets:
+        target = targets.get(rid)
+        if target:
+            parts.append((name, xlsx_values.part_path(target)))
+    present = (_has_part(archive, "xl/workbook.xml") and _has_part(archive, _WORKBOOK_RELATIONSHIPS)
+               and _PARTS_READ.read(archive, "_rels/.rels", [_PACKAGE_RELATIONSHIPS_BYTES],
+                                    lambda budget, data: _package_points_to_workbook(archive, budget, data)))
+    worksheets = xlsx_values.calamine_listing(list(sheets), dict(targets)) if present else None
+    return _Workbook(parts, worksheets, date_1904)
+
+
+_WORKBOOK_RELATIONSHIPS = "xl/_rels/workbook.xml.rels"
+
+
+def _listed_sheets(archive: zipfile.ZipFile, budget: list[int], data: bytes | None) -> tuple[tuple, bool] | Unreadable:
+    """((name, relationship id, state) of each sheet workbook.xml lists, whether it counts dates from 1904)."""
+    sheets: list[tuple[str, str, str]] = []
     flags = {"date_1904": False}
 
     def sheet(tag: str, attrs: dict[str, str]) -> None:
@@ -664,29 +715,23 @@ def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unread
         elif local == "workbookPr":
             flags["date_1904"] = attrs.get("date1904") in ("1", "true")
 
+    refused = _parse(archive, "xl/workbook.xml", sheet, budget=budget, data=data)
+    return refused if refused is not None else (tuple(sheets), flags["date_1904"])
+
+
+def _relationship_targets(archive: zipfile.ZipFile, budget: list[int], data: bytes | None) -> dict[str, str] | Unreadable:
+    """Relationship id → target, of workbook.xml's relationships (kept by _SmallParts: never changed after)."""
+    targets: dict[str, str] = {}
+
     def relationship(tag: str, attrs: dict[str, str]) -> None:
         if _local(tag) == "Relationship":
             targets[attrs.get("Id", "")] = attrs.get("Target", "")
 
-    present = True
-    for path, handler in (("xl/workbook.xml", sheet), ("xl/_rels/workbook.xml.rels", relationship)):
-        present = present and _has_part(archive, path)
-        refused = _parse(archive, path, handler, budget=budget)
-        if refused is not None:
-            return refused
-    if len(sheets) > MAX_SHEETS:
-        return Unreadable("sheet-too-large", f"工作簿有 {len(sheets)} 张工作表，超过上限 {MAX_SHEETS}")
-    parts = []
-    for name, rid, _state in sheets:
-        target = targets.get(rid)
-        if target:
-            parts.append((name, xlsx_values.part_path(target)))
-    present = present and _package_points_to_workbook(archive)
-    worksheets = xlsx_values.calamine_listing(sheets, targets) if present else None
-    return _Workbook(parts, worksheets, flags["date_1904"])
+    refused = _parse(archive, _WORKBOOK_RELATIONSHIPS, relationship, budget=budget, data=data)
+    return refused if refused is not None else targets
 
 
-def _package_points_to_workbook(archive: zipfile.ZipFile) -> bool:
+def _package_points_to_workbook(archive: zipfile.ZipFile, budget: list[int], data: bytes | None) -> bool:
     """Whether _rels/.rels names xl/workbook.xml as the package's main part, as every spreadsheet program writes it.
 
     python-calamine recognises an .xlsx by that relationship ("Cannot detect
@@ -701,7 +746,7 @@ def _package_points_to_workbook(archive: zipfile.ZipFile) -> bool:
                 and attrs.get("Target") in ("xl/workbook.xml", "/xl/workbook.xml")):
             found.append(True)
 
-    refused = _parse(archive, "_rels/.rels", relationship, budget=[_PACKAGE_RELATIONSHIPS_BYTES])
+    refused = _parse(archive, "_rels/.rels", relationship, budget=budget, data=data)
     return refused is None and bool(found)
 
 
