@@ -21,6 +21,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from operator import itemgetter
 
 import python_calamine
 from xlsxwriter.utility import xl_col_to_name
@@ -246,8 +247,9 @@ def _grid(scan) -> list[list[object]]:
     """A sheet's rows from A1 to its farthest kept cell, as python-calamine's to_python(skip_empty_area=False)."""
     if not scan.values:
         return []
-    width = max(column for _row, column in scan.values)
-    rows = [[""] * width for _ in range(max(row for row, _column in scan.values))]
+    # the farthest row and column by max() over the (row, column) keys, compared in C, not by a generator each
+    height, width = max(scan.values)[0], max(scan.values, key=itemgetter(1))[1]
+    rows = [[""] * width for _ in range(height)]
     for (row, column), value in scan.values.items():
         rows[row - 1][column - 1] = value
     return rows

@@ -236,18 +236,19 @@ def read_return(
     last = (footer_row - 1) if footer_row else len(sheet.rows)
     for r in range(header + 1, last + 1):
         cells = sheet.rows[r - 1]
-        if all(is_blank(v) for v in cells):
-            continue
         key = layout.cell_text(cells[key_column - 1] if key_column <= len(cells) else "")
+        if key and key not in found and (expected is None or key in expected_set):
+            found[key] = r  # nearly every row: a row with its 序号 is never blank, so not looked at cell by cell
+            continue
+        if not key and all(is_blank(v) for v in cells):
+            continue
         place = cell_name(r, key_column)
         if not key:
             check.add(ROW_INSERTED, f"第 {r} 行没有序号，是下发表中没有的行：请删除该行，内容写在对应任务的「进展情况」中。", cell=place)
         elif key in found:
             check.add(ROW_INSERTED, f"序号「{key}」重复出现（第 {found[key]} 行和第 {r} 行）：请删除重复的行。", cell=place)
-        elif expected is not None and key not in expected_set:
-            check.add(ROW_INSERTED, f"序号「{key}」不是下发给本单位的行：请删除该行，或核对序号是否被改动。", cell=place)
         else:
-            found[key] = r
+            check.add(ROW_INSERTED, f"序号「{key}」不是下发给本单位的行：请删除该行，或核对序号是否被改动。", cell=place)
     if expected is not None:
         for key in expected:
             if key not in found:
