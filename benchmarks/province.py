@@ -308,7 +308,11 @@ def measure(args: argparse.Namespace, base: Path) -> dict:
         command = [sys.executable, __file__, "--naive-split", str(folder / "config.yaml"), str(n), str(naive_out)]
         results["naive-split", n] = best(args.rounds, lambda: set_aside(holding, naive_out), command, folder)
         print(f"naive split {n}: {results['naive-split', n]}", file=sys.stderr)
-    # the full distribution again: collect compares returns with the sheets that were sent
+    # the full distribution again: collect compares returns with the sheets that were sent. Into a folder set
+    # aside first, as every round above: split writing over the last round's 500 sheets frees 500 inodes, and
+    # ext4 then makes collect's archive scan past them for minutes (see set_aside) — a quarter of collect's
+    # per-return time when it was measured, none of it a month's (its split ran days before its collect)
+    clean_distribution()
     run(pyxl(folder, "split", "--period", PERIOD), folder)
 
     archive = folder / "returns" / PERIOD

@@ -205,8 +205,9 @@ def write_summary(path: Path, consolidation: Consolidation, root: Path | None = 
     with atomic_path(path) as temporary:
         workbook = xlsxwriter.Workbook(
             str(temporary),
-            # a unit's text is never turned into a formula, a link or a number
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+            # a unit's text is never turned into a formula, a link or a number; the parts are zipped from memory,
+            # not written to temporary files and read back (30 files made and deleted in the system's temp folder)
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
         )
         as_of = consolidation.as_of
         workbook.set_properties(
