@@ -27,7 +27,11 @@ What it does, in one run:
    `report` runs right after `consolidate`, as the month's first report:
    what an earlier round wrote (通报, 督办单, 任务历程) is set aside first,
    as are the earlier round's sheets before `split` and archive before
-   `collect` (moved, not deleted: see `set_aside`).
+   `collect` (moved, not deleted: see `set_aside`), and the child processes'
+   temporary files (openpyxl's) go to a RAM folder where there is one
+   (`children_temporaries_in_memory`). Start it a few minutes after anything
+   deleted thousands of files on the same disk (a test run, the last
+   benchmark's clean-up): collect's archive pays for those too.
 3. Runs the naive baselines the same way, as child processes on the same
    files: the per-unit sheets written cell by cell with openpyxl; every
    return read with `pandas.read_excel(engine="openpyxl")`, concatenated
@@ -57,8 +61,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 
@@ -309,9 +315,8 @@ def measure(args: argparse.Namespace, base: Path) -> dict:
         results["naive-split", n] = best(args.rounds, lambda: set_aside(holding, naive_out), command, folder)
         print(f"naive split {n}: {results['naive-split', n]}", file=sys.stderr)
     # the full distribution again: collect compares returns with the sheets that were sent. Into a folder set
-    # aside first, as every round above: split writing over the last round's 500 sheets frees 500 inodes, and
-    # ext4 then makes collect's archive scan past them for minutes (see set_aside) — a quarter of collect's
-    # per-return time when it was measured, none of it a month's (its split ran days before its collect)
+    # aside first, as every round above: split writing over the last round's 500 sheets would free 500 inodes
+    # right before collect (see set_aside); a month's split ran days before its collect
     clean_distribution()
     run(pyxl(folder, "split", "--period", PERIOD), folder)
 
@@ -354,8 +359,8 @@ def measure(args: argparse.Namespace, base: Path) -> dict:
 def set_aside(holding: Path, *paths: Path) -> None:
     """Move what an earlier round wrote out of the way, to be deleted with the benchmark's folder at the end.
 
-    Not deleted here: ext4 keeps inodes freed in the last seconds out of the
-    next allocations, so creating a thousand files right after deleting a
+    Not deleted here: ext4 keeps inodes freed in the last minutes out of the
+    next allocations, so creating a thousand files soon after deleting a
     thousand scans the inode tables in the kernel (find_inode_bit,
     recently_deleted) — measured, that cost 0.5-0.8 s of a 500-unit report and
     a third of collect's per-return time, all of it the benchmark's own
@@ -448,9 +453,34 @@ def main() -> None:
     parser.add_argument("--resaved", action="store_true",
                         help="also measure collect + consolidate on the returns saved again by LibreOffice (needs soffice)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="pyxl-province-") as base:
+    with tempfile.TemporaryDirectory(prefix="pyxl-province-") as base, children_temporaries_in_memory():
         results = measure(args, Path(base))
     print(table(results, args))
+
+
+@contextmanager
+def children_temporaries_in_memory() -> Iterator[None]:
+    """The child processes' temporary files in a RAM folder (/dev/shm) where there is one; the workspace stays on disk.
+
+    openpyxl writes every worksheet it saves to a temporary file and deletes
+    it: the filling of 500 returns and each round of the naive split free
+    thousands of inodes in /tmp a minute or two before collect archives 500
+    returns, and ext4 then scans past them on every new file (see set_aside).
+    """
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield
+        return
+    before = os.environ.get("TMPDIR")
+    with tempfile.TemporaryDirectory(prefix="pyxl-province-tmp-", dir=shm) as folder:
+        os.environ["TMPDIR"] = folder
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = before
 
 
 if __name__ == "__main__":

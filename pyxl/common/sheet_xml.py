@@ -677,7 +677,7 @@ class _Workbook:
 
 def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unreadable:
     """The sheets the workbook lists, in order, and whether it counts dates from 1904."""
-    listed = _listed_sheets(archive, budget, None)  # its own in every return (the sheet is named after the unit): not kept
+    listed = _listed_sheets(archive, budget)  # its own in every return (the sheet is named after the unit): not kept
     if isinstance(listed, Unreadable):
         return listed
     targets = _PARTS_READ.read(archive, _WORKBOOK_RELATIONSHIPS, budget,
@@ -702,7 +702,7 @@ def _workbook(archive: zipfile.ZipFile, budget: list[int]) -> _Workbook | Unread
 _WORKBOOK_RELATIONSHIPS = "xl/_rels/workbook.xml.rels"
 
 
-def _listed_sheets(archive: zipfile.ZipFile, budget: list[int], data: bytes | None) -> tuple[tuple, bool] | Unreadable:
+def _listed_sheets(archive: zipfile.ZipFile, budget: list[int]) -> tuple[tuple, bool] | Unreadable:
     """((name, relationship id, state) of each sheet workbook.xml lists, whether it counts dates from 1904)."""
     sheets: list[tuple[str, str, str]] = []
     flags = {"date_1904": False}
@@ -715,7 +715,7 @@ def _listed_sheets(archive: zipfile.ZipFile, budget: list[int], data: bytes | No
         elif local == "workbookPr":
             flags["date_1904"] = attrs.get("date1904") in ("1", "true")
 
-    refused = _parse(archive, "xl/workbook.xml", sheet, budget=budget, data=data)
+    refused = _parse(archive, "xl/workbook.xml", sheet, budget=budget)
     return refused if refused is not None else (tuple(sheets), flags["date_1904"])
 
 
