@@ -291,7 +291,14 @@ def _refuse_doctype(root, path: str) -> None:
 
 
 def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable | bool | None:
-    """Every <c> placed by its own r="A1" (as every spreadsheet program writes them); False at the first that is not."""
+    """Every <c> placed by its own r="A1" (as every spreadsheet program writes them); False at the first that is not.
+
+    Each <c> with children is refused (too far, too long), noted for what
+    calamine cannot tell, and its value kept. Nearly every cell is a lone <v>
+    or an inline string of one plain run (<is><t>…</t></is>): those are
+    looked at directly, the string here in the loop (a province's month is
+    90,000 of them), any other shape the general way (`_scan_any_cell`).
+    """
     positions = _POSITIONS.get
     count = 0
     refused = None
@@ -302,16 +309,41 @@ def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable |
         if found is None or not found[1]:
             refused = False
             break
-        if len(element):  # no child: no content
-            refused = _scan_cell(element, found[1], found[0], scan, context)
-            if refused is not None:
-                break
+        size = len(element)
+        if not size:  # no child: no content
+            continue
+        column, row = found
+        first = element[0]
+        tag = first.tag
+        if size == 1 and tag == _IS and len(first) == 1 and element.get("t") == "inlineStr":
+            run = first[0]
+            if run.tag == _T and not len(run):  # what _scan_any_cell does with it, without walking it
+                refused = _reach(scan, row, column)
+                if refused is not None:
+                    break
+                text = run.text or ""
+                if len(text) > MAX_CELL_TEXT:
+                    refused = _cell_too_long(scan.name, _ref(row, column), len(text))
+                    break
+                if scan.values is not None:
+                    scan.values[(row, column)] = xlsx_values.run_text(text, run.get(xlsx_values.XML_SPACE) == "preserve")
+                continue
+        if size == 1 and tag == _V and not len(first):
+            refused = _scan_value_cell(element, first.text or "", row, column, scan, context)
+        else:
+            refused = _scan_any_cell(element, row, column, scan, context)
+        if refused is not None:
+            break
     scan.cells = count
     return refused
 
 
 def _scan_cells(elements, scan: SheetScan, context: _Context) -> Unreadable | None:
-    """The <row> and <c> elements in document order: a cell without r="A1" is the next in its row."""
+    """The <row> and <c> elements in document order: a cell without r="A1" is the next in its row.
+
+    Only for the rare part that needs it (a cell without r="A1", a part too
+    large to parse whole), so every cell is looked at the general way.
+    """
     row = column = 0
     for element in elements:
         if _local_name(element.tag) == "row":
@@ -325,28 +357,10 @@ def _scan_cells(elements, scan: SheetScan, context: _Context) -> Unreadable | No
         else:
             column += 1
         if len(element):
-            refused = _scan_cell(element, row, column, scan, context)
+            refused = _scan_any_cell(element, row, column, scan, context)
             if refused is not None:
                 return refused
     return None
-
-
-def _scan_cell(element, row: int, column: int, scan: SheetScan, context: _Context) -> Unreadable | None:
-    """One <c> with children: refuse it (too far, too long), note what calamine cannot tell, keep its value.
-
-    Nearly every cell is a lone <v> or an inline string's <is><t>…</t></is>:
-    those are looked at directly, any other shape the general way.
-    """
-    if len(element) == 1:
-        first = element[0]
-        tag = first.tag
-        if tag == _V and not len(first):
-            return _scan_value_cell(element, first.text or "", row, column, scan, context)
-        if tag == _IS and len(first) == 1 and element.get("t") == "inlineStr":
-            run = first[0]
-            if run.tag == _T and not len(run):
-                return _scan_inline_cell(run, row, column, scan)
-    return _scan_any_cell(element, row, column, scan, context)
 
 
 def _scan_value_cell(element, text: str, row: int, column: int, scan: SheetScan, context: _Context) -> Unreadable | None:
@@ -365,19 +379,6 @@ def _scan_value_cell(element, text: str, row: int, column: int, scan: SheetScan,
         scan.percent_cells.add(_ref(row, column))
     if scan.values is not None:
         _keep_value(scan, row, column, xlsx_values.v_value, kind, text, style, context.book)
-    return None
-
-
-def _scan_inline_cell(run, row: int, column: int, scan: SheetScan) -> Unreadable | None:
-    """A cell holding an inline string of one plain run: what _scan_any_cell does, without walking it."""
-    refused = _reach(scan, row, column)
-    if refused is not None:
-        return refused
-    text = run.text or ""
-    if len(text) > MAX_CELL_TEXT:
-        return _cell_too_long(scan.name, _ref(row, column), len(text))
-    if scan.values is not None:
-        scan.values[(row, column)] = xlsx_values.run_text(text, run.get(xlsx_values.XML_SPACE) == "preserve")
     return None
 
 
@@ -445,8 +446,8 @@ def _cell_content(cell) -> tuple[bool, bool, str | None, int, str]:
 
     Content is a <v>, <is> or <f> at any depth; a value is a <v> with more
     than spaces, or inline text; the text length counts everything but the
-    formula. A lone <v> never comes here (`_scan_value_cell` takes it); an
-    inline string of one plain run takes the short way.
+    formula. An inline string of one plain run takes the short way (a part
+    scanned by `_scan_cells` sends every cell here).
     """
     if len(cell) == 1:
         child = cell[0]
