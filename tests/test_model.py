@@ -63,3 +63,18 @@ def test_a_returns_row_by_key_is_the_first_of_that_key_and_follows_changes_to_it
     assert item.row("3") is repeated and item.row("3-1") is None
     kept = pickle.loads(pickle.dumps(item))  # kept between commands: the index is not
     assert "_rows_by_key" not in kept.__dict__ and kept == item and kept.row("3").progress == "后"
+
+
+def test_a_return_row_comes_back_from_a_pickle_with_every_field():
+    from dataclasses import fields
+    from datetime import date, datetime
+
+    from pyxl.common.model import ReturnRow, UnitReturn
+
+    values = {"key": "3-1", "task_number": "3", "target_index": 0, "value": 5.5, "value_text": "5.5家", "percent": 60.0,
+              "status": "滞后", "progress": "进展", "issues": "问题", "next_steps": "措施", "evidence": "照片3张",
+              "requested_deadline": date(2025, 9, 30), "request_reason": "理由", "cell_row": 7}
+    assert set(values) == {item.name for item in fields(ReturnRow)}  # a new field is given a value here too
+    row = ReturnRow(**values)
+    kept = pickle.loads(pickle.dumps(UnitReturn("区财政局", "2025-06", "f", "0", datetime(2025, 7, 3), rows=[row])))
+    assert kept.rows == [row] and kept.rows[0] is not row and kept.row("3-1") == row

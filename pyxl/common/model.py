@@ -8,8 +8,9 @@ stage's module.
 from __future__ import annotations
 
 import math
+import operator
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Literal
@@ -260,6 +261,15 @@ class ReturnRow:
     requested_deadline: date | None = None  # 申请新完成时限 (a request for 延期, pyxl.common.life)
     request_reason: str = ""  # 申请理由
     cell_row: int | None = None  # the Excel row it was read from
+
+    def __reduce__(self) -> tuple:
+        # pickled as its values in field order, not as a class and a dict of fourteen names: the validations kept
+        # between commands hold a province's 10,000 rows, and unpickling them took twice as long. A kept file is
+        # stamped with pyxl's source files (pyxl.pipeline.kept), so one written with other fields is never read.
+        return ReturnRow, _return_row_values(self)
+
+
+_return_row_values = operator.attrgetter(*(item.name for item in fields(ReturnRow)))
 
 
 @dataclass
