@@ -222,10 +222,10 @@ def _plain_worksheet(root, head: bytes, cells: int) -> bool:
     declaration = head[:256].split(b"?>", 1)[0] if head.startswith(b"<?xml") else b""
     if b"encoding" in declaration and _UTF8_DECLARED.search(declaration) is None:
         return False
-    sheet_data = root.findall(_MAIN + "sheetData")
-    if root.tag != _MAIN + "worksheet" or len(sheet_data) != 1:
+    # the root's own children, by lxml in C (findall and find go through ElementPath in Python)
+    if root.tag != _MAIN + "worksheet" or len(list(root.iterchildren(_MAIN + "sheetData"))) != 1:
         return False
-    dimension = root.find(_MAIN + "dimension")
+    dimension = next(root.iterchildren(_MAIN + "dimension"), None)
     if dimension is not None and not _DIMENSION.fullmatch(dimension.get("ref", "")):
         return False
     return _PLACED_CELLS(root) == cells
