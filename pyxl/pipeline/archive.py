@@ -77,7 +77,7 @@ def _keep_validations(workspace: Workspace, period: Period, validated: dict) -> 
     if secret is None:
         return
     sealed.keep_sealed(settings.out_dir(period) / kept.VALIDATION_FILE, _MAGIC, secret, [], _fingerprint(workspace, period),
-                      validated)
+                       validated)
 
 
 def _kept_validations(workspace: Workspace, period: Period) -> dict:
@@ -89,7 +89,7 @@ def _kept_validations(workspace: Workspace, period: Period) -> dict:
     if not settings.returns_dir(period).is_dir():
         return {}
     found = sealed.read_sealed(settings.out_dir(period) / kept.VALIDATION_FILE, _MAGIC, layout.workspace_key(settings.root),
-                         lambda names: _fingerprint(workspace, period))
+                               lambda names: _fingerprint(workspace, period))
     if found is None or not isinstance(found[1], dict):
         return {}
     validated = found[1]

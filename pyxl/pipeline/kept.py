@@ -23,7 +23,7 @@ VALIDATION_FILE = ".pyxl-returns"
 
 
 def _workspace_fingerprint(workspace: Workspace, period: Period, stamp: str,
-                left_out: Iterable[Path], taken_back: Iterable[Path]) -> bytes:
+                           left_out: Iterable[Path], taken_back: Iterable[Path]) -> bytes:
     """A digest of everything a result of `period` kept with `stamp` can have been made from.
 
     Deliberately wider than what the result reads, so nothing can be missed:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pyxl.common.model import Consolidation
 from pyxl.common import sealed
+from pyxl.common.model import Consolidation
 from pyxl.common.period import Period
 from pyxl.pipeline import kept
 from pyxl.workspace import Workspace
@@ -44,7 +44,7 @@ def _fingerprint(workspace: Workspace, period: Period, as_of: date, own: list[st
     """
     out = workspace.settings.out_dir(period)
     return kept._workspace_fingerprint(workspace, period, as_of.isoformat(), left_out=[out],
-                            taken_back=[workspace.settings.distribution_dir(period), *(out / name for name in own)])
+                                       taken_back=[workspace.settings.distribution_dir(period), *(out / name for name in own)])
 
 
 def _keep_judgement(workspace: Workspace, period: Period, as_of: date, judged: Kept) -> None:
@@ -68,8 +68,9 @@ def _kept_judgement(workspace: Workspace, period: Period, as_of: date) -> Kept |
     """The judgement `consolidate` kept, when its seal is this workspace's and the workspace still has its fingerprint; else None."""
     from pyxl.distribution import layout
 
-    found = sealed.read_sealed(workspace.settings.out_dir(period) / JUDGEMENT_FILE, _MAGIC, layout.workspace_key(workspace.settings.root),
-                      lambda names: _fingerprint(workspace, period, as_of, names))
+    found = sealed.read_sealed(workspace.settings.out_dir(period) / JUDGEMENT_FILE, _MAGIC,
+                               layout.workspace_key(workspace.settings.root),
+                               lambda names: _fingerprint(workspace, period, as_of, names))
     if found is None:
         return None
     names, judged = found
