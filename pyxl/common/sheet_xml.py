@@ -302,6 +302,8 @@ def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable |
     positions = _POSITIONS.get
     count = 0
     refused = None
+    values = scan.values
+    last_row = last_column = 0  # the extent the inline strings reach (the other cells' go through _reach)
     for element in root.iter("{*}c"):
         count += 1
         ref = element.get("r", "")
@@ -317,16 +319,22 @@ def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable |
         tag = first.tag
         if size == 1 and tag == _IS and len(first) == 1 and element.get("t") == "inlineStr":
             run = first[0]
-            if run.tag == _T and not len(run):  # what _scan_any_cell does with it, without walking it
-                refused = _reach(scan, row, column)
-                if refused is not None:
+            if run.tag == _T and not len(run):  # what _scan_any_cell does with it, without walking it or calling out
+                if row > MAX_ROWS or column > MAX_COLUMNS:
+                    refused = _too_far(scan.name, row, column)
                     break
+                last_row = row if row > last_row else last_row
+                last_column = column if column > last_column else last_column
                 text = run.text or ""
                 if len(text) > MAX_CELL_TEXT:
                     refused = _cell_too_long(scan.name, _ref(row, column), len(text))
                     break
-                if scan.values is not None:
-                    scan.values[(row, column)] = xlsx_values.run_text(text, run.get(xlsx_values.XML_SPACE) == "preserve")
+                if values is not None:
+                    # xlsx_values.run_text, spelled out: most texts have no space at either end and no _xHHHH_
+                    trimmed = text.strip(_XML_WHITESPACE)
+                    if len(trimmed) != len(text) and run.get(xlsx_values.XML_SPACE) != "preserve":
+                        text = trimmed
+                    values[(row, column)] = xlsx_values.unescape(text) if "_x" in text else text
                 continue
         if size == 1 and tag == _V and not len(first):
             refused = _scan_value_cell(element, first.text or "", row, column, scan, context)
@@ -334,6 +342,9 @@ def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable |
             refused = _scan_any_cell(element, row, column, scan, context)
         if refused is not None:
             break
+        values = scan.values  # given up to calamine by a cell this module does not decode
+    scan.last_row = max(scan.last_row, last_row)
+    scan.last_column = max(scan.last_column, last_column)
     scan.cells = count
     return refused
 
@@ -439,6 +450,7 @@ def _local_name(tag) -> str:
 
 _MAIN = xlsx_values.MAIN
 _V, _IS, _T, _SI = xlsx_values.V, xlsx_values.IS, xlsx_values.T, xlsx_values.SI
+_XML_WHITESPACE = xlsx_values.XML_WHITESPACE
 
 
 def _cell_content(cell) -> tuple[bool, bool, str | None, int, str]:

@@ -173,7 +173,7 @@ def _round_half_away(x: float) -> int:
 
 # ---------------------------------------------------------------- text
 
-_XML_SPACE = " \t\r\n"
+XML_WHITESPACE = " \t\r\n"  # what XML counts as white space
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
@@ -191,7 +191,7 @@ def _escaped_character(match: re.Match) -> str:
 
 def run_text(text: str, preserve: bool) -> str:
     """The text of one <t> element: trimmed of XML white space unless xml:space="preserve", then unescaped."""
-    return unescape(text if preserve else text.strip(_XML_SPACE))
+    return unescape(text if preserve else text.strip(XML_WHITESPACE))
 
 
 # ---------------------------------------------------------------- cells (lxml elements of a worksheet)
