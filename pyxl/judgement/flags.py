@@ -210,12 +210,15 @@ def stale_progress(
     """
     flags = []
     before_this = period.previous()
+    previous = used_history.get(str(before_this), {})
     for task in duty.tasks:
         leads, responsible = roles[task.number]
         for unit in leads + responsible:
             row = return_row(used.get(unit), task.number)
             if row is None or row.status == "已完成":
                 continue
+            if stale_periods > 1 and return_row(previous.get(unit), task.number) is None:
+                continue  # nothing reported the period before: no run to compare (asked first, as it is the cheap question)
             text = _same_text(row.progress)
             if not text:
                 continue

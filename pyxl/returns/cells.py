@@ -113,6 +113,8 @@ _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９／－．", "0
 
 def check_request(check: Checker, row: ReturnRow, excel_row: int, columns: dict[str, int]) -> None:
     """A request needs both a date and a reason; one without the other is not taken (a problem on the empty cell)."""
+    if row.requested_deadline is None and not row.request_reason:
+        return  # no request, as on nearly every row: nothing to check or clear
     if not all(t in columns for t in layout.REQUEST_COLUMNS):
         return
     date_place = cell_name(excel_row, columns["申请新完成时限"])

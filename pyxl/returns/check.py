@@ -70,7 +70,10 @@ def _footer(sheet: Sheet, after: int) -> tuple[int | None, dict[str, str]]:
         row = sheet.rows[r - 1]
         # a label cell holds the label: a row whose text holds none of them has none (most rows: the tasks)
         text = "\x00".join([value for value in row if isinstance(value, str)])
-        if not any(label in text for label in layout.FOOTER_LABELS):
+        for label in layout.FOOTER_LABELS:  # a loop, not any() over a generator: asked of every row
+            if label in text:
+                break
+        else:
             continue
         for c, value in enumerate(row, start=1):
             if not isinstance(value, str) or not value:
@@ -266,19 +269,21 @@ def read_return(
     any_input = False
     target_units = _target_units(duty)
     task_numbers = _task_numbers(duty)
-    inputs = [(title_text, columns[title_text]) for title_text in layout.INPUT_COLUMNS if title_text in columns]
+    # each input column with its letters, so a cell's name is made without a call per cell
+    inputs = [(title_text, column, cell_name(1, column)[:-1])
+              for title_text in layout.INPUT_COLUMNS if (column := columns.get(title_text)) is not None]
     for key, r in found.items():
         task_number, target_index = split_row_key(key, task_numbers)
         if duty is not None and not _in_duty(duty, task_number, target_index):
             check.add(TASK_UNKNOWN, f"序号「{key}」在分工表中找不到：请用本期下发的表重新填报。", cell=cell_name(r, key_column))
         row = ReturnRow(key=key, task_number=task_number, target_index=target_index, cell_row=r)
         cells = sheet.rows[r - 1]
-        for title_text, column in inputs:
+        for title_text, column, letters in inputs:
             raw = cells[column - 1] if column <= len(cells) else ""
             blank = raw is None or (isinstance(raw, str) and not raw.strip())  # is_blank, once per cell
             if blank and not formula_cells:  # the cell's name is made only when it may be reported
                 continue
-            place = cell_name(r, column)
+            place = f"{letters}{r}"
             if place in formula_cells:
                 check.add(FORMULA_NO_VALUE, f"单元格是公式 {formula_cells[place]}，但没有保存计算结果：请在 Excel/WPS 中重新计算并保存，或直接填数值。", cell=place)
                 any_input = True
