@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -84,7 +83,7 @@ def test_a_damaged_foreign_or_outdated_cache_is_read_again_from_the_originals(ws
     path = ws.returns_dir(PERIOD) / parsed.FILE_NAME
     kept = path.read_bytes()
     key = layout.workspace_key(ws.root)
-    empty = {sha: pickle.dumps({"kind": "xlsx", "sheets": []}) for sha in parsed.ParsedCache(ws.returns_dir(PERIOD), key)._entries()}
+    empty = {sha: {"kind": "xlsx", "sheets": []} for sha in parsed.ParsedCache(ws.returns_dir(PERIOD), key)._entries()}
     assert empty  # the two returns are kept
     if damage == "torn":
         path.write_bytes(kept[: len(kept) // 2])  # half-written
@@ -94,7 +93,7 @@ def test_a_damaged_foreign_or_outdated_cache_is_read_again_from_the_originals(ws
         monkeypatch.setattr(parsed, "READER_VERSION", "0")
         sealed.keep_sealed(path, parsed._MAGIC, key, [], parsed._stamp(), empty)
         monkeypatch.undo()
-    elif damage == "foreign":  # sealed by us, yet not a map of pickled books
+    elif damage == "foreign":  # sealed by us, yet not a map of books
         sealed.keep_sealed(path, parsed._MAGIC, key, [], parsed._stamp(), ["not", "books"])
     else:
         path.unlink()

@@ -450,3 +450,18 @@ _MAIN_PREFIXED = ('<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheet
                               "its namespace by a prefix, the runs in none"])
 def test_a_shared_strings_part_of_another_kind_is_read_by_expat(sst, inside):
     assert_shared_strings_agree(_strings_part(inside, *sst), quick=False)
+
+
+def test_a_text_met_again_is_the_same_string_and_a_file_of_endless_texts_keeps_few(monkeypatch):
+    # a task's text, in two units' returns: one string object, so the month's parsed returns hold it once
+    monkeypatch.setattr(sheet_xml, "_TEXTS", {})
+    task = row('<c r="A1" t="inlineStr"><is><t>推动项目早日竣工投产</t></is></c>')
+    first, second = (read_book(hand_made(task)).sheets[0].rows[0][0] for _ in range(2))
+    assert first == second == "推动项目早日竣工投产" and first is second
+    # a hostile file's thousands of texts, and one very long: read as they are, kept only up to the bounds
+    monkeypatch.setattr(sheet_xml, "_TEXTS_KEPT", 8)
+    many = "".join(row(f'<c r="A{n}" t="inlineStr"><is><t>文本{n}</t></is></c>', r=n) for n in range(1, 41))
+    long = "长" * (sheet_xml._TEXT_KEPT_LONGEST + 1)
+    book = read_book(hand_made(many + row(f'<c r="B41" t="inlineStr"><is><t>{long}</t></is></c>', r=41)))
+    assert [r[0] for r in book.sheets[0].rows[:40]] == [f"文本{n}" for n in range(1, 41)] and book.sheets[0].rows[40][1] == long
+    assert len(sheet_xml._TEXTS) == 8 and long not in sheet_xml._TEXTS

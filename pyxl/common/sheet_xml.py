@@ -334,7 +334,9 @@ def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable |
                     trimmed = text.strip(_XML_WHITESPACE)
                     if len(trimmed) != len(text) and run.get(xlsx_values.XML_SPACE) != "preserve":
                         text = trimmed
-                    values[(row, column)] = xlsx_values.unescape(text) if "_x" in text else text
+                    if "_x" in text:
+                        text = xlsx_values.unescape(text)
+                    values[(row, column)] = _TEXTS.get(text) or _seen_text(text)
                 continue
         if size == 1 and tag == _V and not len(first):
             refused = _scan_value_cell(element, first.text or "", row, column, scan, context)
@@ -347,6 +349,21 @@ def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable |
     scan.last_column = max(scan.last_column, last_column)
     scan.cells = count
     return refused
+
+
+# Each inline text met, as one string object: a task's text recurs in the returns of every unit it
+# names, so the month's parsed returns (kept by pyxl.returns.parsed, pickled by object) hold it once.
+# Bounded, as _POSITIONS is: a hostile file's own texts fill it at most this far.
+_TEXTS: dict[str, str] = {}
+_TEXTS_KEPT = 1 << 14
+_TEXT_KEPT_LONGEST = 1 << 10
+
+
+def _seen_text(text: str) -> str:
+    """`text`, kept as the string for its value from now on when there is room (`_TEXTS`)."""
+    if len(_TEXTS) < _TEXTS_KEPT and len(text) <= _TEXT_KEPT_LONGEST:
+        _TEXTS[text] = text
+    return text
 
 
 def _scan_cells(elements, scan: SheetScan, context: _Context) -> Unreadable | None:

@@ -16,18 +16,21 @@ stamped with everything it depends on, and done again on the parsed cells
 whenever any of that changed.
 
 The cache is a convenience, never a source: the original stays the record.
-It is a pickle sealed with the workspace's key (`pyxl.common.sealed`), so
-only a file pyxl wrote here is unpickled; a workspace without a key (nothing
-sent yet) keeps none. A cache that is missing, damaged, foreign or made by
-another version is ignored and rewritten; a folder that cannot be written
-only loses the speed. (It was JSON, a JSON text per book inside another:
-encoding a province's 500 returns that way cost a tenth of collect.)
+It is one pickle of every book, sealed with the workspace's key
+(`pyxl.common.sealed`), so only a file pyxl wrote here is unpickled; a
+workspace without a key (nothing sent yet) keeps none. A cache that is
+missing, damaged, foreign or made by another version is ignored and
+rewritten; a folder that cannot be written only loses the speed. (It was
+JSON, a JSON text per book inside another: encoding a province's 500 returns
+that way cost a tenth of collect. Then a pickle per book: 6 MB for a
+province's month, as each task's text was written again for every unit it
+names; pickled together, a text the sheet scan met before is one object
+(`pyxl.common.sheet_xml`) and is written once: 0.9 MB.)
 """
 
 from __future__ import annotations
 
 import hashlib
-import pickle
 from pathlib import Path
 from typing import Callable
 
@@ -37,7 +40,7 @@ from pyxl.distribution import layout
 
 FILE_NAME = ".pyxl-parsed"
 _FORMER_FILE = ".parsed.json"  # the JSON cache of earlier versions: removed when this one is written
-_MAGIC = b"pyxl-parsed 1\n"
+_MAGIC = b"pyxl-parsed 2\n"  # 1: a pickle per book inside the pickle
 # Bump when spreadsheets.read_book changes what it returns for the same bytes.
 READER_VERSION = "2"
 
@@ -57,16 +60,14 @@ class ParsedCache:
     def __init__(self, returns_dir: Path, key: bytes | None) -> None:
         self.path = Path(returns_dir) / FILE_NAME
         self.key = key
-        # SHA-256 → the book pickled, unpickled only when asked for: 500 books unpickled
-        # at once would hold every cell twice (here and in the returns read from them)
-        self._books: dict[str, bytes] | None = None
+        self._books: dict[str, dict] | None = None  # SHA-256 → the book as plain values (_encode_book)
         self._changed = False
 
-    def _entries(self) -> dict[str, bytes]:
+    def _entries(self) -> dict[str, dict]:
         if self._books is None:
             found = sealed.read_sealed(self.path, _MAGIC, self.key, lambda _names: _stamp())
             books = found[1] if found is not None else None
-            valid = isinstance(books, dict) and all(isinstance(k, str) and isinstance(v, bytes) for k, v in books.items())
+            valid = isinstance(books, dict) and all(isinstance(k, str) and isinstance(v, dict) for k, v in books.items())
             self._books = books if valid else {}
         return self._books
 
@@ -76,7 +77,7 @@ class ParsedCache:
         if entry is None:
             return None
         try:
-            return _decode_book(pickle.loads(entry))
+            return _decode_book(entry)
         except Exception:  # noqa: BLE001 (sealed by us, yet not a book this version reads: read the original again)
             return None
 
@@ -84,7 +85,7 @@ class ParsedCache:
         """Keep the parsed form of original `sha256` (written by `save`)."""
         if self.key is None:
             return
-        self._entries()[sha256] = pickle.dumps(_encode_book(book), protocol=pickle.HIGHEST_PROTOCOL)
+        self._entries()[sha256] = _encode_book(book)
         self._changed = True
 
     def book(self, sha256: str, data: Callable[[], bytes]) -> Book | Unreadable:
@@ -124,7 +125,7 @@ def _encode_book(book: Book | Unreadable) -> dict:
             {
                 "name": sheet.name,
                 "visible": sheet.visible,
-                "rows": sheet.rows,
+                "rows": [list(row) for row in sheet.rows],  # its own lists: the book read may change after
                 "uncached_formulas": sheet.uncached_formulas,
                 "percent_cells": sorted(sheet.percent_cells),
             }
