@@ -458,6 +458,8 @@ def test_a_text_met_again_is_the_same_string_and_a_file_of_endless_texts_keeps_f
     task = row('<c r="A1" t="inlineStr"><is><t>推动项目早日竣工投产</t></is></c>')
     first, second = (read_book(hand_made(task)).sheets[0].rows[0][0] for _ in range(2))
     assert first == second == "推动项目早日竣工投产" and first is second
+    saved_by_excel = hand_made(row('<c r="A1" t="s"><v>0</v></c>'), "<si><t>推动项目早日竣工投产</t></si>")  # shared strings
+    assert read_book(saved_by_excel).sheets[0].rows[0][0] is first
     # a hostile file's thousands of texts, and one very long: read as they are, kept only up to the bounds
     monkeypatch.setattr(sheet_xml, "_TEXTS_KEPT", 8)
     many = "".join(row(f'<c r="A{n}" t="inlineStr"><is><t>文本{n}</t></is></c>', r=n) for n in range(1, 41))

@@ -644,9 +644,10 @@ def _usual_shared_strings(root) -> tuple[set[str], list[str] | None] | None:
         return None
     long = {str(root.index(item)) for item in _LONG_STRINGS(root)}
     try:
-        return long, xlsx_values.shared_strings(root)
+        strings = xlsx_values.shared_strings(root)
     except xlsx_values.Unsure:
         return long, None
+    return long, [_TEXTS.get(text) or _seen_text(text) for text in strings]  # as the inline texts: one object each
 
 
 def _streamed_shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[str], list[str] | None] | Unreadable:
