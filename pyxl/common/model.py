@@ -291,11 +291,15 @@ class UnitReturn:
     source: str = ""  # what the user gave us (inbox/x.zip!a.xlsx)
 
     def row(self, key: str) -> ReturnRow | None:
-        """The row `key` (43 or 43-1), the first read if the key repeats; None without that row.
+        """The row `key` (43 or 43-1), the first read if the key repeats; None without that row."""
+        return self.rows_by_key().get(key)
 
-        The judgement asks each return for its rows task by task (tens of
-        thousands of times in a 500-unit month): an index by key is made on the
-        first question and made again if `rows` is replaced or grows.
+    def rows_by_key(self) -> dict[str, ReturnRow]:
+        """Every row by its key, the first read where a key repeats.
+
+        The judgement asks for the rows task by task (tens of thousands of
+        times in a 500-unit month): the index is made on the first question
+        and made again if `rows` is replaced or grows.
         """
         kept = self.__dict__.get("_rows_by_key")
         if kept is None or kept[0] is not self.rows or kept[1] != len(self.rows):
@@ -303,7 +307,7 @@ class UnitReturn:
             for row in self.rows:
                 index.setdefault(row.key, row)
             kept = self.__dict__["_rows_by_key"] = (self.rows, len(self.rows), index)
-        return kept[2].get(key)
+        return kept[2]
 
     def __getstate__(self) -> dict:
         # the index by key is remade on the first question: a kept (pickled) return does not carry it

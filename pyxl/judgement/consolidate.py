@@ -43,7 +43,7 @@ from pyxl.common.period import Period, chinese_date
 from pyxl.common.problems import PROBLEM_COLUMNS, problems_to_rows
 from pyxl.common.units import UnitIndex
 from pyxl.common.values import is_percent_unit
-from pyxl.judgement.flags import compute_flags, number_text, return_row, unit_table
+from pyxl.judgement.flags import NO_ROWS, Reported, compute_flags, number_text, reported_rows, unit_table
 
 CUMULATIVE_KINDS = ("count", "amount", "measure")
 # Least advanced first: combining several lead units keeps the least advanced.
@@ -279,11 +279,11 @@ def category_change(previous: str | None, current: str) -> str:
 # ---------------------------------------------------------------- the tables
 
 
-def _task_categories(duty: DutyTable, roles: dict[str, Roles], used: dict[str, UnitReturn], period: Period) -> dict[str, str]:
-    return {task.number: _lead_summary(task, roles[task.number], used, period, duty.year)["category"] for task in duty.tasks}
+def _task_categories(duty: DutyTable, roles: dict[str, Roles], reported: Reported, period: Period) -> dict[str, str]:
+    return {task.number: _lead_summary(task, roles[task.number], reported, period, duty.year)["category"] for task in duty.tasks}
 
 
-def _lead_summary(task: Task, roles: Roles, used: dict[str, UnitReturn], period: Period, year: int) -> dict:
+def _lead_summary(task: Task, roles: Roles, reported: Reported, period: Period, year: int) -> dict:
     """The lead units' report on a task, combined.
 
     Each lead is judged on its own report only (`leads`: unit → category,
@@ -295,18 +295,19 @@ def _lead_summary(task: Task, roles: Roles, used: dict[str, UnitReturn], period:
     """
     fraction = deadline_fraction(task.deadline, period, year)
     leads = {}
+    reports = []  # (unit, row) of each lead that reported
     for unit in roles.leads:
-        row = return_row(used.get(unit), task.number)
+        row = reported.get(unit, NO_ROWS).get(task.number)
         if row is None:
             leads[unit] = {"category": "未报送", "status": None, "percent": None, "issues": ""}
         else:
+            reports.append((unit, row))
             leads[unit] = {
                 "category": task_category(row.status, row.percent, fraction),
                 "status": row.status,
                 "percent": row.percent,
                 "issues": row.issues.strip(),
             }
-    reports = [(unit, row) for unit in roles.leads if (row := return_row(used.get(unit), task.number)) is not None]
     statuses = [row.status for _, row in reports if row.status]
     percents = [row.percent for _, row in reports if row.percent is not None]
     named = len(roles.leads) > 1
@@ -361,12 +362,12 @@ def _task_reason(leads: dict[str, dict], fraction: float, deadline: date | None,
 
 
 def _responsible_reports(
-    task: Task, roles: Roles, used: dict[str, UnitReturn], everything: dict[str, list[UnitReturn]]
+    task: Task, roles: Roles, reported: Reported, everything: dict[str, list[UnitReturn]]
 ) -> str:
     """Each responsible unit's short report: status, percentage and the start of its progress text."""
     lines = []
     for unit in roles.responsible:
-        row = return_row(used.get(unit), task.number)
+        row = reported.get(unit, NO_ROWS).get(task.number)
         if row is None:
             lines.append(f"{unit}：{'报送未通过校验' if unit in everything else '未报送'}")
             continue
@@ -387,7 +388,7 @@ def _percent_text(percent: float | None) -> str:
 def _task_table(
     duty: DutyTable,
     roles: dict[str, Roles],
-    used: dict[str, UnitReturn],
+    reported: Reported,
     everything: dict[str, list[UnitReturn]],
     previous_categories: dict[str, str] | None,
     period: Period,
@@ -396,7 +397,7 @@ def _task_table(
     """(one row per task, one row per task and lead unit): the judgement of every task."""
     rows, lead_rows = [], []
     for task in duty.tasks:
-        lead = _lead_summary(task, roles[task.number], used, period, duty.year)
+        lead = _lead_summary(task, roles[task.number], reported, period, duty.year)
         previous = None if previous_categories is None else previous_categories.get(task.number)
         overdue = task.deadline is not None and task.deadline < as_of and lead["category"] != "已完成"
         for unit, own in lead["leads"].items():
@@ -414,7 +415,7 @@ def _task_table(
                 "lead_percent": lead["percent"],
                 "lead_progress": lead["progress"],
                 "lead_issues": lead["issues"],
-                "responsible_reports": _responsible_reports(task, roles[task.number], used, everything),
+                "responsible_reports": _responsible_reports(task, roles[task.number], reported, everything),
                 "category": lead["category"],
                 "previous_category": previous,
                 "change": category_change(previous, lead["category"]),
@@ -428,9 +429,9 @@ def _task_table(
     return pd.DataFrame(rows, columns=list(TASK_COLUMNS)), pd.DataFrame(lead_rows, columns=list(LEAD_COLUMNS))
 
 
-def _figures(task: Task, key: str, roles: Roles, used: dict[str, UnitReturn]) -> list[tuple[str, float]]:
+def _figures(task: Task, key: str, roles: Roles, reported: Reported) -> list[tuple[str, float]]:
     """(unit, value) of every unit that reported a value for `key`, leads first."""
-    return [(u, row.value) for u in roles.all if (row := return_row(used.get(u), key)) is not None and row.value is not None]
+    return [(u, row.value) for u in roles.all if (row := reported.get(u, NO_ROWS).get(key)) is not None and row.value is not None]
 
 
 def contested(figures: list[tuple[str, float]], leads: tuple[str, ...], tolerance: float) -> bool:
@@ -443,7 +444,7 @@ def contested(figures: list[tuple[str, float]], leads: tuple[str, ...], toleranc
 
 
 def _indicator_table(
-    duty: DutyTable, roles: dict[str, Roles], used: dict[str, UnitReturn], period: Period, thresholds: ThresholdSettings
+    duty: DutyTable, roles: dict[str, Roles], unit_rows: Reported, period: Period, thresholds: ThresholdSettings
 ) -> pd.DataFrame:
     """One row per target.
 
@@ -458,7 +459,7 @@ def _indicator_table(
     for task in duty.tasks:
         for position, target in enumerate(task.targets):
             key = task.target_key(position)
-            figures = _figures(task, key, roles[task.number], used)
+            figures = _figures(task, key, roles[task.number], unit_rows)
             lead_figures = [(u, v) for u, v in figures if u in roles[task.number].leads]
             reported_by, reported = lead_figures[0] if lead_figures else (None, None)
             disputed = contested(figures, roles[task.number].leads, thresholds.conflict_tolerance)
@@ -681,7 +682,7 @@ def consolidate(
     used_history = {key: returns_by_unit(items)[0] for key, items in history.items()}
     previous_key = str(period.previous())
     previous_categories = (
-        _task_categories(life.apply(original, previous_key), all_roles, used_history[previous_key], period.previous())
+        _task_categories(life.apply(original, previous_key), all_roles, reported_rows(used_history[previous_key]), period.previous())
         if previous_key in used_history
         else None
     )
@@ -689,8 +690,9 @@ def consolidate(
         previous_categories.update(dict.fromkeys(life.closed(previous_key), "已完成"))
     # the due date itself (Settings.due_date: moved to a working day), or the day of the month as it is
     due = due_day if isinstance(due_day, date) else period.due_date(due_day)
-    tasks, leads = _task_table(duty, roles, used, everything, previous_categories, period, as_of)
-    indicators = _indicator_table(duty, roles, used, period, thresholds)
+    reported = reported_rows(used)
+    tasks, leads = _task_table(duty, roles, reported, everything, previous_categories, period, as_of)
+    indicators = _indicator_table(duty, roles, reported, period, thresholds)
     returns = _return_table(duty, roles, index.directory, used, everything, due, as_of)
     # the errors of a unit's rejected return, so its flag and its 督办单 name each cell
     rejected = {unit: [p for p in items[-1].problems if p.is_error] for unit, items in everything.items()

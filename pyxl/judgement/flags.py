@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from types import MappingProxyType
+from typing import Mapping
 
 import pandas as pd
 
@@ -78,11 +80,15 @@ def fix_list(problems: list[Problem]) -> str:
     return "；".join(parts)
 
 
-def return_row(item: UnitReturn | None, key: str) -> ReturnRow | None:
-    """The row `key` (43 or 43-1) of a unit's return; None without a return or without that row."""
-    if item is None:
-        return None
-    return item.row(key)
+# unit → the rows of the return whose values are used, by key (43, 43-1): what the judgement asks
+# of the returns, task by task and unit by unit, as two dict lookups (no call) each time
+Reported = dict[str, dict[str, ReturnRow]]
+NO_ROWS: Mapping[str, ReturnRow] = MappingProxyType({})  # a unit without a return used
+
+
+def reported_rows(used: dict[str, UnitReturn]) -> Reported:
+    """Each unit's used return as its rows by key (`Reported`)."""
+    return {unit: item.rows_by_key() for unit, item in used.items()}
 
 
 def overdue_returns(
@@ -162,7 +168,7 @@ def _scaled_stretch(row) -> float | None:
 def data_conflicts(
     duty: DutyTable,
     roles: dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
-    used: dict[str, UnitReturn],
+    reported: Reported,
     indicators: pd.DataFrame,
 ) -> list[dict]:
     """数据待核实: one flag per contested target (every unit and its figure), and 已完成 against 未启动 on a task."""
@@ -171,7 +177,7 @@ def data_conflicts(
     for task in duty.tasks:
         leads, responsible = roles[task.number]
         units = leads + responsible
-        statuses = {unit: row.status for unit in units if (row := return_row(used.get(unit), task.number)) is not None}
+        statuses = {unit: row.status for unit in units if (row := reported.get(unit, NO_ROWS).get(task.number)) is not None}
         done = [u for u, s in statuses.items() if s == "已完成"]
         not_started = [u for u, s in statuses.items() if s == "未启动"]
         if done and not_started:
@@ -183,7 +189,7 @@ def data_conflicts(
             row = contested.get(task.target_key(position))
             if row is None:
                 continue
-            figures = [(u, r.value) for u in units if (r := return_row(used.get(u), row.key)) is not None and r.value is not None]
+            figures = [(u, r.value) for u in units if (r := reported.get(u, NO_ROWS).get(row.key)) is not None and r.value is not None]
             names = "、".join(u for u, _ in figures)
             shown = "，".join(f"{u}报{_number(v)}{target.unit}" for u, v in figures)
             flags.append(_flag("数据待核实", "yellow", names, row.key,
@@ -198,8 +204,8 @@ def _same_text(text: str) -> str:
 def stale_progress(
     duty: DutyTable,
     roles: dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
-    used: dict[str, UnitReturn],
-    used_history: dict[str, dict[str, UnitReturn]],
+    reported: Reported,
+    reported_history: dict[str, Reported],
     period: Period,
     stale_periods: int,
 ) -> list[dict]:
@@ -210,21 +216,21 @@ def stale_progress(
     """
     flags = []
     before_this = period.previous()
-    previous = used_history.get(str(before_this), {})
+    previous = reported_history.get(str(before_this), {})
     for task in duty.tasks:
         leads, responsible = roles[task.number]
         for unit in leads + responsible:
-            row = return_row(used.get(unit), task.number)
+            row = reported.get(unit, NO_ROWS).get(task.number)
             if row is None or row.status == "已完成":
                 continue
-            if stale_periods > 1 and return_row(previous.get(unit), task.number) is None:
+            if stale_periods > 1 and previous.get(unit, NO_ROWS).get(task.number) is None:
                 continue  # nothing reported the period before: no run to compare (asked first, as it is the cheap question)
             text = _same_text(row.progress)
             if not text:
                 continue
             run, earlier = 1, before_this
             while run < stale_periods:
-                before = return_row(used_history.get(str(earlier), {}).get(unit), task.number)
+                before = reported_history.get(str(earlier), {}).get(unit, NO_ROWS).get(task.number)
                 if before is None or _same_text(before.progress) != text:
                     break
                 run, earlier = run + 1, earlier.previous()
@@ -263,8 +269,9 @@ def compute_flags(
         overdue_returns(returns, as_of, due_date, rejected)
         + overdue_tasks(tasks, as_of, leads)
         + lagging_indicators(indicators)
-        + data_conflicts(duty, roles, used, indicators)
-        + stale_progress(duty, roles, used, used_history, period, thresholds.stale_periods)
+        + data_conflicts(duty, roles, reported_rows(used), indicators)
+        + stale_progress(duty, roles, reported_rows(used), {key: reported_rows(items) for key, items in used_history.items()},
+                         period, thresholds.stale_periods)
     )
     rows.sort(key=lambda r: (FLAG_KINDS.index(r["flag"]), _LEVEL_ORDER[r["level"]]))  # stable: keeps task order
     return pd.DataFrame(rows, columns=list(FLAG_COLUMNS))
