@@ -47,10 +47,8 @@ def _workspace_fingerprint(workspace: Workspace, period: Period, stamp: str,
     digest = hashlib.sha256()
 
     def add(*parts: object) -> None:
-        for part in parts:
-            digest.update(str(part).encode("utf-8", "surrogateescape"))
-            digest.update(b"\x1f")
-        digest.update(b"\x1e")
+        # each part and a \x1f, then a \x1e: one text, encoded and hashed at once (a walk adds a line per file)
+        digest.update(("".join([f"{part}\x1f" for part in parts]) + "\x1e").encode("utf-8", "surrogateescape"))
 
     versions = []
     for name in ("pandas", "numpy", "chinesecalendar", "python-calamine", "openpyxl"):

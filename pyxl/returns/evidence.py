@@ -198,7 +198,9 @@ def check_named(unit_return: UnitReturn, files: Sequence[EvidenceFile]) -> list[
     found = []
     images = sum(is_image(f.name) for f in files)
     for row in unit_return.rows:
-        text = (row.evidence or "").strip()
+        if not row.evidence:  # nearly every row
+            continue
+        text = row.evidence.strip()
         if text.lower() in _NOTHING:
             continue
         names, photos = mentions(text)
