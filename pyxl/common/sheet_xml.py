@@ -32,7 +32,7 @@ from zlib import error as zlib_error
 
 from lxml import etree
 
-from pyxl.common import xlsx_values
+from pyxl.common import xlsx_values, zip_parts
 from pyxl.common.spreadsheets import (
     MAX_CELL_TEXT,
     MAX_COLUMNS,
@@ -182,21 +182,19 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, context: _Co
                     budget: list[int]) -> SheetScan | Unreadable:
     scan = SheetScan(name)
     try:
-        with archive.open(path) as stream:
-            head = stream.read(_WHOLE_PART + 1)
-            _spend(budget, head)
-            if len(head) <= _WHOLE_PART:
-                root = etree.fromstring(head, _whole_part_parser())
-                _refuse_doctype(root, path)
-                refused = _scan_placed_cells(root, scan, context)
-                if scan.values is not None and not _plain_worksheet(root, head, scan.cells):
+        whole = zip_parts.read_part(archive, path, _WHOLE_PART)
+        if whole is not None:
+            _spend(budget, whole)
+            scan, refused = _scan_whole_part(whole, path, name, scan, context)
+        else:
+            with archive.open(path) as stream:
+                head = stream.read(_WHOLE_PART + 1)
+                _spend(budget, head)
+                if len(head) <= _WHOLE_PART:
+                    scan, refused = _scan_whole_part(head, path, name, scan, context)
+                else:  # a part this large is no unit's sheet: calamine reads its values
                     scan.values = None
-                if refused is False:  # a cell that does not say where it is: count rows and cells as Excel does
-                    scan = SheetScan(name, values=None)
-                    refused = _scan_cells(root.iter(_CELL_TAGS), scan, context)
-            else:  # a part this large is no unit's sheet: calamine reads its values
-                scan.values = None
-                refused = _scan_cells(_streamed(stream, head, path, name, budget), scan, context)
+                    refused = _scan_cells(_streamed(stream, head, path, name, budget), scan, context)
     except _Stop as stop:
         return stop.reason
     except KeyError:  # no such part: nothing to scan (and calamine says what it makes of that)
@@ -207,6 +205,20 @@ def _scan_worksheet(archive: zipfile.ZipFile, path: str, name: str, context: _Co
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error) as error:
         return Unreadable("file-corrupt", f"部件 {path} 无法解压（{type(error).__name__}）")
     return refused if refused else scan
+
+
+def _scan_whole_part(data: bytes, path: str, name: str, scan: SheetScan,
+                     context: _Context) -> tuple[SheetScan, Unreadable | bool | None]:
+    """(the scan, what refused it) of a worksheet part read whole."""
+    root = etree.fromstring(data, _whole_part_parser())
+    _refuse_doctype(root, path)
+    refused = _scan_placed_cells(root, scan, context)
+    if scan.values is not None and not _plain_worksheet(root, data, scan.cells):
+        scan.values = None
+    if refused is False:  # a cell that does not say where it is: count rows and cells as Excel does
+        scan = SheetScan(name, values=None)
+        refused = _scan_cells(root.iter(_CELL_TAGS), scan, context)
+    return scan, refused
 
 
 _DIMENSION = re.compile(r"[A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?")  # as calamine reads it
@@ -355,7 +367,7 @@ def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable |
 # names, so the month's parsed returns (kept by pyxl.returns.parsed, pickled by object) hold it once.
 # Bounded, as _POSITIONS is: a hostile file's own texts fill it at most this far.
 _TEXTS: dict[str, str] = {}
-_TEXTS_KEPT = 1 << 14
+_TEXTS_KEPT = 1 << 13  # a province: about five texts a task, 1,000 tasks
 _TEXT_KEPT_LONGEST = 1 << 10
 
 
@@ -538,10 +550,10 @@ class _SmallParts:
 
     def read(self, archive: zipfile.ZipFile, path: str, budget: list[int], parse):
         """What `parse(budget, data)` gives for the part `path` (data: its bytes, None when it could not be read whole)."""
-        data = None
+        data = zip_parts.read_part(archive, path, min(self.largest, budget[0]))
         try:
             info = archive.getinfo(path)
-            if info.file_size <= min(self.largest, budget[0]):
+            if data is None and info.file_size <= min(self.largest, budget[0]):
                 data = archive.read(info)
         except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
             data = None  # missing or damaged: the parse says what it makes of that, as for any part
@@ -611,9 +623,11 @@ def _shared_strings(archive: zipfile.ZipFile, budget: list[int]) -> tuple[set[st
     the usual shape (it goes by local names: an element of another namespace
     would read there as its namesake).
     """
+    head = zip_parts.read_part(archive, "xl/sharedStrings.xml", _WHOLE_PART)
     try:
-        with archive.open("xl/sharedStrings.xml") as stream:
-            head = stream.read(_WHOLE_PART + 1)
+        if head is None:
+            with archive.open("xl/sharedStrings.xml") as stream:
+                head = stream.read(_WHOLE_PART + 1)
     except KeyError:
         return set(), []
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
@@ -746,7 +760,8 @@ def _listed_sheets(archive: zipfile.ZipFile, budget: list[int]) -> tuple[tuple, 
         elif local == "workbookPr":
             flags["date_1904"] = attrs.get("date1904") in ("1", "true")
 
-    refused = _parse(archive, "xl/workbook.xml", sheet, budget=budget)
+    refused = _parse(archive, "xl/workbook.xml", sheet, budget=budget,
+                     data=zip_parts.read_part(archive, "xl/workbook.xml", min(_WHOLE_PART, budget[0])))
     return refused if refused is not None else (tuple(sheets), flags["date_1904"])
 
 
