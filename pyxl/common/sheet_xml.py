@@ -12,12 +12,13 @@ python-calamine reads it (`pyxl.common.xlsx_values`), so a return is parsed
 once; a file with a shape that module leaves to calamine is read by calamine
 (`pyxl.common.spreadsheets.read_book`).
 
-The small parts (workbook, relationships, styles, an .ods's content) are
-streamed through expat with Python handlers; the worksheets, most of a
-return's XML, through libxml2, which hands over only cells, and so are the
-shared strings as Excel, WPS and LibreOffice write them (any other shape
-through expat). An .xls is
-checked through xlrd's sheet dimensions. Every refusal is an `Unreadable`.
+The small parts (workbook, relationships, styles, an .ods's content) go
+through expat with Python handlers; the worksheets, most of a return's XML,
+through libxml2, which hands over only cells, and so do the shared strings as
+Excel, WPS and LibreOffice write them (any other shape through expat). A part
+stored plainly is read whole in one inflate (`pyxl.common.zip_parts`), any
+other streamed by zipfile. An .xls is checked through xlrd's sheet
+dimensions. Every refusal is an `Unreadable`.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 A return's XML is read as six parts (workbook, its relationships, the
 package's, styles, the unit's sheet, the identity sheet). `zipfile` reads
 each through a stream object made for files of any size, whose set-up and
-bookkeeping cost as much as inflating the small parts: at 500 returns a
-month, a tenth of collect. A part of an archive opened from bytes
+bookkeeping cost as much as inflating the small parts: a seventh of
+reading a return. A part of an archive opened from bytes
 (`spreadsheets._open_zip`) that is stored as every spreadsheet program stores
 it — deflated or stored, not encrypted, its local header agreeing with the
 central directory — is inflated here at once, and checked as `zipfile`
