@@ -229,6 +229,7 @@ SHAPES = {
                                                 '<c r="C2" s="1"/>', '<c r="D2"><v></v></c>', r=2), True),
     "nothing but styles": (row('<c r="A1" s="1"/>', '<c r="B7" s="2"/>'), True),
     "a cell without r=": (row('<c r="A1"><v>1</v></c>', "<c><v>2</v></c>"), False),
+    "an empty cell named as no cell is": (row('<c r="A1"><v>1</v></c>', '<c r="B0" s="1"/>'), False),  # calamine refuses it
     "an ISO date cell": (row('<c r="A1" t="d"><v>2025-07-03</v></c>'), False),
     "a number with spaces, untyped": (row('<c r="A1"><v> 12 </v></c>'), False),
     "text in an untyped cell": (row('<c r="A1"><v>abc</v></c>'), False),
