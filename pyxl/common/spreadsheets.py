@@ -333,6 +333,8 @@ def is_blank(value: object) -> bool:
 
 def as_text(value: object) -> str:
     """A cell as the text a person reads (dates as ISO, 3400.0 as 3400)."""
+    if value.__class__ is str:  # most cells: asked first (a str is none of the kinds below)
+        return value.strip()
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
     if isinstance(value, (date, time)):

@@ -61,6 +61,9 @@ def read_input(check: Checker, row: ReturnRow, title_text: str, raw: object, pla
             if reading.note:
                 check.add(VALUE_READ_AS, f"「本期完成值」{reading.note}：如不对请改成数字重报。", cell=place)
     elif title_text == "完成进度(%)":
+        if raw.__class__ is float and 0 <= raw <= 100:  # a number cell in range, as nearly every one is: read as it is
+            row.percent = raw
+            return
         reading = _reading(raw, "%")
         if reading.error:
             check.add(PERCENT_NOT_NUMBER, f"「完成进度(%)」填的是「{as_text(raw)[:40]}」，不是数字：请填 0 到 100 之间的数字。", cell=place)

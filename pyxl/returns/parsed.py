@@ -126,7 +126,7 @@ def _encode_book(book: Book | Unreadable) -> dict:
                 "name": sheet.name,
                 "visible": sheet.visible,
                 "rows": [list(row) for row in sheet.rows],  # its own lists: the book read may change after
-                "uncached_formulas": sheet.uncached_formulas,
+                "uncached_formulas": dict(sheet.uncached_formulas),
                 "percent_cells": sorted(sheet.percent_cells),
             }
             for sheet in book.sheets
