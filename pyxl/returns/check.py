@@ -20,6 +20,7 @@ Nothing here writes; nothing is read without limits (`pyxl.common.spreadsheets`)
 from __future__ import annotations
 
 import hmac
+import operator
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -353,10 +354,13 @@ def _check_locked(check: Checker, sheet: Sheet, columns: dict[str, int], found: 
     keyed one where we hold no key, is a forged identity sheet.
     """
     locked = [columns[t] - 1 for t in layout.LOCKED_COLUMNS]
+    # the locked cells of a row that reaches past them, taken at once (itemgetter of two or more gives a tuple)
+    take, beyond = (operator.itemgetter(*locked), max(locked)) if len(locked) > 1 else (None, 0)
     rows = []
     for k in expected:  # row by row: the locked cells of the row, '' beyond the row's last cell
         cells = sheet.rows[found[k] - 1]
-        rows.append([cells[c] if c < len(cells) else "" for c in locked])
+        rows.append(take(cells) if take is not None and beyond < len(cells)
+                    else [cells[c] if c < len(cells) else "" for c in locked])
     written = ident.get(layout.ID_HASH, "")
     keyed = written.startswith(layout.KEYED_PREFIX)
     issued_to = sent.issued_to(written) if sent is not None else None
