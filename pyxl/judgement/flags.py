@@ -265,12 +265,13 @@ def compute_flags(
     leads: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All flags of the period as a table (FLAG_COLUMNS), by kind, red before yellow, then in task order."""
+    reported = reported_rows(used)
     rows = (
         overdue_returns(returns, as_of, due_date, rejected)
         + overdue_tasks(tasks, as_of, leads)
         + lagging_indicators(indicators)
-        + data_conflicts(duty, roles, reported_rows(used), indicators)
-        + stale_progress(duty, roles, reported_rows(used), {key: reported_rows(items) for key, items in used_history.items()},
+        + data_conflicts(duty, roles, reported, indicators)
+        + stale_progress(duty, roles, reported, {key: reported_rows(items) for key, items in used_history.items()},
                          period, thresholds.stale_periods)
     )
     rows.sort(key=lambda r: (FLAG_KINDS.index(r["flag"]), _LEVEL_ORDER[r["level"]]))  # stable: keeps task order
