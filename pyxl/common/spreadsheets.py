@@ -323,7 +323,12 @@ def _long_text(sheets: list[Sheet]) -> Unreadable | None:
 @functools.lru_cache(maxsize=1 << 16)  # a return names the same cells as the last: its 序号 and input cells
 def cell_name(row: int, column: int) -> str:
     """A1 name of a cell, both 1-based: (7, 28) → AB7."""
-    return f"{xl_col_to_name(column - 1)}{row}"
+    return f"{column_letters(column)}{row}"
+
+
+def column_letters(column: int) -> str:
+    """The letters of a 1-based column: 28 → AB."""
+    return xl_col_to_name(column - 1)
 
 
 def is_blank(value: object) -> bool:

@@ -28,7 +28,7 @@ from pathlib import PurePosixPath
 
 from pyxl.common.model import DutyTable, ReturnRow, UnitDirectory, UnitReturn, split_row_key
 from pyxl.common.problems import has_errors
-from pyxl.common.spreadsheets import Book, Sheet, Unreadable, as_text, cell_name, is_blank, read_book
+from pyxl.common.spreadsheets import Book, Sheet, Unreadable, as_text, cell_name, column_letters, is_blank, read_book
 from pyxl.common.units import UnitIndex, normalise_name
 from pyxl.common.values import looks_like_formula
 from pyxl.distribution import layout
@@ -271,7 +271,7 @@ def read_return(
     target_units = _target_units(duty)
     task_numbers = _task_numbers(duty)
     # each input column with its letters, so a cell's name is made without a call per cell
-    inputs = [(title_text, column, cell_name(1, column)[:-1])
+    inputs = [(title_text, column, column_letters(column))
               for title_text in layout.INPUT_COLUMNS if (column := columns.get(title_text)) is not None]
     for key, r in found.items():
         task_number, target_index = split_row_key(key, task_numbers)
