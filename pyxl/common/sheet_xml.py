@@ -364,9 +364,10 @@ def _scan_placed_cells(root, scan: SheetScan, context: _Context) -> Unreadable |
     return refused
 
 
-# Each inline text met, as one string object: a task's text recurs in the returns of every unit it
-# names, so the month's parsed returns (kept by pyxl.returns.parsed, pickled by object) hold it once.
-# Bounded, as _POSITIONS is: a hostile file's own texts fill it at most this far.
+# Each text the scan meets (an inline string, a shared string) as one string object: a task's text recurs
+# in the returns of every unit it names, so the month's parsed returns (kept by pyxl.returns.parsed,
+# pickled by object) hold it once. Looked up as `_TEXTS.get(text) or _seen_text(text)`, the call only
+# for a text not met yet. Bounded, as _POSITIONS is: a hostile file's own texts fill it at most this far.
 _TEXTS: dict[str, str] = {}
 _TEXTS_KEPT = 1 << 13  # a province: about five texts a task, 1,000 tasks
 _TEXT_KEPT_LONGEST = 1 << 10
@@ -551,13 +552,15 @@ class _SmallParts:
 
     def read(self, archive: zipfile.ZipFile, path: str, budget: list[int], parse):
         """What `parse(budget, data)` gives for the part `path` (data: its bytes, None when it could not be read whole)."""
-        data = zip_parts.read_part(archive, path, min(self.largest, budget[0]))
-        try:
-            info = archive.getinfo(path)
-            if data is None and info.file_size <= min(self.largest, budget[0]):
-                data = archive.read(info)
-        except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
-            data = None  # missing or damaged: the parse says what it makes of that, as for any part
+        largest = min(self.largest, budget[0])
+        data = zip_parts.read_part(archive, path, largest)
+        if data is None:  # not stored plainly (or missing): through zipfile, as any part
+            try:
+                info = archive.getinfo(path)
+                if info.file_size <= largest:
+                    data = archive.read(info)
+            except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib_error):
+                data = None  # missing or damaged: the parse says what it makes of that, as for any part
         key = (path, data)
         if data is not None and key in self.found:
             budget[0] -= len(data)
